@@ -1,0 +1,76 @@
+// Engine: matches events against a PolicySet and renders remediation actions.
+//
+// The engine reads an event's JSON text once, touching only the fields the
+// policies use, finds the policies whose `match` pattern (AWS EventBridge
+// semantics) accepts it and no `except` pattern suppresses, and renders each
+// matched policy's actions. It never executes actions.
+//
+// Thread-safety: an Engine is immutable; Evaluate() may be called from any
+// number of threads at once. Per-call working memory lives in a Scratch: one
+// per thread, reused across calls, so that steady-state matching does not
+// allocate. The overloads without a Scratch use a thread-local one.
+#ifndef PROACT_ENGINE_H_
+#define PROACT_ENGINE_H_
+
+#include <memory>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "proact/decision.h"
+#include "proact/export.h"
+#include "proact/options.h"
+#include "proact/policy_set.h"
+#include "proact/status.h"
+
+namespace proact {
+
+namespace internal {
+struct ScratchRep;
+}  // namespace internal
+
+// Reusable per-thread working memory for Engine::Evaluate. Not thread-safe:
+// use one Scratch per thread. Movable, not copyable.
+class PROACT_EXPORT Scratch {
+ public:
+  Scratch();
+  ~Scratch();
+  Scratch(Scratch&&) noexcept;
+  Scratch& operator=(Scratch&&) noexcept;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  internal::ScratchRep* rep() { return rep_.get(); }
+
+ private:
+  std::unique_ptr<internal::ScratchRep> rep_;
+};
+
+class PROACT_EXPORT Engine {
+ public:
+  explicit Engine(PolicySet policies, EngineOptions options = {});
+
+  // Evaluates one event given as JSON text (an EventBridge-shaped object).
+  // On success fills *decision (cleared first; capacity is reused).
+  // Returns kInvalidArgument for text that is not a JSON object (the message
+  // names the problem and its byte offset), kLimitExceeded when the event
+  // breaks a limit in EngineOptions (the message names the limit).
+  // REQUIRES: decision != nullptr.
+  Status Evaluate(std::string_view event_json, Scratch& scratch,
+                  Decision* decision) const;
+  Status Evaluate(std::string_view event_json, Decision* decision) const;
+
+  // Evaluates an already-parsed event.
+  Status EvaluateValue(const nlohmann::json& event, Decision* decision) const;
+
+  const PolicySet& policies() const { return policies_; }
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  PolicySet policies_;
+  EngineOptions options_;
+};
+
+}  // namespace proact
+
+#endif  // PROACT_ENGINE_H_

@@ -1,0 +1,94 @@
+// PolicySet: a compiled, immutable set of policies.
+//
+// A PolicySet is loaded from YAML policy files, directories (searched
+// recursively for *.yaml and *.yml) or strings, and compiled once into a
+// program the Engine evaluates events against. Loading reports every problem
+// it finds as a Diagnostic; a set with any error is not returned.
+//
+// Load order, which is the order matches are reported in, is: files in
+// lexicographic path order, then policies in file order.
+//
+// Thread-safety: a PolicySet is immutable after loading. Copies share the
+// compiled program; any number of threads may use one concurrently.
+#ifndef PROACT_POLICY_SET_H_
+#define PROACT_POLICY_SET_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "proact/export.h"
+#include "proact/options.h"
+#include "proact/status.h"
+
+namespace proact {
+
+namespace internal {
+struct Program;
+}  // namespace internal
+
+// A policy file held in memory: its text and the name diagnostics use.
+struct PolicySource {
+  std::string name;  // e.g. "inline.yaml" or a real path
+  std::string text;  // YAML
+};
+
+// Read-only facts about one loaded policy.
+struct PROACT_EXPORT PolicyInfo {
+  std::string id;
+  std::string description;
+  std::string severity;  // info|low|medium|high|critical
+  std::string mode;      // enforce|dry-run
+  bool enabled = true;
+  std::vector<std::string> tags;
+  double savings_minutes = 0;  // estimated manual effort saved per remediation
+  double savings_usd = 0;
+  nlohmann::json metadata;     // free-form, passed through (null if absent)
+  SourceLocation location;     // where the policy starts
+};
+
+class PROACT_EXPORT PolicySet {
+ public:
+  // Loads every file named by `paths` (files or directories) and compiles
+  // them as one set.
+  // Returns the set, or a Status with code kInvalidPolicy whose
+  // diagnostics() lists every error and warning, kNotFound for a missing
+  // path, kIoError for an unreadable file.
+  static Result<PolicySet> Load(const std::vector<std::string>& paths,
+                                const CompileOptions& options = {});
+
+  // Compiles policy files held in memory, in the order given (not sorted).
+  static Result<PolicySet> FromSources(const std::vector<PolicySource>& sources,
+                                       const CompileOptions& options = {});
+
+  // Convenience: one YAML document named `name` in diagnostics.
+  static Result<PolicySet> FromString(std::string_view yaml,
+                                      std::string_view name = "<string>",
+                                      const CompileOptions& options = {});
+
+  // Number of policies, including disabled ones.
+  std::size_t size() const;
+  // REQUIRES: i < size(). Policies in load order.
+  const PolicyInfo& policy(std::size_t i) const;
+  // Warnings found while compiling (the set compiled despite them).
+  const std::vector<Diagnostic>& warnings() const;
+  // Paths of the files the set was loaded from, in load order.
+  const std::vector<std::string>& files() const;
+
+  // Internal: the compiled program.
+  const std::shared_ptr<const internal::Program>& program() const {
+    return program_;
+  }
+
+ private:
+  explicit PolicySet(std::shared_ptr<const internal::Program> program);
+  std::shared_ptr<const internal::Program> program_;
+};
+
+}  // namespace proact
+
+#endif  // PROACT_POLICY_SET_H_

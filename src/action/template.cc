@@ -1,0 +1,429 @@
+#include "action/template.h"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "load/diagnostic_sink.h"
+
+namespace proact::internal {
+namespace {
+
+bool IsSegmentChar(char c) {
+  return !(c == '.' || c == '[' || c == ']' || c == '|' || c == '"' ||
+           c == '\'' || c == '{' || c == '}' || c == '(' || c == ')' ||
+           std::isspace(static_cast<unsigned char>(c)));
+}
+
+// Reads a quoted string starting at text[*i] (a quote). Supports \" \\ \'.
+bool ReadQuoted(std::string_view text, std::size_t* i, std::string* out) {
+  char q = text[*i];
+  std::size_t j = *i + 1;
+  out->clear();
+  while (j < text.size() && text[j] != q) {
+    if (text[j] == '\\' && j + 1 < text.size()) ++j;
+    out->push_back(text[j]);
+    ++j;
+  }
+  if (j >= text.size()) return false;
+  *i = j + 1;
+  return true;
+}
+
+void SkipSpace(std::string_view text, std::size_t* i) {
+  while (*i < text.size() && std::isspace(static_cast<unsigned char>(text[*i])))
+    ++*i;
+}
+
+}  // namespace
+
+bool ParseFieldPath(std::string_view text, std::vector<PathStep>* steps,
+                    std::string* error, std::size_t* offset) {
+  steps->clear();
+  std::size_t i = 0;
+  bool expect_segment = true;
+  while (i < text.size()) {
+    char c = text[i];
+    if (expect_segment) {
+      if (c == '"' || c == '\'') {
+        PathStep s;
+        std::size_t start = i;
+        if (!ReadQuoted(text, &i, &s.key)) {
+          *error = "unterminated quoted key";
+          *offset = start;
+          return false;
+        }
+        steps->push_back(std::move(s));
+      } else if (IsSegmentChar(c)) {
+        std::size_t start = i;
+        while (i < text.size() && IsSegmentChar(text[i])) ++i;
+        PathStep s;
+        s.key = std::string(text.substr(start, i - start));
+        steps->push_back(std::move(s));
+      } else {
+        *error = std::string("expected a field name, found '") + c + "'";
+        *offset = i;
+        return false;
+      }
+      expect_segment = false;
+      continue;
+    }
+    if (c == '.') {
+      ++i;
+      expect_segment = true;
+      if (i >= text.size()) {
+        *error = "path ends with '.'";
+        *offset = i - 1;
+        return false;
+      }
+    } else if (c == '[') {
+      std::size_t start = i;
+      ++i;
+      PathStep s;
+      if (i < text.size() && (text[i] == '"' || text[i] == '\'')) {
+        if (!ReadQuoted(text, &i, &s.key)) {
+          *error = "unterminated quoted key";
+          *offset = start;
+          return false;
+        }
+      } else {
+        std::size_t digits = i;
+        while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
+          ++i;
+        if (i == digits || i - digits > 9) {
+          *error = "expected an array index or a quoted key inside '[ ]'";
+          *offset = start;
+          return false;
+        }
+        s.is_index = true;
+        s.index = std::strtoul(std::string(text.substr(digits, i - digits)).c_str(),
+                               nullptr, 10);
+      }
+      if (i >= text.size() || text[i] != ']') {
+        *error = "missing ']'";
+        *offset = start;
+        return false;
+      }
+      ++i;
+      steps->push_back(std::move(s));
+    } else {
+      *error = std::string("unexpected '") + c + "' in field path";
+      *offset = i;
+      return false;
+    }
+  }
+  if (steps->empty()) {
+    *error = "empty field path";
+    *offset = 0;
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+bool ParseLiteral(std::string_view text, std::size_t* i, nlohmann::json* out) {
+  SkipSpace(text, i);
+  if (*i >= text.size()) return false;
+  char c = text[*i];
+  if (c == '"' || c == '\'') {
+    std::string s;
+    if (!ReadQuoted(text, i, &s)) return false;
+    *out = s;
+    return true;
+  }
+  std::size_t start = *i;
+  while (*i < text.size() && text[*i] != ')' &&
+         !std::isspace(static_cast<unsigned char>(text[*i])))
+    ++*i;
+  std::string word(text.substr(start, *i - start));
+  if (word == "true") *out = true;
+  else if (word == "false") *out = false;
+  else if (word == "null") *out = nullptr;
+  else {
+    char* end = nullptr;
+    double d = std::strtod(word.c_str(), &end);
+    if (word.empty() || end != word.c_str() + word.size()) return false;
+    long long ll = std::strtoll(word.c_str(), &end, 10);
+    if (end == word.c_str() + word.size()) *out = ll;
+    else *out = d;
+  }
+  return true;
+}
+
+const std::vector<std::string_view>& FilterNames() {
+  static const std::vector<std::string_view> names = {
+      "default", "lower", "upper", "trim", "json", "url"};
+  return names;
+}
+
+bool ParseExpr(std::string_view text, std::size_t base, TemplateExpr* expr,
+               TemplateError* error) {
+  // Split on '|' outside quotes.
+  std::vector<std::pair<std::size_t, std::size_t>> pieces;
+  std::size_t start = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote) {
+      if (c == '\\') ++i;
+      else if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '|') {
+      pieces.emplace_back(start, i);
+      start = i + 1;
+    }
+  }
+  pieces.emplace_back(start, text.size());
+  auto trimmed = [&](std::pair<std::size_t, std::size_t> p, std::size_t* off) {
+    std::size_t b = p.first, e = p.second;
+    while (b < e && std::isspace(static_cast<unsigned char>(text[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
+    *off = b;
+    return text.substr(b, e - b);
+  };
+  std::size_t off = 0;
+  std::string_view path = trimmed(pieces[0], &off);
+  if (path.empty()) {
+    error->offset = base + off;
+    error->message = "empty template expression";
+    return false;
+  }
+  expr->path_text = std::string(path);
+  std::string perr;
+  std::size_t poff = 0;
+  if (!ParseFieldPath(path, &expr->path, &perr, &poff)) {
+    error->offset = base + off + poff;
+    error->message = "bad field path '" + std::string(path) + "': " + perr;
+    return false;
+  }
+  for (std::size_t p = 1; p < pieces.size(); ++p) {
+    std::string_view f = trimmed(pieces[p], &off);
+    std::size_t paren = f.find('(');
+    std::string_view name = f.substr(0, paren);
+    while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
+      name.remove_suffix(1);
+    Filter filter{FilterKind::kLower, nullptr};
+    if (name == "default") filter.kind = FilterKind::kDefault;
+    else if (name == "lower") filter.kind = FilterKind::kLower;
+    else if (name == "upper") filter.kind = FilterKind::kUpper;
+    else if (name == "trim") filter.kind = FilterKind::kTrim;
+    else if (name == "json") filter.kind = FilterKind::kJson;
+    else if (name == "url") filter.kind = FilterKind::kUrl;
+    else {
+      error->offset = base + off;
+      error->message = "unknown filter '" + std::string(name) + "'" +
+                       DidYouMeanSuffix(name, FilterNames()) +
+                       "; filters are default, lower, upper, trim, json, url";
+      return false;
+    }
+    if (filter.kind == FilterKind::kDefault) {
+      if (paren == std::string_view::npos) {
+        error->offset = base + off;
+        error->message = "filter 'default' needs a value: default(\"...\")";
+        return false;
+      }
+      std::size_t i = paren + 1;
+      if (!ParseLiteral(f, &i, &filter.arg)) {
+        error->offset = base + off + paren;
+        error->message =
+            "default(...) takes one literal: a quoted string, number, true, "
+            "false or null";
+        return false;
+      }
+      SkipSpace(f, &i);
+      if (i >= f.size() || f[i] != ')' || i + 1 != f.size()) {
+        error->offset = base + off + paren;
+        error->message = "default(...) takes one literal and a closing ')'";
+        return false;
+      }
+    } else if (paren != std::string_view::npos) {
+      error->offset = base + off + paren;
+      error->message = "filter '" + std::string(name) + "' takes no arguments";
+      return false;
+    }
+    expr->filters.push_back(std::move(filter));
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseTemplate(std::string_view text, Template* out, TemplateError* error) {
+  *out = Template();
+  std::size_t i = 0;
+  std::string literal;
+  while (i < text.size()) {
+    std::size_t open = text.find("{{", i);
+    if (open == std::string_view::npos) {
+      literal.append(text.substr(i));
+      break;
+    }
+    literal.append(text.substr(i, open - i));
+    std::size_t close = text.find("}}", open + 2);
+    if (close == std::string_view::npos) {
+      error->offset = open;
+      error->message = "unclosed '{{' (missing '}}')";
+      return false;
+    }
+    if (!literal.empty()) {
+      out->literals.push_back(std::move(literal));
+      out->expr_index.push_back(-1);
+      literal.clear();
+    }
+    TemplateExpr expr;
+    if (!ParseExpr(text.substr(open + 2, close - open - 2), open + 2, &expr,
+                   error)) {
+      return false;
+    }
+    out->literals.emplace_back();
+    out->expr_index.push_back(static_cast<int>(out->exprs.size()));
+    out->exprs.push_back(std::move(expr));
+    i = close + 2;
+  }
+  if (!literal.empty()) {
+    out->literals.push_back(std::move(literal));
+    out->expr_index.push_back(-1);
+  }
+  out->whole_value = out->exprs.size() == 1 && out->expr_index.size() == 1;
+  return true;
+}
+
+namespace {
+
+std::string Stringify(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+std::string UrlEncode(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string PathText(const std::vector<PathStep>& path) {
+  std::string out;
+  for (const PathStep& s : path) {
+    if (s.is_index) {
+      out += "[" + std::to_string(s.index) + "]";
+    } else {
+      if (!out.empty()) out += ".";
+      if (s.key.find('.') != std::string::npos) out += "\"" + s.key + "\"";
+      else out += s.key;
+    }
+  }
+  return out;
+}
+
+bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
+              nlohmann::json* out, std::string* error) {
+  bool found = event.Lookup(expr.path, out);
+  for (const Filter& f : expr.filters) {
+    switch (f.kind) {
+      case FilterKind::kDefault:
+        if (!found || out->is_null()) {
+          *out = f.arg;
+          found = true;
+        }
+        break;
+      case FilterKind::kLower:
+      case FilterKind::kUpper:
+      case FilterKind::kTrim:
+      case FilterKind::kJson:
+      case FilterKind::kUrl: {
+        if (!found) break;
+        std::string s = f.kind == FilterKind::kJson ? out->dump() : Stringify(*out);
+        if (f.kind == FilterKind::kLower) {
+          for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        } else if (f.kind == FilterKind::kUpper) {
+          for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        } else if (f.kind == FilterKind::kTrim) {
+          std::size_t b = s.find_first_not_of(" \t\r\n");
+          std::size_t e = s.find_last_not_of(" \t\r\n");
+          s = b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+        } else if (f.kind == FilterKind::kUrl) {
+          s = UrlEncode(s);
+        }
+        *out = std::move(s);
+        break;
+      }
+    }
+  }
+  if (!found) {
+    *error = "field '" + PathText(expr.path) + "' is missing";
+    return false;
+  }
+  return true;
+}
+
+bool RenderString(const Template& t, const FieldSource& event,
+                  nlohmann::json* out, std::string* error) {
+  if (t.whole_value) return EvalExpr(t.exprs[0], event, out, error);
+  std::string s;
+  for (std::size_t i = 0; i < t.expr_index.size(); ++i) {
+    if (t.expr_index[i] < 0) {
+      s += t.literals[i];
+      continue;
+    }
+    nlohmann::json v;
+    if (!EvalExpr(t.exprs[t.expr_index[i]], event, &v, error)) return false;
+    s += Stringify(v);
+  }
+  *out = std::move(s);
+  return true;
+}
+
+bool Render(const ParamTree& tree, const FieldSource& event,
+            const std::string& where, nlohmann::json* out, std::string* error) {
+  switch (tree.kind) {
+    case ParamTree::Kind::kLiteral:
+      *out = tree.literal;
+      return true;
+    case ParamTree::Kind::kTemplate:
+      if (!RenderString(tree.tmpl, event, out, error)) {
+        *error = "param '" + where + "': " + *error;
+        return false;
+      }
+      return true;
+    case ParamTree::Kind::kObject:
+      *out = nlohmann::json::object();
+      for (const auto& [key, child] : tree.members) {
+        nlohmann::json v;
+        if (!Render(child, event, where.empty() ? key : where + "." + key, &v,
+                    error))
+          return false;
+        (*out)[key] = std::move(v);
+      }
+      return true;
+    case ParamTree::Kind::kArray:
+      *out = nlohmann::json::array();
+      for (std::size_t i = 0; i < tree.items.size(); ++i) {
+        nlohmann::json v;
+        if (!Render(tree.items[i], event, where + "[" + std::to_string(i) + "]",
+                    &v, error))
+          return false;
+        out->push_back(std::move(v));
+      }
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool RenderParams(const ParamTree& tree, const FieldSource& event,
+                  nlohmann::json* out, std::string* error) {
+  return Render(tree, event, "", out, error);
+}
+
+}  // namespace proact::internal

@@ -1,0 +1,199 @@
+#include "proact/engine.h"
+
+#include <string>
+
+#include "action/template.h"
+#include "match/event_reader.h"
+#include "match/matcher.h"
+#include "match/scratch.h"
+#include "program/program.h"
+
+namespace proact {
+
+Scratch::Scratch() : rep_(std::make_unique<internal::ScratchRep>()) {}
+Scratch::~Scratch() = default;
+Scratch::Scratch(Scratch&&) noexcept = default;
+Scratch& Scratch::operator=(Scratch&&) noexcept = default;
+
+void Decision::Clear() {
+  id.reset();
+  source.reset();
+  detail_type.reset();
+  matches.clear();
+}
+
+nlohmann::ordered_json Decision::ToJson() const {
+  auto opt = [](const std::optional<std::string>& s) -> nlohmann::ordered_json {
+    if (s) return *s;
+    return nullptr;
+  };
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  out["id"] = opt(id);
+  out["source"] = opt(source);
+  out["detail-type"] = opt(detail_type);
+  nlohmann::ordered_json matched = nlohmann::ordered_json::array();
+  for (const PolicyMatch& m : matches) {
+    nlohmann::ordered_json jm = nlohmann::ordered_json::object();
+    jm["policy"] = m.policy;
+    jm["mode"] = m.mode;
+    jm["severity"] = m.severity;
+    nlohmann::ordered_json actions = nlohmann::ordered_json::array();
+    for (const Action& a : m.actions) {
+      nlohmann::ordered_json ja = nlohmann::ordered_json::object();
+      ja["action"] = a.name;
+      ja["params"] = nlohmann::ordered_json(a.params);
+      if (a.dry_run) ja["dry_run"] = true;
+      actions.push_back(std::move(ja));
+    }
+    jm["actions"] = std::move(actions);
+    nlohmann::ordered_json errors = nlohmann::ordered_json::array();
+    for (const ActionError& e : m.errors) {
+      nlohmann::ordered_json je = nlohmann::ordered_json::object();
+      je["action"] = e.action;
+      je["index"] = e.index;
+      je["message"] = e.message;
+      errors.push_back(std::move(je));
+    }
+    jm["errors"] = std::move(errors);
+    matched.push_back(std::move(jm));
+  }
+  out["matches"] = std::move(matched);
+  return out;
+}
+
+namespace {
+
+nlohmann::json ToJson(simdjson::dom::element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::ARRAY: {
+      nlohmann::json a = nlohmann::json::array();
+      simdjson::dom::array arr;
+      if (e.get_array().get(arr)) return a;
+      for (simdjson::dom::element x : arr) a.push_back(ToJson(x));
+      return a;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      nlohmann::json o = nlohmann::json::object();
+      simdjson::dom::object obj;
+      if (e.get_object().get(obj)) return o;
+      for (auto kv : obj) o[std::string(kv.key)] = ToJson(kv.value);
+      return o;
+    }
+    case simdjson::dom::element_type::INT64:
+      return e.get_int64().value_unsafe();
+    case simdjson::dom::element_type::UINT64:
+      return e.get_uint64().value_unsafe();
+    case simdjson::dom::element_type::DOUBLE:
+      return e.get_double().value_unsafe();
+    case simdjson::dom::element_type::STRING:
+      return std::string(e.get_string().value_unsafe());
+    case simdjson::dom::element_type::BOOL:
+      return e.get_bool().value_unsafe();
+    case simdjson::dom::element_type::NULL_VALUE:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+class DomFieldSource : public internal::FieldSource {
+ public:
+  explicit DomFieldSource(simdjson::dom::element root) : root_(root) {}
+  bool Lookup(const std::vector<internal::PathStep>& path,
+              nlohmann::json* out) const override {
+    simdjson::dom::element cur = root_;
+    for (const internal::PathStep& step : path) {
+      if (step.is_index) {
+        simdjson::dom::array arr;
+        if (cur.get_array().get(arr)) return false;
+        if (arr.at(step.index).get(cur)) return false;
+      } else {
+        simdjson::dom::object obj;
+        if (cur.get_object().get(obj)) return false;
+        if (obj.at_key(step.key).get(cur)) return false;
+      }
+    }
+    *out = ToJson(cur);
+    return true;
+  }
+
+ private:
+  simdjson::dom::element root_;
+};
+
+void SetString(const internal::ScratchRep& s, std::uint32_t field,
+               std::optional<std::string>* out) {
+  if (s.field_stamp.size() <= field || s.field_stamp[field] != s.event_stamp) return;
+  const internal::EventValue& v = s.values[s.field_head[field]];
+  if (v.kind != internal::ValueKind::kString || v.trail_length != 0) return;
+  if (*out) (*out)->assign(v.str);
+  else out->emplace(v.str);
+}
+
+}  // namespace
+
+Engine::Engine(PolicySet policies, EngineOptions options)
+    : policies_(std::move(policies)), options_(options) {}
+
+Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
+                        Decision* decision) const {
+  decision->Clear();
+  internal::ScratchRep* s = scratch.rep();
+  const internal::Program& p = *policies_.program();
+  Status st = internal::ReadEvent(event_json, p, options_, s);
+  if (!st.ok()) return st;
+  SetString(*s, internal::kFieldId, &decision->id);
+  SetString(*s, internal::kFieldSource, &decision->source);
+  SetString(*s, internal::kFieldDetailType, &decision->detail_type);
+  internal::MatchEvent(p, s);
+  if (s->matched_policies.empty()) return Status::Ok();
+
+  // Matched: parse the whole event once more to render templates.
+  simdjson::dom::element root;
+  if (auto e = s->dom_parser.parse(s->buffer.data(), event_json.size(), false)
+                   .get(root)) {
+    return Status(StatusCode::kInvalidArgument,
+                  std::string("invalid JSON: ") + simdjson::error_message(e));
+  }
+  DomFieldSource fields(root);
+  for (std::uint32_t index : s->matched_policies) {
+    const internal::CompiledPolicy& cp = p.policies[index];
+    PolicyMatch m;
+    m.policy = cp.info.id;
+    m.mode = cp.info.mode;
+    m.severity = cp.info.severity;
+    bool dry_run = options_.dry_run || cp.info.mode == "dry-run";
+    for (std::size_t a = 0; a < cp.actions.size(); ++a) {
+      const internal::CompiledAction& ca = cp.actions[a];
+      Action action;
+      action.name = ca.name;
+      action.dry_run = dry_run;
+      std::string error;
+      if (internal::RenderParams(ca.params, fields, &action.params, &error)) {
+        m.actions.push_back(std::move(action));
+      } else {
+        m.errors.push_back(ActionError{ca.name, static_cast<int>(a), error});
+      }
+    }
+    decision->matches.push_back(std::move(m));
+  }
+  return Status::Ok();
+}
+
+Status Engine::Evaluate(std::string_view event_json, Decision* decision) const {
+  thread_local Scratch scratch;
+  return Evaluate(event_json, scratch, decision);
+}
+
+Status Engine::EvaluateValue(const nlohmann::json& event,
+                             Decision* decision) const {
+  std::string text;
+  try {
+    text = event.dump();
+  } catch (const nlohmann::json::exception& e) {
+    return Status(StatusCode::kInvalidArgument,
+                  std::string("event cannot be serialized: ") + e.what());
+  }
+  return Evaluate(text, decision);
+}
+
+}  // namespace proact

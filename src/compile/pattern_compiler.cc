@@ -1,0 +1,712 @@
+#include "compile/pattern_compiler.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <set>
+
+namespace proact::internal {
+
+std::vector<std::string> SplitDotted(std::string_view key) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = key.find('.', start);
+    out.emplace_back(key.substr(start, dot == std::string_view::npos
+                                           ? std::string_view::npos
+                                           : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+bool ParseIp(std::string_view text, bool* v6, std::uint8_t bytes[16]) {
+  if (text.size() > 64) return false;
+  char buf[65];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  std::memset(bytes, 0, 16);
+  if (text.find(':') != std::string_view::npos) {
+    *v6 = true;
+    return inet_pton(AF_INET6, buf, bytes) == 1;
+  }
+  *v6 = false;
+  return inet_pton(AF_INET, buf, bytes) == 1;
+}
+
+bool ParseCidr(std::string_view text, Cidr* out, std::string* error) {
+  std::size_t slash = text.find('/');
+  if (slash == std::string_view::npos ||
+      text.find('/', slash + 1) != std::string_view::npos) {
+    *error = "malformed CIDR '" + std::string(text) + "': one '/' required";
+    return false;
+  }
+  std::string_view ip = text.substr(0, slash);
+  std::string_view mask = text.substr(slash + 1);
+  if (mask.empty() || mask.size() > 3 ||
+      !std::all_of(mask.begin(), mask.end(),
+                   [](char c) { return c >= '0' && c <= '9'; })) {
+    *error = "malformed CIDR '" + std::string(text) +
+             "': mask bits must be an integer";
+    return false;
+  }
+  if (!ParseIp(ip, &out->v6, out->bytes)) {
+    *error = "malformed CIDR '" + std::string(text) + "': '" +
+             std::string(ip) + "' is not an IP address";
+    return false;
+  }
+  out->prefix = std::stoi(std::string(mask));
+  int max = out->v6 ? 128 : 32;
+  if (out->prefix > max) {
+    *error = "malformed CIDR '" + std::string(text) + "': " +
+             (out->v6 ? "IPv6" : "IPv4") + " mask bits must be at most " +
+             std::to_string(max);
+    return false;
+  }
+  return true;
+}
+
+const std::vector<std::string_view>& PatternCompiler::OperatorNames() {
+  static const std::vector<std::string_view> names = {
+      "prefix",   "suffix", "anything-but", "numeric", "exists",
+      "equals-ignore-case", "wildcard", "cidr", "regex", "list"};
+  return names;
+}
+
+PatternCompiler::PatternCompiler(Program* program,
+                                 const std::map<std::string, NamedList>* lists,
+                                 const CompileOptions& options,
+                                 DiagnosticSink* sink)
+    : program_(program), lists_(lists), options_(options), sink_(sink) {
+  for (std::size_t i = 0; i < program_->strings.size(); ++i) {
+    string_ids_.emplace(program_->strings[i], static_cast<std::uint32_t>(i));
+  }
+}
+
+void PatternCompiler::Error(const Node& at, const std::string& code,
+                            const std::string& msg) {
+  sink_->Error(at.file, at.mark.line, at.mark.column, code, msg);
+}
+
+std::uint32_t PatternCompiler::InternString(const std::string& s) {
+  auto [it, inserted] = string_ids_.emplace(
+      s, static_cast<std::uint32_t>(program_->strings.size()));
+  if (inserted) program_->strings.push_back(s);
+  return it->second;
+}
+
+std::uint32_t PatternCompiler::InternNumber(double d) {
+  program_->numbers.push_back(d == 0 ? 0 : d);
+  return static_cast<std::uint32_t>(program_->numbers.size() - 1);
+}
+
+bool PatternCompiler::Compile(const Node& pattern,
+                              std::vector<Alternative>* out) {
+  out->clear();
+  if (pattern.kind != Node::Kind::kMap) {
+    Error(pattern, "pattern-not-object",
+          std::string("an event pattern must be a mapping (JSON object), not ") +
+              pattern.KindName());
+    return false;
+  }
+  return Expand(pattern, {}, out);
+}
+
+namespace {
+
+// Cartesian product of two alternative lists.
+std::vector<Alternative> Product(const std::vector<Alternative>& a,
+                                 const std::vector<Alternative>& b) {
+  std::vector<Alternative> out;
+  out.reserve(a.size() * b.size());
+  for (const Alternative& x : a) {
+    for (const Alternative& y : b) {
+      Alternative z = x;
+      z.insert(z.end(), y.begin(), y.end());
+      out.push_back(std::move(z));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool PatternCompiler::Expand(const Node& map,
+                             const std::vector<std::string>& prefix,
+                             std::vector<Alternative>* out) {
+  std::vector<Alternative> alts(1);
+  bool ok = true;
+  if (map.entries.empty()) {
+    Error(map, "empty-pattern",
+          prefix.empty() ? "an event pattern must test at least one field"
+                         : "an empty object tests nothing; remove it or add "
+                           "fields");
+    return false;
+  }
+  auto too_many = [&](const Node& at, std::size_t n) {
+    if (n <= options_.max_pattern_alternatives) return false;
+    Error(at, "pattern-too-complex",
+          "pattern expands to more than " +
+              std::to_string(options_.max_pattern_alternatives) +
+              " alternatives once '$or' is multiplied out");
+    return true;
+  };
+  for (const auto& [key, value] : map.entries) {
+    if (key.kind != Node::Kind::kString && key.kind != Node::Kind::kNumber &&
+        key.kind != Node::Kind::kBool && key.kind != Node::Kind::kNull) {
+      Error(key, "bad-key", "pattern keys must be strings");
+      ok = false;
+      continue;
+    }
+    if (key.text == "$or") {
+      if (value.kind != Node::Kind::kSeq) {
+        Error(value, "bad-or",
+              std::string("'$or' must be a list of patterns, not ") +
+                  value.KindName());
+        ok = false;
+        continue;
+      }
+      if (value.items.size() < 2) {
+        Error(value, "bad-or", "'$or' needs at least two patterns");
+        ok = false;
+        continue;
+      }
+      std::vector<Alternative> branches;
+      bool branches_ok = true;
+      for (const Node& branch : value.items) {
+        if (branch.kind != Node::Kind::kMap) {
+          Error(branch, "bad-or",
+                std::string("each '$or' branch must be a pattern object, not ") +
+                    branch.KindName());
+          branches_ok = false;
+          continue;
+        }
+        std::vector<Alternative> sub;
+        if (!Expand(branch, prefix, &sub)) {
+          branches_ok = false;
+          continue;
+        }
+        branches.insert(branches.end(), sub.begin(), sub.end());
+      }
+      if (!branches_ok) {
+        ok = false;
+        continue;
+      }
+      if (too_many(value, alts.size() * branches.size())) return false;
+      alts = Product(alts, branches);
+      continue;
+    }
+    if (key.text.empty()) {
+      Error(key, "bad-key", "empty field name in pattern");
+      ok = false;
+      continue;
+    }
+    std::vector<std::string> path = prefix;
+    for (std::string& seg : SplitDotted(key.text)) path.push_back(std::move(seg));
+    if (value.kind == Node::Kind::kMap) {
+      std::vector<Alternative> sub;
+      if (!Expand(value, path, &sub)) {
+        ok = false;
+        continue;
+      }
+      if (too_many(value, alts.size() * sub.size())) return false;
+      alts = Product(alts, sub);
+    } else if (value.kind == Node::Kind::kSeq) {
+      PendingFieldTest test;
+      test.path = path;
+      test.mark = key.mark;
+      test.file = key.file;
+      if (!LeafTests(value, &test)) {
+        ok = false;
+        continue;
+      }
+      for (Alternative& alt : alts) alt.push_back(test);
+    } else {
+      Error(value, "leaf-not-array",
+            "'" + key.text + "' must be an object or an array of values, not " +
+                value.KindName() + " (write [" +
+                (value.kind == Node::Kind::kString ? "\"" + value.text + "\""
+                                                   : value.text) +
+                "])");
+      ok = false;
+    }
+  }
+  if (!ok) return false;
+  out->insert(out->end(), alts.begin(), alts.end());
+  return true;
+}
+
+bool PatternCompiler::ScalarList(const Node& node, bool allow_single,
+                                 std::vector<const Node*>* out) {
+  auto expand_ref = [&](const Node& ref) -> bool {
+    const Node* name = ref.Find("list");
+    if (ref.entries.size() != 1 || name == nullptr) return false;
+    if (name->kind != Node::Kind::kString) {
+      Error(*name, "bad-list-ref", "'list' takes the name of a list");
+      return true;
+    }
+    auto it = lists_->find(name->text);
+    if (it == lists_->end()) {
+      std::vector<std::string_view> names;
+      for (const auto& [n, l] : *lists_) names.push_back(n);
+      Error(*name, "unknown-list",
+            "unknown list '" + name->text + "'" +
+                DidYouMeanSuffix(name->text, names));
+      return true;
+    }
+    for (const Node& v : it->second.values) out->push_back(&v);
+    return true;
+  };
+  std::size_t errors_before = sink_->error_count();
+  if (node.kind == Node::Kind::kMap) {
+    if (!expand_ref(node)) return false;
+    return sink_->error_count() == errors_before;
+  }
+  if (node.kind == Node::Kind::kSeq) {
+    for (const Node& item : node.items) {
+      if (item.kind == Node::Kind::kMap && expand_ref(item)) continue;
+      out->push_back(&item);
+    }
+    return sink_->error_count() == errors_before;
+  }
+  if (!allow_single) return false;
+  out->push_back(&node);
+  return true;
+}
+
+bool PatternCompiler::LeafTests(const Node& values, PendingFieldTest* test) {
+  if (values.items.empty()) {
+    Error(values, "empty-array", "empty value arrays are not allowed");
+    return false;
+  }
+  bool ok = true;
+  for (const Node& item : values.items) {
+    switch (item.kind) {
+      case Node::Kind::kString:
+        test->tests.push_back({TestOp::kString, 0, 0, InternString(item.text)});
+        break;
+      case Node::Kind::kNumber:
+        test->tests.push_back({TestOp::kNumber, 0, 0, InternNumber(item.number)});
+        break;
+      case Node::Kind::kBool:
+        test->tests.push_back({item.boolean ? TestOp::kTrue : TestOp::kFalse});
+        break;
+      case Node::Kind::kNull:
+        test->tests.push_back({TestOp::kNull});
+        break;
+      case Node::Kind::kSeq:
+        Error(item, "nested-array",
+              "values in a pattern array must be scalars or operator objects, "
+              "not arrays");
+        ok = false;
+        break;
+      case Node::Kind::kMap: {
+        if (item.entries.size() != 1) {
+          Error(item, "bad-operator",
+                item.entries.empty()
+                    ? std::string("an operator object needs one operator")
+                    : "an operator object holds exactly one operator, found " +
+                          std::to_string(item.entries.size()));
+          ok = false;
+          break;
+        }
+        if (!Operator(item.entries[0].first, item.entries[0].second, test))
+          ok = false;
+        break;
+      }
+    }
+  }
+  return ok;
+}
+
+bool PatternCompiler::StringOperand(const Node& key, const Node& operand,
+                                    std::string* out) {
+  if (operand.kind != Node::Kind::kString) {
+    Error(operand, "bad-operand",
+          "'" + key.text + "' takes a single string, not " +
+              operand.KindName());
+    return false;
+  }
+  *out = operand.text;
+  return true;
+}
+
+namespace {
+std::string AsciiLower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+}  // namespace
+
+bool PatternCompiler::Operator(const Node& key, const Node& operand,
+                               PendingFieldTest* test) {
+  const std::string& op = key.text;
+  ValueTest t{TestOp::kExists};
+  if (op == "prefix" || op == "suffix") {
+    bool is_prefix = op == "prefix";
+    if (operand.kind == Node::Kind::kMap) {
+      const Node* eic = operand.Find("equals-ignore-case");
+      if (operand.entries.size() != 1 || eic == nullptr) {
+        Error(operand, "bad-operand",
+              "'" + op + "' takes a string or {\"equals-ignore-case\": "
+              "\"...\"}");
+        return false;
+      }
+      std::string s;
+      if (!StringOperand(operand.entries[0].first, *eic, &s)) return false;
+      t.op = is_prefix ? TestOp::kPrefixIgnoreCase : TestOp::kSuffixIgnoreCase;
+      t.a = InternString(AsciiLower(s));
+    } else {
+      std::string s;
+      if (!StringOperand(key, operand, &s)) return false;
+      t.op = is_prefix ? TestOp::kPrefix : TestOp::kSuffix;
+      t.a = InternString(s);
+    }
+  } else if (op == "equals-ignore-case") {
+    std::string s;
+    if (!StringOperand(key, operand, &s)) return false;
+    t.op = TestOp::kEqualsIgnoreCase;
+    t.a = InternString(AsciiLower(s));
+  } else if (op == "wildcard") {
+    std::string s;
+    if (!StringOperand(key, operand, &s)) return false;
+    t.op = TestOp::kWildcard;
+    if (!WildcardOperand(operand, s, &t.a)) return false;
+  } else if (op == "exists") {
+    if (operand.kind != Node::Kind::kBool) {
+      Error(operand, "bad-operand",
+            std::string("'exists' takes true or false, not ") +
+                operand.KindName());
+      return false;
+    }
+    if (!operand.boolean) {
+      test->exists_false = true;
+      return true;
+    }
+    t.op = TestOp::kExists;
+  } else if (op == "numeric") {
+    if (!Numeric(key, operand, &t)) return false;
+  } else if (op == "cidr") {
+    if (!CidrOperand(key, operand, &t)) return false;
+  } else if (op == "anything-but") {
+    if (!AnythingBut(key, operand, &t)) return false;
+  } else if (op == "regex") {
+    std::string s;
+    if (!StringOperand(key, operand, &s)) return false;
+    RE2::Options ro;
+    ro.set_log_errors(false);
+    ro.set_max_mem(options_.regex_max_mem);
+    auto re = std::make_unique<RE2>(s, ro);
+    if (!re->ok()) {
+      Error(operand, "bad-regex", "invalid regex: " + re->error());
+      return false;
+    }
+    t.op = TestOp::kRegex;
+    t.a = static_cast<std::uint32_t>(program_->regexes.size());
+    program_->regexes.push_back(std::move(re));
+  } else if (op == "list") {
+    std::vector<const Node*> values;
+    Node wrapper;
+    wrapper.kind = Node::Kind::kMap;
+    wrapper.entries.emplace_back(key, operand);
+    if (!ScalarList(wrapper, false, &values)) return false;
+    for (const Node* v : values) {
+      switch (v->kind) {
+        case Node::Kind::kString:
+          test->tests.push_back({TestOp::kString, 0, 0, InternString(v->text)});
+          break;
+        case Node::Kind::kNumber:
+          test->tests.push_back({TestOp::kNumber, 0, 0, InternNumber(v->number)});
+          break;
+        case Node::Kind::kBool:
+          test->tests.push_back({v->boolean ? TestOp::kTrue : TestOp::kFalse});
+          break;
+        default:
+          test->tests.push_back({TestOp::kNull});
+          break;
+      }
+    }
+    return true;
+  } else {
+    Error(key, "unknown-operator",
+          "unknown operator '" + op + "'" +
+              DidYouMeanSuffix(op, OperatorNames()) +
+              " (operators are case-sensitive)");
+    return false;
+  }
+  test->tests.push_back(t);
+  return true;
+}
+
+bool PatternCompiler::WildcardOperand(const Node& at, std::string_view text,
+                                      std::uint32_t* id) {
+  Wildcard w;
+  w.chunks.emplace_back();
+  int stars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\\') {
+      if (i + 1 < text.size() && (text[i + 1] == '*' || text[i + 1] == '\\')) {
+        w.chunks.back().push_back(text[++i]);
+        continue;
+      }
+      Error(at, "bad-wildcard",
+            "invalid escape in wildcard at position " + std::to_string(i) +
+                ": '\\' may only escape '*' or '\\'");
+      return false;
+    }
+    if (c == '*') {
+      if (i + 1 < text.size() && text[i + 1] == '*') {
+        Error(at, "bad-wildcard",
+              "consecutive '*' in wildcard at position " +
+                  std::to_string(i + 1));
+        return false;
+      }
+      ++stars;
+      w.chunks.emplace_back();
+      continue;
+    }
+    w.chunks.back().push_back(c);
+  }
+  if (stars > 5) {
+    Error(at, "wildcard-too-complex",
+          "wildcard has " + std::to_string(stars) +
+              " '*' characters; at most 5 are allowed (EventBridge rejects "
+              "rules this complex)");
+    return false;
+  }
+  *id = static_cast<std::uint32_t>(program_->wildcards.size());
+  program_->wildcards.push_back(std::move(w));
+  return true;
+}
+
+bool PatternCompiler::Numeric(const Node& key, const Node& operand,
+                              ValueTest* t) {
+  if (operand.kind != Node::Kind::kSeq || operand.items.empty()) {
+    Error(operand, "bad-numeric",
+          "'numeric' takes an array such as [\">\", 0, \"<=\", 5]");
+    return false;
+  }
+  (void)key;
+  const auto& items = operand.items;
+  auto op_at = [&](std::size_t i, std::string* op) -> bool {
+    if (items[i].kind != Node::Kind::kString) {
+      Error(items[i], "bad-numeric",
+            std::string("expected a comparison operator (=, <, <=, >, >=), "
+                        "found ") + items[i].KindName());
+      return false;
+    }
+    *op = items[i].text;
+    if (*op != "=" && *op != "<" && *op != "<=" && *op != ">" && *op != ">=") {
+      Error(items[i], "bad-numeric",
+            "unknown numeric operator '" + *op + "' (use =, <, <=, >, >=)");
+      return false;
+    }
+    return true;
+  };
+  auto value_at = [&](std::size_t i, const std::string& op, double* v) -> bool {
+    if (i >= items.size()) {
+      Error(items[i - 1], "bad-numeric", "'" + op + "' needs a number after it");
+      return false;
+    }
+    if (items[i].kind != Node::Kind::kNumber) {
+      Error(items[i], "bad-numeric",
+            "value of '" + op + "' must be a number, not " +
+                items[i].KindName());
+      return false;
+    }
+    *v = items[i].number;
+    return true;
+  };
+  t->op = TestOp::kNumeric;
+  t->lo = -HUGE_VAL;
+  t->hi = HUGE_VAL;
+  t->lo_inclusive = t->hi_inclusive = 1;
+  std::string op;
+  double v = 0;
+  if (!op_at(0, &op) || !value_at(1, op, &v)) return false;
+  if (op == "=") {
+    if (items.size() != 2) {
+      Error(items[2], "bad-numeric", "'=' takes exactly one value");
+      return false;
+    }
+    t->lo = t->hi = v;
+    return true;
+  }
+  if (op == "<" || op == "<=") {
+    if (items.size() != 2) {
+      Error(items[2], "bad-numeric",
+            "an upper bound ('" + op + "') must come last: write the lower "
+            "bound first");
+      return false;
+    }
+    t->hi = v;
+    t->hi_inclusive = op == "<=";
+    return true;
+  }
+  t->lo = v;
+  t->lo_inclusive = op == ">=";
+  if (items.size() == 2) return true;
+  std::string op2;
+  double v2 = 0;
+  if (!op_at(2, &op2)) return false;
+  if (op2 != "<" && op2 != "<=") {
+    Error(items[2], "bad-numeric",
+          "after a lower bound comes an upper bound ('<' or '<='), not '" +
+              op2 + "'");
+    return false;
+  }
+  if (!value_at(3, op2, &v2)) return false;
+  if (items.size() > 4) {
+    Error(items[4], "bad-numeric", "too many elements in numeric range");
+    return false;
+  }
+  if (!(v < v2)) {
+    Error(items[3], "bad-numeric",
+          "empty numeric range: the lower bound must be less than the upper "
+          "bound");
+    return false;
+  }
+  t->hi = v2;
+  t->hi_inclusive = op2 == "<=";
+  return true;
+}
+
+bool PatternCompiler::CidrOperand(const Node& key, const Node& operand,
+                                  ValueTest* t) {
+  std::string s;
+  if (!StringOperand(key, operand, &s)) return false;
+  Cidr c;
+  std::string error;
+  if (!ParseCidr(s, &c, &error)) {
+    Error(operand, "bad-cidr", error);
+    return false;
+  }
+  t->op = TestOp::kCidr;
+  t->a = static_cast<std::uint32_t>(program_->cidrs.size());
+  program_->cidrs.push_back(c);
+  return true;
+}
+
+bool PatternCompiler::AnythingBut(const Node& key, const Node& operand,
+                                  ValueTest* t) {
+  auto pool_begin = [&] {
+    return static_cast<std::uint32_t>(program_->id_pool.size());
+  };
+  // {"anything-but": {"prefix"|"suffix"|"equals-ignore-case"|"wildcard": ...}}
+  if (operand.kind == Node::Kind::kMap && operand.Find("list") == nullptr) {
+    if (operand.entries.size() != 1) {
+      Error(operand, "bad-anything-but",
+            "'anything-but' takes a value, a list, or one of prefix, suffix, "
+            "equals-ignore-case, wildcard");
+      return false;
+    }
+    const Node& inner_key = operand.entries[0].first;
+    const Node& inner = operand.entries[0].second;
+    const std::string& form = inner_key.text;
+    std::vector<const Node*> values;
+    if (form != "prefix" && form != "suffix" && form != "equals-ignore-case" &&
+        form != "wildcard") {
+      static const std::vector<std::string_view> forms = {
+          "prefix", "suffix", "equals-ignore-case", "wildcard"};
+      Error(inner_key, "bad-anything-but",
+            "'anything-but' does not accept '" + form + "'" +
+                DidYouMeanSuffix(form, forms) +
+                "; it takes a value, a list, or one of prefix, suffix, "
+                "equals-ignore-case, wildcard");
+      return false;
+    }
+    std::size_t errors_before = sink_->error_count();
+    if (!ScalarList(inner, true, &values)) {
+      if (sink_->error_count() == errors_before) {
+        Error(inner, "bad-anything-but",
+              "'anything-but' " + form +
+                  " takes a string or a list of strings, not " +
+                  inner.KindName());
+      }
+      return false;
+    }
+    if (values.empty()) {
+      Error(inner, "bad-anything-but", "empty list in 'anything-but'");
+      return false;
+    }
+    std::uint32_t begin = pool_begin();
+    for (const Node* v : values) {
+      if (v->kind != Node::Kind::kString) {
+        Error(*v, "bad-anything-but",
+              "'anything-but' " + form + " values must be strings, not " +
+                  v->KindName());
+        return false;
+      }
+      if ((form == "prefix" || form == "suffix") && v->text.empty()) {
+        Error(*v, "bad-anything-but",
+              "'anything-but' " + form + " cannot be the empty string");
+        return false;
+      }
+      std::uint32_t id = 0;
+      if (form == "wildcard") {
+        if (!WildcardOperand(*v, v->text, &id)) return false;
+      } else if (form == "equals-ignore-case") {
+        id = InternString(AsciiLower(v->text));
+      } else {
+        id = InternString(v->text);
+      }
+      program_->id_pool.push_back(id);
+    }
+    t->op = form == "prefix"   ? TestOp::kAnythingButPrefix
+            : form == "suffix" ? TestOp::kAnythingButSuffix
+            : form == "wildcard" ? TestOp::kAnythingButWildcard
+                                 : TestOp::kAnythingButIgnoreCase;
+    t->a = begin;
+    t->b = static_cast<std::uint32_t>(values.size());
+    return true;
+  }
+  std::vector<const Node*> values;
+  std::size_t errors_before = sink_->error_count();
+  if (!ScalarList(operand, true, &values)) {
+    if (sink_->error_count() == errors_before) {
+      Error(operand, "bad-anything-but",
+            "'anything-but' takes a string, a number or a list of them");
+    }
+    return false;
+  }
+  if (values.empty()) {
+    Error(operand, "bad-anything-but", "empty list in 'anything-but'");
+    return false;
+  }
+  bool strings = false, numbers = false;
+  for (const Node* v : values) {
+    if (v->kind == Node::Kind::kString) {
+      strings = true;
+    } else if (v->kind == Node::Kind::kNumber) {
+      numbers = true;
+    } else {
+      Error(*v, "bad-anything-but",
+            std::string("'anything-but' values must be strings or numbers, "
+                        "not ") + v->KindName());
+      return false;
+    }
+  }
+  if (strings && numbers) {
+    Error(operand, "bad-anything-but",
+          "'anything-but' list must be all strings or all numbers");
+    return false;
+  }
+  std::uint32_t begin = pool_begin();
+  for (const Node* v : values) {
+    program_->id_pool.push_back(strings ? InternString(v->text)
+                                        : InternNumber(v->number));
+  }
+  t->op = strings ? TestOp::kAnythingButStrings : TestOp::kAnythingButNumbers;
+  t->a = begin;
+  t->b = static_cast<std::uint32_t>(values.size());
+  (void)key;
+  return true;
+}
+
+}  // namespace proact::internal

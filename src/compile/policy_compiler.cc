@@ -1,0 +1,698 @@
+#include "compile/policy_compiler.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "action/template.h"
+#include "compile/pattern_compiler.h"
+#include "load/yaml_document.h"
+
+namespace proact::internal {
+
+const std::vector<KeySpec>& FileKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"policies", "list", false, "the policies in this file"},
+      {"lists", "mapping", false,
+       "named lists of scalars, usable from any policy in the loaded set"},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& PolicyKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"id", "string", true, "unique identifier across everything loaded"},
+      {"description", "string", false, "what the policy enforces"},
+      {"severity", "string", false, "info, low, medium (default), high or critical"},
+      {"tags", "list", false, "free-form labels (strings)"},
+      {"enabled", "boolean", false, "false: compiled and checked, never matched"},
+      {"mode", "string", false,
+       "enforce (default), or dry-run: actions are rendered but marked not to "
+       "be executed"},
+      {"savings", "mapping", false,
+       "estimated manual effort per remediation: minutes and/or usd"},
+      {"metadata", "any", false, "free-form, passed through"},
+      {"match", "mapping", true, "an AWS EventBridge event pattern"},
+      {"except", "list", false,
+       "event patterns; an event matching any of them is suppressed"},
+      {"actions", "list", false,
+       "remediation actions: {action: NAME, params: {...}}"},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& ActionKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"action", "string", true, "the action's name, as the host registers it"},
+      {"params", "mapping", false,
+       "parameters; strings may hold {{ field.path }} templates"},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& SavingsKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"minutes", "number", false, "minutes of manual work saved"},
+      {"usd", "number", false, "US dollars of manual work saved"},
+  };
+  return keys;
+}
+
+const std::vector<std::string_view>& Severities() {
+  static const std::vector<std::string_view> v = {"info", "low", "medium",
+                                                  "high", "critical"};
+  return v;
+}
+
+const std::vector<std::string_view>& Modes() {
+  static const std::vector<std::string_view> v = {"enforce", "dry-run"};
+  return v;
+}
+
+const std::vector<std::string_view>& EnvelopeFields() {
+  static const std::vector<std::string_view> v = {
+      "version", "id",     "detail-type", "source", "account",
+      "time",    "region", "resources",   "detail"};
+  return v;
+}
+
+std::uint32_t FieldTrie::Intern(const std::vector<std::string>& segments) {
+  std::uint32_t node = 0;
+  for (const std::string& seg : segments) {
+    std::int32_t child = Child(node, seg);
+    if (child < 0) {
+      nodes.emplace_back();
+      child = static_cast<std::int32_t>(nodes.size() - 1);
+      nodes[node].children.emplace_back(seg, static_cast<std::uint32_t>(child));
+    }
+    node = static_cast<std::uint32_t>(child);
+  }
+  if (nodes[node].field < 0) {
+    nodes[node].field = static_cast<std::int32_t>(field_paths.size());
+    std::string path;
+    for (const std::string& seg : segments) {
+      if (!path.empty()) path += '.';
+      path += seg;
+    }
+    field_paths.push_back(std::move(path));
+  }
+  return static_cast<std::uint32_t>(nodes[node].field);
+}
+
+std::int32_t FieldTrie::Child(std::uint32_t node,
+                              std::string_view segment) const {
+  for (const auto& [seg, child] : nodes[node].children) {
+    if (seg == segment) return static_cast<std::int32_t>(child);
+  }
+  return -1;
+}
+
+namespace {
+
+// Offset of the first byte that is not valid UTF-8, or npos.
+std::size_t FirstInvalidUtf8(std::string_view s) {
+  std::size_t i = 0, n = s.size();
+  while (i < n) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07;
+    else return i;
+    if (i + len > n) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+std::vector<std::string_view> Names(const std::vector<KeySpec>& keys) {
+  std::vector<std::string_view> out;
+  for (const KeySpec& k : keys) out.push_back(k.name);
+  return out;
+}
+
+nlohmann::json NodeToJson(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::kNull: return nullptr;
+    case Node::Kind::kBool: return n.boolean;
+    case Node::Kind::kNumber: {
+      double d = n.number;
+      if (n.text.find_first_of(".eE") == std::string::npos &&
+          d == static_cast<double>(static_cast<long long>(d)) &&
+          std::abs(d) < 9e15) {
+        return static_cast<long long>(d);
+      }
+      return d;
+    }
+    case Node::Kind::kString: return n.text;
+    case Node::Kind::kSeq: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const Node& i : n.items) a.push_back(NodeToJson(i));
+      return a;
+    }
+    case Node::Kind::kMap: {
+      nlohmann::json o = nlohmann::json::object();
+      for (const auto& [k, v] : n.entries) o[k.text] = NodeToJson(v);
+      return o;
+    }
+  }
+  return nullptr;
+}
+
+struct ParsedPolicy {
+  const Node* node = nullptr;
+  PolicyInfo info;
+  std::vector<Alternative> match;
+  std::vector<Alternative> except;
+  std::vector<CompiledAction> actions;
+  const Node* match_node = nullptr;
+  bool ok = true;
+};
+
+class Compiler {
+ public:
+  Compiler(const CompileOptions& options, DiagnosticSink* sink,
+           Program* program)
+      : options_(options), sink_(sink), program_(program) {}
+
+  bool Run(const std::vector<PolicySource>& sources) {
+    // Fields every decision reports come first.
+    program_->trie.Intern({"id"});
+    program_->trie.Intern({"source"});
+    program_->trie.Intern({"detail-type"});
+
+    roots_.resize(sources.size());
+    for (std::size_t f = 0; f < sources.size(); ++f) {
+      const PolicySource& src = sources[f];
+      int file = sink_->AddFile(src.name, src.text);
+      program_->files.push_back(src.name);
+      if (src.text.size() > options_.max_file_bytes) {
+        sink_->Error(file, 1, 1, "file-too-large",
+                     "policy file is " + std::to_string(src.text.size()) +
+                         " bytes, over the limit of " +
+                         std::to_string(options_.max_file_bytes));
+        continue;
+      }
+      std::size_t bad = FirstInvalidUtf8(src.text);
+      if (bad != std::string_view::npos) {
+        int line = 1 + static_cast<int>(std::count(
+                           src.text.begin(), src.text.begin() + bad, '\n'));
+        std::size_t bol = src.text.rfind('\n', bad == 0 ? 0 : bad - 1);
+        int col = static_cast<int>(bad - (bol == std::string::npos ? 0 : bol + 1)) + 1;
+        if (bad == 0) col = 1;
+        sink_->Error(file, line, col, "invalid-utf8",
+                     "file is not valid UTF-8 (byte offset " +
+                         std::to_string(bad) + ")");
+        continue;
+      }
+      if (!ParseYaml(src.text, file, options_.max_yaml_depth, sink_,
+                     &roots_[f])) {
+        roots_[f] = Node();
+        continue;
+      }
+      CollectFile(roots_[f]);
+    }
+    for (ParsedPolicy& p : policies_) CompilePolicy(&p);
+    if (sink_->has_errors()) return false;
+    if (policies_.size() > options_.max_policies) {
+      sink_->Error(policies_[options_.max_policies].node->file,
+                   policies_[options_.max_policies].node->mark.line,
+                   policies_[options_.max_policies].node->mark.column,
+                   "too-many-policies",
+                   "more than " + std::to_string(options_.max_policies) +
+                       " policies loaded (limit max_policies)");
+      return false;
+    }
+    Build();
+    return !sink_->has_errors();
+  }
+
+ private:
+  void Error(const Node& at, const std::string& code, const std::string& msg) {
+    sink_->Error(at.file, at.mark.line, at.mark.column, code, msg);
+  }
+  void Warning(const Node& at, const std::string& code,
+               const std::string& msg) {
+    sink_->Warning(at.file, at.mark.line, at.mark.column, code, msg);
+  }
+
+  // Reports unknown keys of `map` against `keys`; `what` names the mapping.
+  void CheckKeys(const Node& map, const std::vector<KeySpec>& keys,
+                 const std::string& what) {
+    std::vector<std::string_view> names = Names(keys);
+    for (const auto& [k, v] : map.entries) {
+      if (std::find(names.begin(), names.end(), k.text) == names.end()) {
+        Error(k, "unknown-key",
+              "unknown key '" + k.text + "' in " + what +
+                  DidYouMeanSuffix(k.text, names));
+      }
+    }
+    for (const KeySpec& spec : keys) {
+      if (spec.required && map.Find(spec.name) == nullptr) {
+        Error(map, "missing-key",
+              what + " is missing required key '" + std::string(spec.name) +
+                  "'");
+      }
+    }
+  }
+
+  bool ExpectKind(const Node& n, Node::Kind kind, const std::string& what) {
+    if (n.kind == kind) return true;
+    Error(n, "wrong-type",
+          what + " must be " + NodeKindName(kind) + ", not " + n.KindName());
+    return false;
+  }
+
+  void CollectFile(const Node& root) {
+    if (root.kind == Node::Kind::kNull) {
+      Warning(root, "empty-file", "file holds no policies");
+      return;
+    }
+    if (!ExpectKind(root, Node::Kind::kMap, "a policy file")) return;
+    CheckKeys(root, FileKeys(), "policy file");
+    if (const Node* lists = root.Find("lists")) {
+      if (ExpectKind(*lists, Node::Kind::kMap, "'lists'")) {
+        for (const auto& [k, v] : lists->entries) {
+          if (k.text.empty()) {
+            Error(k, "bad-list", "list names must not be empty");
+            continue;
+          }
+          if (!ExpectKind(v, Node::Kind::kSeq, "list '" + k.text + "'")) continue;
+          NamedList list{k.text, {}, k.mark, k.file};
+          bool ok = true;
+          for (const Node& item : v.items) {
+            if (!item.IsScalar()) {
+              Error(item, "bad-list",
+                    "list '" + k.text + "' may hold only scalars, not " +
+                        item.KindName());
+              ok = false;
+            } else {
+              list.values.push_back(item);
+            }
+          }
+          if (list.values.empty() && ok) {
+            Error(v, "bad-list", "list '" + k.text + "' is empty");
+            ok = false;
+          }
+          auto [it, inserted] = lists_.emplace(k.text, list);
+          if (!inserted) {
+            Error(k, "duplicate-list",
+                  "list '" + k.text + "' is already defined at " +
+                      sink_->file_name(it->second.file) + ":" +
+                      std::to_string(it->second.mark.line) + ":" +
+                      std::to_string(it->second.mark.column));
+          }
+        }
+      }
+    }
+    const Node* policies = root.Find("policies");
+    if (policies == nullptr) {
+      if (root.Find("lists") == nullptr) {
+        Warning(root, "empty-file", "file holds no policies");
+      }
+      return;
+    }
+    if (policies->kind == Node::Kind::kNull) return;
+    if (!ExpectKind(*policies, Node::Kind::kSeq, "'policies'")) return;
+    for (const Node& p : policies->items) {
+      ParsedPolicy pp;
+      pp.node = &p;
+      policies_.push_back(std::move(pp));
+    }
+  }
+
+  bool GetString(const Node& policy, std::string_view key, std::string* out) {
+    const Node* n = policy.Find(key);
+    if (n == nullptr) return false;
+    if (n->kind != Node::Kind::kString) {
+      // Plain scalars like 42 or true are still text an author meant.
+      if (n->IsScalar() && n->kind != Node::Kind::kNull) {
+        *out = n->text;
+        return true;
+      }
+      Error(*n, "wrong-type",
+            "'" + std::string(key) + "' must be a string, not " + n->KindName());
+      return false;
+    }
+    *out = n->text;
+    return true;
+  }
+
+  void CompilePolicy(ParsedPolicy* p) {
+    const Node& node = *p->node;
+    if (!ExpectKind(node, Node::Kind::kMap, "a policy")) {
+      p->ok = false;
+      return;
+    }
+    std::size_t errors_before = sink_->error_count();
+    CheckKeys(node, PolicyKeys(), "policy");
+    PolicyInfo& info = p->info;
+    info.location.file = sink_->file_name(node.file);
+    info.location.line = node.mark.line;
+    info.location.column = node.mark.column;
+    info.severity = "medium";
+    info.mode = "enforce";
+    if (GetString(node, "id", &info.id)) {
+      const Node* idn = node.Find("id");
+      if (info.id.empty() ||
+          info.id.find_first_of(" \t\r\n") != std::string::npos) {
+        Error(*idn, "bad-id", "policy id must be non-empty and hold no spaces");
+      } else {
+        auto [it, inserted] = ids_.emplace(info.id, idn);
+        if (!inserted) {
+          Error(*idn, "duplicate-id",
+                "duplicate policy id '" + info.id + "'; first defined at " +
+                    sink_->file_name(it->second->file) + ":" +
+                    std::to_string(it->second->mark.line) + ":" +
+                    std::to_string(it->second->mark.column));
+        }
+      }
+    }
+    std::string id_label = info.id.empty() ? "policy" : "policy '" + info.id + "'";
+    GetString(node, "description", &info.description);
+    if (GetString(node, "severity", &info.severity)) {
+      const auto& v = Severities();
+      if (std::find(v.begin(), v.end(), info.severity) == v.end()) {
+        Error(*node.Find("severity"), "bad-severity",
+              "severity '" + info.severity +
+                  "' is not one of info, low, medium, high, critical" +
+                  DidYouMeanSuffix(info.severity, v));
+      }
+    }
+    if (GetString(node, "mode", &info.mode)) {
+      const auto& v = Modes();
+      if (std::find(v.begin(), v.end(), info.mode) == v.end()) {
+        Error(*node.Find("mode"), "bad-mode",
+              "mode '" + info.mode + "' is not one of enforce, dry-run" +
+                  DidYouMeanSuffix(info.mode, v));
+      }
+    }
+    if (const Node* n = node.Find("enabled")) {
+      if (ExpectKind(*n, Node::Kind::kBool, "'enabled'")) info.enabled = n->boolean;
+    }
+    if (const Node* n = node.Find("tags")) {
+      if (ExpectKind(*n, Node::Kind::kSeq, "'tags'")) {
+        for (const Node& t : n->items) {
+          if (t.IsScalar() && t.kind != Node::Kind::kNull) info.tags.push_back(t.text);
+          else Error(t, "wrong-type", std::string("tags must be strings, not ") + t.KindName());
+        }
+      }
+    }
+    if (const Node* n = node.Find("savings")) {
+      if (ExpectKind(*n, Node::Kind::kMap, "'savings'")) {
+        CheckKeys(*n, SavingsKeys(), "'savings'");
+        for (const auto& [k, v] : n->entries) {
+          if (k.text != "minutes" && k.text != "usd") continue;
+          if (!ExpectKind(v, Node::Kind::kNumber, "savings '" + k.text + "'")) continue;
+          if (v.number < 0) {
+            Error(v, "bad-savings", "savings '" + k.text + "' must not be negative");
+            continue;
+          }
+          (k.text == "minutes" ? info.savings_minutes : info.savings_usd) = v.number;
+        }
+      }
+    }
+    if (const Node* n = node.Find("metadata")) info.metadata = NodeToJson(*n);
+
+    PatternCompiler patterns(program_, &lists_, options_, sink_);
+    if (const Node* m = node.Find("match")) {
+      p->match_node = m;
+      patterns.Compile(*m, &p->match);
+    }
+    if (const Node* e = node.Find("except")) {
+      if (ExpectKind(*e, Node::Kind::kSeq, "'except'")) {
+        for (const Node& pat : e->items) {
+          std::vector<Alternative> alts;
+          if (patterns.Compile(pat, &alts)) {
+            p->except.insert(p->except.end(), alts.begin(), alts.end());
+          }
+        }
+      }
+    }
+    if (const Node* a = node.Find("actions")) {
+      if (a->kind != Node::Kind::kNull &&
+          ExpectKind(*a, Node::Kind::kSeq, "'actions'")) {
+        for (const Node& act : a->items) CompileAction(act, p);
+      }
+    }
+    p->ok = sink_->error_count() == errors_before;
+    if (p->ok && p->match_node != nullptr) CheckSatisfiable(*p, id_label);
+  }
+
+  void CompileAction(const Node& act, ParsedPolicy* p) {
+    if (!ExpectKind(act, Node::Kind::kMap, "an action")) return;
+    CheckKeys(act, ActionKeys(), "action");
+    CompiledAction out;
+    if (const Node* name = act.Find("action")) {
+      if (name->kind != Node::Kind::kString || name->text.empty()) {
+        Error(*name, "wrong-type", "'action' must be a non-empty string");
+      } else {
+        out.name = name->text;
+      }
+    }
+    if (const Node* params = act.Find("params")) {
+      if (params->kind != Node::Kind::kNull &&
+          ExpectKind(*params, Node::Kind::kMap, "'params'")) {
+        CompileParam(*params, &out.params);
+      } else {
+        out.params.kind = ParamTree::Kind::kObject;
+      }
+    } else {
+      out.params.kind = ParamTree::Kind::kObject;
+    }
+    p->actions.push_back(std::move(out));
+  }
+
+  void CompileParam(const Node& n, ParamTree* out) {
+    switch (n.kind) {
+      case Node::Kind::kMap:
+        out->kind = ParamTree::Kind::kObject;
+        for (const auto& [k, v] : n.entries) {
+          ParamTree child;
+          CompileParam(v, &child);
+          out->members.emplace_back(k.text, std::move(child));
+        }
+        return;
+      case Node::Kind::kSeq:
+        out->kind = ParamTree::Kind::kArray;
+        for (const Node& item : n.items) {
+          ParamTree child;
+          CompileParam(item, &child);
+          out->items.push_back(std::move(child));
+        }
+        return;
+      case Node::Kind::kString: {
+        TemplateError err;
+        Template t;
+        if (!ParseTemplate(n.text, &t, &err)) {
+          sink_->Error(n.file, n.mark.line, ColumnOf(n, err.offset),
+                       "bad-template", err.message);
+          return;
+        }
+        if (!t.has_holes()) {
+          out->kind = ParamTree::Kind::kLiteral;
+          out->literal = n.text;
+          return;
+        }
+        for (const TemplateExpr& e : t.exprs) {
+          const PathStep& root = e.path[0];
+          const auto& fields = EnvelopeFields();
+          if (root.is_index ||
+              std::find(fields.begin(), fields.end(), root.key) == fields.end()) {
+            std::size_t at = n.text.find(e.path_text);
+            sink_->Error(n.file, n.mark.line,
+                         ColumnOf(n, at == std::string::npos ? 0 : at),
+                         "unknown-field",
+                         "template refers to '" + e.path_text +
+                             "', but events have no top-level field '" +
+                             root.key + "'" + DidYouMeanSuffix(root.key, fields) +
+                             " (fields: version, id, detail-type, source, "
+                             "account, time, region, resources, detail)");
+          }
+        }
+        out->kind = ParamTree::Kind::kTemplate;
+        out->tmpl = std::move(t);
+        return;
+      }
+      default:
+        out->kind = ParamTree::Kind::kLiteral;
+        out->literal = NodeToJson(n);
+        return;
+    }
+  }
+
+  // Column of byte `offset` inside scalar `n` (exact for one-line scalars).
+  static int ColumnOf(const Node& n, std::size_t offset) {
+    return n.mark.column + static_cast<int>(offset) + (n.quoted ? 1 : 0);
+  }
+
+  void CheckSatisfiable(const ParsedPolicy& p, const std::string& label) {
+    if (p.match.empty()) return;
+    std::string reason;
+    for (const Alternative& alt : p.match) {
+      bool contradictory = false;
+      for (const PendingFieldTest& a : alt) {
+        if (!(a.exists_false && a.tests.empty())) continue;
+        for (const PendingFieldTest& b : alt) {
+          if (&a != &b && a.path == b.path && !b.exists_false &&
+              !b.tests.empty()) {
+            contradictory = true;
+            std::string path;
+            for (const std::string& s : a.path) path += (path.empty() ? "" : ".") + s;
+            reason = "'" + path + "' is required both to be missing and to have a value";
+          }
+        }
+      }
+      if (!contradictory) return;
+    }
+    Warning(*p.match_node, "never-matches",
+            label + " can never match: " + reason);
+  }
+
+  std::uint32_t AddRule(std::uint32_t policy, const Alternative& alt,
+                        bool is_except) {
+    Rule r;
+    r.policy = policy;
+    r.is_except = is_except;
+    r.field_tests_begin = static_cast<std::uint32_t>(program_->field_tests.size());
+    for (const PendingFieldTest& t : alt) {
+      FieldTest ft;
+      ft.field = program_->trie.Intern(t.path);
+      ft.tests_begin = static_cast<std::uint32_t>(program_->value_tests.size());
+      ft.tests_count = static_cast<std::uint32_t>(t.tests.size());
+      ft.exists_false = t.exists_false;
+      program_->value_tests.insert(program_->value_tests.end(), t.tests.begin(),
+                                   t.tests.end());
+      program_->field_tests.push_back(ft);
+    }
+    r.field_tests_count = static_cast<std::uint32_t>(alt.size());
+    program_->rules.push_back(r);
+    return static_cast<std::uint32_t>(program_->rules.size() - 1);
+  }
+
+  // Exact tests can anchor a rule in the value index.
+  static bool Anchorable(const Program& prog, const FieldTest& ft) {
+    if (ft.exists_false || ft.tests_count == 0) return false;
+    for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
+      TestOp op = prog.value_tests[ft.tests_begin + i].op;
+      if (op != TestOp::kString && op != TestOp::kNumber && op != TestOp::kTrue &&
+          op != TestOp::kFalse && op != TestOp::kNull)
+        return false;
+    }
+    return true;
+  }
+
+  template <typename Fn>
+  static void ForEachKey(const Program& prog, const FieldTest& ft, Fn fn) {
+    char buf[8];
+    for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
+      const ValueTest& t = prog.value_tests[ft.tests_begin + i];
+      switch (t.op) {
+        case TestOp::kString: fn(ValueKind::kString, std::string_view(prog.strings[t.a])); break;
+        case TestOp::kNumber: fn(ValueKind::kNumber, NumberKeyBytes(prog.numbers[t.a], buf)); break;
+        case TestOp::kTrue: fn(ValueKind::kTrue, std::string_view()); break;
+        case TestOp::kFalse: fn(ValueKind::kFalse, std::string_view()); break;
+        case TestOp::kNull: fn(ValueKind::kNull, std::string_view()); break;
+        default: break;
+      }
+    }
+  }
+
+  void Build() {
+    for (std::size_t i = 0; i < policies_.size(); ++i) {
+      ParsedPolicy& p = policies_[i];
+      CompiledPolicy cp;
+      cp.info = std::move(p.info);
+      cp.actions = std::move(p.actions);
+      std::uint32_t index = static_cast<std::uint32_t>(i);
+      if (cp.info.enabled) {
+        for (const Alternative& alt : p.match) AddRule(index, alt, false);
+        for (const Alternative& alt : p.except) {
+          cp.except_rules.push_back(AddRule(index, alt, true));
+        }
+      }
+      program_->policies.push_back(std::move(cp));
+    }
+    // Choose each match rule's anchor: the exact-valued field test whose
+    // values are shared by the fewest other rules.
+    ValueIndex counts;
+    for (std::uint32_t r = 0; r < program_->rules.size(); ++r) {
+      const Rule& rule = program_->rules[r];
+      if (rule.is_except) continue;
+      for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+        const FieldTest& ft = program_->field_tests[rule.field_tests_begin + f];
+        if (!Anchorable(*program_, ft)) continue;
+        ForEachKey(*program_, ft, [&](ValueKind k, std::string_view bytes) {
+          counts.Add(ft.field, k, bytes, r);
+        });
+      }
+    }
+    for (std::uint32_t r = 0; r < program_->rules.size(); ++r) {
+      Rule& rule = program_->rules[r];
+      if (rule.is_except) continue;
+      std::int64_t best = -1;
+      std::size_t best_cost = 0;
+      for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+        const FieldTest& ft = program_->field_tests[rule.field_tests_begin + f];
+        if (!Anchorable(*program_, ft)) continue;
+        std::size_t cost = 0;
+        ForEachKey(*program_, ft, [&](ValueKind k, std::string_view bytes) {
+          cost += counts.Count(ft.field, k, bytes);
+        });
+        if (best < 0 || cost < best_cost) {
+          best = f;
+          best_cost = cost;
+        }
+      }
+      if (best < 0) {
+        program_->unanchored_rules.push_back(r);
+        continue;
+      }
+      // Put the anchor first: it is already known to hold when the rule is
+      // reached through the index, and verification starts after it.
+      std::swap(program_->field_tests[rule.field_tests_begin],
+                program_->field_tests[rule.field_tests_begin + best]);
+      const FieldTest& ft = program_->field_tests[rule.field_tests_begin];
+      ForEachKey(*program_, ft, [&](ValueKind k, std::string_view bytes) {
+        program_->index.Add(ft.field, k, bytes, r);
+      });
+    }
+    program_->index.Build();
+    program_->warnings = sink_->TakeWarnings();
+  }
+
+  const CompileOptions& options_;
+  DiagnosticSink* sink_;
+  Program* program_;
+  std::vector<Node> roots_;
+  std::vector<ParsedPolicy> policies_;
+  std::map<std::string, NamedList> lists_;
+  std::unordered_map<std::string, const Node*> ids_;
+};
+
+}  // namespace
+
+bool CompilePolicies(const std::vector<PolicySource>& sources,
+                     const CompileOptions& options, DiagnosticSink* sink,
+                     Program* program) {
+  Compiler compiler(options, sink, program);
+  return compiler.Run(sources);
+}
+
+}  // namespace proact::internal

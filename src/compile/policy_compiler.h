@@ -1,0 +1,50 @@
+// PolicyCompiler: policy files (YAML text) into a Program.
+//
+// Reads each file into a YamlDocument, checks every key and value of the
+// policy language (see docs/policy-language.md), compiles `match` and
+// `except` patterns with PatternCompiler and action parameters into
+// templates, and builds the exact-value index. Every problem is reported to
+// the DiagnosticSink; compilation goes on after an error so that one run
+// reports them all.
+#ifndef PROACT_SRC_COMPILE_POLICY_COMPILER_H_
+#define PROACT_SRC_COMPILE_POLICY_COMPILER_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "load/diagnostic_sink.h"
+#include "proact/options.h"
+#include "proact/policy_set.h"
+#include "program/program.h"
+
+namespace proact::internal {
+
+// One accepted key of a policy-language mapping. The compiler checks keys
+// against these tables, so documentation and tooling can be generated from
+// them.
+struct KeySpec {
+  std::string_view name;
+  std::string_view type;  // "string", "boolean", "list", "mapping", ...
+  bool required;
+  std::string_view description;
+};
+
+const std::vector<KeySpec>& FileKeys();
+const std::vector<KeySpec>& PolicyKeys();
+const std::vector<KeySpec>& ActionKeys();
+const std::vector<KeySpec>& SavingsKeys();
+const std::vector<std::string_view>& Severities();
+const std::vector<std::string_view>& Modes();
+// Top-level fields of the event envelope templates may start from.
+const std::vector<std::string_view>& EnvelopeFields();
+
+// Compiles `sources` in the given order. Returns false when any error was
+// reported; *program is complete only on success.
+bool CompilePolicies(const std::vector<PolicySource>& sources,
+                     const CompileOptions& options, DiagnosticSink* sink,
+                     Program* program);
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_COMPILE_POLICY_COMPILER_H_

@@ -1,0 +1,56 @@
+// DiagnosticSink: collects every problem found while loading policies.
+//
+// It owns the text of each loaded file so that a diagnostic can quote its
+// source line. Nothing is printed here; callers render Diagnostics.
+#ifndef PROACT_SRC_LOAD_DIAGNOSTIC_SINK_H_
+#define PROACT_SRC_LOAD_DIAGNOSTIC_SINK_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proact/status.h"
+
+namespace proact::internal {
+
+class DiagnosticSink {
+ public:
+  // Registers a file; returns its index for Node::file.
+  int AddFile(std::string name, std::string text);
+  const std::string& file_name(int file) const { return files_[file].name; }
+
+  void Error(int file, int line, int column, std::string code,
+             std::string message);
+  void Warning(int file, int line, int column, std::string code,
+               std::string message);
+
+  bool has_errors() const { return errors_ > 0; }
+  int error_count() const { return errors_; }
+  std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
+  std::vector<Diagnostic> TakeWarnings() const;
+
+ private:
+  struct File {
+    std::string name;
+    std::string text;
+  };
+  void Add(Severity severity, int file, int line, int column, std::string code,
+           std::string message);
+  std::string LineText(int file, int line) const;
+
+  std::vector<File> files_;
+  std::vector<Diagnostic> diagnostics_;
+  int errors_ = 0;
+};
+
+// The candidate closest to `word` by edit distance, if it is close enough to
+// be a likely typo; empty otherwise.
+std::string DidYouMean(std::string_view word,
+                       const std::vector<std::string_view>& candidates);
+// " (did you mean 'x'?)" or "".
+std::string DidYouMeanSuffix(std::string_view word,
+                             const std::vector<std::string_view>& candidates);
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_LOAD_DIAGNOSTIC_SINK_H_

@@ -1,0 +1,57 @@
+// YamlDocument: a policy file read into a tree of typed, positioned nodes.
+//
+// yaml-cpp is used only here; its exceptions are caught here and become
+// diagnostics. Scalars are resolved with JSON types, the way a policy author
+// reads them: a quoted scalar is always a string; a plain scalar is null
+// (`null`, `~`, empty), a boolean (`true`/`false` in any of YAML's spellings),
+// a number (decimal, with optional fraction and exponent, e.g. `3.0e2`) or
+// else a string. Duplicate mapping keys are errors.
+#ifndef PROACT_SRC_LOAD_YAML_DOCUMENT_H_
+#define PROACT_SRC_LOAD_YAML_DOCUMENT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "load/diagnostic_sink.h"
+
+namespace proact::internal {
+
+struct Mark {
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based
+};
+
+struct Node {
+  enum class Kind : std::uint8_t { kNull, kBool, kNumber, kString, kSeq, kMap };
+
+  Kind kind = Kind::kNull;
+  bool quoted = false;        // scalar was quoted (or a block scalar)
+  bool boolean = false;       // kBool
+  double number = 0;          // kNumber
+  std::string text;           // scalar text as written (strings: the value)
+  Mark mark;
+  int file = 0;               // index into the DiagnosticSink's files
+  std::vector<Node> items;    // kSeq
+  std::vector<std::pair<Node, Node>> entries;  // kMap: key node, value node
+
+  bool IsScalar() const { return kind != Kind::kSeq && kind != Kind::kMap; }
+  // Looks up a map entry by key text; nullptr if absent or not a map.
+  const Node* Find(std::string_view key) const;
+  // "a string", "a number", "a mapping", ...
+  const char* KindName() const;
+};
+
+const char* NodeKindName(Node::Kind kind);
+
+// Parses `text` (file index `file` in `sink`) into *root.
+// Returns false after reporting diagnostics when the YAML is malformed, too
+// deep, or holds duplicate keys. An empty document yields a kNull root.
+bool ParseYaml(std::string_view text, int file, int max_depth,
+               DiagnosticSink* sink, Node* root);
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_LOAD_YAML_DOCUMENT_H_

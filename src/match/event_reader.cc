@@ -1,0 +1,230 @@
+#include "match/event_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <string>
+
+namespace proact::internal {
+namespace {
+
+using simdjson::error_code;
+namespace od = simdjson::ondemand;
+
+class Walker {
+ public:
+  Walker(const Program& program, const EngineOptions& options,
+         ScratchRep* s)
+      : program_(program), options_(options), s_(s) {}
+
+  // Walks `value` found at trie node `node`.
+  error_code Walk(od::value value, std::uint32_t node, int depth) {
+    if (depth > options_.max_event_depth) {
+      limit_ = "event nesting is deeper than max_event_depth (" +
+               std::to_string(options_.max_event_depth) + ")";
+      return simdjson::DEPTH_ERROR;
+    }
+    od::json_type type;
+    if (error_code e = value.type().get(type)) return e;
+    const TrieNode& tn = program_.trie.nodes[node];
+    switch (type) {
+      case od::json_type::object: {
+        if (tn.children.empty()) return simdjson::SUCCESS;
+        od::object obj;
+        if (error_code e = value.get_object().get(obj)) return e;
+        for (auto field_result : obj) {
+          od::field field;
+          if (error_code e = std::move(field_result).get(field)) return e;
+          std::string_view key;
+          if (error_code e = field.unescaped_key().get(key)) return e;
+          std::int32_t child = Descend(node, key);
+          if (child < 0) continue;
+          if (error_code e = Walk(field.value(), static_cast<std::uint32_t>(child), depth + 1))
+            return e;
+        }
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::array: {
+        od::array arr;
+        if (error_code e = value.get_array().get(arr)) return e;
+        std::uint32_t array_id = s_->next_array++;
+        std::uint32_t index = 0;
+        for (auto element_result : arr) {
+          od::value element;
+          if (error_code e = std::move(element_result).get(element)) return e;
+          od::json_type et;
+          if (error_code e = element.type().get(et)) return e;
+          if (et == od::json_type::object) {
+            if (!tn.children.empty()) {
+              s_->trail.push_back(TrailStep{array_id, index});
+              error_code e = Walk(element, node, depth + 1);
+              s_->trail.pop_back();
+              if (e) return e;
+            }
+          } else if (error_code e = Walk(element, node, depth + 1)) {
+            return e;
+          }
+          ++index;
+        }
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::string: {
+        if (tn.field < 0) return simdjson::SUCCESS;
+        std::string_view str;
+        if (error_code e = value.get_string().get(str)) return e;
+        return Record(tn.field, ValueKind::kString, str, 0);
+      }
+      case od::json_type::number: {
+        if (tn.field < 0) return simdjson::SUCCESS;
+        double d;
+        if (error_code e = value.get_double().get(d)) return e;
+        return Record(tn.field, ValueKind::kNumber, {}, d);
+      }
+      case od::json_type::boolean: {
+        if (tn.field < 0) return simdjson::SUCCESS;
+        bool b;
+        if (error_code e = value.get_bool().get(b)) return e;
+        return Record(tn.field, b ? ValueKind::kTrue : ValueKind::kFalse, {}, 0);
+      }
+      case od::json_type::null: {
+        if (tn.field < 0) return simdjson::SUCCESS;
+        bool is_null = false;
+        if (error_code e = value.is_null().get(is_null)) return e;
+        if (!is_null) return simdjson::INCORRECT_TYPE;
+        return Record(tn.field, ValueKind::kNull, {}, 0);
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  // The trie node for `key` under `node`; keys holding '.' descend one
+  // segment per part, as EventBridge flattens them.
+  std::int32_t Descend(std::uint32_t node, std::string_view key) const {
+    if (key.find('.') == std::string_view::npos) {
+      return program_.trie.Child(node, key);
+    }
+    std::int32_t cur = static_cast<std::int32_t>(node);
+    std::size_t start = 0;
+    while (cur >= 0) {
+      std::size_t dot = key.find('.', start);
+      cur = program_.trie.Child(static_cast<std::uint32_t>(cur),
+                                key.substr(start, dot == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : dot - start));
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+    return cur;
+  }
+
+  const std::string& limit() const { return limit_; }
+
+ private:
+  error_code Record(std::int32_t field, ValueKind kind, std::string_view str,
+                    double num) {
+    if (s_->values.size() >= options_.max_event_values) {
+      limit_ = "event supplies more than max_event_values (" +
+               std::to_string(options_.max_event_values) +
+               ") values to the matcher";
+      return simdjson::CAPACITY;
+    }
+    auto f = static_cast<std::uint32_t>(field);
+    std::int32_t head = -1;
+    if (s_->field_stamp[f] == s_->event_stamp) head = s_->field_head[f];
+    EventValue v;
+    v.field = f;
+    v.kind = kind;
+    v.trail_length = static_cast<std::uint16_t>(s_->trail.size());
+    v.trail_begin = static_cast<std::uint32_t>(s_->trail_pool.size());
+    v.next = head;
+    v.str = str;
+    v.num = num;
+    s_->trail_pool.insert(s_->trail_pool.end(), s_->trail.begin(),
+                          s_->trail.end());
+    s_->values.push_back(v);
+    s_->field_head[f] = static_cast<std::int32_t>(s_->values.size() - 1);
+    s_->field_stamp[f] = s_->event_stamp;
+    return simdjson::SUCCESS;
+  }
+
+  const Program& program_;
+  const EngineOptions& options_;
+  ScratchRep* s_;
+  std::string limit_;
+};
+
+}  // namespace
+
+Status ReadEvent(std::string_view json, const Program& program,
+                 const EngineOptions& options, ScratchRep* s) {
+  if (json.size() > options.max_event_bytes) {
+    return Status(StatusCode::kLimitExceeded,
+                  "event is " + std::to_string(json.size()) +
+                      " bytes, over max_event_bytes (" +
+                      std::to_string(options.max_event_bytes) + ")");
+  }
+  // Per-event state.
+  s->values.clear();
+  s->trail.clear();
+  s->trail_pool.clear();
+  s->next_array = 0;
+  if (++s->event_stamp == 0) {
+    // Wrapped: forget every stamp.
+    std::fill(s->field_stamp.begin(), s->field_stamp.end(), 0);
+    std::fill(s->rule_stamp.begin(), s->rule_stamp.end(), 0);
+    s->event_stamp = 1;
+  }
+  std::size_t fields = program.trie.field_paths.size();
+  if (s->field_head.size() < fields) {
+    s->field_head.resize(fields, -1);
+    s->field_stamp.resize(fields, 0);
+  }
+  std::size_t needed = json.size() + simdjson::SIMDJSON_PADDING;
+  if (s->buffer.size() < needed) s->buffer.resize(needed);
+  std::memcpy(s->buffer.data(), json.data(), json.size());
+  std::memset(s->buffer.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+
+  Walker walker(program, options, s);
+  auto fail = [&](error_code e, const char* what) -> Status {
+    if (!walker.limit().empty()) {
+      return Status(StatusCode::kLimitExceeded, walker.limit());
+    }
+    std::string msg = std::string("invalid JSON: ") + simdjson::error_message(e);
+    (void)what;
+    return Status(StatusCode::kInvalidArgument, msg);
+  };
+  od::document doc;
+  error_code e = s->parser
+                     .iterate(simdjson::padded_string_view(
+                         s->buffer.data(), json.size(), s->buffer.size()))
+                     .get(doc);
+  if (e) return fail(e, "parse");
+  od::json_type type;
+  if ((e = doc.type().get(type))) return fail(e, "type");
+  if (type != od::json_type::object) {
+    return Status(StatusCode::kInvalidArgument,
+                  "an event must be a JSON object");
+  }
+  od::object root;
+  if ((e = doc.get_object().get(root))) return fail(e, "object");
+  for (auto field_result : root) {
+    od::field field;
+    if ((e = std::move(field_result).get(field))) return fail(e, "field");
+    std::string_view key;
+    if ((e = field.unescaped_key().get(key))) return fail(e, "key");
+    std::int32_t child = walker.Descend(0, key);
+    if (child < 0) continue;
+    if ((e = walker.Walk(field.value(), static_cast<std::uint32_t>(child), 1)))
+      return fail(e, "value");
+  }
+  // Anything after the object is an error.
+  const char* loc = nullptr;
+  if (doc.current_location().get(loc) == simdjson::SUCCESS) {
+    return Status(StatusCode::kInvalidArgument,
+                  "invalid JSON: unexpected content after the event object "
+                  "at byte " + std::to_string(loc - s->buffer.data()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace proact::internal

@@ -1,0 +1,29 @@
+// EventReader: reads the fields the program needs out of an event's JSON.
+//
+// One pass of simdjson On-Demand over the text, guided by the program's
+// field trie: objects are entered only along paths some policy uses, and
+// every leaf value found there is recorded in the scratch with the trail of
+// array-of-object elements that leads to it (so that two fields tested
+// under one array must hold in the same element). Objects and empty arrays
+// are not values: `exists` is about leaves.
+#ifndef PROACT_SRC_MATCH_EVENT_READER_H_
+#define PROACT_SRC_MATCH_EVENT_READER_H_
+
+#include <string_view>
+
+#include "proact/options.h"
+#include "proact/status.h"
+#include "program/program.h"
+#include "match/scratch.h"
+
+namespace proact::internal {
+
+// Parses `json` and records the values of every program field into
+// `scratch`. Returns kInvalidArgument for malformed JSON or a non-object,
+// kLimitExceeded when a limit in `options` is crossed.
+Status ReadEvent(std::string_view json, const Program& program,
+                 const EngineOptions& options, ScratchRep* scratch);
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_MATCH_EVENT_READER_H_

@@ -1,0 +1,277 @@
+#include "match/matcher.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "compile/pattern_compiler.h"
+
+namespace proact::internal {
+namespace {
+
+char Lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// `s` equals already-lower-cased `lower`, ignoring ASCII case.
+bool EqualsFolded(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (Lower(s[i]) != lower[i]) return false;
+  }
+  return true;
+}
+
+bool StartsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && std::memcmp(s.data(), p.data(), p.size()) == 0;
+}
+
+bool EndsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() &&
+         std::memcmp(s.data() + s.size() - p.size(), p.data(), p.size()) == 0;
+}
+
+bool InRange(const ValueTest& t, double v) {
+  bool lo_ok = t.lo_inclusive ? v >= t.lo : v > t.lo;
+  bool hi_ok = t.hi_inclusive ? v <= t.hi : v < t.hi;
+  return lo_ok && hi_ok;
+}
+
+bool CidrContains(const Cidr& c, std::string_view s) {
+  bool v6 = false;
+  std::uint8_t bytes[16];
+  if (s.size() > 45 || !ParseIp(s, &v6, bytes) || v6 != c.v6) return false;
+  int full = c.prefix / 8, rem = c.prefix % 8;
+  if (std::memcmp(bytes, c.bytes, full) != 0) return false;
+  if (rem == 0) return true;
+  std::uint8_t mask = static_cast<std::uint8_t>(0xFF << (8 - rem));
+  return (bytes[full] & mask) == (c.bytes[full] & mask);
+}
+
+}  // namespace
+
+bool WildcardMatch(const Wildcard& w, std::string_view s) {
+  const auto& chunks = w.chunks;
+  if (chunks.size() == 1) return s == chunks[0];
+  const std::string& first = chunks.front();
+  const std::string& last = chunks.back();
+  if (s.size() < first.size() + last.size()) return false;
+  if (!StartsWith(s, first) || !EndsWith(s, last)) return false;
+  std::size_t pos = first.size();
+  std::size_t end = s.size() - last.size();
+  for (std::size_t i = 1; i + 1 < chunks.size(); ++i) {
+    std::string_view window = s.substr(pos, end - pos);
+    std::size_t found = window.find(chunks[i]);
+    if (found == std::string_view::npos) return false;
+    pos += found + chunks[i].size();
+  }
+  return true;
+}
+
+bool TestValue(const Program& p, const ValueTest& t, const EventValue& v) {
+  const bool is_string = v.kind == ValueKind::kString;
+  switch (t.op) {
+    case TestOp::kString:
+      return is_string && v.str == p.strings[t.a];
+    case TestOp::kNumber:
+      return v.kind == ValueKind::kNumber && v.num == p.numbers[t.a];
+    case TestOp::kTrue:
+      return v.kind == ValueKind::kTrue;
+    case TestOp::kFalse:
+      return v.kind == ValueKind::kFalse;
+    case TestOp::kNull:
+      return v.kind == ValueKind::kNull;
+    case TestOp::kPrefix:
+      return is_string && StartsWith(v.str, p.strings[t.a]);
+    case TestOp::kSuffix:
+      return is_string && EndsWith(v.str, p.strings[t.a]);
+    case TestOp::kPrefixIgnoreCase: {
+      const std::string& pre = p.strings[t.a];
+      return is_string && v.str.size() >= pre.size() &&
+             EqualsFolded(v.str.substr(0, pre.size()), pre);
+    }
+    case TestOp::kSuffixIgnoreCase: {
+      const std::string& suf = p.strings[t.a];
+      return is_string && v.str.size() >= suf.size() &&
+             EqualsFolded(v.str.substr(v.str.size() - suf.size()), suf);
+    }
+    case TestOp::kEqualsIgnoreCase:
+      return is_string && EqualsFolded(v.str, p.strings[t.a]);
+    case TestOp::kWildcard:
+      return is_string && WildcardMatch(p.wildcards[t.a], v.str);
+    case TestOp::kNumeric:
+      return v.kind == ValueKind::kNumber && InRange(t, v.num);
+    case TestOp::kCidr:
+      return is_string && CidrContains(p.cidrs[t.a], v.str);
+    case TestOp::kRegex:
+      return is_string && RE2::PartialMatch(v.str, *p.regexes[t.a]);
+    case TestOp::kExists:
+      return true;
+    case TestOp::kAnythingButStrings: {
+      if (!is_string) return true;
+      for (std::uint32_t i = 0; i < t.b; ++i) {
+        if (v.str == p.strings[p.id_pool[t.a + i]]) return false;
+      }
+      return true;
+    }
+    case TestOp::kAnythingButNumbers: {
+      if (v.kind != ValueKind::kNumber) return true;
+      for (std::uint32_t i = 0; i < t.b; ++i) {
+        if (v.num == p.numbers[p.id_pool[t.a + i]]) return false;
+      }
+      return true;
+    }
+    case TestOp::kAnythingButPrefix:
+    case TestOp::kAnythingButSuffix:
+    case TestOp::kAnythingButIgnoreCase:
+    case TestOp::kAnythingButWildcard: {
+      if (!is_string) return true;
+      for (std::uint32_t i = 0; i < t.b; ++i) {
+        std::uint32_t id = p.id_pool[t.a + i];
+        bool hit = t.op == TestOp::kAnythingButPrefix
+                       ? StartsWith(v.str, p.strings[id])
+                   : t.op == TestOp::kAnythingButSuffix
+                       ? EndsWith(v.str, p.strings[id])
+                   : t.op == TestOp::kAnythingButIgnoreCase
+                       ? EqualsFolded(v.str, p.strings[id])
+                       : WildcardMatch(p.wildcards[id], v.str);
+        if (hit) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+bool AnyTest(const Program& p, const FieldTest& ft, const EventValue& v) {
+  for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
+    if (TestValue(p, p.value_tests[ft.tests_begin + i], v)) return true;
+  }
+  return false;
+}
+
+std::int32_t Head(const ScratchRep& s, std::uint32_t field) {
+  return s.field_stamp[field] == s.event_stamp ? s.field_head[field] : -1;
+}
+
+// Two values can be used together when every array of objects both pass
+// through is entered at the same element.
+bool Compatible(const ScratchRep& s, const EventValue& a, const EventValue& b) {
+  std::uint16_t n = std::min(a.trail_length, b.trail_length);
+  for (std::uint16_t i = 0; i < n; ++i) {
+    const TrailStep& x = s.trail_pool[a.trail_begin + i];
+    const TrailStep& y = s.trail_pool[b.trail_begin + i];
+    if (x.array != y.array) return true;  // different arrays from here on
+    if (x.index != y.index) return false;
+  }
+  return true;
+}
+
+// Backtracking search for one value per field test, pairwise compatible.
+bool Consistent(ScratchRep* s, std::size_t tests, std::size_t k) {
+  if (k == tests) return true;
+  for (std::uint32_t c = s->candidate_begin[k]; c < s->candidate_begin[k + 1];
+       ++c) {
+    std::int32_t vi = s->candidates[c];
+    bool ok = true;
+    if (vi >= 0) {
+      for (std::size_t j = 0; j < k && ok; ++j) {
+        std::int32_t vj = s->candidates[s->choice[j]];
+        if (vj >= 0) ok = Compatible(*s, s->values[vi], s->values[vj]);
+      }
+    }
+    if (!ok) continue;
+    s->choice[k] = c;
+    if (Consistent(s, tests, k + 1)) return true;
+  }
+  return false;
+}
+
+bool VerifyRule(const Program& p, const Rule& rule, ScratchRep* s) {
+  bool trails = false;
+  for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+    const FieldTest& ft = p.field_tests[rule.field_tests_begin + f];
+    std::int32_t head = Head(*s, ft.field);
+    if (head < 0) {
+      if (ft.exists_false) continue;
+      return false;
+    }
+    bool found = false;
+    for (std::int32_t v = head; v >= 0; v = s->values[v].next) {
+      const EventValue& ev = s->values[v];
+      if (AnyTest(p, ft, ev)) {
+        found = true;
+        if (ev.trail_length > 0) trails = true;
+        else break;  // compatible with anything: no need to look further
+      }
+    }
+    if (!found) return false;
+  }
+  if (!trails || rule.field_tests_count < 2) return true;
+  // Some tests are satisfied only under arrays of objects: find one value per
+  // test such that all of them sit in the same array elements.
+  s->candidates.clear();
+  s->candidate_begin.clear();
+  for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+    const FieldTest& ft = p.field_tests[rule.field_tests_begin + f];
+    s->candidate_begin.push_back(static_cast<std::uint32_t>(s->candidates.size()));
+    std::int32_t head = Head(*s, ft.field);
+    if (head < 0) {
+      s->candidates.push_back(-1);  // satisfied by absence (exists: false)
+      continue;
+    }
+    for (std::int32_t v = head; v >= 0; v = s->values[v].next) {
+      if (AnyTest(p, ft, s->values[v])) s->candidates.push_back(v);
+    }
+  }
+  s->candidate_begin.push_back(static_cast<std::uint32_t>(s->candidates.size()));
+  s->choice.assign(rule.field_tests_count, 0);
+  return Consistent(s, rule.field_tests_count, 0);
+}
+
+void Consider(const Program& p, std::uint32_t r, ScratchRep* s) {
+  if (s->rule_stamp[r] == s->event_stamp) return;
+  s->rule_stamp[r] = s->event_stamp;
+  if (VerifyRule(p, p.rules[r], s)) s->matched_rules.push_back(r);
+}
+
+}  // namespace
+
+void MatchEvent(const Program& p, ScratchRep* s) {
+  s->matched_rules.clear();
+  s->matched_policies.clear();
+  if (s->rule_stamp.size() < p.rules.size()) s->rule_stamp.resize(p.rules.size(), 0);
+  if (!p.index.empty()) {
+    char buf[8];
+    for (std::size_t i = 0; i < s->values.size(); ++i) {
+      const EventValue& v = s->values[i];
+      std::string_view key;
+      if (v.kind == ValueKind::kString) key = v.str;
+      else if (v.kind == ValueKind::kNumber) key = NumberKeyBytes(v.num, buf);
+      for (std::uint32_t r : p.index.Find(v.field, v.kind, key)) Consider(p, r, s);
+    }
+  }
+  for (std::uint32_t r : p.unanchored_rules) Consider(p, r, s);
+  if (s->matched_rules.empty()) return;
+  for (std::uint32_t r : s->matched_rules) s->matched_policies.push_back(p.rules[r].policy);
+  std::sort(s->matched_policies.begin(), s->matched_policies.end());
+  s->matched_policies.erase(
+      std::unique(s->matched_policies.begin(), s->matched_policies.end()),
+      s->matched_policies.end());
+  // Except patterns suppress.
+  std::size_t out = 0;
+  for (std::uint32_t policy : s->matched_policies) {
+    bool suppressed = false;
+    for (std::uint32_t r : p.policies[policy].except_rules) {
+      if (VerifyRule(p, p.rules[r], s)) {
+        suppressed = true;
+        break;
+      }
+    }
+    if (!suppressed) s->matched_policies[out++] = policy;
+  }
+  s->matched_policies.resize(out);
+}
+
+}  // namespace proact::internal

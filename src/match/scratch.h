@@ -1,0 +1,67 @@
+// ScratchRep: the per-thread working memory behind proact::Scratch.
+//
+// Everything here is reused from event to event; after the first few events
+// of a workload its vectors have their final capacity and evaluating a
+// non-matching event allocates nothing.
+#ifndef PROACT_SRC_MATCH_SCRATCH_H_
+#define PROACT_SRC_MATCH_SCRATCH_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "program/value_index.h"
+
+namespace proact::internal {
+
+// One leaf value the event holds at a field the policies use.
+struct EventValue {
+  std::uint32_t field;
+  ValueKind kind;
+  std::uint16_t trail_length;  // array-of-object steps leading to the value
+  std::uint32_t trail_begin;   // into ScratchRep::trail_pool
+  std::int32_t next;           // next value of the same field, or -1
+  std::string_view str;        // kString: unescaped, in the parser's buffer
+  double num;                  // kNumber
+};
+
+// One step through an array of objects: which array, which element.
+struct TrailStep {
+  std::uint32_t array;
+  std::uint32_t index;
+};
+
+struct ScratchRep {
+  simdjson::ondemand::parser parser;
+  std::vector<char> buffer;  // event text + SIMDJSON_PADDING
+
+  std::vector<EventValue> values;
+  std::vector<TrailStep> trail;       // current path while walking
+  std::vector<TrailStep> trail_pool;  // trails of recorded values
+  std::uint32_t next_array = 0;
+
+  // Per field: head of its value list, valid when stamp == event_stamp.
+  std::vector<std::int32_t> field_head;
+  std::vector<std::uint32_t> field_stamp;
+  // Per rule: stamp of the last event it was checked for.
+  std::vector<std::uint32_t> rule_stamp;
+  std::uint32_t event_stamp = 0;
+
+  std::vector<std::uint32_t> matched_rules;
+  std::vector<std::uint32_t> matched_policies;
+
+  // For rules whose fields sit under arrays of objects: matching values per
+  // field test, and the chosen combination.
+  std::vector<std::int32_t> candidates;
+  std::vector<std::uint32_t> candidate_begin;
+  std::vector<std::uint32_t> choice;
+
+  // Rendering actions of matched events.
+  simdjson::dom::parser dom_parser;
+};
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_MATCH_SCRATCH_H_

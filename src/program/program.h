@@ -1,0 +1,150 @@
+// Program: the compiled, immutable form of a PolicySet.
+//
+// Everything the per-event path touches is flat: field paths are interned
+// into a trie of path segments, value tests are trivially copyable
+// ValueTest records whose operands are indices into side tables (strings,
+// numbers, CIDR blocks, regexes), and a Rule (one alternative of a policy's
+// pattern, after `$or` is multiplied out) is a run of FieldTests. An exact-
+// value index maps (field, value) to the rules anchored on it, so per-event
+// work grows with the event's matching values, not the number of policies.
+#ifndef PROACT_SRC_PROGRAM_PROGRAM_H_
+#define PROACT_SRC_PROGRAM_PROGRAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "action/template.h"
+#include "program/value_index.h"
+#include "proact/policy_set.h"
+#include "proact/status.h"
+
+namespace proact::internal {
+
+// Kinds of a single value test (one entry of a pattern's value list).
+enum class TestOp : std::uint8_t {
+  kString,          // exact string                a: strings[a]
+  kNumber,          // exact number by value       num: numbers[a]
+  kTrue,
+  kFalse,
+  kNull,
+  kPrefix,          // a: strings
+  kSuffix,
+  kPrefixIgnoreCase,   // a: lower-cased string
+  kSuffixIgnoreCase,
+  kEqualsIgnoreCase,
+  kWildcard,        // a: wildcards
+  kNumeric,         // lo/hi bounds
+  kCidr,            // a: cidrs
+  kRegex,           // a: regexes
+  kExists,          // exists: true (any leaf value)
+  // anything-but forms: match any value except ...; a/b: range in id_pool
+  kAnythingButStrings,   // string ids
+  kAnythingButNumbers,   // number ids
+  kAnythingButPrefix,    // string ids
+  kAnythingButSuffix,
+  kAnythingButIgnoreCase,  // lower-cased string ids
+  kAnythingButWildcard,  // wildcard ids
+};
+
+struct ValueTest {
+  TestOp op;
+  std::uint8_t lo_inclusive = 0;
+  std::uint8_t hi_inclusive = 0;
+  std::uint32_t a = 0;
+  std::uint32_t b = 0;
+  double lo = 0;
+  double hi = 0;
+};
+
+// All value tests one rule applies to one field (ORed).
+struct FieldTest {
+  std::uint32_t field = 0;       // FieldTrie field id
+  std::uint32_t tests_begin = 0; // into Program::value_tests
+  std::uint32_t tests_count = 0;
+  bool exists_false = false;     // a missing field satisfies this test
+};
+
+// One conjunction of field tests: an alternative of a match or except
+// pattern.
+struct Rule {
+  std::uint32_t policy = 0;
+  std::uint32_t field_tests_begin = 0;
+  std::uint32_t field_tests_count = 0;
+  bool is_except = false;
+};
+
+// A wildcard pattern split at its unescaped '*': chunks[0] * chunks[1] ...
+struct Wildcard {
+  std::vector<std::string> chunks;  // escapes resolved; size >= 1
+};
+
+struct Cidr {
+  bool v6 = false;
+  std::uint8_t bytes[16] = {};
+  int prefix = 0;
+};
+
+// Paths interned as a trie of segments. Pattern keys containing '.' are split
+// into segments, and so are event keys, so that {"a.b": …} and {"a": {"b":
+// …}} address the same field, as in EventBridge.
+struct TrieNode {
+  std::vector<std::pair<std::string, std::uint32_t>> children;  // segment→node
+  std::int32_t field = -1;  // field id of the path ending here, or -1
+};
+
+struct FieldTrie {
+  std::vector<TrieNode> nodes{TrieNode{}};  // node 0 is the root
+  std::vector<std::string> field_paths;      // field id → dotted path
+
+  // Interns the path (segments); returns its field id.
+  std::uint32_t Intern(const std::vector<std::string>& segments);
+  // Child of `node` for `segment`, or -1.
+  std::int32_t Child(std::uint32_t node, std::string_view segment) const;
+};
+
+// Fields every decision reports.
+inline constexpr std::uint32_t kFieldId = 0;
+inline constexpr std::uint32_t kFieldSource = 1;
+inline constexpr std::uint32_t kFieldDetailType = 2;
+
+struct CompiledAction {
+  std::string name;
+  ParamTree params;
+};
+
+struct CompiledPolicy {
+  PolicyInfo info;
+  std::vector<std::uint32_t> except_rules;  // rule ids
+  std::vector<CompiledAction> actions;
+};
+
+struct Program {
+  FieldTrie trie;
+  std::vector<std::string> strings;
+  std::vector<double> numbers;
+  std::vector<Cidr> cidrs;
+  std::vector<Wildcard> wildcards;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::uint32_t> id_pool;  // lists of string/number ids
+  std::vector<ValueTest> value_tests;
+  std::vector<FieldTest> field_tests;
+  std::vector<Rule> rules;
+  std::vector<CompiledPolicy> policies;  // load order
+
+  // Exact-value index over match rules' anchor tests.
+  ValueIndex index;
+  // Match rules with no anchor: checked for every event.
+  std::vector<std::uint32_t> unanchored_rules;
+
+  std::vector<Diagnostic> warnings;
+  std::vector<std::string> files;
+};
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_PROGRAM_PROGRAM_H_

@@ -1,0 +1,95 @@
+#include "program/value_index.h"
+
+#include <functional>
+
+namespace proact::internal {
+
+std::uint64_t ValueIndex::Hash(std::uint32_t field, ValueKind kind,
+                               std::string_view bytes) {
+  std::uint64_t h = std::hash<std::string_view>{}(bytes);
+  h ^= (static_cast<std::uint64_t>(field) << 8 | static_cast<std::uint8_t>(kind)) *
+       0x9E3779B97F4A7C15ull;
+  h ^= h >> 29;
+  return h;
+}
+
+std::int64_t ValueIndex::Lookup(std::uint64_t hash, std::uint32_t field,
+                                ValueKind kind, std::string_view bytes) const {
+  if (slots_.empty()) return -1;
+  std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    std::uint32_t slot = slots_[i];
+    if (slot == 0) return -1;
+    const Entry& e = entries_[slot - 1];
+    if (e.hash == hash && e.field == field && e.kind == kind &&
+        e.key_length == bytes.size() &&
+        std::memcmp(keys_.data() + e.key_offset, bytes.data(), bytes.size()) ==
+            0) {
+      return slot - 1;
+    }
+  }
+}
+
+void ValueIndex::Rehash(std::size_t slots) {
+  slots_.assign(slots, 0);
+  std::size_t mask = slots - 1;
+  for (std::size_t n = 0; n < entries_.size(); ++n) {
+    std::size_t i = entries_[n].hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = static_cast<std::uint32_t>(n + 1);
+  }
+}
+
+void ValueIndex::Add(std::uint32_t field, ValueKind kind,
+                     std::string_view bytes, std::uint32_t rule) {
+  std::uint64_t h = Hash(field, kind, bytes);
+  std::int64_t found = Lookup(h, field, kind, bytes);
+  if (found < 0) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) {
+      Rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    }
+    Entry e{h, field, kind, static_cast<std::uint32_t>(keys_.size()),
+            static_cast<std::uint32_t>(bytes.size()), 0, 0};
+    keys_.append(bytes);
+    entries_.push_back(e);
+    building_.emplace_back();
+    std::size_t mask = slots_.size() - 1;
+    std::size_t i = h & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = static_cast<std::uint32_t>(entries_.size());
+    found = static_cast<std::int64_t>(entries_.size()) - 1;
+  }
+  std::vector<std::uint32_t>& list = building_[found];
+  if (list.empty() || list.back() != rule) list.push_back(rule);
+}
+
+std::size_t ValueIndex::Count(std::uint32_t field, ValueKind kind,
+                              std::string_view bytes) const {
+  std::int64_t found = Lookup(Hash(field, kind, bytes), field, kind, bytes);
+  return found < 0 ? 0 : building_[found].size();
+}
+
+void ValueIndex::Build() {
+  postings_.clear();
+  for (std::size_t n = 0; n < entries_.size(); ++n) {
+    entries_[n].postings_begin = static_cast<std::uint32_t>(postings_.size());
+    entries_[n].postings_count =
+        static_cast<std::uint32_t>(building_[n].size());
+    postings_.insert(postings_.end(), building_[n].begin(),
+                     building_[n].end());
+  }
+  building_.clear();
+  building_.shrink_to_fit();
+}
+
+std::span<const std::uint32_t> ValueIndex::Find(std::uint32_t field,
+                                                ValueKind kind,
+                                                std::string_view bytes) const {
+  std::int64_t found = Lookup(Hash(field, kind, bytes), field, kind, bytes);
+  if (found < 0) return {};
+  const Entry& e = entries_[found];
+  return std::span<const std::uint32_t>(postings_.data() + e.postings_begin,
+                                        e.postings_count);
+}
+
+}  // namespace proact::internal

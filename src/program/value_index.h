@@ -1,0 +1,68 @@
+// ValueIndex: an open-addressing hash table from (field, typed value) to a
+// list of rule ids. Built once at compile time; lookups allocate nothing.
+#ifndef PROACT_SRC_PROGRAM_VALUE_INDEX_H_
+#define PROACT_SRC_PROGRAM_VALUE_INDEX_H_
+
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace proact::internal {
+
+enum class ValueKind : std::uint8_t { kString, kNumber, kTrue, kFalse, kNull };
+
+// Canonical bytes of a number key: -0 and 0 are one value.
+inline std::string_view NumberKeyBytes(double v, char (&buf)[8]) {
+  if (v == 0) v = 0;
+  std::memcpy(buf, &v, 8);
+  return std::string_view(buf, 8);
+}
+
+class ValueIndex {
+ public:
+  // Building.
+  void Add(std::uint32_t field, ValueKind kind, std::string_view bytes,
+           std::uint32_t rule);
+  // Freezes the table; call once after every Add.
+  void Build();
+  // How many rules were added under this key so far (used while choosing
+  // anchors).
+  std::size_t Count(std::uint32_t field, ValueKind kind,
+                    std::string_view bytes) const;
+
+  // Rules anchored on (field, kind, bytes); empty if none.
+  std::span<const std::uint32_t> Find(std::uint32_t field, ValueKind kind,
+                                      std::string_view bytes) const;
+
+  bool empty() const { return entries_.empty(); }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::uint64_t hash;
+    std::uint32_t field;
+    ValueKind kind;
+    std::uint32_t key_offset;
+    std::uint32_t key_length;
+    std::uint32_t postings_begin;
+    std::uint32_t postings_count;
+  };
+  static std::uint64_t Hash(std::uint32_t field, ValueKind kind,
+                            std::string_view bytes);
+  std::int64_t Lookup(std::uint64_t hash, std::uint32_t field, ValueKind kind,
+                      std::string_view bytes) const;
+  void Rehash(std::size_t slots);
+
+  std::string keys_;                       // key bytes arena
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> slots_;       // entry index + 1; 0 = empty
+  std::vector<std::vector<std::uint32_t>> building_;  // per entry, until Build
+  std::vector<std::uint32_t> postings_;
+};
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_PROGRAM_VALUE_INDEX_H_
