@@ -96,7 +96,7 @@ Result<PolicySet> PolicySet::FromSources(
   auto program = std::make_shared<internal::Program>();
   internal::DiagnosticSink sink;
   if (!internal::CompilePolicies(sources, options, &sink, program.get())) {
-    int errors = sink.error_count();
+    std::size_t errors = sink.error_count();
     return Status(StatusCode::kInvalidPolicy,
                   std::to_string(errors) + (errors == 1 ? " error" : " errors") +
                       " in policy files",

@@ -224,6 +224,13 @@ bool PatternCompiler::Expand(const Node& map,
         continue;
       }
       for (Alternative& alt : alts) alt.push_back(test);
+    } else if (!prefix.empty() &&
+               std::find(OperatorNames().begin(), OperatorNames().end(),
+                         key.text) != OperatorNames().end()) {
+      Error(key, "operator-not-in-array",
+            "operator '" + key.text + "' must sit inside an array: write " +
+                prefix.back() + ": [{" + key.text + ": ...}]");
+      ok = false;
     } else {
       Error(value, "leaf-not-array",
             "'" + key.text + "' must be an object or an array of values, not " +

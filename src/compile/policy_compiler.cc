@@ -223,12 +223,13 @@ class Compiler {
       }
       if (!ParseYaml(src.text, file, options_.max_yaml_depth, sink_,
                      &roots_[f])) {
-        roots_[f] = Node();
+        roots_[f] = Node();  // unusable; its errors are reported
         continue;
       }
       CollectFile(roots_[f]);
     }
     for (ParsedPolicy& p : policies_) CompilePolicy(&p);
+    sink_->SortByLocation();
     if (sink_->has_errors()) return false;
     if (policies_.size() > options_.max_policies) {
       sink_->Error(policies_[options_.max_policies].node->file,

@@ -41,6 +41,7 @@ void DiagnosticSink::Add(Severity severity, int file, int line, int column,
   d.location.column = column;
   d.message = std::move(message);
   d.source_line = LineText(file, line);
+  order_.push_back(Key{file, line, column, diagnostics_.size()});
   diagnostics_.push_back(std::move(d));
 }
 
@@ -57,6 +58,20 @@ void DiagnosticSink::Warning(int file, int line, int column, std::string code,
       std::move(message));
 }
 
+void DiagnosticSink::SortByLocation() {
+  std::stable_sort(order_.begin(), order_.end(),
+                   [](const Key& a, const Key& b) {
+                     if (a.file != b.file) return a.file < b.file;
+                     if (a.line != b.line) return a.line < b.line;
+                     return a.column < b.column;
+                   });
+  std::vector<Diagnostic> sorted;
+  sorted.reserve(diagnostics_.size());
+  for (const Key& k : order_) sorted.push_back(std::move(diagnostics_[k.index]));
+  diagnostics_ = std::move(sorted);
+  for (std::size_t i = 0; i < order_.size(); ++i) order_[i].index = i;
+}
+
 std::vector<Diagnostic> DiagnosticSink::TakeWarnings() const {
   std::vector<Diagnostic> out;
   for (const Diagnostic& d : diagnostics_) {
@@ -68,14 +83,20 @@ std::vector<Diagnostic> DiagnosticSink::TakeWarnings() const {
 namespace {
 
 std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  std::vector<std::size_t> prev2(b.size() + 1), prev(b.size() + 1),
+      cur(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
       cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      // A swap of two neighbours is one typo.
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+      }
     }
+    prev2 = prev;
     std::swap(prev, cur);
   }
   return prev[b.size()];

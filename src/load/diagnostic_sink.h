@@ -25,9 +25,11 @@ class DiagnosticSink {
                std::string message);
 
   bool has_errors() const { return errors_ > 0; }
-  int error_count() const { return errors_; }
+  std::size_t error_count() const { return errors_; }
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
   std::vector<Diagnostic> TakeWarnings() const;
+  // Orders diagnostics by file (in AddFile order), line, then column.
+  void SortByLocation();
 
  private:
   struct File {
@@ -39,8 +41,15 @@ class DiagnosticSink {
   std::string LineText(int file, int line) const;
 
   std::vector<File> files_;
+  struct Key {
+    int file;
+    int line;
+    int column;
+    std::size_t index;
+  };
   std::vector<Diagnostic> diagnostics_;
-  int errors_ = 0;
+  std::vector<Key> order_;
+  std::size_t errors_ = 0;
 };
 
 // The candidate closest to `word` by edit distance, if it is close enough to

@@ -136,10 +136,10 @@ class Converter {
             key.text = "";
           }
           if (!seen.insert(key.text).second) {
+            // Reported; the first entry is kept so checking can go on.
             sink_->Error(file_, key.mark.line, key.mark.column,
                          "duplicate-key",
                          "duplicate key '" + key.text + "' in this mapping");
-            ok = false;
             continue;
           }
           if (!Convert(it->second, key.mark, depth + 1, &value)) {

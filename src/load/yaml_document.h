@@ -47,8 +47,9 @@ struct Node {
 const char* NodeKindName(Node::Kind kind);
 
 // Parses `text` (file index `file` in `sink`) into *root.
-// Returns false after reporting diagnostics when the YAML is malformed, too
-// deep, or holds duplicate keys. An empty document yields a kNull root.
+// Returns false after reporting diagnostics when the YAML is malformed or too
+// deep or large to use. Duplicate keys are reported but leave a usable tree
+// (the first entry is kept). An empty document yields a kNull root.
 bool ParseYaml(std::string_view text, int file, int max_depth,
                DiagnosticSink* sink, Node* root);
 

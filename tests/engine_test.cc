@@ -1,0 +1,361 @@
+// Engine behaviour beyond pattern semantics: actions and templates, except,
+// named lists, load order, modes, bad events, limits, threads.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "test_util.h"
+
+namespace proact {
+namespace {
+
+using testing::Matches;
+using testing::MustCompile;
+
+const char kS3Event[] = R"({"version":"0","id":"e-1","detail-type":"AWS API Call via CloudTrail","source":"aws.s3","account":"111122223333","time":"2024-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":{"eventName":"PutBucketAcl","requestParameters":{"bucketName":"Logs-Bucket","acl":["public-read"]},"userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::111122223333:user/alice"},"tags":{"a.b":"dotted"},"count":3,"nothing":null}})";
+
+TEST_CASE("actions render templates: whole values keep JSON types, text is a string") {
+  PolicySet set = MustCompile(R"(
+policies:
+  - id: s3-acl
+    severity: high
+    match:
+      source: [aws.s3]
+      detail:
+        eventName: [PutBucketAcl]
+    actions:
+      - action: s3.make_private
+        params:
+          bucket: "{{ detail.requestParameters.bucketName }}"
+          message: "bucket {{ detail.requestParameters.bucketName }} by {{detail.userIdentity.userName}}"
+          identity: "{{ detail.userIdentity }}"
+          acl: "{{ detail.requestParameters.acl }}"
+          first_acl: "{{ detail.requestParameters.acl[0] }}"
+          count: "{{ detail.count }}"
+          dotted: '{{ detail.tags."a.b" }}'
+          dotted2: '{{ detail.tags["a.b"] }}'
+          type: "{{ detail-type }}"
+          literal: 42
+          nested: {list: ["{{ account }}", true]}
+)");
+  Engine engine(set);
+  Decision d;
+  REQUIRE(engine.Evaluate(kS3Event, &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  const PolicyMatch& m = d.matches[0];
+  CHECK(m.policy == "s3-acl");
+  CHECK(m.mode == "enforce");
+  CHECK(m.severity == "high");
+  CHECK(m.errors.empty());
+  REQUIRE(m.actions.size() == 1);
+  const nlohmann::json& p = m.actions[0].params;
+  CHECK(m.actions[0].name == "s3.make_private");
+  CHECK_FALSE(m.actions[0].dry_run);
+  CHECK(p["bucket"] == "Logs-Bucket");
+  CHECK(p["message"] == "bucket Logs-Bucket by alice");
+  CHECK(p["identity"]["type"] == "IAMUser");
+  CHECK(p["acl"] == nlohmann::json::array({"public-read"}));
+  CHECK(p["first_acl"] == "public-read");
+  CHECK(p["count"] == 3);
+  CHECK(p["dotted"] == "dotted");
+  CHECK(p["dotted2"] == "dotted");
+  CHECK(p["type"] == "AWS API Call via CloudTrail");
+  CHECK(p["literal"] == 42);
+  CHECK(p["nested"]["list"] == nlohmann::json::array({"111122223333", true}));
+  CHECK(d.id == "e-1");
+  CHECK(d.source == "aws.s3");
+  CHECK(d.detail_type == "AWS API Call via CloudTrail");
+}
+
+TEST_CASE("template filters") {
+  PolicySet set = MustCompile(R"(
+policies:
+  - id: f
+    match: {source: [aws.s3]}
+    actions:
+      - action: a
+        params:
+          lower: "{{ detail.requestParameters.bucketName | lower }}"
+          upper: "{{ detail.userIdentity.userName | upper }}"
+          missing: "{{ detail.nope | default(\"n/a\") }}"
+          null_default: "{{ detail.nothing | default(7) }}"
+          json: "{{ detail.requestParameters.acl | json }}"
+          url: "https://example.test/?b={{ detail.userIdentity.arn | url }}"
+          trim: "[{{ detail.pad | default('  x  ') | trim }}]"
+          chain: "{{ detail.nope | default('MiXed') | lower }}"
+)");
+  Engine engine(set);
+  Decision d;
+  REQUIRE(engine.Evaluate(kS3Event, &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  REQUIRE(d.matches[0].actions.size() == 1);
+  const nlohmann::json& p = d.matches[0].actions[0].params;
+  CHECK(p["lower"] == "logs-bucket");
+  CHECK(p["upper"] == "ALICE");
+  CHECK(p["missing"] == "n/a");
+  CHECK(p["null_default"] == 7);
+  CHECK(p["json"] == "[\"public-read\"]");
+  CHECK(p["url"] == "https://example.test/?b=arn%3Aaws%3Aiam%3A%3A111122223333%3Auser%2Falice");
+  CHECK(p["trim"] == "[x]");
+  CHECK(p["chain"] == "mixed");
+}
+
+TEST_CASE("a missing field without default is an error for that action only") {
+  PolicySet set = MustCompile(R"(
+policies:
+  - id: p
+    match: {source: [aws.s3]}
+    actions:
+      - action: good
+        params: {b: "{{ detail.requestParameters.bucketName }}"}
+      - action: bad
+        params: {key: {deep: "{{ detail.requestParameters.key }}"}}
+)");
+  Engine engine(set);
+  Decision d;
+  REQUIRE(engine.Evaluate(kS3Event, &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  const PolicyMatch& m = d.matches[0];
+  REQUIRE(m.actions.size() == 1);
+  CHECK(m.actions[0].name == "good");
+  REQUIRE(m.errors.size() == 1);
+  CHECK(m.errors[0].action == "bad");
+  CHECK(m.errors[0].index == 1);
+  CHECK(m.errors[0].message ==
+        "param 'key.deep': field 'detail.requestParameters.key' is missing");
+  nlohmann::ordered_json j = d.ToJson();
+  CHECK(j["matches"][0]["errors"][0]["message"] == m.errors[0].message);
+}
+
+TEST_CASE("except patterns suppress a match; named lists work in match and except") {
+  PolicySet set = MustCompile(R"(
+lists:
+  break-glass: [alice, root-admin]
+  acl-calls: [PutBucketAcl, PutBucketPolicy]
+policies:
+  - id: acl-change
+    match:
+      detail:
+        eventName: [{list: acl-calls}]
+    except:
+      - detail: {userIdentity: {userName: [{list: break-glass}]}}
+  - id: acl-change-not-bob
+    match:
+      detail:
+        eventName: [{list: acl-calls}]
+        userIdentity: {userName: [{anything-but: {list: break-glass}}]}
+)");
+  Engine engine(set);
+  CHECK(Matches(engine, kS3Event).empty());
+  std::string bob = kS3Event;
+  bob.replace(bob.find("\"alice\""), 7, "\"bob\"");
+  CHECK(Matches(engine, bob) == std::vector<std::string>{"acl-change", "acl-change-not-bob"});
+}
+
+TEST_CASE("matches are reported in load order: files sorted by path, then file order") {
+  std::vector<PolicySource> sources = {
+      {"b.yaml", "policies:\n  - id: b1\n    match: {source: [aws.s3]}\n"},
+      {"a.yaml",
+       "policies:\n  - id: a2\n    match: {source: [aws.s3]}\n  - id: a1\n    match: {account: ['111122223333']}\n"},
+  };
+  // FromSources keeps the given order.
+  Result<PolicySet> given = PolicySet::FromSources(sources);
+  REQUIRE(given.ok());
+  CHECK(Matches(Engine(given.value()), kS3Event) == std::vector<std::string>{"b1", "a2", "a1"});
+}
+
+TEST_CASE("dry-run: policy mode and engine option") {
+  PolicySet set = MustCompile(R"(
+policies:
+  - id: dry
+    mode: dry-run
+    match: {source: [aws.s3]}
+    actions: [{action: x}]
+  - id: live
+    match: {source: [aws.s3]}
+    actions: [{action: y}]
+)");
+  Decision d;
+  REQUIRE(Engine(set).Evaluate(kS3Event, &d).ok());
+  REQUIRE(d.matches.size() == 2);
+  CHECK(d.matches[0].mode == "dry-run");
+  CHECK(d.matches[0].actions[0].dry_run);
+  CHECK_FALSE(d.matches[1].actions[0].dry_run);
+  CHECK(d.matches[1].actions[0].params == nlohmann::json::object());
+  EngineOptions dry;
+  dry.dry_run = true;
+  REQUIRE(Engine(set, dry).Evaluate(kS3Event, &d).ok());
+  CHECK(d.matches[1].actions[0].dry_run);
+}
+
+TEST_CASE("disabled policies compile but never match") {
+  PolicySet set = MustCompile(R"(
+policies:
+  - id: off
+    enabled: false
+    match: {source: [aws.s3]}
+)");
+  CHECK(set.size() == 1);
+  CHECK_FALSE(set.policy(0).enabled);
+  CHECK(Matches(Engine(set), kS3Event).empty());
+}
+
+TEST_CASE("policy metadata is kept") {
+  PolicySet set = MustCompile(R"(
+policies:
+  - id: m
+    description: d
+    tags: [s3, cis-2.1]
+    savings: {minutes: 15, usd: 12.5}
+    metadata: {owner: platform, runbook: {url: "https://runbooks.test/m"}}
+    match: {source: [aws.s3]}
+)");
+  const PolicyInfo& info = set.policy(0);
+  CHECK(info.id == "m");
+  CHECK(info.description == "d");
+  CHECK(info.severity == "medium");
+  CHECK(info.mode == "enforce");
+  CHECK(info.tags == std::vector<std::string>{"s3", "cis-2.1"});
+  CHECK(info.savings_minutes == 15);
+  CHECK(info.savings_usd == 12.5);
+  CHECK(info.metadata["runbook"]["url"] == "https://runbooks.test/m");
+  CHECK(info.location.line == 3);
+}
+
+TEST_CASE("YAML scalars keep JSON types in patterns") {
+  PolicySet set = MustCompile(R"(
+policies:
+  - id: quoted-true
+    match: {detail: {flag: ["true"]}}
+  - id: bool-true
+    match: {detail: {flag: [true]}}
+  - id: number
+    match: {detail: {n: [3.0e2]}}
+  - id: string-300
+    match: {detail: {n: ["300"]}}
+  - id: block-style
+    match:
+      detail:
+        n:
+          - 300
+)");
+  Engine engine(set);
+  CHECK(Matches(engine, R"({"detail":{"flag":true}})") == std::vector<std::string>{"bool-true"});
+  CHECK(Matches(engine, R"({"detail":{"flag":"true"}})") == std::vector<std::string>{"quoted-true"});
+  CHECK(Matches(engine, R"({"detail":{"n":300}})") == std::vector<std::string>{"number", "block-style"});
+  CHECK(Matches(engine, R"({"detail":{"n":"300"}})") == std::vector<std::string>{"string-300"});
+}
+
+TEST_CASE("regex extension: RE2, strings only, partial match unless anchored") {
+  PolicySet set = MustCompile(R"(
+policies:
+  - id: re
+    match: {detail: {userIdentity: {arn: [{regex: "^arn:aws:iam::[0-9]{12}:user/(alice|bob)$"}]}}}
+  - id: re-partial
+    match: {detail: {eventName: [{regex: "Acl"}]}}
+)");
+  Engine engine(set);
+  CHECK(Matches(engine, kS3Event) == std::vector<std::string>{"re", "re-partial"});
+  CHECK(Matches(engine, R"({"detail":{"eventName":7}})").empty());
+  // A pathological pattern stays linear with RE2.
+  PolicySet evil = MustCompile("policies:\n  - id: e\n    match: {v: [{regex: \"^(a+)+$\"}]}\n");
+  std::string event = R"({"v":")" + std::string(100000, 'a') + "b\"}";
+  CHECK(Matches(Engine(evil), event).empty());
+}
+
+TEST_CASE("many policies on one shared field stay correct through the index") {
+  std::string yaml = "policies:\n";
+  for (int i = 0; i < 2000; ++i) {
+    yaml += "  - id: p" + std::to_string(i) + "\n    match: {source: [aws.s3], detail: {eventName: [Op" +
+            std::to_string(i) + "]}}\n";
+  }
+  yaml += "  - id: prefix\n    match: {detail: {eventName: [{prefix: Op19}]}}\n";
+  Engine engine(MustCompile(yaml));
+  CHECK(Matches(engine, R"({"source":"aws.s3","detail":{"eventName":"Op1234"}})") ==
+        std::vector<std::string>{"p1234"});
+  CHECK(Matches(engine, R"({"source":"aws.s3","detail":{"eventName":"Op1999"}})") ==
+        std::vector<std::string>{"p1999", "prefix"});
+  CHECK(Matches(engine, R"({"source":"aws.ec2","detail":{"eventName":"Op5"}})").empty());
+}
+
+TEST_CASE("bad events are errors naming the problem, and the engine goes on") {
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
+  Decision d;
+  Status st = engine.Evaluate(R"({"source": "x", )", &d);
+  CHECK_FALSE(st.ok());
+  CHECK(st.code() == StatusCode::kInvalidArgument);
+  CHECK(st.message().find("invalid JSON") == 0);
+  st = engine.Evaluate("[1,2]", &d);
+  CHECK(st.message() == "an event must be a JSON object");
+  st = engine.Evaluate("{\"source\":\"\xff\"}", &d);
+  CHECK_FALSE(st.ok());
+  st = engine.Evaluate(R"({"source":"x"} {"again":1})", &d);
+  CHECK_FALSE(st.ok());
+  CHECK(st.message().find("after the event object") != std::string::npos);
+  CHECK(Matches(engine, R"({"source":"x"})") == std::vector<std::string>{"p"});
+}
+
+TEST_CASE("event limits are errors that name the limit") {
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
+  EngineOptions small;
+  small.max_event_bytes = 64;
+  Engine limited(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"), small);
+  Decision d;
+  Status st = limited.Evaluate(std::string(R"({"source":"x","pad":")") + std::string(100, 'a') + "\"}", &d);
+  CHECK(st.code() == StatusCode::kLimitExceeded);
+  CHECK(st.message().find("max_event_bytes") != std::string::npos);
+  // Deep nesting where a policy looks: the walk stops at max_event_depth.
+  std::string deep = "{\"source\":" + std::string(5000, '[') + "\"x\"" + std::string(5000, ']') + "}";
+  st = engine.Evaluate(deep, &d);
+  CHECK_FALSE(st.ok());
+  // Deep nesting elsewhere is skipped or rejected by the parser, never a crash.
+  std::string deep2 = "{\"other\":" + std::string(100000, '[') + std::string(100000, ']') + ",\"source\":\"x\"}";
+  st = engine.Evaluate(deep2, &d);
+  CHECK_FALSE(st.ok());
+  EngineOptions few;
+  few.max_event_values = 10;
+  Engine capped(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"), few);
+  std::string many = "{\"source\":[";
+  for (int i = 0; i < 20; ++i) many += std::string(i ? "," : "") + "\"v\"";
+  many += "]}";
+  st = capped.Evaluate(many, &d);
+  CHECK(st.code() == StatusCode::kLimitExceeded);
+  CHECK(st.message().find("max_event_values") != std::string::npos);
+}
+
+TEST_CASE("EvaluateValue takes a parsed event") {
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
+  Decision d;
+  REQUIRE(engine.EvaluateValue(nlohmann::json{{"source", "x"}}, &d).ok());
+  CHECK(d.matches.size() == 1);
+}
+
+TEST_CASE("one compiled set evaluates concurrently from many threads") {
+  std::string yaml = "policies:\n";
+  for (int i = 0; i < 200; ++i) {
+    yaml += "  - id: p" + std::to_string(i) + "\n    match: {detail: {n: [" + std::to_string(i) +
+            "]}}\n    actions: [{action: a, params: {n: \"{{ detail.n }}\"}}]\n";
+  }
+  Engine engine(MustCompile(yaml));
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Scratch scratch;
+      Decision d;
+      for (int i = 0; i < 2000; ++i) {
+        int n = (i * 7 + t) % 250;
+        std::string ev = "{\"detail\":{\"n\":" + std::to_string(n) + "}}";
+        if (!engine.Evaluate(ev, scratch, &d).ok()) { ++wrong[t]; continue; }
+        bool expect = n < 200;
+        if (expect != (d.matches.size() == 1)) ++wrong[t];
+        if (expect && d.matches[0].actions[0].params["n"] != n) ++wrong[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(wrong == std::vector<int>(4, 0));
+}
+
+}  // namespace
+}  // namespace proact
