@@ -291,8 +291,30 @@ TEST_CASE("bad events are errors naming the problem, and the engine goes on") {
   CHECK_FALSE(st.ok());
   st = engine.Evaluate(R"({"source":"x"} {"again":1})", &d);
   CHECK_FALSE(st.ok());
-  CHECK(st.message().find("after the event object") != std::string::npos);
+  CHECK(st.message().find("invalid JSON") == 0);
+  // Damage in a field no policy reads is still an error by default.
+  st = engine.Evaluate(R"({"source":"x","unread":[1,,2]})", &d);
+  CHECK(st.code() == StatusCode::kInvalidArgument);
   CHECK(Matches(engine, R"({"source":"x"})") == std::vector<std::string>{"p"});
+}
+
+TEST_CASE("validate_json=false reads only what the policies use") {
+  EngineOptions fast;
+  fast.validate_json = false;
+  Engine engine(MustCompile("policies:
+  - id: p
+    match: {source: [x]}
+    actions: [{action: a, params: {v: '{{ detail.v }}'}}]
+"), fast);
+  Decision d;
+  Status st = engine.Evaluate(R"({"source":"x"} {"again":1})", &d);
+  CHECK(st.code() == StatusCode::kInvalidArgument);
+  CHECK(st.message().find("after the event object") != std::string::npos);
+  st = engine.Evaluate(R"({"source":"x", "detail": {"v": 1})", &d);
+  CHECK(st.code() == StatusCode::kInvalidArgument);
+  // Matched events are parsed in full to render actions.
+  REQUIRE(engine.Evaluate(R"({"source":"x","detail":{"v":[1,2]}})", &d).ok());
+  CHECK(d.matches[0].actions[0].params["v"] == nlohmann::json::array({1, 2}));
 }
 
 TEST_CASE("event limits are errors that name the limit") {

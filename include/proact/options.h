@@ -33,6 +33,11 @@ struct EngineOptions {
   // Largest number of leaf values one event may supply to the matcher
   // (all elements of all arrays at the paths the policies use).
   std::size_t max_event_values = 100000;
+  // When true (the default), every event is checked to be well-formed JSON
+  // in full, so that a malformed event is always an error. When false, only
+  // the parts of the event the policies read are parsed: faster, but damage
+  // in fields no policy reads goes unnoticed.
+  bool validate_json = true;
   // When true, every action of every matched policy is reported as dry-run,
   // whatever the policy's own mode.
   bool dry_run = false;

@@ -147,14 +147,16 @@ Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
   internal::MatchEvent(p, s);
   if (s->matched_policies.empty()) return Status::Ok();
 
-  // Matched: parse the whole event once more to render templates.
-  simdjson::dom::element root;
-  if (auto e = s->dom_parser.parse(s->buffer.data(), event_json.size(), false)
-                   .get(root)) {
-    return Status(StatusCode::kInvalidArgument,
-                  std::string("invalid JSON: ") + simdjson::error_message(e));
+  // Matched: templates read the fully parsed event.
+  if (!s->dom_valid) {
+    if (auto e = s->dom_parser.parse(s->buffer.data(), event_json.size(), false)
+                     .get(s->dom_root)) {
+      return Status(StatusCode::kInvalidArgument,
+                    std::string("invalid JSON: ") + simdjson::error_message(e));
+    }
+    s->dom_valid = true;
   }
-  DomFieldSource fields(root);
+  DomFieldSource fields(s->dom_root);
   for (std::uint32_t index : s->matched_policies) {
     const internal::CompiledPolicy& cp = p.policies[index];
     PolicyMatch m;

@@ -204,7 +204,9 @@ int Eval(const std::vector<std::string>& args) {
     }
     if (!error.empty()) {
       failed = true;
-      nlohmann::json out = {{"line", line_no}, {"error", error}};
+      nlohmann::ordered_json out = nlohmann::ordered_json::object();
+      out["line"] = line_no;
+      out["error"] = error;
       std::cout << out.dump() << "\n";
       std::cerr << name << ":" << line_no << ": error: " << error << "\n";
       continue;

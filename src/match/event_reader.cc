@@ -184,6 +184,16 @@ Status ReadEvent(std::string_view json, const Program& program,
   std::memcpy(s->buffer.data(), json.data(), json.size());
   std::memset(s->buffer.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
 
+  s->dom_valid = false;
+  if (options.validate_json) {
+    error_code e = s->dom_parser.parse(s->buffer.data(), json.size(), false)
+                       .get(s->dom_root);
+    if (e) {
+      return Status(StatusCode::kInvalidArgument,
+                    std::string("invalid JSON: ") + simdjson::error_message(e));
+    }
+    s->dom_valid = true;
+  }
   Walker walker(program, options, s);
   auto fail = [&](error_code e, const char* what) -> Status {
     if (!walker.limit().empty()) {

@@ -58,8 +58,11 @@ struct ScratchRep {
   std::vector<std::uint32_t> candidate_begin;
   std::vector<std::uint32_t> choice;
 
-  // Rendering actions of matched events.
+  // Full parse of the event: validation (EngineOptions::validate_json) and
+  // rendering actions of matched events. dom_valid: dom_root is this event's.
   simdjson::dom::parser dom_parser;
+  simdjson::dom::element dom_root;
+  bool dom_valid = false;
 };
 
 }  // namespace proact::internal

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# CLI tests: runs the real `proact` binary. Usage: cli_test.sh PROACT SOURCE_DIR
+set -u
+PROACT=$1
+SRC=$2
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME CONDITION-EXIT-CODE
+  if [ "$2" -eq 0 ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $1"
+  fi
+}
+
+expect_eq() {  # expect_eq NAME ACTUAL EXPECTED
+  if [ "$2" == "$3" ]; then check "$1" 0; else
+    check "$1" 1
+    echo "  expected: $3"
+    echo "  actual:   $2"
+  fi
+}
+
+expect_contains() {  # expect_contains NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then check "$1" 0; else
+    check "$1" 1
+    echo "  '$3' not in $2:"; sed 's/^/    /' "$2"
+  fi
+}
+
+# --- help and usage ---------------------------------------------------------
+"$PROACT" --help > "$TMP/out" 2>&1; expect_eq "proact --help exits 0" $? 0
+expect_contains "proact --help lists commands" "$TMP/out" "validate PATH..."
+"$PROACT" validate --help > "$TMP/out" 2>&1; expect_eq "validate --help exits 0" $? 0
+"$PROACT" eval --help > "$TMP/out" 2>&1; expect_eq "eval --help exits 0" $? 0
+expect_contains "eval --help documents --input" "$TMP/out" "--input raw"
+"$PROACT" frobnicate > /dev/null 2>&1; expect_eq "unknown command exits 2" $? 2
+"$PROACT" eval "$SRC/examples/quickstart/events.jsonl" > /dev/null 2>"$TMP/err"; expect_eq "eval without --rules exits 2" $? 2
+expect_contains "eval without --rules says so" "$TMP/err" "--rules PATH is required"
+"$PROACT" eval --rules x --input weird > /dev/null 2>&1; expect_eq "bad --input exits 2" $? 2
+"$PROACT" version > "$TMP/out"; expect_contains "version" "$TMP/out" "proact 0.1.0"
+
+# --- validate ---------------------------------------------------------------
+"$PROACT" validate "$SRC/examples/quickstart" > "$TMP/out" 2>"$TMP/err"
+expect_eq "validate quickstart exits 0" $? 0
+expect_contains "validate reports count" "$TMP/out" "ok: 3 policies in 1 file"
+
+"$PROACT" validate "$SRC/tests/compile/testdata/unknown_keys.yaml" > "$TMP/out" 2>"$TMP/err"
+expect_eq "validate bad file exits 1" $? 1
+expect_contains "validate prints file:line:col" "$TMP/err" "unknown_keys.yaml:5:5: error: unknown key 'mach' in policy (did you mean 'match'?) [unknown-key]"
+expect_contains "validate prints the caret line" "$TMP/err" "        mach:"
+
+"$PROACT" validate "$SRC/tests/compile/testdata/never_matches.yaml" > "$TMP/out" 2>"$TMP/err"
+expect_eq "warnings alone exit 0" $? 0
+expect_contains "warnings are printed" "$TMP/err" "warning: policy 'contradiction' can never match"
+
+"$PROACT" validate "$TMP/does-not-exist" > /dev/null 2>"$TMP/err"
+expect_eq "missing path exits 1" $? 1
+expect_contains "missing path is named" "$TMP/err" "does-not-exist: no such file or directory"
+
+# Directories are searched recursively for *.yaml/*.yml; hidden ones skipped.
+mkdir -p "$TMP/rules/sub" "$TMP/rules/.hidden"
+printf 'policies:\n  - id: a\n    match: {source: [a]}\n' > "$TMP/rules/a.yaml"
+printf 'policies:\n  - id: b\n    match: {source: [a]}\n' > "$TMP/rules/sub/b.yml"
+printf 'not: [valid\n' > "$TMP/rules/.hidden/broken.yaml"
+printf 'ignored' > "$TMP/rules/notes.txt"
+"$PROACT" validate "$TMP/rules" > "$TMP/out" 2>"$TMP/err"
+expect_eq "directory validate exits 0" $? 0
+expect_contains "directory validate counts files" "$TMP/out" "ok: 2 policies in 2 files"
+printf 'policies:\n  - id: a\n    match: {source: [b]}\n' > "$TMP/rules/sub/dup.yaml"
+"$PROACT" validate "$TMP/rules" > /dev/null 2>"$TMP/err"
+expect_eq "duplicate id across files exits 1" $? 1
+expect_contains "duplicate id names both places" "$TMP/err" "dup.yaml:2:9: error: duplicate policy id 'a'; first defined at $TMP/rules/a.yaml:2:9"
+rm "$TMP/rules/sub/dup.yaml"
+
+# --- eval -------------------------------------------------------------------
+(cd "$SRC" && "$PROACT" eval --rules examples/quickstart/policies.yaml examples/quickstart/events.jsonl > "$TMP/out")
+expect_eq "eval quickstart exits 0" $? 0
+if diff -u "$SRC/examples/quickstart/expected.jsonl" "$TMP/out" > "$TMP/diff"; then check "eval quickstart output" 0; else check "eval quickstart output" 1; cat "$TMP/diff"; fi
+
+# Load order: files sorted by path, then file order.
+printf '{"source":"a","detail-type":"t","id":"1"}\n' | "$PROACT" eval --rules "$TMP/rules" > "$TMP/out"
+expect_eq "eval reads stdin, matches in load order" "$(cat "$TMP/out")" '{"id":"1","source":"a","detail-type":"t","matches":[{"policy":"a","mode":"enforce","severity":"medium","actions":[],"errors":[]},{"policy":"b","mode":"enforce","severity":"medium","actions":[],"errors":[]}]}'
+
+# Bad lines: an error line each, the rest still processed, exit 1.
+printf '{"source":"a","detail-type":"t","id":"1"}\n\n{"source": \n{"source":"zzz","detail-type":"t","id":"3"}\n[1]\n' > "$TMP/events.jsonl"
+"$PROACT" eval --rules "$TMP/rules/a.yaml" "$TMP/events.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "eval with bad lines exits 1" $? 1
+expect_eq "eval output has one line per non-blank input line" "$(wc -l < "$TMP/out")" 4
+expect_eq "bad line 3 gives an error line" "$(sed -n 2p "$TMP/out" | cut -c1-30)" '{"line":3,"error":"invalid JSO'
+expect_eq "line 4 is still evaluated" "$(sed -n 3p "$TMP/out")" '{"id":"3","source":"zzz","detail-type":"t","matches":[]}'
+expect_eq "non-object line" "$(sed -n 4p "$TMP/out")" '{"line":5,"error":"an event must be a JSON object"}'
+expect_contains "stderr names file and line" "$TMP/err" "$TMP/events.jsonl:3: error: invalid JSON"
+
+# --input auto wants EventBridge-shaped events; raw takes anything.
+printf '{"source":"a"}\n' > "$TMP/raw.jsonl"
+"$PROACT" eval --rules "$TMP/rules/a.yaml" "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "auto rejects non-EventBridge payloads" $? 1
+expect_contains "auto explains" "$TMP/err" "unrecognized payload"
+"$PROACT" eval --rules "$TMP/rules/a.yaml" --input raw "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "raw accepts it" $? 0
+expect_eq "raw matches it" "$(cat "$TMP/out")" '{"id":null,"source":"a","detail-type":null,"matches":[{"policy":"a","mode":"enforce","severity":"medium","actions":[],"errors":[]}]}'
+
+"$PROACT" eval --rules "$SRC/tests/compile/testdata/templates.yaml" "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "eval with bad policies exits 1" $? 1
+expect_contains "eval prints policy diagnostics" "$TMP/err" "templates.yaml:9:39: error: unknown filter 'lowr'"
+
+# --- documentation examples stay true ---------------------------------------
+for dir in "$SRC"/docs/examples/*/; do
+  [ -f "$dir/policies.yaml" ] || continue
+  name=$(basename "$dir")
+  (cd "$dir" && "$PROACT" eval --rules policies.yaml events.jsonl > "$TMP/out" 2>/dev/null)
+  if diff -u "$dir/expected.jsonl" "$TMP/out" > "$TMP/diff"; then check "docs example $name" 0; else
+    check "docs example $name" 1; cat "$TMP/diff"; fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
