@@ -301,11 +301,12 @@ TEST_CASE("bad events are errors naming the problem, and the engine goes on") {
 TEST_CASE("validate_json=false reads only what the policies use") {
   EngineOptions fast;
   fast.validate_json = false;
-  Engine engine(MustCompile("policies:
+  Engine engine(MustCompile(R"(
+policies:
   - id: p
     match: {source: [x]}
     actions: [{action: a, params: {v: '{{ detail.v }}'}}]
-"), fast);
+)"), fast);
   Decision d;
   Status st = engine.Evaluate(R"({"source":"x"} {"again":1})", &d);
   CHECK(st.code() == StatusCode::kInvalidArgument);
