@@ -23,8 +23,8 @@ std::int64_t ValueIndex::Lookup(std::uint64_t hash, std::uint32_t field,
     const Entry& e = entries_[slot - 1];
     if (e.hash == hash && e.field == field && e.kind == kind &&
         e.key_length == bytes.size() &&
-        std::memcmp(keys_.data() + e.key_offset, bytes.data(), bytes.size()) ==
-            0) {
+        (bytes.empty() || std::memcmp(keys_.data() + e.key_offset,
+                                      bytes.data(), bytes.size()) == 0)) {
       return slot - 1;
     }
   }
