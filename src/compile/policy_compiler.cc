@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -228,6 +229,9 @@ class Compiler {
       }
       CollectFile(roots_[f]);
     }
+    // Lists from every file are known now; patterns may use them.
+    patterns_ = std::make_unique<PatternCompiler>(program_, &lists_, options_,
+                                                  sink_);
     for (ParsedPolicy& p : policies_) CompilePolicy(&p);
     sink_->SortByLocation();
     if (sink_->has_errors()) return false;
@@ -431,7 +435,7 @@ class Compiler {
     }
     if (const Node* n = node.Find("metadata")) info.metadata = NodeToJson(*n);
 
-    PatternCompiler patterns(program_, &lists_, options_, sink_);
+    PatternCompiler& patterns = *patterns_;
     if (const Node* m = node.Find("match")) {
       p->match_node = m;
       patterns.Compile(*m, &p->match);
@@ -685,6 +689,7 @@ class Compiler {
   std::vector<ParsedPolicy> policies_;
   std::map<std::string, NamedList> lists_;
   std::unordered_map<std::string, const Node*> ids_;
+  std::unique_ptr<PatternCompiler> patterns_;
 };
 
 }  // namespace

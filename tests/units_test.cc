@@ -1,0 +1,144 @@
+// Unit tests of internal pieces, one section per module.
+#include <doctest/doctest.h>
+
+#include "action/template.h"
+#include "compile/pattern_compiler.h"
+#include "load/diagnostic_sink.h"
+#include "load/yaml_document.h"
+#include "match/matcher.h"
+#include "program/value_index.h"
+
+namespace proact::internal {
+namespace {
+
+Node Parse(const std::string& yaml, DiagnosticSink* sink) {
+  int file = sink->AddFile("t.yaml", yaml);
+  Node root;
+  ParseYaml(yaml, file, 64, sink, &root);
+  return root;
+}
+
+TEST_CASE("load/yaml_document: scalars resolve to JSON types") {
+  DiagnosticSink sink;
+  Node root = Parse(
+      "a: true\nb: 'true'\nc: 3.0e2\nd: \"3\"\ne: ~\nf: null\ng: hello\nh: -12\ni: 0x1F\nj: |\n  block\nk: TRUE\nl:\n", &sink);
+  REQUIRE_FALSE(sink.has_errors());
+  CHECK(root.Find("a")->kind == Node::Kind::kBool);
+  CHECK(root.Find("a")->boolean);
+  CHECK(root.Find("b")->kind == Node::Kind::kString);
+  CHECK(root.Find("c")->kind == Node::Kind::kNumber);
+  CHECK(root.Find("c")->number == 300);
+  CHECK(root.Find("d")->kind == Node::Kind::kString);
+  CHECK(root.Find("e")->kind == Node::Kind::kNull);
+  CHECK(root.Find("f")->kind == Node::Kind::kNull);
+  CHECK(root.Find("g")->kind == Node::Kind::kString);
+  CHECK(root.Find("h")->number == -12);
+  CHECK(root.Find("i")->kind == Node::Kind::kString);  // not a decimal number
+  CHECK(root.Find("j")->kind == Node::Kind::kString);
+  CHECK(root.Find("j")->text == "block\n");
+  CHECK(root.Find("k")->kind == Node::Kind::kBool);
+  CHECK(root.Find("l")->kind == Node::Kind::kNull);
+  CHECK(root.Find("c")->mark.line == 3);
+  CHECK(root.Find("c")->mark.column == 4);
+}
+
+TEST_CASE("load/yaml_document: depth limit and syntax errors are diagnostics") {
+  DiagnosticSink sink;
+  std::string deep = "a: " + std::string(100, '[') + std::string(100, ']') + "\n";
+  Parse(deep, &sink);
+  REQUIRE(sink.has_errors());
+  CHECK(sink.diagnostics()[0].code == "yaml-too-deep");
+  DiagnosticSink sink2;
+  Parse("a: [1, 2\n", &sink2);
+  REQUIRE(sink2.has_errors());
+  CHECK(sink2.diagnostics()[0].code == "yaml-syntax");
+  // A very deep flow sequence is stopped by the parser, not the stack.
+  DiagnosticSink sink3;
+  Parse(std::string(100000, '[') + std::string(100000, ']'), &sink3);
+  CHECK(sink3.has_errors());
+}
+
+TEST_CASE("load/diagnostic_sink: suggestions") {
+  std::vector<std::string_view> keys = {"match", "except", "actions", "severity"};
+  CHECK(DidYouMean("mach", keys) == "match");
+  CHECK(DidYouMean("sevreity", keys) == "severity");
+  CHECK(DidYouMean("completely-different", keys).empty());
+}
+
+TEST_CASE("action/template: parsing") {
+  Template t;
+  TemplateError err;
+  REQUIRE(ParseTemplate("{{ detail.a[2].\"x.y\" | default('n') | upper }}", &t, &err));
+  CHECK(t.whole_value);
+  REQUIRE(t.exprs.size() == 1);
+  const auto& path = t.exprs[0].path;
+  REQUIRE(path.size() == 4);
+  CHECK(path[0].key == "detail");
+  CHECK(path[2].is_index);
+  CHECK(path[2].index == 2);
+  CHECK(path[3].key == "x.y");
+  CHECK(t.exprs[0].filters.size() == 2);
+  CHECK(t.exprs[0].filters[0].arg == "n");
+  REQUIRE(ParseTemplate("a {{ b }} c", &t, &err));
+  CHECK_FALSE(t.whole_value);
+  REQUIRE(ParseTemplate("no holes", &t, &err));
+  CHECK_FALSE(t.has_holes());
+  CHECK_FALSE(ParseTemplate("{{ a.b", &t, &err));
+  CHECK(err.offset == 0);
+  CHECK_FALSE(ParseTemplate("x {{ a | nope }}", &t, &err));
+  CHECK(err.message.find("unknown filter 'nope'") == 0);
+  CHECK_FALSE(ParseTemplate("{{ a..b }}", &t, &err));
+  CHECK_FALSE(ParseTemplate("{{ a[x] }}", &t, &err));
+  CHECK_FALSE(ParseTemplate("{{ a | default(1 }}", &t, &err));
+  CHECK_FALSE(ParseTemplate("{{ a | lower(1) }}", &t, &err));
+}
+
+TEST_CASE("compile/pattern_compiler: CIDR and IP parsing") {
+  Cidr c;
+  std::string error;
+  REQUIRE(ParseCidr("10.0.0.0/24", &c, &error));
+  CHECK_FALSE(c.v6);
+  CHECK(c.prefix == 24);
+  REQUIRE(ParseCidr("2001:db8::/32", &c, &error));
+  CHECK(c.v6);
+  CHECK_FALSE(ParseCidr("10.0.0.0", &c, &error));
+  CHECK_FALSE(ParseCidr("10.0.0.0/8/8", &c, &error));
+  CHECK_FALSE(ParseCidr("10.0.0.0/abc", &c, &error));
+  CHECK_FALSE(ParseCidr("2001:db8::/129", &c, &error));
+  CHECK(ParseCidr("10.0.0.1/32", &c, &error));
+  CHECK(SplitDotted("a.b.c") == std::vector<std::string>{"a", "b", "c"});
+  CHECK(SplitDotted("plain") == std::vector<std::string>{"plain"});
+}
+
+TEST_CASE("match/matcher: wildcard matching") {
+  auto w = [](std::vector<std::string> chunks) { return Wildcard{std::move(chunks)}; };
+  CHECK(WildcardMatch(w({"a", "c"}), "abc"));
+  CHECK(WildcardMatch(w({"a", "c"}), "ac"));
+  CHECK_FALSE(WildcardMatch(w({"ab", "bc"}), "abc"));  // chunks may not overlap
+  CHECK(WildcardMatch(w({"", "x", ""}), "axb"));
+  CHECK(WildcardMatch(w({"", ""}), ""));
+  CHECK_FALSE(WildcardMatch(w({"exact"}), "exactly"));
+  CHECK(WildcardMatch(w({"/u/", "/d/", "/d/f"}), "/u/x/d/d/d/f"));
+}
+
+TEST_CASE("program/value_index: typed keys") {
+  ValueIndex index;
+  char buf[8];
+  index.Add(1, ValueKind::kString, "300", 7);
+  index.Add(1, ValueKind::kNumber, NumberKeyBytes(300.0, buf), 8);
+  index.Add(2, ValueKind::kString, "300", 9);
+  index.Add(1, ValueKind::kTrue, {}, 10);
+  index.Add(1, ValueKind::kNumber, NumberKeyBytes(-0.0, buf), 11);
+  index.Build();
+  CHECK(index.Find(1, ValueKind::kString, "300").size() == 1);
+  CHECK(index.Find(1, ValueKind::kString, "300")[0] == 7);
+  CHECK(index.Find(1, ValueKind::kNumber, NumberKeyBytes(300, buf))[0] == 8);
+  CHECK(index.Find(2, ValueKind::kString, "300")[0] == 9);
+  CHECK(index.Find(1, ValueKind::kTrue, {})[0] == 10);
+  CHECK(index.Find(1, ValueKind::kFalse, {}).empty());
+  CHECK(index.Find(1, ValueKind::kNumber, NumberKeyBytes(0.0, buf))[0] == 11);
+  CHECK(index.Find(3, ValueKind::kString, "300").empty());
+}
+
+}  // namespace
+}  // namespace proact::internal
