@@ -152,7 +152,7 @@ Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
     if (auto e = s->dom_parser.parse(s->buffer.data(), event_json.size(), false)
                      .get(s->dom_root)) {
       return Status(StatusCode::kInvalidArgument,
-                    std::string("invalid JSON: ") + simdjson::error_message(e));
+                    internal::JsonErrorMessage(e));
     }
     s->dom_valid = true;
   }

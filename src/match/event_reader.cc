@@ -155,6 +155,22 @@ class Walker {
 
 }  // namespace
 
+std::string JsonErrorMessage(simdjson::error_code error) {
+  switch (error) {
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return "invalid JSON: a number is malformed or out of range (integers "
+             "must fit in 64 bits, other numbers in a double)";
+    case simdjson::UTF8_ERROR:
+      return "invalid JSON: the text is not valid UTF-8";
+    case simdjson::DEPTH_ERROR:
+      return "invalid JSON: nesting is deeper than the parser's limit of " +
+             std::to_string(simdjson::DEFAULT_MAX_DEPTH) + " levels";
+    default:
+      return std::string("invalid JSON: ") + simdjson::error_message(error);
+  }
+}
+
 Status ReadEvent(std::string_view json, const Program& program,
                  const EngineOptions& options, ScratchRep* s) {
   if (json.size() > options.max_event_bytes) {
@@ -189,8 +205,7 @@ Status ReadEvent(std::string_view json, const Program& program,
     error_code e = s->dom_parser.parse(s->buffer.data(), json.size(), false)
                        .get(s->dom_root);
     if (e) {
-      return Status(StatusCode::kInvalidArgument,
-                    std::string("invalid JSON: ") + simdjson::error_message(e));
+      return Status(StatusCode::kInvalidArgument, JsonErrorMessage(e));
     }
     s->dom_valid = true;
   }
@@ -199,9 +214,8 @@ Status ReadEvent(std::string_view json, const Program& program,
     if (!walker.limit().empty()) {
       return Status(StatusCode::kLimitExceeded, walker.limit());
     }
-    std::string msg = std::string("invalid JSON: ") + simdjson::error_message(e);
     (void)what;
-    return Status(StatusCode::kInvalidArgument, msg);
+    return Status(StatusCode::kInvalidArgument, JsonErrorMessage(e));
   };
   od::document doc;
   error_code e = s->parser

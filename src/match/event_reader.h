@@ -9,6 +9,7 @@
 #ifndef PROACT_SRC_MATCH_EVENT_READER_H_
 #define PROACT_SRC_MATCH_EVENT_READER_H_
 
+#include <string>
 #include <string_view>
 
 #include "proact/options.h"
@@ -23,6 +24,9 @@ namespace proact::internal {
 // kLimitExceeded when a limit in `options` is crossed.
 Status ReadEvent(std::string_view json, const Program& program,
                  const EngineOptions& options, ScratchRep* scratch);
+
+// "invalid JSON: …" for a simdjson error, worded for users.
+std::string JsonErrorMessage(simdjson::error_code error);
 
 }  // namespace proact::internal
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CLI tests: runs the real `proact` binary. Usage: cli_test.sh PROACT SOURCE_DIR
 set -u
-PROACT=$1
-SRC=$2
+PROACT=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+SRC=$(cd "$2" && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 passed=0
