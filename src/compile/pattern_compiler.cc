@@ -284,6 +284,19 @@ bool PatternCompiler::ScalarList(const Node& node, bool allow_single,
   return true;
 }
 
+ValueTest PatternCompiler::ExactTest(const Node& scalar) {
+  switch (scalar.kind) {
+    case Node::Kind::kString:
+      return {TestOp::kString, 0, 0, InternString(scalar.text)};
+    case Node::Kind::kNumber:
+      return {TestOp::kNumber, 0, 0, InternNumber(scalar.number)};
+    case Node::Kind::kBool:
+      return {scalar.boolean ? TestOp::kTrue : TestOp::kFalse};
+    default:
+      return {TestOp::kNull};
+  }
+}
+
 bool PatternCompiler::LeafTests(const Node& values, PendingFieldTest* test) {
   if (values.items.empty()) {
     Error(values, "empty-array", "empty value arrays are not allowed");
@@ -293,16 +306,10 @@ bool PatternCompiler::LeafTests(const Node& values, PendingFieldTest* test) {
   for (const Node& item : values.items) {
     switch (item.kind) {
       case Node::Kind::kString:
-        test->tests.push_back({TestOp::kString, 0, 0, InternString(item.text)});
-        break;
       case Node::Kind::kNumber:
-        test->tests.push_back({TestOp::kNumber, 0, 0, InternNumber(item.number)});
-        break;
       case Node::Kind::kBool:
-        test->tests.push_back({item.boolean ? TestOp::kTrue : TestOp::kFalse});
-        break;
       case Node::Kind::kNull:
-        test->tests.push_back({TestOp::kNull});
+        test->tests.push_back(ExactTest(item));
         break;
       case Node::Kind::kSeq:
         Error(item, "nested-array",
@@ -422,22 +429,7 @@ bool PatternCompiler::Operator(const Node& key, const Node& operand,
     wrapper.kind = Node::Kind::kMap;
     wrapper.entries.emplace_back(key, operand);
     if (!ScalarList(wrapper, false, &values)) return false;
-    for (const Node* v : values) {
-      switch (v->kind) {
-        case Node::Kind::kString:
-          test->tests.push_back({TestOp::kString, 0, 0, InternString(v->text)});
-          break;
-        case Node::Kind::kNumber:
-          test->tests.push_back({TestOp::kNumber, 0, 0, InternNumber(v->number)});
-          break;
-        case Node::Kind::kBool:
-          test->tests.push_back({v->boolean ? TestOp::kTrue : TestOp::kFalse});
-          break;
-        default:
-          test->tests.push_back({TestOp::kNull});
-          break;
-      }
-    }
+    for (const Node* v : values) test->tests.push_back(ExactTest(*v));
     return true;
   } else {
     Error(key, "unknown-operator",

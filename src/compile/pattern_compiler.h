@@ -60,6 +60,8 @@ class PatternCompiler {
   bool Expand(const Node& map, const std::vector<std::string>& prefix,
               std::vector<Alternative>* out);
   bool LeafTests(const Node& values, PendingFieldTest* test);
+  // The exact-value test for a scalar (string, number, boolean or null).
+  ValueTest ExactTest(const Node& scalar);
   bool Operator(const Node& op_key, const Node& operand, PendingFieldTest* test);
   bool AnythingBut(const Node& key, const Node& operand, ValueTest* out);
   bool ScalarList(const Node& node, bool allow_single,
