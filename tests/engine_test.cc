@@ -346,6 +346,39 @@ TEST_CASE("event limits are errors that name the limit") {
   CHECK(st.message().find("max_event_values") != std::string::npos);
 }
 
+TEST_CASE("id, source and detail-type are reported only as single top-level strings") {
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [s]}\n"));
+  Decision d;
+  REQUIRE(engine.Evaluate(R"({"source":["s","q"],"id":7,"detail-type":{"a":1}})", &d).ok());
+  CHECK(d.matches.size() == 1);  // the pattern still sees the array elements
+  CHECK_FALSE(d.source.has_value());
+  CHECK_FALSE(d.id.has_value());
+  CHECK_FALSE(d.detail_type.has_value());
+}
+
+TEST_CASE("same-element rule holds through arrays of arrays") {
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {items: {k: [a], v: [1]}}\n"));
+  CHECK(Matches(engine, R"({"items":[[{"k":"a","v":2}],[{"k":"b","v":1}]]})").empty());
+  CHECK(Matches(engine, R"({"items":[[{"k":"b","v":2}],[{"k":"a","v":1}]]})") ==
+        std::vector<std::string>{"p"});
+  CHECK(Matches(engine, R"({"items":[[{"k":"a"},{"v":1}]]})").empty());
+}
+
+TEST_CASE("templates read dotted event keys as patterns do") {
+  Engine engine(MustCompile(R"(
+policies:
+  - id: p
+    match: {detail: {a.b: [x]}}
+    actions: [{action: t, params: {v: "{{ detail.a.b }}", w: "{{ detail.c.d.e }}"}}]
+)"));
+  Decision d;
+  REQUIRE(engine.Evaluate(R"({"detail":{"a.b":"x","c":{"d.e":5}}})", &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  REQUIRE(d.matches[0].actions.size() == 1);
+  CHECK(d.matches[0].actions[0].params["v"] == "x");
+  CHECK(d.matches[0].actions[0].params["w"] == 5);
+}
+
 TEST_CASE("EvaluateValue takes a parsed event") {
   Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
   Decision d;

@@ -101,7 +101,8 @@ class DomFieldSource : public internal::FieldSource {
   bool Lookup(const std::vector<internal::PathStep>& path,
               nlohmann::json* out) const override {
     simdjson::dom::element cur = root_;
-    for (const internal::PathStep& step : path) {
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      const internal::PathStep& step = path[i];
       if (step.is_index) {
         simdjson::dom::array arr;
         if (cur.get_array().get(arr)) return false;
@@ -109,7 +110,20 @@ class DomFieldSource : public internal::FieldSource {
       } else {
         simdjson::dom::object obj;
         if (cur.get_object().get(obj)) return false;
-        if (obj.at_key(step.key).get(cur)) return false;
+        if (obj.at_key(step.key).get(cur) == simdjson::SUCCESS) continue;
+        // As in patterns, {"a.b": x} answers the path a.b: join the
+        // following key steps with '.' until a key matches.
+        std::string joined = step.key;
+        bool found = false;
+        while (i + 1 < path.size() && !path[i + 1].is_index) {
+          joined += '.';
+          joined += path[++i].key;
+          if (obj.at_key(joined).get(cur) == simdjson::SUCCESS) {
+            found = true;
+            break;
+          }
+        }
+        if (!found) return false;
       }
     }
     *out = ToJson(cur);
@@ -124,7 +138,8 @@ void SetString(const internal::ScratchRep& s, std::uint32_t field,
                std::optional<std::string>* out) {
   if (s.field_stamp.size() <= field || s.field_stamp[field] != s.event_stamp) return;
   const internal::EventValue& v = s.values[s.field_head[field]];
-  if (v.kind != internal::ValueKind::kString || v.trail_length != 0) return;
+  // Only a single top-level string counts, not an array of them.
+  if (v.kind != internal::ValueKind::kString || v.in_array || v.next >= 0) return;
   if (*out) (*out)->assign(v.str);
   else out->emplace(v.str);
 }

@@ -215,6 +215,15 @@ bool PatternCompiler::Expand(const Node& map,
       if (too_many(value, alts.size() * sub.size())) return false;
       alts = Product(alts, sub);
     } else if (value.kind == Node::Kind::kSeq) {
+      if (!prefix.empty() &&
+          std::find(OperatorNames().begin(), OperatorNames().end(),
+                    key.text) != OperatorNames().end()) {
+        sink_->Warning(key.file, key.mark.line, key.mark.column,
+                       "operator-as-field",
+                       "'" + key.text + "' is read as a field name here, not "
+                       "an operator; for the operator write " +
+                           prefix.back() + ": [{" + key.text + ": ...}]");
+      }
       PendingFieldTest test;
       test.path = path;
       test.mark = key.mark;

@@ -441,7 +441,8 @@ class Compiler {
       patterns.Compile(*m, &p->match);
     }
     if (const Node* e = node.Find("except")) {
-      if (ExpectKind(*e, Node::Kind::kSeq, "'except'")) {
+      if (e->kind != Node::Kind::kNull &&
+          ExpectKind(*e, Node::Kind::kSeq, "'except'")) {
         for (const Node& pat : e->items) {
           std::vector<Alternative> alts;
           if (patterns.Compile(pat, &alts)) {

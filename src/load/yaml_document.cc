@@ -142,7 +142,15 @@ class Converter {
                          "duplicate key '" + key.text + "' in this mapping");
             continue;
           }
-          if (!Convert(it->second, key.mark, depth + 1, &value)) {
+          // An empty value has no position of its own: use its key's.
+          const YAML::Node& v = it->second;
+          bool empty = v.IsNull() && (v.Tag() == "?" || v.Tag().empty()) &&
+                       v.Scalar().empty();
+          if (empty) {
+            value.kind = Node::Kind::kNull;
+            value.file = file_;
+            value.mark = key.mark;
+          } else if (!Convert(v, key.mark, depth + 1, &value)) {
             ok = false;
             if (nodes_ > max_nodes_) return false;
           }
@@ -199,9 +207,11 @@ class Converter {
       out->number = std::strtod(s.c_str(), nullptr);
       return true;
     }
+    // Reported; read as a string so the rest of the file is still checked.
     sink_->Error(file_, out->mark.line, out->mark.column, "bad-tag",
                  "unsupported YAML tag '" + tag + "' on value '" + s + "'");
-    return false;
+    out->kind = Node::Kind::kString;
+    return true;
   }
 
   int file_;

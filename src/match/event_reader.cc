@@ -48,14 +48,16 @@ class Walker {
         od::array arr;
         if (error_code e = value.get_array().get(arr)) return e;
         std::uint32_t array_id = s_->next_array++;
+        ++s_->array_depth;
         std::uint32_t index = 0;
         for (auto element_result : arr) {
           od::value element;
           if (error_code e = std::move(element_result).get(element)) return e;
           od::json_type et;
           if (error_code e = element.type().get(et)) return e;
-          if (et == od::json_type::object) {
-            if (!tn.children.empty()) {
+          if (et == od::json_type::object || et == od::json_type::array) {
+            // Fields read inside one element must be matched together.
+            if (et == od::json_type::array || !tn.children.empty()) {
               s_->trail.push_back(TrailStep{array_id, index});
               error_code e = Walk(element, node, depth + 1);
               s_->trail.pop_back();
@@ -66,6 +68,7 @@ class Walker {
           }
           ++index;
         }
+        --s_->array_depth;
         return simdjson::SUCCESS;
       }
       case od::json_type::string: {
@@ -134,6 +137,7 @@ class Walker {
     EventValue v;
     v.field = f;
     v.kind = kind;
+    v.in_array = s_->array_depth > 0 ? 1 : 0;
     v.trail_length = static_cast<std::uint16_t>(s_->trail.size());
     v.trail_begin = static_cast<std::uint32_t>(s_->trail_pool.size());
     v.next = head;
@@ -184,6 +188,7 @@ Status ReadEvent(std::string_view json, const Program& program,
   s->trail.clear();
   s->trail_pool.clear();
   s->next_array = 0;
+  s->array_depth = 0;
   if (++s->event_stamp == 0) {
     // Wrapped: forget every stamp.
     std::fill(s->field_stamp.begin(), s->field_stamp.end(), 0);

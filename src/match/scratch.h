@@ -20,7 +20,8 @@ namespace proact::internal {
 struct EventValue {
   std::uint32_t field;
   ValueKind kind;
-  std::uint16_t trail_length;  // array-of-object steps leading to the value
+  std::uint8_t in_array;       // 1 when the value is an array element
+  std::uint16_t trail_length;  // array elements (objects, arrays) entered
   std::uint32_t trail_begin;   // into ScratchRep::trail_pool
   std::int32_t next;           // next value of the same field, or -1
   std::string_view str;        // kString: unescaped, in the parser's buffer
@@ -39,6 +40,7 @@ struct ScratchRep {
 
   std::vector<EventValue> values;
   std::vector<TrailStep> trail;       // current path while walking
+  int array_depth = 0;                // arrays entered on the current path
   std::vector<TrailStep> trail_pool;  // trails of recorded values
   std::uint32_t next_array = 0;
 
