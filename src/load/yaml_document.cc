@@ -143,7 +143,7 @@ class Converter {
             continue;
           }
           // An empty value has no position of its own: use its key's.
-          const YAML::Node& v = it->second;
+          YAML::Node v = it->second;  // a copy: the iterator yields temporaries
           bool empty = v.IsNull() && (v.Tag() == "?" || v.Tag().empty()) &&
                        v.Scalar().empty();
           if (empty) {
