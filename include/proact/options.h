@@ -38,6 +38,10 @@ struct EngineOptions {
   // the parts of the event the policies read are parsed: faster, but damage
   // in fields no policy reads goes unnoticed.
   bool validate_json = true;
+  // When false, matched policies are reported without rendering their
+  // actions (Decision::matches[i].actions stays empty): for hosts that only
+  // need to know which policies matched.
+  bool render_actions = true;
   // When true, every action of every matched policy is reported as dry-run,
   // whatever the policy's own mode.
   bool dry_run = false;

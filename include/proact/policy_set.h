@@ -70,6 +70,14 @@ class PROACT_EXPORT PolicySet {
                                       std::string_view name = "<string>",
                                       const CompileOptions& options = {});
 
+  // Compiles a JSON array of AWS EventBridge event patterns, as EventBridge
+  // rules and benchmark workloads hold them: pattern i becomes the policy
+  // with id "i" (severity medium, mode enforce, no actions). Diagnostics
+  // point at the line and column where each pattern starts.
+  static Result<PolicySet> FromPatterns(std::string_view json_array,
+                                        std::string_view name = "<patterns>",
+                                        const CompileOptions& options = {});
+
   // Number of policies, including disabled ones.
   std::size_t size() const;
   // REQUIRES: i < size(). Policies in load order.
@@ -79,6 +87,8 @@ class PROACT_EXPORT PolicySet {
   // Paths of the files the set was loaded from, in load order.
   const std::vector<std::string>& files() const;
 
+  // Internal: wraps a compiled program.
+  static PolicySet FromProgram(std::shared_ptr<const internal::Program> program);
   // Internal: the compiled program.
   const std::shared_ptr<const internal::Program>& program() const {
     return program_;

@@ -161,9 +161,7 @@ Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
   SetString(*s, internal::kFieldDetailType, &decision->detail_type);
   internal::MatchEvent(p, s);
   if (s->matched_policies.empty()) return Status::Ok();
-
-  // Matched: templates read the fully parsed event.
-  if (!s->dom_valid) {
+  if (options_.render_actions && !s->dom_valid) {
     if (auto e = s->dom_parser.parse(s->buffer.data(), event_json.size(), false)
                      .get(s->dom_root)) {
       return Status(StatusCode::kInvalidArgument,
@@ -179,7 +177,8 @@ Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
     m.mode = cp.info.mode;
     m.severity = cp.info.severity;
     bool dry_run = options_.dry_run || cp.info.mode == "dry-run";
-    for (std::size_t a = 0; a < cp.actions.size(); ++a) {
+    std::size_t actions = options_.render_actions ? cp.actions.size() : 0;
+    for (std::size_t a = 0; a < actions; ++a) {
       const internal::CompiledAction& ca = cp.actions[a];
       Action action;
       action.name = ca.name;

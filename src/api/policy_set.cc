@@ -20,6 +20,11 @@ const char* Version() { return "0.1.0"; }
 PolicySet::PolicySet(std::shared_ptr<const internal::Program> program)
     : program_(std::move(program)) {}
 
+PolicySet PolicySet::FromProgram(
+    std::shared_ptr<const internal::Program> program) {
+  return PolicySet(std::move(program));
+}
+
 std::size_t PolicySet::size() const { return program_->policies.size(); }
 
 const PolicyInfo& PolicySet::policy(std::size_t i) const {
@@ -39,6 +44,22 @@ namespace {
 bool IsPolicyFile(const fs::path& p) {
   std::string ext = p.extension().string();
   return ext == ".yaml" || ext == ".yml";
+}
+
+}  // namespace
+
+namespace {
+
+Result<PolicySet> Finish(bool ok, internal::DiagnosticSink& sink,
+                         std::shared_ptr<internal::Program> program) {
+  if (!ok) {
+    std::size_t errors = sink.error_count();
+    return Status(StatusCode::kInvalidPolicy,
+                  std::to_string(errors) + (errors == 1 ? " error" : " errors") +
+                      " in policy files",
+                  std::move(sink.diagnostics()));
+  }
+  return PolicySet::FromProgram(std::move(program));
 }
 
 }  // namespace
@@ -95,14 +116,19 @@ Result<PolicySet> PolicySet::FromSources(
     const std::vector<PolicySource>& sources, const CompileOptions& options) {
   auto program = std::make_shared<internal::Program>();
   internal::DiagnosticSink sink;
-  if (!internal::CompilePolicies(sources, options, &sink, program.get())) {
-    std::size_t errors = sink.error_count();
-    return Status(StatusCode::kInvalidPolicy,
-                  std::to_string(errors) + (errors == 1 ? " error" : " errors") +
-                      " in policy files",
-                  std::move(sink.diagnostics()));
-  }
-  return PolicySet(std::move(program));
+  bool ok = internal::CompilePolicies(sources, options, &sink, program.get());
+  return Finish(ok, sink, std::move(program));
+}
+
+Result<PolicySet> PolicySet::FromPatterns(std::string_view json_array,
+                                          std::string_view name,
+                                          const CompileOptions& options) {
+  auto program = std::make_shared<internal::Program>();
+  internal::DiagnosticSink sink;
+  bool ok = internal::CompilePatterns(
+      PolicySource{std::string(name), std::string(json_array)}, options, &sink,
+      program.get());
+  return Finish(ok, sink, std::move(program));
 }
 
 Result<PolicySet> PolicySet::FromString(std::string_view yaml,

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/bench_command.h"
 #include "proact/engine.h"
 #include "proact/policy_set.h"
 #include "proact/version.h"
@@ -22,6 +23,8 @@ const char kUsage[] =
     "                       diagnostic; exit 1 on any error\n"
     "  eval --rules PATH... evaluate JSON Lines events, print one decision per\n"
     "                       line\n"
+    "  bench                measure throughput, latency, compile time and\n"
+    "                       memory on policies and events\n"
     "  version              print the version\n"
     "\n"
     "Run 'proact <command> --help' for a command's options.\n";
@@ -233,6 +236,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "validate") return Validate(args);
   if (command == "eval") return Eval(args);
+  if (command == "bench") return proact::cli::Bench(args);
   if (command == "version" || command == "--version") {
     std::cout << "proact " << proact::Version() << "\n";
     return 0;

@@ -9,6 +9,7 @@
 
 #include "action/template.h"
 #include "compile/pattern_compiler.h"
+#include "load/json_document.h"
 #include "load/yaml_document.h"
 
 namespace proact::internal {
@@ -193,10 +194,7 @@ class Compiler {
       : options_(options), sink_(sink), program_(program) {}
 
   bool Run(const std::vector<PolicySource>& sources) {
-    // Fields every decision reports come first.
-    program_->trie.Intern({"id"});
-    program_->trie.Intern({"source"});
-    program_->trie.Intern({"detail-type"});
+    InternEnvelopeFields();
 
     roots_.resize(sources.size());
     for (std::size_t f = 0; f < sources.size(); ++f) {
@@ -229,6 +227,47 @@ class Compiler {
       }
       CollectFile(roots_[f]);
     }
+    return Finish();
+  }
+
+  // Pattern file: pattern i becomes policy "i".
+  bool RunPatterns(const PolicySource& src) {
+    InternEnvelopeFields();
+    int file = sink_->AddFile(src.name, src.text);
+    program_->files.push_back(src.name);
+    std::vector<Node> patterns;
+    if (!ParseJsonArray(src.text, file, sink_, &patterns)) return false;
+    roots_.resize(patterns.size());
+    for (std::size_t i = 0; i < patterns.size(); ++i) {
+      Node& policy = roots_[i];
+      policy.kind = Node::Kind::kMap;
+      policy.file = file;
+      policy.mark = patterns[i].mark;
+      Node id_key, id_value, match_key;
+      id_key.kind = match_key.kind = id_value.kind = Node::Kind::kString;
+      id_key.text = "id";
+      match_key.text = "match";
+      id_value.text = std::to_string(i);
+      id_key.mark = match_key.mark = id_value.mark = patterns[i].mark;
+      id_key.file = match_key.file = id_value.file = file;
+      policy.entries.emplace_back(std::move(id_key), std::move(id_value));
+      policy.entries.emplace_back(std::move(match_key), std::move(patterns[i]));
+      ParsedPolicy pp;
+      pp.node = &policy;
+      policies_.push_back(std::move(pp));
+    }
+    return Finish();
+  }
+
+ private:
+  void InternEnvelopeFields() {
+    // Fields every decision reports come first.
+    program_->trie.Intern({"id"});
+    program_->trie.Intern({"source"});
+    program_->trie.Intern({"detail-type"});
+  }
+
+  bool Finish() {
     // Lists from every file are known now; patterns may use them.
     patterns_ = std::make_unique<PatternCompiler>(program_, &lists_, options_,
                                                   sink_);
@@ -248,7 +287,6 @@ class Compiler {
     return !sink_->has_errors();
   }
 
- private:
   void Error(const Node& at, const std::string& code, const std::string& msg) {
     sink_->Error(at.file, at.mark.line, at.mark.column, code, msg);
   }
@@ -700,6 +738,12 @@ bool CompilePolicies(const std::vector<PolicySource>& sources,
                      Program* program) {
   Compiler compiler(options, sink, program);
   return compiler.Run(sources);
+}
+
+bool CompilePatterns(const PolicySource& source, const CompileOptions& options,
+                     DiagnosticSink* sink, Program* program) {
+  Compiler compiler(options, sink, program);
+  return compiler.RunPatterns(source);
 }
 
 }  // namespace proact::internal

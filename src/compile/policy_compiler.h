@@ -45,6 +45,11 @@ bool CompilePolicies(const std::vector<PolicySource>& sources,
                      const CompileOptions& options, DiagnosticSink* sink,
                      Program* program);
 
+// Compiles a JSON array of event patterns (source.text); pattern i becomes
+// a policy with id "i", severity medium, mode enforce and no actions.
+bool CompilePatterns(const PolicySource& source, const CompileOptions& options,
+                     DiagnosticSink* sink, Program* program);
+
 }  // namespace proact::internal
 
 #endif  // PROACT_SRC_COMPILE_POLICY_COMPILER_H_

@@ -1,0 +1,333 @@
+#include "cli/bench_command.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "proact/engine.h"
+#include "proact/policy_set.h"
+
+namespace proact::cli {
+
+const char kBenchUsage[] =
+    "usage: proact bench (--rules PATH... | --patterns FILE) --events FILE\n"
+    "                    [--expected FILE] [--threads N] [--passes N] [--json]\n"
+    "\n"
+    "Measures the whole pipeline, JSON text to decision, on events held in\n"
+    "memory (one JSON event per line):\n"
+    "  compile time   loading and compiling the policies\n"
+    "  verification   with --expected, each event's matched policy ids must\n"
+    "                 equal the JSON array on the same line of FILE (pattern\n"
+    "                 indexes for --patterns, as gen_workloads.py writes them)\n"
+    "  throughput     one warm-up pass, then --passes timed passes (default 5)\n"
+    "                 over all events on --threads threads (default 1), each\n"
+    "                 thread evaluating every event; the median pass is shown\n"
+    "  latency        one pass timing each event: p50 and p99 ns/event\n"
+    "  rendering      on matched events, ns per rendered action (rendering on\n"
+    "                 minus rendering off)\n"
+    "  memory         peak resident set size of the process\n"
+    "\n"
+    "options:\n"
+    "  --rules PATH      policy file or directory (repeatable)\n"
+    "  --patterns FILE   JSON array of EventBridge patterns; pattern i is policy \"i\"\n"
+    "  --events FILE     JSON Lines events\n"
+    "  --expected FILE   JSON Lines match sets to verify against\n"
+    "  --threads N       evaluating threads (default 1)\n"
+    "  --passes N        timed passes (default 5)\n"
+    "  --json            print one JSON object instead of a table\n"
+    "Exit status: 0 ok, 1 on mismatches, evaluation errors or bad input, 2 on\n"
+    "bad usage.\n";
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+bool ReadLines(const std::string& path, std::vector<std::string>* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) out->push_back(std::move(line));
+  }
+  return true;
+}
+
+long PeakRssBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss * 1024L;
+}
+
+// The matched ids of a decision as a sorted JSON array, numbers when every id
+// is a number (pattern files), strings otherwise.
+nlohmann::json MatchSet(const Decision& d, bool numeric) {
+  nlohmann::json out = nlohmann::json::array();
+  if (numeric) {
+    std::vector<long> ids;
+    for (const PolicyMatch& m : d.matches) ids.push_back(std::stol(m.policy));
+    std::sort(ids.begin(), ids.end());
+    for (long id : ids) out.push_back(id);
+  } else {
+    std::vector<std::string> ids;
+    for (const PolicyMatch& m : d.matches) ids.push_back(m.policy);
+    std::sort(ids.begin(), ids.end());
+    for (const std::string& id : ids) out.push_back(id);
+  }
+  return out;
+}
+
+// Evaluates every event once on this thread; returns errors seen.
+std::size_t Pass(const Engine& engine, const std::vector<std::string>& events,
+                 Scratch& scratch, Decision& decision) {
+  std::size_t errors = 0;
+  for (const std::string& e : events) {
+    if (!engine.Evaluate(e, scratch, &decision).ok()) ++errors;
+  }
+  return errors;
+}
+
+}  // namespace
+
+int Bench(const std::vector<std::string>& args) {
+  std::vector<std::string> rules;
+  std::string patterns, events_path, expected_path;
+  int threads = 1, passes = 5;
+  bool json = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= args.size()) {
+        std::cerr << "proact bench: " << a << " needs a value\n";
+        return std::nullopt;
+      }
+      return args[++i];
+    };
+    auto number = [&](int* out) -> bool {
+      std::optional<std::string> v = value();
+      if (!v) return false;
+      try {
+        *out = std::stoi(*v);
+      } catch (const std::exception&) {
+        *out = 0;
+      }
+      if (*out < 1 || *out > 256) {
+        std::cerr << "proact bench: " << a << " takes a number from 1 to 256\n";
+        return false;
+      }
+      return true;
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kBenchUsage;
+      return 0;
+    } else if (a == "--rules") {
+      auto v = value();
+      if (!v) return 2;
+      rules.push_back(*v);
+    } else if (a == "--patterns") {
+      auto v = value();
+      if (!v) return 2;
+      patterns = *v;
+    } else if (a == "--events") {
+      auto v = value();
+      if (!v) return 2;
+      events_path = *v;
+    } else if (a == "--expected") {
+      auto v = value();
+      if (!v) return 2;
+      expected_path = *v;
+    } else if (a == "--threads") {
+      if (!number(&threads)) return 2;
+    } else if (a == "--passes") {
+      if (!number(&passes)) return 2;
+    } else if (a == "--json") {
+      json = true;
+    } else {
+      std::cerr << "proact bench: unknown argument '" << a << "'\n" << kBenchUsage;
+      return 2;
+    }
+  }
+  if (rules.empty() == patterns.empty() || events_path.empty()) {
+    std::cerr << "proact bench: give --events and one of --rules or --patterns\n"
+              << kBenchUsage;
+    return 2;
+  }
+
+  // Inputs first, so that compile time is the engine's alone.
+  std::string pattern_text;
+  if (!patterns.empty()) {
+    std::ifstream in(patterns, std::ios::binary);
+    if (!in) {
+      std::cerr << "proact bench: " << patterns << ": cannot be read\n";
+      return 1;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    pattern_text = text.str();
+  }
+  std::vector<std::string> events, expected;
+  if (!ReadLines(events_path, &events)) {
+    std::cerr << "proact bench: " << events_path << ": cannot be read\n";
+    return 1;
+  }
+  if (!expected_path.empty() && !ReadLines(expected_path, &expected)) {
+    std::cerr << "proact bench: " << expected_path << ": cannot be read\n";
+    return 1;
+  }
+  std::size_t bytes = 0;
+  for (const std::string& e : events) bytes += e.size() + 1;
+
+  Clock::time_point t0 = Clock::now();
+  Result<PolicySet> set = patterns.empty()
+                              ? PolicySet::Load(rules)
+                              : PolicySet::FromPatterns(pattern_text, patterns);
+  double compile_ms = Seconds(Clock::now() - t0) * 1e3;
+  if (!set.ok()) {
+    for (const Diagnostic& d : set.status().diagnostics()) {
+      std::cerr << d.ToString() << "\n";
+    }
+    std::cerr << "proact bench: " << set.status().message() << "\n";
+    return 1;
+  }
+  EngineOptions render_off;
+  render_off.render_actions = false;
+  Engine engine(set.value());
+  Engine engine_no_render(set.value(), render_off);
+
+  // Verification.
+  Scratch scratch;
+  Decision decision;
+  std::size_t mismatches = 0, errors = 0, matched_events = 0, actions = 0;
+  std::vector<std::size_t> matched_index;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (!engine.Evaluate(events[i], scratch, &decision).ok()) {
+      ++errors;
+      continue;
+    }
+    if (!decision.matches.empty()) {
+      ++matched_events;
+      matched_index.push_back(i);
+      for (const PolicyMatch& m : decision.matches) actions += m.actions.size();
+    }
+    if (i < expected.size()) {
+      nlohmann::json want = nlohmann::json::parse(expected[i], nullptr, false);
+      bool numeric = want.is_array() && !want.empty() && want[0].is_number();
+      if (want.is_discarded() || MatchSet(decision, numeric) != want) {
+        if (mismatches < 5 && !json) {
+          std::cerr << "mismatch on event " << i + 1 << ": expected " << expected[i]
+                    << ", got " << MatchSet(decision, numeric).dump() << "\n";
+        }
+        ++mismatches;
+      }
+    }
+  }
+  if (!expected.empty() && expected.size() != events.size()) {
+    std::cerr << "proact bench: " << expected.size() << " expected lines for "
+              << events.size() << " events\n";
+    mismatches += events.size() > expected.size() ? events.size() - expected.size()
+                                                  : expected.size() - events.size();
+  }
+
+  // Throughput: every thread evaluates every event.
+  std::vector<double> rates;
+  {
+    std::vector<Scratch> scratches(threads);
+    std::vector<Decision> decisions(threads);
+    for (int t = 0; t < threads; ++t) Pass(engine, events, scratches[t], decisions[t]);
+    for (int p = 0; p < passes; ++p) {
+      std::vector<std::thread> pool;
+      Clock::time_point start = Clock::now();
+      for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] { Pass(engine, events, scratches[t], decisions[t]); });
+      }
+      for (std::thread& th : pool) th.join();
+      double secs = Seconds(Clock::now() - start);
+      rates.push_back(static_cast<double>(events.size()) * threads / secs);
+    }
+  }
+  std::sort(rates.begin(), rates.end());
+  double median = rates[rates.size() / 2];
+
+  // Latency.
+  std::vector<double> ns(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    Clock::time_point start = Clock::now();
+    (void)engine.Evaluate(events[i], scratch, &decision);
+    ns[i] = Seconds(Clock::now() - start) * 1e9;
+  }
+  std::sort(ns.begin(), ns.end());
+  auto pct = [&](double q) {
+    return ns.empty() ? 0.0 : ns[std::min(ns.size() - 1, static_cast<std::size_t>(q * ns.size()))];
+  };
+
+  // Rendering cost per action, on the matched events only.
+  double render_ns = 0;
+  if (actions > 0) {
+    auto time_matched = [&](const Engine& e) {
+      const int reps = std::max<int>(1, static_cast<int>(20000 / matched_index.size()));
+      Clock::time_point start = Clock::now();
+      for (int r = 0; r < reps; ++r) {
+        for (std::size_t i : matched_index) (void)e.Evaluate(events[i], scratch, &decision);
+      }
+      return Seconds(Clock::now() - start) * 1e9 / reps;
+    };
+    time_matched(engine);
+    double with = time_matched(engine);
+    double without = time_matched(engine_no_render);
+    render_ns = std::max(0.0, (with - without) / static_cast<double>(actions));
+  }
+
+  long rss = PeakRssBytes();
+  if (json) {
+    nlohmann::ordered_json out;
+    out["policies"] = set.value().size();
+    out["events"] = events.size();
+    out["threads"] = threads;
+    out["passes"] = passes;
+    out["events_per_second"] = median;
+    out["events_per_second_min"] = rates.front();
+    out["events_per_second_max"] = rates.back();
+    out["mb_per_second"] = median * (static_cast<double>(bytes) / events.size()) / 1e6;
+    out["ns_per_event_p50"] = pct(0.50);
+    out["ns_per_event_p99"] = pct(0.99);
+    out["compile_ms"] = compile_ms;
+    out["peak_rss_bytes"] = rss;
+    out["matched_events"] = matched_events;
+    out["actions_rendered"] = actions;
+    out["ns_per_rendered_action"] = render_ns;
+    out["errors"] = errors;
+    out["mismatches"] = expected.empty() ? nlohmann::ordered_json(nullptr)
+                                         : nlohmann::ordered_json(mismatches);
+    std::cout << out.dump() << "\n";
+  } else {
+    std::printf("policies            %zu\n", set.value().size());
+    std::printf("events              %zu (%.1f bytes mean)\n", events.size(),
+                events.empty() ? 0.0 : static_cast<double>(bytes) / events.size());
+    std::printf("compile             %.2f ms\n", compile_ms);
+    std::printf("throughput          %.0f events/s median of %d (min %.0f, max %.0f), %d thread%s, %.1f MB/s\n",
+                median, passes, rates.front(), rates.back(), threads, threads == 1 ? "" : "s",
+                median * (events.empty() ? 0.0 : static_cast<double>(bytes) / events.size()) / 1e6);
+    std::printf("latency             p50 %.0f ns, p99 %.0f ns\n", pct(0.50), pct(0.99));
+    std::printf("matched events      %zu, %zu actions rendered", matched_events, actions);
+    if (actions > 0) std::printf(", %.0f ns per action", render_ns);
+    std::printf("\n");
+    std::printf("peak RSS            %.1f MiB\n", static_cast<double>(rss) / (1 << 20));
+    std::printf("errors              %zu\n", errors);
+    if (!expected.empty()) std::printf("mismatches          %zu\n", mismatches);
+  }
+  return (mismatches > 0 || errors > 0) ? 1 : 0;
+}
+
+}  // namespace proact::cli
