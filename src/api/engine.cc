@@ -134,14 +134,22 @@ class DomFieldSource : public internal::FieldSource {
   simdjson::dom::element root_;
 };
 
+// Sets *out to the field's value, reusing the string's storage, or resets it.
 void SetString(const internal::ScratchRep& s, std::uint32_t field,
                std::optional<std::string>* out) {
-  if (s.field_stamp.size() <= field || s.field_stamp[field] != s.event_stamp) return;
-  const internal::EventValue& v = s.values[s.field_head[field]];
+  const internal::EventValue* v = nullptr;
+  if (s.field_stamp.size() > field && s.field_stamp[field] == s.event_stamp) {
+    v = &s.values[s.field_head[field]];
+  }
   // Only a single top-level string counts, not an array of them.
-  if (v.kind != internal::ValueKind::kString || v.in_array || v.next >= 0) return;
-  if (*out) (*out)->assign(v.str);
-  else out->emplace(v.str);
+  if (v == nullptr || v->kind != internal::ValueKind::kString || v->in_array ||
+      v->next >= 0) {
+    out->reset();
+  } else if (*out) {
+    (*out)->assign(v->str);
+  } else {
+    out->emplace(v->str);
+  }
 }
 
 }  // namespace
@@ -151,11 +159,15 @@ Engine::Engine(PolicySet policies, EngineOptions options)
 
 Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
                         Decision* decision) const {
-  decision->Clear();
+  // id, source and detail-type keep their storage from the last event.
+  decision->matches.clear();
   internal::ScratchRep* s = scratch.rep();
   const internal::Program& p = *policies_.program();
   Status st = internal::ReadEvent(event_json, p, options_, s);
-  if (!st.ok()) return st;
+  if (!st.ok()) {
+    decision->Clear();
+    return st;
+  }
   SetString(*s, internal::kFieldId, &decision->id);
   SetString(*s, internal::kFieldSource, &decision->source);
   SetString(*s, internal::kFieldDetailType, &decision->detail_type);

@@ -83,7 +83,11 @@ const std::vector<std::string_view>& EnvelopeFields() {
 std::uint32_t FieldTrie::Intern(const std::vector<std::string>& segments) {
   std::uint32_t node = 0;
   for (const std::string& seg : segments) {
-    std::int32_t child = Child(node, seg);
+    // Linear: the lookup tables are built by Freeze, after interning.
+    std::int32_t child = -1;
+    for (const auto& [existing, index] : nodes[node].children) {
+      if (existing == seg) child = static_cast<std::int32_t>(index);
+    }
     if (child < 0) {
       nodes.emplace_back();
       child = static_cast<std::int32_t>(nodes.size() - 1);
@@ -103,12 +107,23 @@ std::uint32_t FieldTrie::Intern(const std::vector<std::string>& segments) {
   return static_cast<std::uint32_t>(nodes[node].field);
 }
 
-std::int32_t FieldTrie::Child(std::uint32_t node,
-                              std::string_view segment) const {
-  for (const auto& [seg, child] : nodes[node].children) {
-    if (seg == segment) return static_cast<std::int32_t>(child);
+void FieldTrie::Freeze() {
+  for (TrieNode& n : nodes) {
+    n.slots.clear();
+    n.length_mask = 0;
+    for (const auto& [seg, child] : n.children) {
+      n.length_mask |= std::uint64_t{1} << (seg.size() < 63 ? seg.size() : 63);
+    }
+    if (n.children.size() < 4) continue;
+    std::size_t size = 8;
+    while (size < n.children.size() * 2) size *= 2;
+    n.slots.assign(size, 0);
+    for (std::size_t c = 0; c < n.children.size(); ++c) {
+      std::size_t i = SegmentHash(n.children[c].first, false) & (size - 1);
+      while (n.slots[i] != 0) i = (i + 1) & (size - 1);
+      n.slots[i] = static_cast<std::uint32_t>(c + 1);
+    }
   }
-  return -1;
 }
 
 namespace {
@@ -716,8 +731,14 @@ class Compiler {
       ForEachKey(*program_, ft, [&](ValueKind k, std::string_view bytes) {
         program_->index.Add(ft.field, k, bytes, r);
       });
+      if (program_->anchor_field.size() <= ft.field) {
+        program_->anchor_field.resize(ft.field + 1, 0);
+      }
+      program_->anchor_field[ft.field] = 1;
     }
     program_->index.Build();
+    program_->trie.Freeze();
+    program_->anchor_field.resize(program_->trie.field_paths.size(), 0);
     program_->warnings = sink_->TakeWarnings();
   }
 

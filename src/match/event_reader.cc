@@ -36,8 +36,9 @@ class Walker {
           od::field field;
           if (error_code e = std::move(field_result).get(field)) return e;
           std::string_view key;
-          if (error_code e = field.unescaped_key().get(key)) return e;
-          std::int32_t child = Descend(node, key);
+          bool padded;
+          if (error_code e = Key(field, &key, &padded)) return e;
+          std::int32_t child = Descend(node, key, padded);
           if (child < 0) continue;
           if (error_code e = Walk(field.value(), static_cast<std::uint32_t>(child), depth + 1))
             return e;
@@ -100,12 +101,29 @@ class Walker {
     return simdjson::SUCCESS;
   }
 
+  // The key of `field` as written, without copying; keys holding escapes
+  // are unescaped into the parser's buffer.
+  // *in_buffer tells whether the key points into the padded event buffer.
+  static error_code Key(od::field& field, std::string_view* out,
+                        bool* in_buffer) {
+    const char* raw = field.key().raw();
+    const char* p = raw;
+    while (*p != '"' && *p != '\\') ++p;  // stage 1 guarantees a closing quote
+    if (*p == '"') {
+      *out = std::string_view(raw, static_cast<std::size_t>(p - raw));
+      *in_buffer = true;
+      return simdjson::SUCCESS;
+    }
+    *in_buffer = false;
+    return field.unescaped_key().get(*out);
+  }
+
   // The trie node for `key` under `node`; keys holding '.' descend one
   // segment per part, as EventBridge flattens them.
-  std::int32_t Descend(std::uint32_t node, std::string_view key) const {
-    if (key.find('.') == std::string_view::npos) {
-      return program_.trie.Child(node, key);
-    }
+  std::int32_t Descend(std::uint32_t node, std::string_view key,
+                       bool padded) const {
+    std::int32_t direct = program_.trie.Child(node, key, padded);
+    if (direct >= 0 || key.find('.') == std::string_view::npos) return direct;
     std::int32_t cur = static_cast<std::int32_t>(node);
     std::size_t start = 0;
     while (cur >= 0) {
@@ -240,8 +258,9 @@ Status ReadEvent(std::string_view json, const Program& program,
     od::field field;
     if ((e = std::move(field_result).get(field))) return fail(e, "field");
     std::string_view key;
-    if ((e = field.unescaped_key().get(key))) return fail(e, "key");
-    std::int32_t child = walker.Descend(0, key);
+    bool padded;
+    if ((e = Walker::Key(field, &key, &padded))) return fail(e, "key");
+    std::int32_t child = walker.Descend(0, key, padded);
     if (child < 0) continue;
     if ((e = walker.Walk(field.value(), static_cast<std::uint32_t>(child), 1)))
       return fail(e, "value");

@@ -246,6 +246,7 @@ void MatchEvent(const Program& p, ScratchRep* s) {
     char buf[8];
     for (std::size_t i = 0; i < s->values.size(); ++i) {
       const EventValue& v = s->values[i];
+      if (!p.anchor_field[v.field]) continue;
       std::string_view key;
       if (v.kind == ValueKind::kString) key = v.str;
       else if (v.kind == ValueKind::kNumber) key = NumberKeyBytes(v.num, buf);

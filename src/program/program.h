@@ -11,6 +11,7 @@
 #define PROACT_SRC_PROGRAM_PROGRAM_H_
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -95,6 +96,12 @@ struct Cidr {
 struct TrieNode {
   std::vector<std::pair<std::string, std::uint32_t>> children;  // segment→node
   std::int32_t field = -1;  // field id of the path ending here, or -1
+  // Open-addressing table over `children` (index + 1; 0 empty), built by
+  // FieldTrie::Freeze for nodes with several children.
+  std::vector<std::uint32_t> slots;
+  // Bit min(length, 63) is set for every child segment's length: most event
+  // keys are rejected by this test alone.
+  std::uint64_t length_mask = 0;
 };
 
 struct FieldTrie {
@@ -103,8 +110,44 @@ struct FieldTrie {
 
   // Interns the path (segments); returns its field id.
   std::uint32_t Intern(const std::vector<std::string>& segments);
-  // Child of `node` for `segment`, or -1.
-  std::int32_t Child(std::uint32_t node, std::string_view segment) const;
+  // Builds the lookup tables; call once after the last Intern.
+  void Freeze();
+  // Child of `node` for `segment`, or -1. When `padded`, the 8 bytes from
+  // segment.data() may be read even if the segment is shorter (the event
+  // buffer is padded), which makes hashing a single load.
+  std::int32_t Child(std::uint32_t node, std::string_view segment,
+                     bool padded = false) const {
+    const TrieNode& n = nodes[node];
+    if ((n.length_mask >> (segment.size() < 63 ? segment.size() : 63) & 1) == 0) {
+      return -1;
+    }
+    if (n.slots.empty()) {
+      for (const auto& [seg, child] : n.children) {
+        if (seg == segment) return static_cast<std::int32_t>(child);
+      }
+      return -1;
+    }
+    std::size_t mask = n.slots.size() - 1;
+    for (std::size_t i = SegmentHash(segment, padded) & mask;; i = (i + 1) & mask) {
+      std::uint32_t slot = n.slots[i];
+      if (slot == 0) return -1;
+      const auto& [seg, child] = n.children[slot - 1];
+      if (seg == segment) return static_cast<std::int32_t>(child);
+    }
+  }
+  // Hash of the length and the first 8 bytes.
+  static std::uint64_t SegmentHash(std::string_view s, bool padded) {
+    std::uint64_t w = 0;
+    std::size_t n = s.size() < 8 ? s.size() : 8;
+    if (padded) {
+      std::memcpy(&w, s.data(), 8);
+      if (n < 8) w &= (std::uint64_t{1} << (8 * n)) - 1;
+    } else {
+      std::memcpy(&w, s.data(), n);
+    }
+    std::uint64_t h = (w ^ (s.size() * 0x9E3779B97F4A7C15ull)) * 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 29);
+  }
 };
 
 // Fields every decision reports.
@@ -138,6 +181,9 @@ struct Program {
 
   // Exact-value index over match rules' anchor tests.
   ValueIndex index;
+  // Per field id: 1 when some rule is anchored on it (its values are looked
+  // up in the index).
+  std::vector<std::uint8_t> anchor_field;
   // Match rules with no anchor: checked for every event.
   std::vector<std::uint32_t> unanchored_rules;
 
