@@ -292,10 +292,21 @@ TEST_CASE("bad events are errors naming the problem, and the engine goes on") {
   st = engine.Evaluate(R"({"source":"x"} {"again":1})", &d);
   CHECK_FALSE(st.ok());
   CHECK(st.message().find("invalid JSON") == 0);
-  // Damage in a field no policy reads is still an error by default.
-  st = engine.Evaluate(R"({"source":"x","unread":[1,,2]})", &d);
-  CHECK(st.code() == StatusCode::kInvalidArgument);
   CHECK(Matches(engine, R"({"source":"x"})") == std::vector<std::string>{"p"});
+}
+
+TEST_CASE("validate_json=true: damage anywhere in the event is an error") {
+  EngineOptions strict;
+  strict.validate_json = true;
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"), strict);
+  Decision d;
+  for (const char* damaged : {R"({"source":"x","unread":[1,,2]})", R"({"source":"x","unread":{"a":tru}})",
+                              R"({"source":"x"} {"again":1})"}) {
+    CAPTURE(damaged);
+    Status st = engine.Evaluate(damaged, &d);
+    CHECK(st.code() == StatusCode::kInvalidArgument);
+    CHECK(st.message().find("invalid JSON") == 0);
+  }
 }
 
 TEST_CASE("validate_json=false reads only what the policies use") {
@@ -311,6 +322,7 @@ policies:
   Status st = engine.Evaluate(R"({"source":"x"} {"again":1})", &d);
   CHECK(st.code() == StatusCode::kInvalidArgument);
   CHECK(st.message().find("after the event object") != std::string::npos);
+  CHECK(engine.options().validate_json == EngineOptions().validate_json);
   st = engine.Evaluate(R"({"source":"x", "detail": {"v": 1})", &d);
   CHECK(st.code() == StatusCode::kInvalidArgument);
   // Matched events are parsed in full to render actions.

@@ -53,6 +53,10 @@ const char kEvalUsage[] =
     "  --input auto     events must be EventBridge-shaped (default)\n"
     "  --input raw      match every line as it is\n"
     "  --dry-run        mark every action as dry-run\n"
+    "  --no-validate-json\n"
+    "                   parse only what the policies read (the library's\n"
+    "                   default); without it every line must be well-formed\n"
+    "                   JSON in full\n"
     "Exit status: 0 when every line was evaluated, 1 if any failed or the\n"
     "policies do not compile, 2 on bad usage.\n";
 
@@ -120,6 +124,7 @@ int Eval(const std::vector<std::string>& args) {
   std::string file = "-";
   bool have_file = false;
   proact::EngineOptions options;
+  options.validate_json = true;  // a tool for people: report any damage
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> const std::string* {
@@ -153,6 +158,8 @@ int Eval(const std::vector<std::string>& args) {
       }
     } else if (a == "--dry-run") {
       options.dry_run = true;
+    } else if (a == "--no-validate-json") {
+      options.validate_json = false;
     } else if (a != "-" && a.size() > 1 && a[0] == '-') {
       std::cerr << "proact eval: unknown option '" << a << "'\n" << kEvalUsage;
       return 2;

@@ -96,6 +96,14 @@ expect_eq "line 4 is still evaluated" "$(sed -n 3p "$TMP/out")" '{"id":"3","sour
 expect_eq "non-object line" "$(sed -n 4p "$TMP/out")" '{"line":5,"error":"an event must be a JSON object"}'
 expect_contains "stderr names file and line" "$TMP/err" "$TMP/events.jsonl:3: error: invalid JSON"
 
+# eval checks each line in full unless told to read only what policies use.
+printf '{"source":"a","detail-type":"t","q":{"a":tru}}\n' > "$TMP/damaged.jsonl"
+"$PROACT" eval --rules "$TMP/rules/a.yaml" "$TMP/damaged.jsonl" > "$TMP/out" 2>/dev/null
+expect_eq "eval rejects damage in unread fields" "$(cut -c1-31 "$TMP/out")" '{"line":1,"error":"invalid JSON'
+printf '{"source":"a","detail-type":"t","q":[1,2]}\n' > "$TMP/fine.jsonl"
+"$PROACT" eval --rules "$TMP/rules/a.yaml" --no-validate-json "$TMP/fine.jsonl" > "$TMP/out" 2>/dev/null
+expect_eq "--no-validate-json evaluates" "$(cat "$TMP/out")" '{"id":null,"source":"a","detail-type":"t","matches":[{"policy":"a","mode":"enforce","severity":"medium","actions":[],"errors":[]}]}'
+
 # --input auto wants EventBridge-shaped events; raw takes anything.
 printf '{"source":"a"}\n' > "$TMP/raw.jsonl"
 "$PROACT" eval --rules "$TMP/rules/a.yaml" "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
