@@ -278,6 +278,30 @@ TEST_CASE("many policies on one shared field stay correct through the index") {
   CHECK(Matches(engine, R"({"source":"aws.ec2","detail":{"eventName":"Op5"}})").empty());
 }
 
+TEST_CASE("rules anchored on two fields: lists, arrays and many combinations") {
+  // Every policy shares source and one of a few accounts, so rules are
+  // anchored on value pairs.
+  std::string yaml = "policies:\n";
+  for (int i = 0; i < 600; ++i) {
+    yaml += "  - id: p" + std::to_string(i) + "\n    match: {source: [aws.s3], account: ['" +
+            std::to_string(i % 3) + "'], detail: {eventName: [Op" + std::to_string(i / 3) +
+            ", Alt" + std::to_string(i / 3) + "]}}\n";
+  }
+  Engine engine(MustCompile(yaml));
+  CHECK(Matches(engine, R"({"source":"aws.s3","account":"1","detail":{"eventName":"Op10"}})") ==
+        std::vector<std::string>{"p31"});
+  CHECK(Matches(engine, R"({"source":"aws.s3","account":"2","detail":{"eventName":"Alt10"}})") ==
+        std::vector<std::string>{"p32"});
+  CHECK(Matches(engine, R"({"source":"aws.s3","account":["0","2"],"detail":{"eventName":["Op1","Op2"]}})") ==
+        std::vector<std::string>{"p3", "p5", "p6", "p8"});
+  // More value combinations than are enumerated: looked up by one field.
+  std::string many = R"({"source":"aws.s3","account":["0","1","2"],"detail":{"eventName":[)";
+  for (int i = 0; i < 200; ++i) many += (i ? ",\"Op" : "\"Op") + std::to_string(i) + "\"";
+  many += "]}}";
+  CHECK(Matches(engine, many).size() == 600);
+  CHECK(Matches(engine, R"({"source":"aws.ec2","account":"1","detail":{"eventName":"Op10"}})").empty());
+}
+
 TEST_CASE("bad events are errors naming the problem, and the engine goes on") {
   Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
   Decision d;

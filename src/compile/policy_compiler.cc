@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "action/template.h"
+#include "compile/anchor_planner.h"
 #include "compile/pattern_compiler.h"
 #include "load/json_document.h"
 #include "load/yaml_document.h"
@@ -645,34 +646,6 @@ class Compiler {
     return static_cast<std::uint32_t>(program_->rules.size() - 1);
   }
 
-  // Exact tests can anchor a rule in the value index.
-  static bool Anchorable(const Program& prog, const FieldTest& ft) {
-    if (ft.exists_false || ft.tests_count == 0) return false;
-    for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
-      TestOp op = prog.value_tests[ft.tests_begin + i].op;
-      if (op != TestOp::kString && op != TestOp::kNumber && op != TestOp::kTrue &&
-          op != TestOp::kFalse && op != TestOp::kNull)
-        return false;
-    }
-    return true;
-  }
-
-  template <typename Fn>
-  static void ForEachKey(const Program& prog, const FieldTest& ft, Fn fn) {
-    char buf[8];
-    for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
-      const ValueTest& t = prog.value_tests[ft.tests_begin + i];
-      switch (t.op) {
-        case TestOp::kString: fn(ValueKind::kString, std::string_view(prog.strings[t.a])); break;
-        case TestOp::kNumber: fn(ValueKind::kNumber, NumberKeyBytes(prog.numbers[t.a], buf)); break;
-        case TestOp::kTrue: fn(ValueKind::kTrue, std::string_view()); break;
-        case TestOp::kFalse: fn(ValueKind::kFalse, std::string_view()); break;
-        case TestOp::kNull: fn(ValueKind::kNull, std::string_view()); break;
-        default: break;
-      }
-    }
-  }
-
   void Build() {
     for (std::size_t i = 0; i < policies_.size(); ++i) {
       ParsedPolicy& p = policies_[i];
@@ -688,57 +661,8 @@ class Compiler {
       }
       program_->policies.push_back(std::move(cp));
     }
-    // Choose each match rule's anchor: the exact-valued field test whose
-    // values are shared by the fewest other rules.
-    ValueIndex counts;
-    for (std::uint32_t r = 0; r < program_->rules.size(); ++r) {
-      const Rule& rule = program_->rules[r];
-      if (rule.is_except) continue;
-      for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
-        const FieldTest& ft = program_->field_tests[rule.field_tests_begin + f];
-        if (!Anchorable(*program_, ft)) continue;
-        ForEachKey(*program_, ft, [&](ValueKind k, std::string_view bytes) {
-          counts.Add(ft.field, k, bytes, r);
-        });
-      }
-    }
-    for (std::uint32_t r = 0; r < program_->rules.size(); ++r) {
-      Rule& rule = program_->rules[r];
-      if (rule.is_except) continue;
-      std::int64_t best = -1;
-      std::size_t best_cost = 0;
-      for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
-        const FieldTest& ft = program_->field_tests[rule.field_tests_begin + f];
-        if (!Anchorable(*program_, ft)) continue;
-        std::size_t cost = 0;
-        ForEachKey(*program_, ft, [&](ValueKind k, std::string_view bytes) {
-          cost += counts.Count(ft.field, k, bytes);
-        });
-        if (best < 0 || cost < best_cost) {
-          best = f;
-          best_cost = cost;
-        }
-      }
-      if (best < 0) {
-        program_->unanchored_rules.push_back(r);
-        continue;
-      }
-      // Put the anchor first: it is already known to hold when the rule is
-      // reached through the index, and verification starts after it.
-      std::swap(program_->field_tests[rule.field_tests_begin],
-                program_->field_tests[rule.field_tests_begin + best]);
-      const FieldTest& ft = program_->field_tests[rule.field_tests_begin];
-      ForEachKey(*program_, ft, [&](ValueKind k, std::string_view bytes) {
-        program_->index.Add(ft.field, k, bytes, r);
-      });
-      if (program_->anchor_field.size() <= ft.field) {
-        program_->anchor_field.resize(ft.field + 1, 0);
-      }
-      program_->anchor_field[ft.field] = 1;
-    }
-    program_->index.Build();
+    PlanAnchors(program_);
     program_->trie.Freeze();
-    program_->anchor_field.resize(program_->trie.field_paths.size(), 0);
     program_->warnings = sink_->TakeWarnings();
   }
 

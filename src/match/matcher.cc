@@ -236,6 +236,47 @@ void Consider(const Program& p, std::uint32_t r, ScratchRep* s) {
   if (VerifyRule(p, p.rules[r], s)) s->matched_rules.push_back(r);
 }
 
+// Index key bytes of a recorded value.
+std::string_view KeyOf(const EventValue& v, char (&buf)[8]) {
+  if (v.kind == ValueKind::kString) return v.str;
+  if (v.kind == ValueKind::kNumber) return NumberKeyBytes(v.num, buf);
+  return {};
+}
+
+// Value combinations above this are looked up by the first field alone.
+constexpr std::size_t kMaxEventPairs = 256;
+
+void ConsiderPairs(const Program& p, ScratchRep* s) {
+  char buf_a[8], buf_b[8];
+  for (std::uint32_t sig = 0; sig < p.pair_signatures.size(); ++sig) {
+    const PairSignature& ps = p.pair_signatures[sig];
+    std::int32_t ha = Head(*s, ps.first), hb = Head(*s, ps.second);
+    if (ha < 0 || hb < 0) continue;
+    std::size_t na = 0, nb = 0;
+    for (std::int32_t v = ha; v >= 0 && na <= kMaxEventPairs; v = s->values[v].next) ++na;
+    for (std::int32_t v = hb; v >= 0 && nb <= kMaxEventPairs; v = s->values[v].next) ++nb;
+    if (na * nb > kMaxEventPairs) {
+      for (std::int32_t va = ha; va >= 0; va = s->values[va].next) {
+        const EventValue& a = s->values[va];
+        for (std::uint32_t r : p.pair_fallback.Find(sig, a.kind, KeyOf(a, buf_a))) Consider(p, r, s);
+      }
+      continue;
+    }
+    for (std::int32_t va = ha; va >= 0; va = s->values[va].next) {
+      const EventValue& a = s->values[va];
+      for (std::int32_t vb = hb; vb >= 0; vb = s->values[vb].next) {
+        const EventValue& b = s->values[vb];
+        s->pair_key.clear();
+        AppendPairKey(&s->pair_key, a.kind, KeyOf(a, buf_a));
+        AppendPairKey(&s->pair_key, b.kind, KeyOf(b, buf_b));
+        for (std::uint32_t r : p.pair_index.Find(sig, ValueKind::kString, s->pair_key)) {
+          Consider(p, r, s);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void MatchEvent(const Program& p, ScratchRep* s) {
@@ -247,12 +288,10 @@ void MatchEvent(const Program& p, ScratchRep* s) {
     for (std::size_t i = 0; i < s->values.size(); ++i) {
       const EventValue& v = s->values[i];
       if (!p.anchor_field[v.field]) continue;
-      std::string_view key;
-      if (v.kind == ValueKind::kString) key = v.str;
-      else if (v.kind == ValueKind::kNumber) key = NumberKeyBytes(v.num, buf);
-      for (std::uint32_t r : p.index.Find(v.field, v.kind, key)) Consider(p, r, s);
+      for (std::uint32_t r : p.index.Find(v.field, v.kind, KeyOf(v, buf))) Consider(p, r, s);
     }
   }
+  if (!p.pair_signatures.empty()) ConsiderPairs(p, s);
   for (std::uint32_t r : p.unanchored_rules) Consider(p, r, s);
   if (s->matched_rules.empty()) return;
   for (std::uint32_t r : s->matched_rules) s->matched_policies.push_back(p.rules[r].policy);

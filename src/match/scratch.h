@@ -7,6 +7,7 @@
 #define PROACT_SRC_MATCH_SCRATCH_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -51,6 +52,7 @@ struct ScratchRep {
   std::vector<std::uint32_t> rule_stamp;
   std::uint32_t event_stamp = 0;
 
+  std::string pair_key;  // two-field index key being looked up
   std::vector<std::uint32_t> matched_rules;
   std::vector<std::uint32_t> matched_policies;
 

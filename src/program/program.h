@@ -155,6 +155,12 @@ inline constexpr std::uint32_t kFieldId = 0;
 inline constexpr std::uint32_t kFieldSource = 1;
 inline constexpr std::uint32_t kFieldDetailType = 2;
 
+// The two fields (by id, first < second) of a pair anchor.
+struct PairSignature {
+  std::uint32_t first;
+  std::uint32_t second;
+};
+
 struct CompiledAction {
   std::string name;
   ParamTree params;
@@ -179,8 +185,14 @@ struct Program {
   std::vector<Rule> rules;
   std::vector<CompiledPolicy> policies;  // load order
 
-  // Exact-value index over match rules' anchor tests.
+  // Exact-value index over match rules anchored on one field.
   ValueIndex index;
+  // Rules anchored on two fields: pair_index maps (signature, both values,
+  // see AppendPairKey) to rules; pair_fallback maps (signature, first value)
+  // to the same rules, for events with too many value combinations.
+  std::vector<PairSignature> pair_signatures;
+  ValueIndex pair_index;
+  ValueIndex pair_fallback;
   // Per field id: 1 when some rule is anchored on it (its values are looked
   // up in the index).
   std::vector<std::uint8_t> anchor_field;

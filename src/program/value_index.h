@@ -21,6 +21,15 @@ inline std::string_view NumberKeyBytes(double v, char (&buf)[8]) {
   return std::string_view(buf, 8);
 }
 
+// Appends one value of a two-field key: kind, length, bytes.
+inline void AppendPairKey(std::string* out, ValueKind kind,
+                          std::string_view bytes) {
+  out->push_back(static_cast<char>(kind));
+  std::uint32_t n = static_cast<std::uint32_t>(bytes.size());
+  out->append(reinterpret_cast<const char*>(&n), sizeof n);
+  out->append(bytes);
+}
+
 class ValueIndex {
  public:
   // Building.

@@ -1,0 +1,130 @@
+#include "compile/anchor_planner.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace proact::internal {
+namespace {
+
+// Products of value counts above this make a pair anchor too costly to
+// enumerate at compile time; such rules keep a single-field anchor.
+constexpr std::size_t kMaxPairCombinations = 64;
+
+bool Anchorable(const Program& p, const FieldTest& ft) {
+  if (ft.exists_false || ft.tests_count == 0) return false;
+  for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
+    TestOp op = p.value_tests[ft.tests_begin + i].op;
+    if (op != TestOp::kString && op != TestOp::kNumber && op != TestOp::kTrue &&
+        op != TestOp::kFalse && op != TestOp::kNull)
+      return false;
+  }
+  return true;
+}
+
+template <typename Fn>
+void ForEachKey(const Program& p, const FieldTest& ft, Fn fn) {
+  char buf[8];
+  for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
+    const ValueTest& t = p.value_tests[ft.tests_begin + i];
+    switch (t.op) {
+      case TestOp::kString: fn(ValueKind::kString, std::string_view(p.strings[t.a])); break;
+      case TestOp::kNumber: fn(ValueKind::kNumber, NumberKeyBytes(p.numbers[t.a], buf)); break;
+      case TestOp::kTrue: fn(ValueKind::kTrue, std::string_view()); break;
+      case TestOp::kFalse: fn(ValueKind::kFalse, std::string_view()); break;
+      case TestOp::kNull: fn(ValueKind::kNull, std::string_view()); break;
+      default: break;
+    }
+  }
+}
+
+struct Candidate {
+  std::uint32_t test;   // offset in the rule's field tests
+  std::size_t cost;     // rules sharing its values (including this one)
+  std::size_t values;   // number of values
+};
+
+}  // namespace
+
+void PlanAnchors(Program* p) {
+  // How many rules share each (field, value).
+  ValueIndex counts;
+  for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
+    const Rule& rule = p->rules[r];
+    if (rule.is_except) continue;
+    for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+      const FieldTest& ft = p->field_tests[rule.field_tests_begin + f];
+      if (!Anchorable(*p, ft)) continue;
+      ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
+        counts.Add(ft.field, k, bytes, r);
+      });
+    }
+  }
+  p->anchor_field.assign(p->trie.field_paths.size(), 0);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> signatures;
+  std::string key;
+  for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
+    Rule& rule = p->rules[r];
+    if (rule.is_except) continue;
+    std::vector<Candidate> candidates;
+    for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+      const FieldTest& ft = p->field_tests[rule.field_tests_begin + f];
+      if (!Anchorable(*p, ft)) continue;
+      Candidate c{f, 0, ft.tests_count};
+      ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
+        c.cost += counts.Count(ft.field, k, bytes);
+      });
+      candidates.push_back(c);
+    }
+    if (candidates.empty()) {
+      p->unanchored_rules.push_back(r);
+      continue;
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
+    FieldTest* tests = &p->field_tests[rule.field_tests_begin];
+    // A pair only helps when the best single field is shared.
+    bool pair = candidates.size() >= 2 &&
+                candidates[0].cost > candidates[0].values &&
+                candidates[0].values * candidates[1].values <= kMaxPairCombinations;
+    if (!pair) {
+      std::swap(tests[0], tests[candidates[0].test]);
+      const FieldTest& ft = tests[0];
+      ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
+        p->index.Add(ft.field, k, bytes, r);
+      });
+      p->anchor_field[ft.field] = 1;
+      continue;
+    }
+    // Anchor tests first, lower field id first, then the rest.
+    std::uint32_t i0 = candidates[0].test, i1 = candidates[1].test;
+    if (tests[i0].field > tests[i1].field) std::swap(i0, i1);
+    FieldTest a = tests[i0], b = tests[i1];
+    std::vector<FieldTest> rest;
+    for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+      if (f != i0 && f != i1) rest.push_back(tests[f]);
+    }
+    tests[0] = a;
+    tests[1] = b;
+    std::copy(rest.begin(), rest.end(), tests + 2);
+    auto [it, inserted] = signatures.emplace(
+        std::make_pair(a.field, b.field),
+        static_cast<std::uint32_t>(p->pair_signatures.size()));
+    if (inserted) p->pair_signatures.push_back(PairSignature{a.field, b.field});
+    std::uint32_t sig = it->second;
+    ForEachKey(*p, a, [&](ValueKind ka, std::string_view va) {
+      p->pair_fallback.Add(sig, ka, va, r);
+      ForEachKey(*p, b, [&](ValueKind kb, std::string_view vb) {
+        key.clear();
+        AppendPairKey(&key, ka, va);
+        AppendPairKey(&key, kb, vb);
+        p->pair_index.Add(sig, ValueKind::kString, key, r);
+      });
+    });
+  }
+  p->index.Build();
+  p->pair_index.Build();
+  p->pair_fallback.Build();
+}
+
+}  // namespace proact::internal
