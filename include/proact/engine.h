@@ -12,6 +12,7 @@
 #ifndef PROACT_ENGINE_H_
 #define PROACT_ENGINE_H_
 
+#include <cstddef>
 #include <memory>
 #include <string_view>
 
@@ -46,6 +47,10 @@ class PROACT_EXPORT Scratch {
   std::unique_ptr<internal::ScratchRep> rep_;
 };
 
+// Bytes that must be readable after the end of an event passed to
+// Engine::EvaluatePadded (their contents do not matter).
+inline constexpr std::size_t kEventPadding = 64;
+
 class PROACT_EXPORT Engine {
  public:
   explicit Engine(PolicySet policies, EngineOptions options = {});
@@ -60,6 +65,13 @@ class PROACT_EXPORT Engine {
                   Decision* decision) const;
   Status Evaluate(std::string_view event_json, Decision* decision) const;
 
+  // Like Evaluate, but parses the text in place instead of copying it.
+  // REQUIRES: kEventPadding bytes after event_json.data() + size() are
+  // readable memory (for example a buffer allocated kEventPadding bytes
+  // larger than the event).
+  Status EvaluatePadded(std::string_view event_json, Scratch& scratch,
+                        Decision* decision) const;
+
   // Evaluates an already-parsed event.
   Status EvaluateValue(const nlohmann::json& event, Decision* decision) const;
 
@@ -67,6 +79,9 @@ class PROACT_EXPORT Engine {
   const EngineOptions& options() const { return options_; }
 
  private:
+  Status Run(std::string_view event_json, bool padded, Scratch& scratch,
+             Decision* decision) const;
+
   PolicySet policies_;
   EngineOptions options_;
 };

@@ -157,13 +157,25 @@ void SetString(const internal::ScratchRep& s, std::uint32_t field,
 Engine::Engine(PolicySet policies, EngineOptions options)
     : policies_(std::move(policies)), options_(options) {}
 
+static_assert(kEventPadding == simdjson::SIMDJSON_PADDING);
+
 Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
                         Decision* decision) const {
+  return Run(event_json, false, scratch, decision);
+}
+
+Status Engine::EvaluatePadded(std::string_view event_json, Scratch& scratch,
+                              Decision* decision) const {
+  return Run(event_json, true, scratch, decision);
+}
+
+Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
+                   Decision* decision) const {
   // id, source and detail-type keep their storage from the last event.
   decision->matches.clear();
   internal::ScratchRep* s = scratch.rep();
   const internal::Program& p = *policies_.program();
-  Status st = internal::ReadEvent(event_json, p, options_, s);
+  Status st = internal::ReadEvent(event_json, padded, p, options_, s);
   if (!st.ok()) {
     decision->Clear();
     return st;
@@ -174,7 +186,7 @@ Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
   internal::MatchEvent(p, s);
   if (s->matched_policies.empty()) return Status::Ok();
   if (options_.render_actions && !s->dom_valid) {
-    if (auto e = s->dom_parser.parse(s->buffer.data(), event_json.size(), false)
+    if (auto e = s->dom_parser.parse(s->text, s->text_size, false)
                      .get(s->dom_root)) {
       return Status(StatusCode::kInvalidArgument,
                     internal::JsonErrorMessage(e));

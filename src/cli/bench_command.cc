@@ -19,7 +19,8 @@ namespace proact::cli {
 
 const char kBenchUsage[] =
     "usage: proact bench (--rules PATH... | --patterns FILE) --events FILE\n"
-    "                    [--expected FILE] [--threads N] [--passes N] [--json]\n"
+    "                    [--expected FILE] [--threads N] [--passes N] [--copy]\n"
+    "                    [--json]\n"
     "\n"
     "Measures the whole pipeline, JSON text to decision, on events held in\n"
     "memory (one JSON event per line):\n"
@@ -42,6 +43,8 @@ const char kBenchUsage[] =
     "  --expected FILE   JSON Lines match sets to verify against\n"
     "  --threads N       evaluating threads (default 1)\n"
     "  --passes N        timed passes (default 5)\n"
+    "  --copy            evaluate with Engine::Evaluate, which copies each\n"
+    "                    event, instead of EvaluatePadded (in place)\n"
     "  --json            print one JSON object instead of a table\n"
     "Exit status: 0 ok, 1 on mismatches, evaluation errors or bad input, 2 on\n"
     "bad usage.\n";
@@ -89,12 +92,29 @@ nlohmann::json MatchSet(const Decision& d, bool numeric) {
   return out;
 }
 
+// Events held in memory: each string holds the event followed by
+// kEventPadding zero bytes, so that the engine can parse it in place.
+struct EventSet {
+  std::vector<std::string> padded;
+  bool copy = false;  // --copy: use Evaluate, which copies each event
+
+  std::size_t size() const { return padded.size(); }
+  std::string_view text(std::size_t i) const {
+    return std::string_view(padded[i].data(), padded[i].size() - kEventPadding);
+  }
+  Status Evaluate(const Engine& engine, std::size_t i, Scratch& scratch,
+                  Decision* decision) const {
+    return copy ? engine.Evaluate(text(i), scratch, decision)
+                : engine.EvaluatePadded(text(i), scratch, decision);
+  }
+};
+
 // Evaluates every event once on this thread; returns errors seen.
-std::size_t Pass(const Engine& engine, const std::vector<std::string>& events,
+std::size_t Pass(const Engine& engine, const EventSet& events,
                  Scratch& scratch, Decision& decision) {
   std::size_t errors = 0;
-  for (const std::string& e : events) {
-    if (!engine.Evaluate(e, scratch, &decision).ok()) ++errors;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (!events.Evaluate(engine, i, scratch, &decision).ok()) ++errors;
   }
   return errors;
 }
@@ -105,7 +125,7 @@ int Bench(const std::vector<std::string>& args) {
   std::vector<std::string> rules;
   std::string patterns, events_path, expected_path;
   int threads = 1, passes = 5;
-  bool json = false;
+  bool json = false, copy = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::optional<std::string> {
@@ -154,6 +174,8 @@ int Bench(const std::vector<std::string>& args) {
       if (!number(&passes)) return 2;
     } else if (a == "--json") {
       json = true;
+    } else if (a == "--copy") {
+      copy = true;
     } else {
       std::cerr << "proact bench: unknown argument '" << a << "'\n" << kBenchUsage;
       return 2;
@@ -177,8 +199,10 @@ int Bench(const std::vector<std::string>& args) {
     text << in.rdbuf();
     pattern_text = text.str();
   }
-  std::vector<std::string> events, expected;
-  if (!ReadLines(events_path, &events)) {
+  std::vector<std::string> expected;
+  EventSet events;
+  events.copy = copy;
+  if (!ReadLines(events_path, &events.padded)) {
     std::cerr << "proact bench: " << events_path << ": cannot be read\n";
     return 1;
   }
@@ -187,7 +211,10 @@ int Bench(const std::vector<std::string>& args) {
     return 1;
   }
   std::size_t bytes = 0;
-  for (const std::string& e : events) bytes += e.size() + 1;
+  for (std::string& e : events.padded) {
+    bytes += e.size() + 1;
+    e.append(kEventPadding, '\0');
+  }
 
   Clock::time_point t0 = Clock::now();
   Result<PolicySet> set = patterns.empty()
@@ -212,7 +239,7 @@ int Bench(const std::vector<std::string>& args) {
   std::size_t mismatches = 0, errors = 0, matched_events = 0, actions = 0;
   std::vector<std::size_t> matched_index;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (!engine.Evaluate(events[i], scratch, &decision).ok()) {
+    if (!events.Evaluate(engine, i, scratch, &decision).ok()) {
       ++errors;
       continue;
     }
@@ -264,7 +291,7 @@ int Bench(const std::vector<std::string>& args) {
   std::vector<double> ns(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
     Clock::time_point start = Clock::now();
-    (void)engine.Evaluate(events[i], scratch, &decision);
+    (void)events.Evaluate(engine, i, scratch, &decision);
     ns[i] = Seconds(Clock::now() - start) * 1e9;
   }
   std::sort(ns.begin(), ns.end());
@@ -279,7 +306,7 @@ int Bench(const std::vector<std::string>& args) {
       const int reps = std::max<int>(1, static_cast<int>(20000 / matched_index.size()));
       Clock::time_point start = Clock::now();
       for (int r = 0; r < reps; ++r) {
-        for (std::size_t i : matched_index) (void)e.Evaluate(events[i], scratch, &decision);
+        for (std::size_t i : matched_index) (void)events.Evaluate(e, i, scratch, &decision);
       }
       return Seconds(Clock::now() - start) * 1e9 / reps;
     };
@@ -296,6 +323,7 @@ int Bench(const std::vector<std::string>& args) {
     out["events"] = events.size();
     out["threads"] = threads;
     out["passes"] = passes;
+    out["input"] = copy ? "copied" : "in place";
     out["events_per_second"] = median;
     out["events_per_second_min"] = rates.front();
     out["events_per_second_max"] = rates.back();
@@ -314,11 +342,12 @@ int Bench(const std::vector<std::string>& args) {
   } else {
     std::printf("policies            %zu\n", set.value().size());
     std::printf("events              %zu (%.1f bytes mean)\n", events.size(),
-                events.empty() ? 0.0 : static_cast<double>(bytes) / events.size());
+                events.size() == 0 ? 0.0 : static_cast<double>(bytes) / events.size());
     std::printf("compile             %.2f ms\n", compile_ms);
+    std::printf("input               %s\n", copy ? "copied (Evaluate)" : "parsed in place (EvaluatePadded)");
     std::printf("throughput          %.0f events/s median of %d (min %.0f, max %.0f), %d thread%s, %.1f MB/s\n",
                 median, passes, rates.front(), rates.back(), threads, threads == 1 ? "" : "s",
-                median * (events.empty() ? 0.0 : static_cast<double>(bytes) / events.size()) / 1e6);
+                median * (events.size() == 0 ? 0.0 : static_cast<double>(bytes) / events.size()) / 1e6);
     std::printf("latency             p50 %.0f ns, p99 %.0f ns\n", pct(0.50), pct(0.99));
     std::printf("matched events      %zu, %zu actions rendered", matched_events, actions);
     if (actions > 0) std::printf(", %.0f ns per action", render_ns);

@@ -110,10 +110,20 @@ std::uint32_t FieldTrie::Intern(const std::vector<std::string>& segments) {
 
 void FieldTrie::Freeze() {
   for (TrieNode& n : nodes) {
+    for (std::size_t c = 0; c < n.children.size(); ++c) {
+      nodes[n.children[c].second].ordinal = static_cast<std::uint32_t>(c);
+    }
+  }
+  for (TrieNode& n : nodes) {
     n.slots.clear();
     n.length_mask = 0;
+    std::fill(std::begin(n.first_chars), std::end(n.first_chars), 0);
     for (const auto& [seg, child] : n.children) {
       n.length_mask |= std::uint64_t{1} << (seg.size() < 63 ? seg.size() : 63);
+      if (!seg.empty()) {
+        unsigned char c = static_cast<unsigned char>(seg[0]);
+        n.first_chars[c >> 6] |= std::uint64_t{1} << (c & 63);
+      }
     }
     if (n.children.size() < 4) continue;
     std::size_t size = 8;

@@ -32,18 +32,8 @@ class Walker {
         if (tn.children.empty()) return simdjson::SUCCESS;
         od::object obj;
         if (error_code e = value.get_object().get(obj)) return e;
-        for (auto field_result : obj) {
-          od::field field;
-          if (error_code e = std::move(field_result).get(field)) return e;
-          std::string_view key;
-          bool padded;
-          if (error_code e = Key(field, &key, &padded)) return e;
-          std::int32_t child = Descend(node, key, padded);
-          if (child < 0) continue;
-          if (error_code e = Walk(field.value(), static_cast<std::uint32_t>(child), depth + 1))
-            return e;
-        }
-        return simdjson::SUCCESS;
+        bool complete;
+        return WalkObject(obj, node, depth, &complete);
       }
       case od::json_type::array: {
         od::array arr;
@@ -101,6 +91,40 @@ class Walker {
     return simdjson::SUCCESS;
   }
 
+  // Walks the fields of `obj` at trie node `node`. Stops early, with
+  // *complete false, once every child of the node has been found: nothing
+  // after that can change the values read (a repeated key in one object is
+  // read only up to that point).
+  error_code WalkObject(od::object& obj, std::uint32_t node, int depth,
+                        bool* complete) {
+    const TrieNode& tn = program_.trie.nodes[node];
+    const std::uint64_t all = tn.children.size() >= 64
+                                  ? 0  // too many to track: read everything
+                                  : (std::uint64_t{1} << tn.children.size()) - 1;
+    std::uint64_t seen = 0;
+    *complete = true;
+    for (auto field_result : obj) {
+      od::field field;
+      if (error_code e = std::move(field_result).get(field)) return e;
+      std::string_view key;
+      bool padded;
+      if (error_code e = Key(field, &key, &padded)) return e;
+      bool direct;
+      std::int32_t child = Descend(node, key, padded, &direct);
+      if (child < 0) continue;
+      if (error_code e = Walk(field.value(), static_cast<std::uint32_t>(child), depth + 1))
+        return e;
+      if (direct && all != 0) {
+        seen |= std::uint64_t{1} << program_.trie.nodes[child].ordinal;
+        if (seen == all) {
+          *complete = false;
+          return simdjson::SUCCESS;
+        }
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
   // The key of `field` as written, without copying; keys holding escapes
   // are unescaped into the parser's buffer.
   // *in_buffer tells whether the key points into the padded event buffer.
@@ -121,9 +145,16 @@ class Walker {
   // The trie node for `key` under `node`; keys holding '.' descend one
   // segment per part, as EventBridge flattens them.
   std::int32_t Descend(std::uint32_t node, std::string_view key,
-                       bool padded) const {
+                       bool padded, bool* is_direct) const {
     std::int32_t direct = program_.trie.Child(node, key, padded);
-    if (direct >= 0 || key.find('.') == std::string_view::npos) return direct;
+    *is_direct = direct >= 0;
+    // A dotted key can only match when its first segment could be a child.
+    if (direct >= 0 || key.empty() ||
+        !program_.trie.nodes[node].MayHaveChildStartingWith(
+            static_cast<unsigned char>(key[0])) ||
+        key.find('.') == std::string_view::npos) {
+      return direct;
+    }
     std::int32_t cur = static_cast<std::int32_t>(node);
     std::size_t start = 0;
     while (cur >= 0) {
@@ -193,7 +224,7 @@ std::string JsonErrorMessage(simdjson::error_code error) {
   }
 }
 
-Status ReadEvent(std::string_view json, const Program& program,
+Status ReadEvent(std::string_view json, bool padded, const Program& program,
                  const EngineOptions& options, ScratchRep* s) {
   if (json.size() > options.max_event_bytes) {
     return Status(StatusCode::kLimitExceeded,
@@ -218,14 +249,20 @@ Status ReadEvent(std::string_view json, const Program& program,
     s->field_head.resize(fields, -1);
     s->field_stamp.resize(fields, 0);
   }
-  std::size_t needed = json.size() + simdjson::SIMDJSON_PADDING;
-  if (s->buffer.size() < needed) s->buffer.resize(needed);
-  std::memcpy(s->buffer.data(), json.data(), json.size());
-  std::memset(s->buffer.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+  if (padded) {
+    s->text = json.data();
+  } else {
+    std::size_t needed = json.size() + simdjson::SIMDJSON_PADDING;
+    if (s->buffer.size() < needed) s->buffer.resize(needed);
+    std::memcpy(s->buffer.data(), json.data(), json.size());
+    std::memset(s->buffer.data() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+    s->text = s->buffer.data();
+  }
+  s->text_size = json.size();
 
   s->dom_valid = false;
   if (options.validate_json) {
-    error_code e = s->dom_parser.parse(s->buffer.data(), json.size(), false)
+    error_code e = s->dom_parser.parse(s->text, json.size(), false)
                        .get(s->dom_root);
     if (e) {
       return Status(StatusCode::kInvalidArgument, JsonErrorMessage(e));
@@ -243,7 +280,8 @@ Status ReadEvent(std::string_view json, const Program& program,
   od::document doc;
   error_code e = s->parser
                      .iterate(simdjson::padded_string_view(
-                         s->buffer.data(), json.size(), s->buffer.size()))
+                         s->text, json.size(),
+                         json.size() + simdjson::SIMDJSON_PADDING))
                      .get(doc);
   if (e) return fail(e, "parse");
   od::json_type type;
@@ -254,23 +292,15 @@ Status ReadEvent(std::string_view json, const Program& program,
   }
   od::object root;
   if ((e = doc.get_object().get(root))) return fail(e, "object");
-  for (auto field_result : root) {
-    od::field field;
-    if ((e = std::move(field_result).get(field))) return fail(e, "field");
-    std::string_view key;
-    bool padded;
-    if ((e = Walker::Key(field, &key, &padded))) return fail(e, "key");
-    std::int32_t child = walker.Descend(0, key, padded);
-    if (child < 0) continue;
-    if ((e = walker.Walk(field.value(), static_cast<std::uint32_t>(child), 1)))
-      return fail(e, "value");
-  }
-  // Anything after the object is an error.
+  bool complete;
+  if ((e = walker.WalkObject(root, 0, 0, &complete))) return fail(e, "value");
+  // Anything after the object is an error (checked when it was read to the
+  // end; validate_json checks every event in full).
   const char* loc = nullptr;
-  if (doc.current_location().get(loc) == simdjson::SUCCESS) {
+  if (complete && doc.current_location().get(loc) == simdjson::SUCCESS) {
     return Status(StatusCode::kInvalidArgument,
                   "invalid JSON: unexpected content after the event object "
-                  "at byte " + std::to_string(loc - s->buffer.data()));
+                  "at byte " + std::to_string(loc - s->text));
   }
   return Status::Ok();
 }

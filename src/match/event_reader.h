@@ -20,9 +20,11 @@
 namespace proact::internal {
 
 // Parses `json` and records the values of every program field into
-// `scratch`. Returns kInvalidArgument for malformed JSON or a non-object,
-// kLimitExceeded when a limit in `options` is crossed.
-Status ReadEvent(std::string_view json, const Program& program,
+// `scratch`. When `padded`, SIMDJSON_PADDING bytes after the text are
+// readable and the text is parsed in place; otherwise it is copied into the
+// scratch buffer. Returns kInvalidArgument for malformed JSON or a
+// non-object, kLimitExceeded when a limit in `options` is crossed.
+Status ReadEvent(std::string_view json, bool padded, const Program& program,
                  const EngineOptions& options, ScratchRep* scratch);
 
 // "invalid JSON: …" for a simdjson error, worded for users.

@@ -37,7 +37,9 @@ struct TrailStep {
 
 struct ScratchRep {
   simdjson::ondemand::parser parser;
-  std::vector<char> buffer;  // event text + SIMDJSON_PADDING
+  std::vector<char> buffer;  // copy of the event text + SIMDJSON_PADDING
+  const char* text = nullptr;  // the text being read: buffer or the caller's
+  std::size_t text_size = 0;
 
   std::vector<EventValue> values;
   std::vector<TrailStep> trail;       // current path while walking

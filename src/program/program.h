@@ -96,12 +96,19 @@ struct Cidr {
 struct TrieNode {
   std::vector<std::pair<std::string, std::uint32_t>> children;  // segment→node
   std::int32_t field = -1;  // field id of the path ending here, or -1
+  std::uint32_t ordinal = 0;  // position among its parent's children
   // Open-addressing table over `children` (index + 1; 0 empty), built by
   // FieldTrie::Freeze for nodes with several children.
   std::vector<std::uint32_t> slots;
-  // Bit min(length, 63) is set for every child segment's length: most event
-  // keys are rejected by this test alone.
+  // Bit min(length, 63) is set for every child segment's length, and bit c
+  // of first_chars for every child's first byte c: most event keys are
+  // rejected by these two tests alone.
   std::uint64_t length_mask = 0;
+  std::uint64_t first_chars[4] = {0, 0, 0, 0};
+
+  bool MayHaveChildStartingWith(unsigned char c) const {
+    return (first_chars[c >> 6] >> (c & 63)) & 1;
+  }
 };
 
 struct FieldTrie {
@@ -118,7 +125,10 @@ struct FieldTrie {
   std::int32_t Child(std::uint32_t node, std::string_view segment,
                      bool padded = false) const {
     const TrieNode& n = nodes[node];
-    if ((n.length_mask >> (segment.size() < 63 ? segment.size() : 63) & 1) == 0) {
+    if ((n.length_mask >> (segment.size() < 63 ? segment.size() : 63) & 1) == 0 ||
+        segment.empty() ||
+        !n.MayHaveChildStartingWith(static_cast<unsigned char>(segment[0]))) {
+      // The empty segment is never a child: patterns reject empty keys.
       return -1;
     }
     if (n.slots.empty()) {

@@ -4,9 +4,37 @@
 
 namespace proact::internal {
 
+namespace {
+
+std::uint64_t Mix(std::uint64_t x) {
+  x ^= x >> 32;
+  x *= 0xD6E8FEB86659FD93ull;
+  x ^= x >> 32;
+  return x;
+}
+
+// Eight bytes at a time; values are short (names, ARNs, ids).
+std::uint64_t HashBytes(std::string_view s) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = Mix(h ^ w) + 0x9E3779B97F4A7C15ull;
+  }
+  if (i < s.size()) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, s.data() + i, s.size() - i);
+    h = Mix(h ^ w ^ (std::uint64_t{0xA5} << 56));
+  }
+  return h;
+}
+
+}  // namespace
+
 std::uint64_t ValueIndex::Hash(std::uint32_t field, ValueKind kind,
                                std::string_view bytes) {
-  std::uint64_t h = std::hash<std::string_view>{}(bytes);
+  std::uint64_t h = HashBytes(bytes);
   h ^= (static_cast<std::uint64_t>(field) << 8 | static_cast<std::uint8_t>(kind)) *
        0x9E3779B97F4A7C15ull;
   h ^= h >> 29;
