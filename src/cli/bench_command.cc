@@ -92,20 +92,40 @@ nlohmann::json MatchSet(const Decision& d, bool numeric) {
   return out;
 }
 
-// Events held in memory: each string holds the event followed by
-// kEventPadding zero bytes, so that the engine can parse it in place.
+// Events held in memory as they were read: one buffer holding the file
+// followed by kEventPadding zero bytes, and a view per line. Every event has
+// at least kEventPadding readable bytes after it, so the engine can parse it
+// in place.
 struct EventSet {
-  std::vector<std::string> padded;
+  std::string data;
+  std::vector<std::string_view> lines;
   bool copy = false;  // --copy: use Evaluate, which copies each event
 
-  std::size_t size() const { return padded.size(); }
-  std::string_view text(std::size_t i) const {
-    return std::string_view(padded[i].data(), padded[i].size() - kEventPadding);
+  bool Read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream text;
+    text << in.rdbuf();
+    data = text.str();
+    std::size_t size = data.size();
+    data.append(kEventPadding, '\0');
+    std::string_view all(data.data(), size);
+    std::size_t start = 0;
+    while (start < all.size()) {
+      std::size_t end = all.find('\n', start);
+      if (end == std::string_view::npos) end = all.size();
+      std::string_view line = all.substr(start, end - start);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!line.empty()) lines.push_back(line);
+      start = end + 1;
+    }
+    return true;
   }
+  std::size_t size() const { return lines.size(); }
   Status Evaluate(const Engine& engine, std::size_t i, Scratch& scratch,
                   Decision* decision) const {
-    return copy ? engine.Evaluate(text(i), scratch, decision)
-                : engine.EvaluatePadded(text(i), scratch, decision);
+    return copy ? engine.Evaluate(lines[i], scratch, decision)
+                : engine.EvaluatePadded(lines[i], scratch, decision);
   }
 };
 
@@ -202,7 +222,7 @@ int Bench(const std::vector<std::string>& args) {
   std::vector<std::string> expected;
   EventSet events;
   events.copy = copy;
-  if (!ReadLines(events_path, &events.padded)) {
+  if (!events.Read(events_path)) {
     std::cerr << "proact bench: " << events_path << ": cannot be read\n";
     return 1;
   }
@@ -211,10 +231,7 @@ int Bench(const std::vector<std::string>& args) {
     return 1;
   }
   std::size_t bytes = 0;
-  for (std::string& e : events.padded) {
-    bytes += e.size() + 1;
-    e.append(kEventPadding, '\0');
-  }
+  for (std::string_view e : events.lines) bytes += e.size() + 1;
 
   Clock::time_point t0 = Clock::now();
   Result<PolicySet> set = patterns.empty()

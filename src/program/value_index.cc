@@ -30,6 +30,10 @@ std::uint64_t HashBytes(std::string_view s) {
   return h;
 }
 
+std::uint64_t SlotOf(std::uint64_t hash, std::size_t entry) {
+  return (hash >> 32 << 32) | static_cast<std::uint32_t>(entry + 1);
+}
+
 }  // namespace
 
 std::uint64_t ValueIndex::Hash(std::uint32_t field, ValueKind kind,
@@ -45,15 +49,17 @@ std::int64_t ValueIndex::Lookup(std::uint64_t hash, std::uint32_t field,
                                 ValueKind kind, std::string_view bytes) const {
   if (slots_.empty()) return -1;
   std::size_t mask = slots_.size() - 1;
+  const std::uint32_t tag = static_cast<std::uint32_t>(hash >> 32);
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    std::uint32_t slot = slots_[i];
+    std::uint64_t slot = slots_[i];
     if (slot == 0) return -1;
-    const Entry& e = entries_[slot - 1];
+    if (static_cast<std::uint32_t>(slot >> 32) != tag) continue;
+    const Entry& e = entries_[static_cast<std::uint32_t>(slot) - 1];
     if (e.hash == hash && e.field == field && e.kind == kind &&
         e.key_length == bytes.size() &&
         (bytes.empty() || std::memcmp(keys_.data() + e.key_offset,
                                       bytes.data(), bytes.size()) == 0)) {
-      return slot - 1;
+      return static_cast<std::uint32_t>(slot) - 1;
     }
   }
 }
@@ -64,7 +70,7 @@ void ValueIndex::Rehash(std::size_t slots) {
   for (std::size_t n = 0; n < entries_.size(); ++n) {
     std::size_t i = entries_[n].hash & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = static_cast<std::uint32_t>(n + 1);
+    slots_[i] = SlotOf(entries_[n].hash, n);
   }
 }
 
@@ -84,7 +90,7 @@ void ValueIndex::Add(std::uint32_t field, ValueKind kind,
     std::size_t mask = slots_.size() - 1;
     std::size_t i = h & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = static_cast<std::uint32_t>(entries_.size());
+    slots_[i] = SlotOf(h, entries_.size() - 1);
     found = static_cast<std::int64_t>(entries_.size()) - 1;
   }
   std::vector<std::uint32_t>& list = building_[found];

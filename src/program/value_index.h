@@ -67,7 +67,9 @@ class ValueIndex {
 
   std::string keys_;                       // key bytes arena
   std::vector<Entry> entries_;
-  std::vector<std::uint32_t> slots_;       // entry index + 1; 0 = empty
+  // Per slot: high 32 bits of the entry's hash, low 32 bits entry index + 1
+  // (0 = empty), so that most misses never touch an entry.
+  std::vector<std::uint64_t> slots_;
   std::vector<std::vector<std::uint32_t>> building_;  // per entry, until Build
   std::vector<std::uint32_t> postings_;
 };
