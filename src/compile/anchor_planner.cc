@@ -10,6 +10,12 @@ namespace {
 // Products of value counts above this make a pair anchor too costly to
 // enumerate at compile time; such rules keep a single-field anchor.
 constexpr std::size_t kMaxPairCombinations = 64;
+// A single-field anchor shared by at most this many rules per value is
+// selective enough.
+constexpr std::size_t kFewRules = 1;
+// A field becomes a single-field anchor only when it serves at least
+// 1/kMinShare of the rules.
+constexpr std::size_t kMinShare = 20;
 
 bool Anchorable(const Program& p, const FieldTest& ft) {
   if (ft.exists_false || ft.tests_count == 0) return false;
@@ -61,12 +67,16 @@ void PlanAnchors(Program* p) {
     }
   }
   p->anchor_field.assign(p->trie.field_paths.size(), 0);
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> signatures;
-  std::string key;
+
+  // Each anchor field and each pair signature costs one index lookup per
+  // event, and each rule found costs a verification. A single field shared
+  // by few rules is selective enough; fields are chosen greedily so that as
+  // few as possible serve as many rules as possible (set cover). Rules with
+  // no selective single field get a pair of their two most selective ones.
+  std::vector<std::vector<Candidate>> options(p->rules.size());
   for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
-    Rule& rule = p->rules[r];
+    const Rule& rule = p->rules[r];
     if (rule.is_except) continue;
-    std::vector<Candidate> candidates;
     for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
       const FieldTest& ft = p->field_tests[rule.field_tests_begin + f];
       if (!Anchorable(*p, ft)) continue;
@@ -74,21 +84,62 @@ void PlanAnchors(Program* p) {
       ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
         c.cost += counts.Count(ft.field, k, bytes);
       });
-      candidates.push_back(c);
+      options[r].push_back(c);
     }
+    std::sort(options[r].begin(), options[r].end(),
+              [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
+  }
+  auto field_of = [&](std::uint32_t r, const Candidate& c) {
+    return p->field_tests[p->rules[r].field_tests_begin + c.test].field;
+  };
+  auto selective = [](const Candidate& c) { return c.cost <= c.values * kFewRules; };
+  std::size_t anchorable = 0;
+  for (const auto& o : options) anchorable += o.empty() ? 0 : 1;
+  std::vector<std::int32_t> single(p->rules.size(), -1);  // chosen option
+  while (true) {
+    std::map<std::uint32_t, std::size_t> cover;
+    for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
+      if (p->rules[r].is_except || single[r] >= 0) continue;
+      for (const Candidate& c : options[r]) {
+        if (selective(c)) ++cover[field_of(r, c)];
+      }
+    }
+    if (cover.empty()) break;
+    auto top = std::max_element(cover.begin(), cover.end(),
+                                [](const auto& a, const auto& b) {
+                                  return a.second < b.second;
+                                });
+    // A field that would serve only a sliver of the rules is not worth a
+    // lookup on every event: those rules are better anchored on pairs.
+    if (top->second * kMinShare < anchorable) break;
+    std::uint32_t best = top->first;
+    for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
+      if (p->rules[r].is_except || single[r] >= 0) continue;
+      for (std::size_t o = 0; o < options[r].size(); ++o) {
+        if (selective(options[r][o]) && field_of(r, options[r][o]) == best) {
+          single[r] = static_cast<std::int32_t>(o);
+          break;
+        }
+      }
+    }
+  }
+
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> signatures;
+  std::string key;
+  for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
+    Rule& rule = p->rules[r];
+    if (rule.is_except) continue;
+    const std::vector<Candidate>& candidates = options[r];
     if (candidates.empty()) {
       p->unanchored_rules.push_back(r);
       continue;
     }
-    std::sort(candidates.begin(), candidates.end(),
-              [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
     FieldTest* tests = &p->field_tests[rule.field_tests_begin];
-    // A pair only helps when the best single field is shared.
-    bool pair = candidates.size() >= 2 &&
-                candidates[0].cost > candidates[0].values &&
+    bool pair = single[r] < 0 && candidates.size() >= 2 &&
                 candidates[0].values * candidates[1].values <= kMaxPairCombinations;
     if (!pair) {
-      std::swap(tests[0], tests[candidates[0].test]);
+      std::size_t chosen = single[r] < 0 ? 0 : static_cast<std::size_t>(single[r]);
+      std::swap(tests[0], tests[candidates[chosen].test]);
       const FieldTest& ft = tests[0];
       ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
         p->index.Add(ft.field, k, bytes, r);
