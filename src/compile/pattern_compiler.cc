@@ -118,8 +118,12 @@ bool PatternCompiler::Compile(const Node& pattern,
 namespace {
 
 // Cartesian product of two alternative lists.
-std::vector<Alternative> Product(const std::vector<Alternative>& a,
-                                 const std::vector<Alternative>& b) {
+std::vector<Alternative> Product(std::vector<Alternative>& a,
+                                 std::vector<Alternative>& b) {
+  if (a.size() == 1 && b.size() == 1) {  // the common case: no $or
+    for (PendingFieldTest& t : b[0]) a[0].push_back(std::move(t));
+    return std::move(a);
+  }
   std::vector<Alternative> out;
   out.reserve(a.size() * b.size());
   for (const Alternative& x : a) {

@@ -3,59 +3,83 @@
 #include <algorithm>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
 
 namespace proact::internal {
 namespace {
 
-Node ToNode(const nlohmann::json& j, const Mark& mark, int file) {
-  Node n;
-  n.mark = mark;
-  n.file = file;
-  switch (j.type()) {
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::discarded:
-      n.kind = Node::Kind::kNull;
-      break;
-    case nlohmann::json::value_t::boolean:
-      n.kind = Node::Kind::kBool;
-      n.boolean = j.get<bool>();
-      n.text = n.boolean ? "true" : "false";
-      break;
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned:
-    case nlohmann::json::value_t::number_float:
-      n.kind = Node::Kind::kNumber;
-      n.number = j.get<double>();
-      n.text = j.dump();
-      break;
-    case nlohmann::json::value_t::string:
-      n.kind = Node::Kind::kString;
-      n.quoted = true;
-      n.text = j.get<std::string>();
-      break;
-    case nlohmann::json::value_t::array:
-      n.kind = Node::Kind::kSeq;
-      for (const auto& item : j) n.items.push_back(ToNode(item, mark, file));
-      break;
-    case nlohmann::json::value_t::object:
-      n.kind = Node::Kind::kMap;
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        Node key;
-        key.kind = Node::Kind::kString;
-        key.quoted = true;
-        key.text = it.key();
-        key.mark = mark;
-        key.file = file;
-        n.entries.emplace_back(std::move(key), ToNode(it.value(), mark, file));
+using simdjson::error_code;
+namespace od = simdjson::ondemand;
+
+// Converts one value; every node gets `mark`.
+error_code ToNode(od::value value, const Mark& mark, int file, int depth,
+                  Node* n) {
+  n->mark = mark;
+  n->file = file;
+  if (depth > 256) return simdjson::DEPTH_ERROR;
+  od::json_type type;
+  if (error_code e = value.type().get(type)) return e;
+  switch (type) {
+    case od::json_type::null:
+      n->kind = Node::Kind::kNull;
+      return value.is_null().error();
+    case od::json_type::boolean:
+      n->kind = Node::Kind::kBool;
+      if (error_code e = value.get_bool().get(n->boolean)) return e;
+      n->text = n->boolean ? "true" : "false";
+      return simdjson::SUCCESS;
+    case od::json_type::number: {
+      n->kind = Node::Kind::kNumber;
+      std::string_view raw = value.raw_json_token();
+      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' ||
+                              raw.back() == '\r' || raw.back() == '\t'))
+        raw.remove_suffix(1);
+      n->text = std::string(raw);
+      return value.get_double().get(n->number);
+    }
+    case od::json_type::string: {
+      n->kind = Node::Kind::kString;
+      n->quoted = true;
+      std::string_view str;
+      if (error_code e = value.get_string().get(str)) return e;
+      n->text = std::string(str);
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+      n->kind = Node::Kind::kSeq;
+      od::array arr;
+      if (error_code e = value.get_array().get(arr)) return e;
+      for (auto item : arr) {
+        od::value v;
+        if (error_code e = std::move(item).get(v)) return e;
+        n->items.emplace_back();
+        if (error_code e = ToNode(v, mark, file, depth + 1, &n->items.back())) return e;
       }
-      break;
-    case nlohmann::json::value_t::binary:
-      n.kind = Node::Kind::kNull;
-      break;
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::object: {
+      n->kind = Node::Kind::kMap;
+      od::object obj;
+      if (error_code e = value.get_object().get(obj)) return e;
+      for (auto field : obj) {
+        od::field f;
+        if (error_code e = std::move(field).get(f)) return e;
+        std::string_view key;
+        if (error_code e = f.unescaped_key().get(key)) return e;
+        n->entries.emplace_back();
+        Node& k = n->entries.back().first;
+        k.kind = Node::Kind::kString;
+        k.quoted = true;
+        k.text = std::string(key);
+        k.mark = mark;
+        k.file = file;
+        if (error_code e = ToNode(f.value(), mark, file, depth + 1, &n->entries.back().second))
+          return e;
+      }
+      return simdjson::SUCCESS;
+    }
   }
-  return n;
+  return simdjson::SUCCESS;
 }
 
 // Line and column of increasing byte offsets, in one pass over the text.
@@ -89,47 +113,43 @@ class LineCounter {
 
 bool ParseJsonArray(std::string_view text, int file, DiagnosticSink* sink,
                     std::vector<Node>* out) {
-  // Whole-document parse first: its error position is exact.
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    Mark m = LineCounter(text).At(e.byte > 0 ? e.byte - 1 : 0);
-    std::string what = e.what();
-    std::size_t colon = what.find("syntax error");
+  out->clear();
+  LineCounter lines(text);
+  simdjson::padded_string padded(text.data(), text.size());
+  od::parser parser;
+  od::document doc;
+  od::array arr;
+  const char* where = nullptr;
+  auto fail = [&](error_code e) {
+    // Point at the element being read, or the start.
+    Mark m = where ? lines.At(static_cast<std::size_t>(where - padded.data()))
+                   : Mark{1, 1};
     sink->Error(file, m.line, m.column, "json-syntax",
-                "invalid JSON: " + (colon == std::string::npos ? what : what.substr(colon)));
+                std::string("invalid JSON: ") + simdjson::error_message(e));
     return false;
-  } catch (const nlohmann::json::exception& e) {
-    sink->Error(file, 1, 1, "json-syntax", std::string("invalid JSON: ") + e.what());
-    return false;
-  }
-  if (!doc.is_array()) {
+  };
+  if (error_code e = parser.iterate(padded).get(doc)) return fail(e);
+  od::json_type type;
+  if (error_code e = doc.type().get(type)) return fail(e);
+  if (type != od::json_type::array) {
     sink->Error(file, 1, 1, "not-an-array",
                 "a pattern file holds a JSON array of event patterns");
     return false;
   }
-  // Locate each element for diagnostics.
-  std::vector<Mark> marks;
-  LineCounter lines(text);
-  simdjson::padded_string padded(text.data(), text.size());
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document sdoc;
-  simdjson::ondemand::array arr;
-  if (parser.iterate(padded).get(sdoc) == simdjson::SUCCESS &&
-      sdoc.get_array().get(arr) == simdjson::SUCCESS) {
-    for (auto element : arr) {
-      simdjson::ondemand::value v;
-      if (std::move(element).get(v) != simdjson::SUCCESS) break;
-      std::string_view token = v.raw_json_token();
-      marks.push_back(lines.At(static_cast<std::size_t>(token.data() - padded.data())));
-    }
+  if (error_code e = doc.get_array().get(arr)) return fail(e);
+  for (auto element : arr) {
+    od::value v;
+    if (error_code e = std::move(element).get(v)) return fail(e);
+    std::string_view token = v.raw_json_token();
+    where = token.data();
+    Mark m = lines.At(static_cast<std::size_t>(token.data() - padded.data()));
+    out->emplace_back();
+    if (error_code e = ToNode(v, m, file, 0, &out->back())) return fail(e);
   }
-  out->clear();
-  out->reserve(doc.size());
-  for (std::size_t i = 0; i < doc.size(); ++i) {
-    Mark m = i < marks.size() ? marks[i] : Mark{1, 1};
-    out->push_back(ToNode(doc[i], m, file));
+  const char* trailing = nullptr;
+  if (doc.current_location().get(trailing) == simdjson::SUCCESS) {
+    where = trailing;
+    return fail(simdjson::TAPE_ERROR);
   }
   return true;
 }

@@ -1,11 +1,9 @@
 // JSON documents read into the same Node tree as YAML policy files.
 //
 // Used for pattern files (a JSON array of EventBridge event patterns, as
-// EventBridge rules and the benchmark workloads hold them). nlohmann-json
-// parses each pattern (its exceptions are caught here and become
-// diagnostics); simdjson locates each array element so that diagnostics
-// name the line and column where the pattern starts. Every node of a pattern
-// carries that position.
+// EventBridge rules and the benchmark workloads hold them), read with
+// simdjson. Diagnostics name the line and column where each pattern starts;
+// every node of a pattern carries that position.
 #ifndef PROACT_SRC_LOAD_JSON_DOCUMENT_H_
 #define PROACT_SRC_LOAD_JSON_DOCUMENT_H_
 
