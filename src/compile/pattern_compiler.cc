@@ -92,10 +92,12 @@ void PatternCompiler::Error(const Node& at, const std::string& code,
 }
 
 std::uint32_t PatternCompiler::InternString(const std::string& s) {
-  auto [it, inserted] = string_ids_.emplace(
-      s, static_cast<std::uint32_t>(program_->strings.size()));
-  if (inserted) program_->strings.push_back(s);
-  return it->second;
+  auto it = string_ids_.find(std::string_view(s));
+  if (it != string_ids_.end()) return it->second;
+  std::uint32_t id = static_cast<std::uint32_t>(program_->strings.size());
+  string_ids_.emplace(s, id);
+  program_->strings.push_back(s);
+  return id;
 }
 
 std::uint32_t PatternCompiler::InternNumber(double d) {
@@ -236,7 +238,11 @@ bool PatternCompiler::Expand(const Node& map,
         ok = false;
         continue;
       }
-      for (Alternative& alt : alts) alt.push_back(test);
+      if (alts.size() == 1) {
+        alts[0].push_back(std::move(test));
+      } else {
+        for (Alternative& alt : alts) alt.push_back(test);
+      }
     } else if (!prefix.empty() &&
                std::find(OperatorNames().begin(), OperatorNames().end(),
                          key.text) != OperatorNames().end()) {

@@ -81,7 +81,14 @@ class PatternCompiler {
   const std::map<std::string, NamedList>* lists_;
   const CompileOptions& options_;
   DiagnosticSink* sink_;
-  std::unordered_map<std::string, std::uint32_t> string_ids_;
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>
+      string_ids_;
 };
 
 // Splits a pattern key or event key at '.' into path segments.

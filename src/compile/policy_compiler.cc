@@ -264,6 +264,11 @@ class Compiler {
     std::vector<Node> patterns;
     if (!ParseJsonArray(src.text, file, sink_, &patterns)) return false;
     roots_.resize(patterns.size());
+    policies_.reserve(patterns.size());
+    program_->policies.reserve(patterns.size());
+    program_->rules.reserve(patterns.size());
+    program_->field_tests.reserve(patterns.size() * 4);
+    program_->value_tests.reserve(patterns.size() * 4);
     for (std::size_t i = 0; i < patterns.size(); ++i) {
       Node& policy = roots_[i];
       policy.kind = Node::Kind::kMap;
@@ -282,6 +287,8 @@ class Compiler {
       pp.node = &policy;
       policies_.push_back(std::move(pp));
     }
+    patterns.clear();
+    free_nodes_ = true;
     return Finish();
   }
 
@@ -297,20 +304,26 @@ class Compiler {
     // Lists from every file are known now; patterns may use them.
     patterns_ = std::make_unique<PatternCompiler>(program_, &lists_, options_,
                                                   sink_);
-    for (ParsedPolicy& p : policies_) CompilePolicy(&p);
-    sink_->SortByLocation();
-    if (sink_->has_errors()) return false;
     if (policies_.size() > options_.max_policies) {
-      sink_->Error(policies_[options_.max_policies].node->file,
-                   policies_[options_.max_policies].node->mark.line,
-                   policies_[options_.max_policies].node->mark.column,
-                   "too-many-policies",
+      const Node& at = *policies_[options_.max_policies].node;
+      sink_->Error(at.file, at.mark.line, at.mark.column, "too-many-policies",
                    "more than " + std::to_string(options_.max_policies) +
                        " policies loaded (limit max_policies)");
       return false;
     }
-    Build();
-    return !sink_->has_errors();
+    // Policies are compiled and emitted one by one, in load order, so that
+    // the intermediate forms of one are freed before the next.
+    for (std::size_t i = 0; i < policies_.size(); ++i) {
+      CompilePolicy(&policies_[i]);
+      if (!sink_->has_errors()) Emit(static_cast<std::uint32_t>(i), &policies_[i]);
+      if (free_nodes_) roots_[i] = Node();
+    }
+    sink_->SortByLocation();
+    if (sink_->has_errors()) return false;
+    PlanAnchors(program_);
+    program_->trie.Freeze();
+    program_->warnings = sink_->TakeWarnings();
+    return true;
   }
 
   void Error(const Node& at, const std::string& code, const std::string& msg) {
@@ -324,9 +337,11 @@ class Compiler {
   // Reports unknown keys of `map` against `keys`; `what` names the mapping.
   void CheckKeys(const Node& map, const std::vector<KeySpec>& keys,
                  const std::string& what) {
-    std::vector<std::string_view> names = Names(keys);
     for (const auto& [k, v] : map.entries) {
-      if (std::find(names.begin(), names.end(), k.text) == names.end()) {
+      bool known = std::any_of(keys.begin(), keys.end(),
+                               [&](const KeySpec& spec) { return spec.name == k.text; });
+      if (!known) {
+        std::vector<std::string_view> names = Names(keys);
         Error(k, "unknown-key",
               "unknown key '" + k.text + "' in " + what +
                   DidYouMeanSuffix(k.text, names));
@@ -656,30 +671,27 @@ class Compiler {
     return static_cast<std::uint32_t>(program_->rules.size() - 1);
   }
 
-  void Build() {
-    for (std::size_t i = 0; i < policies_.size(); ++i) {
-      ParsedPolicy& p = policies_[i];
-      CompiledPolicy cp;
-      cp.info = std::move(p.info);
-      cp.actions = std::move(p.actions);
-      std::uint32_t index = static_cast<std::uint32_t>(i);
-      if (cp.info.enabled) {
-        for (const Alternative& alt : p.match) AddRule(index, alt, false);
-        for (const Alternative& alt : p.except) {
-          cp.except_rules.push_back(AddRule(index, alt, true));
-        }
+  // Adds a compiled policy and its rules to the program.
+  void Emit(std::uint32_t index, ParsedPolicy* p) {
+    CompiledPolicy cp;
+    cp.info = std::move(p->info);
+    cp.actions = std::move(p->actions);
+    if (cp.info.enabled) {
+      for (const Alternative& alt : p->match) AddRule(index, alt, false);
+      for (const Alternative& alt : p->except) {
+        cp.except_rules.push_back(AddRule(index, alt, true));
       }
-      program_->policies.push_back(std::move(cp));
     }
-    PlanAnchors(program_);
-    program_->trie.Freeze();
-    program_->warnings = sink_->TakeWarnings();
+    program_->policies.push_back(std::move(cp));
+    p->match = {};
+    p->except = {};
   }
 
   const CompileOptions& options_;
   DiagnosticSink* sink_;
   Program* program_;
   std::vector<Node> roots_;
+  bool free_nodes_ = false;  // roots_[i] is policy i's alone: free it once compiled
   std::vector<ParsedPolicy> policies_;
   std::map<std::string, NamedList> lists_;
   std::unordered_map<std::string, const Node*> ids_;

@@ -86,34 +86,42 @@ void ValueIndex::Add(std::uint32_t field, ValueKind kind,
             static_cast<std::uint32_t>(bytes.size()), 0, 0};
     keys_.append(bytes);
     entries_.push_back(e);
-    building_.emplace_back();
+    counts_.push_back(0);
+    last_rule_.push_back(~std::uint32_t{0});
     std::size_t mask = slots_.size() - 1;
     std::size_t i = h & mask;
     while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = SlotOf(h, entries_.size() - 1);
     found = static_cast<std::int64_t>(entries_.size()) - 1;
   }
-  std::vector<std::uint32_t>& list = building_[found];
-  if (list.empty() || list.back() != rule) list.push_back(rule);
+  if (last_rule_[found] == rule) return;  // the same rule, another test value
+  last_rule_[found] = rule;
+  ++counts_[found];
+  added_.emplace_back(static_cast<std::uint32_t>(found), rule);
 }
 
 std::size_t ValueIndex::Count(std::uint32_t field, ValueKind kind,
                               std::string_view bytes) const {
   std::int64_t found = Lookup(Hash(field, kind, bytes), field, kind, bytes);
-  return found < 0 ? 0 : building_[found].size();
+  return found < 0 ? 0 : counts_[found];
 }
 
 void ValueIndex::Build() {
-  postings_.clear();
+  // Counting sort of the (entry, rule) pairs: rules stay in insertion order.
+  std::uint32_t total = 0;
   for (std::size_t n = 0; n < entries_.size(); ++n) {
-    entries_[n].postings_begin = static_cast<std::uint32_t>(postings_.size());
-    entries_[n].postings_count =
-        static_cast<std::uint32_t>(building_[n].size());
-    postings_.insert(postings_.end(), building_[n].begin(),
-                     building_[n].end());
+    entries_[n].postings_begin = total;
+    entries_[n].postings_count = 0;
+    total += counts_[n];
   }
-  building_.clear();
-  building_.shrink_to_fit();
+  postings_.assign(total, 0);
+  for (const auto& [entry, rule] : added_) {
+    Entry& e = entries_[entry];
+    postings_[e.postings_begin + e.postings_count++] = rule;
+  }
+  added_ = {};
+  counts_ = {};
+  last_rule_ = {};
 }
 
 std::span<const std::uint32_t> ValueIndex::Find(std::uint32_t field,

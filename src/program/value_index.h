@@ -67,10 +67,14 @@ class ValueIndex {
 
   std::string keys_;                       // key bytes arena
   std::vector<Entry> entries_;
+  // While building: (entry, rule) pairs, grouped per entry by Build; and per
+  // entry the number of distinct rules added and the last one.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> added_;
+  std::vector<std::uint32_t> counts_;
+  std::vector<std::uint32_t> last_rule_;
   // Per slot: high 32 bits of the entry's hash, low 32 bits entry index + 1
   // (0 = empty), so that most misses never touch an entry.
   std::vector<std::uint64_t> slots_;
-  std::vector<std::vector<std::uint32_t>> building_;  // per entry, until Build
   std::vector<std::uint32_t> postings_;
 };
 
