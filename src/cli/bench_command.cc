@@ -246,6 +246,7 @@ int Bench(const std::vector<std::string>& args) {
     std::cerr << "proact bench: " << set.status().message() << "\n";
     return 1;
   }
+  long rss_compiled = PeakRssBytes();  // before any event was evaluated
   EngineOptions render_off;
   render_off.render_actions = false;
   Engine engine(set.value());
@@ -361,6 +362,8 @@ int Bench(const std::vector<std::string>& args) {
     out["ns_per_event_p99"] = pct(0.99);
     out["compile_ms"] = compile_ms;
     out["peak_rss_bytes"] = rss;
+    out["peak_rss_after_compile_bytes"] = rss_compiled;
+    out["event_bytes_held"] = bytes;
     out["matched_events"] = matched_events;
     out["actions_rendered"] = actions;
     out["ns_per_rendered_action"] = render_ns;
@@ -381,7 +384,9 @@ int Bench(const std::vector<std::string>& args) {
     std::printf("matched events      %zu, %zu actions rendered", matched_events, actions);
     if (actions > 0) std::printf(", %.0f ns per action", render_ns);
     std::printf("\n");
-    std::printf("peak RSS            %.1f MiB\n", static_cast<double>(rss) / (1 << 20));
+    std::printf("peak RSS            %.1f MiB (%.1f MiB after compiling, before evaluating; %.1f MiB of events held)\n",
+                static_cast<double>(rss) / (1 << 20), static_cast<double>(rss_compiled) / (1 << 20),
+                static_cast<double>(bytes) / (1 << 20));
     std::printf("errors              %zu\n", errors);
     if (!expected.empty()) std::printf("mismatches          %zu\n", mismatches);
   }
