@@ -415,6 +415,58 @@ policies:
   CHECK(d.matches[0].actions[0].params["w"] == 5);
 }
 
+TEST_CASE("FromPatterns compiles a JSON array of EventBridge patterns") {
+  Result<PolicySet> set = PolicySet::FromPatterns(
+      "[{\"source\": [\"aws.s3\"]},\n {\"detail\": {\"n\": [{\"numeric\": [\">\", 3.0e2]}]}}]",
+      "patterns.json");
+  REQUIRE(set.ok());
+  CHECK(set.value().size() == 2);
+  CHECK(set.value().policy(1).id == "1");
+  CHECK(set.value().policy(1).location.line == 2);
+  Engine engine(set.value());
+  CHECK(Matches(engine, R"({"source":"aws.s3","detail":{"n":301}})") == std::vector<std::string>{"0", "1"});
+  Result<PolicySet> bad = PolicySet::FromPatterns("[{\"a\": [\"x\"]},\n  {\"b\": \"y\"}]", "bad.json");
+  REQUIRE_FALSE(bad.ok());
+  REQUIRE(bad.status().diagnostics().size() == 1);
+  CHECK(bad.status().diagnostics()[0].ToString().find("bad.json:2:3: error: 'b' must be an object or an array") == 0);
+  CHECK_FALSE(PolicySet::FromPatterns("{\"a\": 1}").ok());
+  CHECK_FALSE(PolicySet::FromPatterns("[{\"a\": [1,,2]}]").ok());
+  CHECK(PolicySet::FromPatterns("[]").ok());
+}
+
+TEST_CASE("EvaluatePadded parses in place and agrees with Evaluate") {
+  Engine engine(MustCompile(R"(
+policies:
+  - id: p
+    match: {detail: {eventName: [PutBucketAcl]}}
+    actions: [{action: a, params: {b: "{{ detail.requestParameters.bucketName }}"}}]
+)"));
+  std::string buffer = std::string(kS3Event) + std::string(kEventPadding, 'x');
+  Scratch scratch;
+  Decision in_place, copied;
+  REQUIRE(engine.EvaluatePadded(std::string_view(buffer.data(), sizeof(kS3Event) - 1), scratch, &in_place).ok());
+  REQUIRE(engine.Evaluate(kS3Event, scratch, &copied).ok());
+  CHECK(in_place.ToJson() == copied.ToJson());
+  REQUIRE(in_place.matches.size() == 1);
+  CHECK(in_place.matches[0].actions[0].params["b"] == "Logs-Bucket");
+}
+
+TEST_CASE("render_actions=false reports matches without rendering") {
+  EngineOptions options;
+  options.render_actions = false;
+  Engine engine(MustCompile(R"(
+policies:
+  - id: p
+    match: {source: [aws.s3]}
+    actions: [{action: a, params: {b: "{{ detail.missing }}"}}]
+)"), options);
+  Decision d;
+  REQUIRE(engine.Evaluate(kS3Event, &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  CHECK(d.matches[0].actions.empty());
+  CHECK(d.matches[0].errors.empty());
+}
+
 TEST_CASE("EvaluateValue takes a parsed event") {
   Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
   Decision d;

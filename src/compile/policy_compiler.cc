@@ -261,38 +261,55 @@ class Compiler {
     InternEnvelopeFields();
     int file = sink_->AddFile(src.name, src.text);
     program_->files.push_back(src.name);
-    std::vector<Node> patterns;
-    if (!ParseJsonArray(src.text, file, sink_, &patterns)) return false;
-    roots_.resize(patterns.size());
-    policies_.reserve(patterns.size());
-    program_->policies.reserve(patterns.size());
-    program_->rules.reserve(patterns.size());
-    program_->field_tests.reserve(patterns.size() * 4);
-    program_->value_tests.reserve(patterns.size() * 4);
-    for (std::size_t i = 0; i < patterns.size(); ++i) {
-      Node& policy = roots_[i];
+    patterns_ = std::make_unique<PatternCompiler>(program_, &lists_, options_,
+                                                  sink_);
+    // Each pattern is compiled as soon as it is read, then dropped.
+    std::uint32_t index = 0;
+    bool ok = ParseJsonArray(src.text, file, sink_, [&](Node&& pattern) {
+      if (index >= options_.max_policies) {
+        if (index == options_.max_policies) {
+          sink_->Error(file, pattern.mark.line, pattern.mark.column,
+                       "too-many-policies",
+                       "more than " + std::to_string(options_.max_policies) +
+                           " policies loaded (limit max_policies)");
+        }
+        ++index;
+        return;
+      }
+      Node policy;
       policy.kind = Node::Kind::kMap;
       policy.file = file;
-      policy.mark = patterns[i].mark;
+      policy.mark = pattern.mark;
       Node id_key, id_value, match_key;
       id_key.kind = match_key.kind = id_value.kind = Node::Kind::kString;
       id_key.text = "id";
       match_key.text = "match";
-      id_value.text = std::to_string(i);
-      id_key.mark = match_key.mark = id_value.mark = patterns[i].mark;
+      id_value.text = std::to_string(index);
+      id_key.mark = match_key.mark = id_value.mark = pattern.mark;
       id_key.file = match_key.file = id_value.file = file;
       policy.entries.emplace_back(std::move(id_key), std::move(id_value));
-      policy.entries.emplace_back(std::move(match_key), std::move(patterns[i]));
-      ParsedPolicy pp;
-      pp.node = &policy;
-      policies_.push_back(std::move(pp));
-    }
-    patterns.clear();
-    free_nodes_ = true;
-    return Finish();
+      policy.entries.emplace_back(std::move(match_key), std::move(pattern));
+      ParsedPolicy p;
+      p.node = &policy;
+      CompilePolicy(&p);
+      if (!sink_->has_errors()) Emit(index, &p);
+      ++index;
+    });
+    if (!ok) return false;
+    return Complete();
   }
 
  private:
+  // After every policy was compiled and emitted: index the rules.
+  bool Complete() {
+    sink_->SortByLocation();
+    if (sink_->has_errors()) return false;
+    PlanAnchors(program_);
+    program_->trie.Freeze();
+    program_->warnings = sink_->TakeWarnings();
+    return true;
+  }
+
   void InternEnvelopeFields() {
     // Fields every decision reports come first.
     program_->trie.Intern({"id"});
@@ -316,14 +333,8 @@ class Compiler {
     for (std::size_t i = 0; i < policies_.size(); ++i) {
       CompilePolicy(&policies_[i]);
       if (!sink_->has_errors()) Emit(static_cast<std::uint32_t>(i), &policies_[i]);
-      if (free_nodes_) roots_[i] = Node();
     }
-    sink_->SortByLocation();
-    if (sink_->has_errors()) return false;
-    PlanAnchors(program_);
-    program_->trie.Freeze();
-    program_->warnings = sink_->TakeWarnings();
-    return true;
+    return Complete();
   }
 
   void Error(const Node& at, const std::string& code, const std::string& msg) {
@@ -691,7 +702,6 @@ class Compiler {
   DiagnosticSink* sink_;
   Program* program_;
   std::vector<Node> roots_;
-  bool free_nodes_ = false;  // roots_[i] is policy i's alone: free it once compiled
   std::vector<ParsedPolicy> policies_;
   std::map<std::string, NamedList> lists_;
   std::unordered_map<std::string, const Node*> ids_;

@@ -112,8 +112,7 @@ class LineCounter {
 }  // namespace
 
 bool ParseJsonArray(std::string_view text, int file, DiagnosticSink* sink,
-                    std::vector<Node>* out) {
-  out->clear();
+                    const std::function<void(Node&&)>& element) {
   LineCounter lines(text);
   simdjson::padded_string padded(text.data(), text.size());
   od::parser parser;
@@ -137,14 +136,15 @@ bool ParseJsonArray(std::string_view text, int file, DiagnosticSink* sink,
     return false;
   }
   if (error_code e = doc.get_array().get(arr)) return fail(e);
-  for (auto element : arr) {
+  for (auto item : arr) {
     od::value v;
-    if (error_code e = std::move(element).get(v)) return fail(e);
+    if (error_code e = std::move(item).get(v)) return fail(e);
     std::string_view token = v.raw_json_token();
     where = token.data();
     Mark m = lines.At(static_cast<std::size_t>(token.data() - padded.data()));
-    out->emplace_back();
-    if (error_code e = ToNode(v, m, file, 0, &out->back())) return fail(e);
+    Node node;
+    if (error_code e = ToNode(v, m, file, 0, &node)) return fail(e);
+    element(std::move(node));
   }
   const char* trailing = nullptr;
   if (doc.current_location().get(trailing) == simdjson::SUCCESS) {

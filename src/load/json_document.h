@@ -7,6 +7,7 @@
 #ifndef PROACT_SRC_LOAD_JSON_DOCUMENT_H_
 #define PROACT_SRC_LOAD_JSON_DOCUMENT_H_
 
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -15,10 +16,12 @@
 
 namespace proact::internal {
 
-// Parses `text`, a JSON array, into one Node per element. Returns false after
-// reporting a diagnostic when the text is not a JSON array.
+// Parses `text`, a JSON array, calling `element` with each element's Node
+// in order (so that a caller can compile and drop one before the next is
+// read). Returns false after reporting a diagnostic when the text is not a
+// JSON array; elements before the error have been delivered.
 bool ParseJsonArray(std::string_view text, int file, DiagnosticSink* sink,
-                    std::vector<Node>* out);
+                    const std::function<void(Node&&)>& element);
 
 }  // namespace proact::internal
 

@@ -117,6 +117,24 @@ expect_eq "raw matches it" "$(cat "$TMP/out")" '{"id":null,"source":"a","detail-
 expect_eq "eval with bad policies exits 1" $? 1
 expect_contains "eval prints policy diagnostics" "$TMP/err" "templates.yaml:9:39: error: unknown filter 'lowr'"
 
+# --- bench ------------------------------------------------------------------
+"$PROACT" bench --help > "$TMP/out"; expect_eq "bench --help exits 0" $? 0
+expect_contains "bench --help explains --expected" "$TMP/out" "--expected FILE"
+printf '[{"source":["a"]},{"source":["b"]}]' > "$TMP/patterns.json"
+printf '{"source":"a"}\n{"source":"b"}\n{"source":"c"}\n' > "$TMP/bench-events.jsonl"
+printf '[0]\n[1]\n[]\n' > "$TMP/bench-expected.jsonl"
+"$PROACT" bench --patterns "$TMP/patterns.json" --events "$TMP/bench-events.jsonl" --expected "$TMP/bench-expected.jsonl" --passes 1 --json > "$TMP/out"
+expect_eq "bench with matching expectations exits 0" $? 0
+expect_contains "bench --json reports mismatches" "$TMP/out" '"mismatches":0'
+expect_contains "bench --json reports events/s" "$TMP/out" '"events_per_second":'
+printf '[0]\n[0]\n[]\n' > "$TMP/bench-expected.jsonl"
+"$PROACT" bench --patterns "$TMP/patterns.json" --events "$TMP/bench-events.jsonl" --expected "$TMP/bench-expected.jsonl" --passes 1 > "$TMP/out" 2>"$TMP/err"
+expect_eq "bench with a wrong expectation exits 1" $? 1
+expect_contains "bench names the mismatching event" "$TMP/err" "mismatch on event 2: expected [0], got [1]"
+"$PROACT" bench --rules "$SRC/examples/quickstart" --events "$SRC/examples/quickstart/events.jsonl" --passes 1 > "$TMP/out"
+expect_eq "bench on policy files exits 0" $? 0
+expect_contains "bench reports rendered actions" "$TMP/out" "4 actions rendered"
+
 # --- documentation examples stay true ---------------------------------------
 for dir in "$SRC"/docs/examples/*/; do
   [ -f "$dir/policies.yaml" ] || continue
