@@ -21,7 +21,7 @@ namespace proact::cli {
 const char kBenchUsage[] =
     "usage: proact bench (--rules PATH... | --patterns FILE) --events FILE\n"
     "                    [--expected FILE] [--threads N] [--passes N] [--copy]\n"
-    "                    [--json]\n"
+    "                    [--validate-json] [--json]\n"
     "\n"
     "Measures the whole pipeline, JSON text to decision, on events held in\n"
     "memory (one JSON event per line):\n"
@@ -46,6 +46,8 @@ const char kBenchUsage[] =
     "  --passes N        timed passes (default 5)\n"
     "  --copy            evaluate with Engine::Evaluate, which copies each\n"
     "                    event, instead of EvaluatePadded (in place)\n"
+    "  --validate-json   check every event is well-formed JSON in full\n"
+    "                    (EngineOptions::validate_json)\n"
     "  --json            print one JSON object instead of a table\n"
     "Exit status: 0 ok, 1 on mismatches, evaluation errors or bad input, 2 on\n"
     "bad usage.\n";
@@ -145,7 +147,7 @@ int Bench(const std::vector<std::string>& args) {
   std::vector<std::string> rules;
   std::string patterns, events_path, expected_path;
   int threads = 1, passes = 5;
-  bool json = false, copy = false;
+  bool json = false, copy = false, validate = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::optional<std::string> {
@@ -196,6 +198,8 @@ int Bench(const std::vector<std::string>& args) {
       json = true;
     } else if (a == "--copy") {
       copy = true;
+    } else if (a == "--validate-json") {
+      validate = true;
     } else {
       std::cerr << "proact bench: unknown argument '" << a << "'\n" << kBenchUsage;
       return 2;
@@ -248,7 +252,10 @@ int Bench(const std::vector<std::string>& args) {
 
   EngineOptions render_off;
   render_off.render_actions = false;
-  Engine engine(set.value());
+  EngineOptions options;
+  options.validate_json = validate;
+  render_off.validate_json = validate;
+  Engine engine(set.value(), options);
   Engine engine_no_render(set.value(), render_off);
 
   // Verification.
@@ -353,6 +360,7 @@ int Bench(const std::vector<std::string>& args) {
     out["threads"] = threads;
     out["passes"] = passes;
     out["input"] = copy ? "copied" : "in place";
+    out["validate_json"] = validate;
     out["events_per_second"] = median;
     out["events_per_second_min"] = rates.front();
     out["events_per_second_max"] = rates.back();
