@@ -10,13 +10,6 @@ namespace {
 // Products of value counts above this make a pair anchor too costly to
 // enumerate at compile time; such rules keep a single-field anchor.
 constexpr std::size_t kMaxPairCombinations = 64;
-// A single-field anchor shared by at most this many rules per value is
-// selective enough.
-constexpr std::size_t kFewRules = 1;
-// A field becomes a single-field anchor only when it serves at least
-// 1/kMinShare of the rules.
-constexpr std::size_t kMinShare = 20;
-
 bool Anchorable(const Program& p, const FieldTest& ft) {
   if (ft.exists_false || ft.tests_count == 0) return false;
   for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
@@ -69,10 +62,12 @@ void PlanAnchors(Program* p) {
   p->anchor_field.assign(p->trie.field_paths.size(), 0);
 
   // Each anchor field and each pair signature costs one index lookup per
-  // event, and each rule found costs a verification. A single field shared
-  // by few rules is selective enough; fields are chosen greedily so that as
-  // few as possible serve as many rules as possible (set cover). Rules with
-  // no selective single field get a pair of their two most selective ones.
+  // event, and each rule the index yields costs a verification. A pair of
+  // exact fields is far more selective than either alone (every pattern of
+  // a set may pin `source`, many share an account, and events concentrate
+  // on a few popular values), so a rule with two exact-valued fields is
+  // anchored on its two most selective ones; a rule with one is anchored on
+  // it alone.
   std::vector<std::vector<Candidate>> options(p->rules.size());
   for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
     const Rule& rule = p->rules[r];
@@ -89,40 +84,6 @@ void PlanAnchors(Program* p) {
     std::sort(options[r].begin(), options[r].end(),
               [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
   }
-  auto field_of = [&](std::uint32_t r, const Candidate& c) {
-    return p->field_tests[p->rules[r].field_tests_begin + c.test].field;
-  };
-  auto selective = [](const Candidate& c) { return c.cost <= c.values * kFewRules; };
-  std::size_t anchorable = 0;
-  for (const auto& o : options) anchorable += o.empty() ? 0 : 1;
-  std::vector<std::int32_t> single(p->rules.size(), -1);  // chosen option
-  while (true) {
-    std::map<std::uint32_t, std::size_t> cover;
-    for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
-      if (p->rules[r].is_except || single[r] >= 0) continue;
-      for (const Candidate& c : options[r]) {
-        if (selective(c)) ++cover[field_of(r, c)];
-      }
-    }
-    if (cover.empty()) break;
-    auto top = std::max_element(cover.begin(), cover.end(),
-                                [](const auto& a, const auto& b) {
-                                  return a.second < b.second;
-                                });
-    // A field that would serve only a sliver of the rules is not worth a
-    // lookup on every event: those rules are better anchored on pairs.
-    if (top->second * kMinShare < anchorable) break;
-    std::uint32_t best = top->first;
-    for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
-      if (p->rules[r].is_except || single[r] >= 0) continue;
-      for (std::size_t o = 0; o < options[r].size(); ++o) {
-        if (selective(options[r][o]) && field_of(r, options[r][o]) == best) {
-          single[r] = static_cast<std::int32_t>(o);
-          break;
-        }
-      }
-    }
-  }
 
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> signatures;
   std::string key;
@@ -135,11 +96,10 @@ void PlanAnchors(Program* p) {
       continue;
     }
     FieldTest* tests = &p->field_tests[rule.field_tests_begin];
-    bool pair = single[r] < 0 && candidates.size() >= 2 &&
+    bool pair = candidates.size() >= 2 &&
                 candidates[0].values * candidates[1].values <= kMaxPairCombinations;
     if (!pair) {
-      std::size_t chosen = single[r] < 0 ? 0 : static_cast<std::size_t>(single[r]);
-      std::swap(tests[0], tests[candidates[chosen].test]);
+      std::swap(tests[0], tests[candidates[0].test]);
       const FieldTest& ft = tests[0];
       ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
         p->index.Add(ft.field, k, bytes, r);

@@ -5,8 +5,9 @@
 // field, the index maps (field, value) to the rules; with two, it maps the
 // pair of values, so that rules sharing a common value (every pattern pins
 // `source: [aws.ec2]`, many share an account) are not all candidates for
-// every event carrying it. Anchors are chosen by how many other rules share
-// their values. Rules with no exact-valued test are checked for every event.
+// every event carrying it. Of a rule's exact fields, the two whose values the
+// fewest other rules share are chosen. Rules with no exact-valued test are
+// checked for every event.
 #ifndef PROACT_SRC_COMPILE_ANCHOR_PLANNER_H_
 #define PROACT_SRC_COMPILE_ANCHOR_PLANNER_H_
 
