@@ -60,6 +60,7 @@ void PlanAnchors(Program* p) {
     }
   }
   p->anchor_field.assign(p->trie.field_paths.size(), 0);
+  p->hashed_field.assign(p->trie.field_paths.size(), 0);
 
   // Each anchor field and each pair signature costs one index lookup per
   // event, and each rule the index yields costs a verification. A pair of
@@ -105,6 +106,7 @@ void PlanAnchors(Program* p) {
         p->index.Add(ft.field, k, bytes, r);
       });
       p->anchor_field[ft.field] = 1;
+      p->hashed_field[ft.field] = 1;
       continue;
     }
     // Anchor tests first, lower field id first, then the rest.
@@ -123,13 +125,18 @@ void PlanAnchors(Program* p) {
         static_cast<std::uint32_t>(p->pair_signatures.size()));
     if (inserted) p->pair_signatures.push_back(PairSignature{a.field, b.field});
     std::uint32_t sig = it->second;
+    p->hashed_field[a.field] = p->hashed_field[b.field] = 1;
     ForEachKey(*p, a, [&](ValueKind ka, std::string_view va) {
       p->pair_fallback.Add(sig, ka, va, r);
       ForEachKey(*p, b, [&](ValueKind kb, std::string_view vb) {
         key.clear();
         AppendPairKey(&key, ka, va);
         AppendPairKey(&key, kb, vb);
-        p->pair_index.Add(sig, ValueKind::kString, key, r);
+        p->pair_index.AddHashed(
+            sig, ValueKind::kString, key,
+            ValueIndex::PairHash(ValueIndex::ValueHash(ka, va),
+                                 ValueIndex::ValueHash(kb, vb)),
+            r);
       });
     });
   }

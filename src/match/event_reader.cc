@@ -192,6 +192,14 @@ class Walker {
     v.next = head;
     v.str = str;
     v.num = num;
+    v.hash = 0;
+    if (program_.hashed_field[f]) {
+      char buf[8];
+      std::string_view key = kind == ValueKind::kString   ? str
+                             : kind == ValueKind::kNumber ? NumberKeyBytes(num, buf)
+                                                          : std::string_view();
+      v.hash = ValueIndex::ValueHash(kind, key);
+    }
     s_->trail_pool.insert(s_->trail_pool.end(), s_->trail.begin(),
                           s_->trail.end());
     s_->values.push_back(v);

@@ -258,7 +258,9 @@ void ConsiderPairs(const Program& p, ScratchRep* s) {
     if (na * nb > kMaxEventPairs) {
       for (std::int32_t va = ha; va >= 0; va = s->values[va].next) {
         const EventValue& a = s->values[va];
-        for (std::uint32_t r : p.pair_fallback.Find(sig, a.kind, KeyOf(a, buf_a))) Consider(p, r, s);
+        for (std::uint32_t r : p.pair_fallback.FindHashed(sig, a.kind, KeyOf(a, buf_a), a.hash)) {
+          Consider(p, r, s);
+        }
       }
       continue;
     }
@@ -269,7 +271,8 @@ void ConsiderPairs(const Program& p, ScratchRep* s) {
         s->pair_key.clear();
         AppendPairKey(&s->pair_key, a.kind, KeyOf(a, buf_a));
         AppendPairKey(&s->pair_key, b.kind, KeyOf(b, buf_b));
-        for (std::uint32_t r : p.pair_index.Find(sig, ValueKind::kString, s->pair_key)) {
+        std::uint64_t hash = ValueIndex::PairHash(a.hash, b.hash);
+        for (std::uint32_t r : p.pair_index.FindHashed(sig, ValueKind::kString, s->pair_key, hash)) {
           Consider(p, r, s);
         }
       }
@@ -288,7 +291,9 @@ void MatchEvent(const Program& p, ScratchRep* s) {
     for (std::size_t i = 0; i < s->values.size(); ++i) {
       const EventValue& v = s->values[i];
       if (!p.anchor_field[v.field]) continue;
-      for (std::uint32_t r : p.index.Find(v.field, v.kind, KeyOf(v, buf))) Consider(p, r, s);
+      for (std::uint32_t r : p.index.FindHashed(v.field, v.kind, KeyOf(v, buf), v.hash)) {
+        Consider(p, r, s);
+      }
     }
   }
   if (!p.pair_signatures.empty()) ConsiderPairs(p, s);

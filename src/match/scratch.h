@@ -27,6 +27,7 @@ struct EventValue {
   std::int32_t next;           // next value of the same field, or -1
   std::string_view str;        // kString: unescaped, in the parser's buffer
   double num;                  // kNumber
+  std::uint64_t hash;          // ValueIndex::ValueHash, for hashed fields
 };
 
 // One step through an array of objects: which array, which element.

@@ -206,6 +206,9 @@ struct Program {
   // Per field id: 1 when some rule is anchored on it (its values are looked
   // up in the index).
   std::vector<std::uint8_t> anchor_field;
+  // Per field id: 1 when its values take part in any index lookup (single or
+  // pair): the event reader hashes them once as it records them.
+  std::vector<std::uint8_t> hashed_field;
   // Match rules with no anchor: checked for every event.
   std::vector<std::uint32_t> unanchored_rules;
 

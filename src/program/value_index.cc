@@ -36,13 +36,16 @@ std::uint64_t SlotOf(std::uint64_t hash, std::size_t entry) {
 
 }  // namespace
 
-std::uint64_t ValueIndex::Hash(std::uint32_t field, ValueKind kind,
-                               std::string_view bytes) {
-  std::uint64_t h = HashBytes(bytes);
-  h ^= (static_cast<std::uint64_t>(field) << 8 | static_cast<std::uint8_t>(kind)) *
-       0x9E3779B97F4A7C15ull;
-  h ^= h >> 29;
-  return h;
+std::uint64_t ValueIndex::ValueHash(ValueKind kind, std::string_view bytes) {
+  return HashBytes(bytes) ^ (static_cast<std::uint64_t>(kind) + 1) * 0xC2B2AE3D27D4EB4Full;
+}
+
+std::uint64_t ValueIndex::PairHash(std::uint64_t first, std::uint64_t second) {
+  return Mix(first * 0x9E3779B97F4A7C15ull ^ second);
+}
+
+std::uint64_t ValueIndex::Hash(std::uint32_t field, std::uint64_t value_hash) {
+  return Mix(value_hash ^ (static_cast<std::uint64_t>(field) + 1) * 0x9E3779B97F4A7C15ull);
 }
 
 std::int64_t ValueIndex::Lookup(std::uint64_t hash, std::uint32_t field,
@@ -74,9 +77,10 @@ void ValueIndex::Rehash(std::size_t slots) {
   }
 }
 
-void ValueIndex::Add(std::uint32_t field, ValueKind kind,
-                     std::string_view bytes, std::uint32_t rule) {
-  std::uint64_t h = Hash(field, kind, bytes);
+void ValueIndex::AddHashed(std::uint32_t field, ValueKind kind,
+                           std::string_view bytes, std::uint64_t value_hash,
+                           std::uint32_t rule) {
+  std::uint64_t h = Hash(field, value_hash);
   std::int64_t found = Lookup(h, field, kind, bytes);
   if (found < 0) {
     if ((entries_.size() + 1) * 2 > slots_.size()) {
@@ -102,7 +106,7 @@ void ValueIndex::Add(std::uint32_t field, ValueKind kind,
 
 std::size_t ValueIndex::Count(std::uint32_t field, ValueKind kind,
                               std::string_view bytes) const {
-  std::int64_t found = Lookup(Hash(field, kind, bytes), field, kind, bytes);
+  std::int64_t found = Lookup(Hash(field, ValueHash(kind, bytes)), field, kind, bytes);
   return found < 0 ? 0 : counts_[found];
 }
 
@@ -124,10 +128,10 @@ void ValueIndex::Build() {
   last_rule_ = {};
 }
 
-std::span<const std::uint32_t> ValueIndex::Find(std::uint32_t field,
-                                                ValueKind kind,
-                                                std::string_view bytes) const {
-  std::int64_t found = Lookup(Hash(field, kind, bytes), field, kind, bytes);
+std::span<const std::uint32_t> ValueIndex::FindHashed(
+    std::uint32_t field, ValueKind kind, std::string_view bytes,
+    std::uint64_t value_hash) const {
+  std::int64_t found = Lookup(Hash(field, value_hash), field, kind, bytes);
   if (found < 0) return {};
   const Entry& e = entries_[found];
   return std::span<const std::uint32_t>(postings_.data() + e.postings_begin,

@@ -32,9 +32,20 @@ inline void AppendPairKey(std::string* out, ValueKind kind,
 
 class ValueIndex {
  public:
+  // Hash of a typed value, independent of the field: computed once per
+  // event value and reused for every lookup it takes part in.
+  static std::uint64_t ValueHash(ValueKind kind, std::string_view bytes);
+  // Hash of a two-field key from its values' hashes.
+  static std::uint64_t PairHash(std::uint64_t first, std::uint64_t second);
+
   // Building.
   void Add(std::uint32_t field, ValueKind kind, std::string_view bytes,
-           std::uint32_t rule);
+           std::uint32_t rule) {
+    AddHashed(field, kind, bytes, ValueHash(kind, bytes), rule);
+  }
+  // With the value hash given (ValueHash, or PairHash for two-field keys).
+  void AddHashed(std::uint32_t field, ValueKind kind, std::string_view bytes,
+                 std::uint64_t value_hash, std::uint32_t rule);
   // Freezes the table; call once after every Add.
   void Build();
   // How many rules were added under this key so far (used while choosing
@@ -44,7 +55,12 @@ class ValueIndex {
 
   // Rules anchored on (field, kind, bytes); empty if none.
   std::span<const std::uint32_t> Find(std::uint32_t field, ValueKind kind,
-                                      std::string_view bytes) const;
+                                      std::string_view bytes) const {
+    return FindHashed(field, kind, bytes, ValueHash(kind, bytes));
+  }
+  std::span<const std::uint32_t> FindHashed(std::uint32_t field, ValueKind kind,
+                                            std::string_view bytes,
+                                            std::uint64_t value_hash) const;
 
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
@@ -59,8 +75,7 @@ class ValueIndex {
     std::uint32_t postings_begin;
     std::uint32_t postings_count;
   };
-  static std::uint64_t Hash(std::uint32_t field, ValueKind kind,
-                            std::string_view bytes);
+  static std::uint64_t Hash(std::uint32_t field, std::uint64_t value_hash);
   std::int64_t Lookup(std::uint64_t hash, std::uint32_t field, ValueKind kind,
                       std::string_view bytes) const;
   void Rehash(std::size_t slots);
