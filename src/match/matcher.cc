@@ -268,11 +268,14 @@ void ConsiderPairs(const Program& p, ScratchRep* s) {
       const EventValue& a = s->values[va];
       for (std::int32_t vb = hb; vb >= 0; vb = s->values[vb].next) {
         const EventValue& b = s->values[vb];
-        s->pair_key.clear();
-        AppendPairKey(&s->pair_key, a.kind, KeyOf(a, buf_a));
-        AppendPairKey(&s->pair_key, b.kind, KeyOf(b, buf_b));
+        auto key = [&]() -> std::string_view {
+          s->pair_key.clear();
+          AppendPairKey(&s->pair_key, a.kind, KeyOf(a, buf_a));
+          AppendPairKey(&s->pair_key, b.kind, KeyOf(b, buf_b));
+          return s->pair_key;
+        };
         std::uint64_t hash = ValueIndex::PairHash(a.hash, b.hash);
-        for (std::uint32_t r : p.pair_index.FindHashed(sig, ValueKind::kString, s->pair_key, hash)) {
+        for (std::uint32_t r : p.pair_index.FindLazy(sig, ValueKind::kString, hash, key)) {
           Consider(p, r, s);
         }
       }

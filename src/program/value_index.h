@@ -62,6 +62,32 @@ class ValueIndex {
                                             std::string_view bytes,
                                             std::uint64_t value_hash) const;
 
+  // Like FindHashed, for keys costly to build: `key()` is called only when
+  // an entry's hash matches, to confirm the bytes.
+  template <typename KeyFn>
+  std::span<const std::uint32_t> FindLazy(std::uint32_t field, ValueKind kind,
+                                          std::uint64_t value_hash,
+                                          KeyFn key) const {
+    if (slots_.empty()) return {};
+    const std::uint64_t hash = Hash(field, value_hash);
+    const std::uint32_t tag = static_cast<std::uint32_t>(hash >> 32);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      std::uint64_t slot = slots_[i];
+      if (slot == 0) return {};
+      if (static_cast<std::uint32_t>(slot >> 32) != tag) continue;
+      const Entry& e = entries_[static_cast<std::uint32_t>(slot) - 1];
+      if (e.hash != hash || e.field != field || e.kind != kind) continue;
+      std::string_view bytes = key();
+      if (e.key_length == bytes.size() &&
+          (bytes.empty() || std::memcmp(keys_.data() + e.key_offset, bytes.data(),
+                                        bytes.size()) == 0)) {
+        return std::span<const std::uint32_t>(postings_.data() + e.postings_begin,
+                                              e.postings_count);
+      }
+    }
+  }
+
   bool empty() const { return entries_.empty(); }
   std::size_t size() const { return entries_.size(); }
 
