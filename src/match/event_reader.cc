@@ -11,6 +11,23 @@ namespace {
 using simdjson::error_code;
 namespace od = simdjson::ondemand;
 
+// The first '"' or '\\' at or after p, eight bytes at a time. The text is
+// followed by SIMDJSON_PADDING readable bytes and stage 1 saw the closing
+// quote, so reading whole words up to it stays inside the buffer.
+inline const char* FindQuoteOrBackslash(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  while (true) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    std::uint64_t q = w ^ (kOnes * '"');
+    std::uint64_t b = w ^ (kOnes * '\\');
+    std::uint64_t hit = ((q - kOnes) & ~q & kHighs) | ((b - kOnes) & ~b & kHighs);
+    if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
+    p += 8;
+  }
+}
+
 class Walker {
  public:
   Walker(const Program& program, const EngineOptions& options,
@@ -131,8 +148,7 @@ class Walker {
   static error_code Key(od::field& field, std::string_view* out,
                         bool* in_buffer) {
     const char* raw = field.key().raw();
-    const char* p = raw;
-    while (*p != '"' && *p != '\\') ++p;  // stage 1 guarantees a closing quote
+    const char* p = FindQuoteOrBackslash(raw);
     if (*p == '"') {
       *out = std::string_view(raw, static_cast<std::size_t>(p - raw));
       *in_buffer = true;
