@@ -21,7 +21,7 @@ std::uint64_t Fold(std::uint64_t a, std::uint64_t b) {
 
 std::uint64_t Load(const char* p, std::size_t n) {
   std::uint64_t w = 0;
-  std::memcpy(&w, p, n);
+  if (n != 0) std::memcpy(&w, p, n);  // p may be null when n is 0
   return w;
 }
 
