@@ -45,19 +45,26 @@ struct Candidate {
 
 }  // namespace
 
+// Calls fn(f, test) for each exact-valued field test of rule r.
+template <typename Fn>
+void ForEachAnchorable(const Program& p, std::uint32_t r, Fn fn) {
+  const Rule& rule = p.rules[r];
+  for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+    const FieldTest& ft = p.field_tests[rule.field_tests_begin + f];
+    if (Anchorable(p, ft)) fn(f, ft);
+  }
+}
+
 void PlanAnchors(Program* p) {
   // How many rules share each (field, value).
   ValueIndex counts;
   for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
-    const Rule& rule = p->rules[r];
-    if (rule.is_except) continue;
-    for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
-      const FieldTest& ft = p->field_tests[rule.field_tests_begin + f];
-      if (!Anchorable(*p, ft)) continue;
+    if (p->rules[r].is_except) continue;
+    ForEachAnchorable(*p, r, [&](std::uint32_t, const FieldTest& ft) {
       ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
         counts.Add(ft.field, k, bytes, r);
       });
-    }
+    });
   }
   p->anchor_field.assign(p->trie.field_paths.size(), 0);
   p->hashed_field.assign(p->trie.field_paths.size(), 0);
@@ -69,29 +76,22 @@ void PlanAnchors(Program* p) {
   // on a few popular values), so a rule with two exact-valued fields is
   // anchored on its two most selective ones; a rule with one is anchored on
   // it alone.
-  std::vector<std::vector<Candidate>> options(p->rules.size());
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> signatures;
+  std::string key;
+  std::vector<Candidate> candidates;
   for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
-    const Rule& rule = p->rules[r];
+    Rule& rule = p->rules[r];
     if (rule.is_except) continue;
-    for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
-      const FieldTest& ft = p->field_tests[rule.field_tests_begin + f];
-      if (!Anchorable(*p, ft)) continue;
+    candidates.clear();
+    ForEachAnchorable(*p, r, [&](std::uint32_t f, const FieldTest& ft) {
       Candidate c{f, 0, ft.tests_count};
       ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
         c.cost += counts.Count(ft.field, k, bytes);
       });
-      options[r].push_back(c);
-    }
-    std::sort(options[r].begin(), options[r].end(),
+      candidates.push_back(c);
+    });
+    std::sort(candidates.begin(), candidates.end(),
               [](const Candidate& a, const Candidate& b) { return a.cost < b.cost; });
-  }
-
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> signatures;
-  std::string key;
-  for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
-    Rule& rule = p->rules[r];
-    if (rule.is_except) continue;
-    const std::vector<Candidate>& candidates = options[r];
     if (candidates.empty()) {
       p->unanchored_rules.push_back(r);
       continue;
