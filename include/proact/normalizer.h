@@ -1,0 +1,137 @@
+// Normalizer: raw payloads from every supported source into EventBridge
+// envelopes.
+//
+// SaaS products and clouds deliver events in their own shapes and through
+// several delivery paths (EventBridge, SQS, SNS, Lambda Function URL / API
+// Gateway / ALB requests, Pub/Sub push, Eventarc, Event Grid). The
+// Normalizer recognizes the payload, unwraps delivery envelopes (each inner
+// message becomes its own event) and maps every event onto the EventBridge
+// envelope (version, id, detail-type, source, account, time, region,
+// resources, detail), keeping the source's payload in `detail`. The mapping
+// of every source is documented in docs/sources.md.
+//
+// Webhooks are authenticated before anything is read from them: with a
+// secret configured for a scheme (GitHub, Slack, a generic HMAC header), a
+// request of that scheme that is unsigned or badly signed is rejected and
+// never normalized. Verification handshakes (Okta event hook, Slack URL
+// verification) produce a Challenge for the host to answer.
+//
+// Thread-safety: Normalize() is const and may be called from many threads
+// at once. AddSource() must not run concurrently with Normalize().
+#ifndef PROACT_NORMALIZER_H_
+#define PROACT_NORMALIZER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "proact/export.h"
+
+namespace proact {
+
+// HTTP headers as received; names are compared case-insensitively.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct NormalizedEvent {
+  std::string json;        // the envelope, compact JSON
+  std::string kind;        // recognizers that produced it, outermost first,
+                           // e.g. "sqs/sns/eventbridge" or "function-url/github"
+  std::string origin;      // where in the payload, e.g. "Records[2].body"
+  std::string message_id;  // SQS messageId it came from, when it did
+};
+
+// A part of the payload that could not be normalized. The rest of the
+// payload is still normalized.
+struct NormalizeError {
+  std::string origin;      // e.g. "Records[1].body", "" for the whole payload
+  std::string message_id;  // SQS messageId, when the part came from one
+  std::string message;     // the reason, naming what was tried
+  bool unauthenticated = false;  // rejected by webhook verification
+};
+
+// The host must answer the request with this, instead of evaluating it.
+struct Challenge {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+struct NormalizeResult {
+  std::vector<NormalizedEvent> events;
+  std::vector<NormalizeError> errors;
+  std::optional<Challenge> challenge;  // a verification handshake
+};
+
+// One header-carried HMAC signature scheme (for SaaS not built in).
+struct HmacScheme {
+  std::string name;           // for messages, e.g. "stripe"
+  std::string header;         // e.g. "X-Signature"
+  std::string secret;
+  std::string algorithm = "sha256";  // sha256, sha1 or sha512
+  std::string encoding = "hex";      // hex or base64
+  std::string prefix;         // text before the digest, e.g. "sha256="
+};
+
+// Secrets supplied by the host (never stored in policies). An empty secret
+// disables that verification.
+struct WebhookSecrets {
+  std::string github;  // webhook secret: X-Hub-Signature-256
+  std::string slack;   // signing secret: X-Slack-Signature v0
+  // Okta event hooks: the expected value of the Authorization header.
+  std::string okta_authorization;
+  std::vector<HmacScheme> hmac;
+  // When true, HTTP requests that no configured scheme authenticates are
+  // rejected.
+  bool require_signature = false;
+  // Largest age of a signed Slack request, in seconds.
+  std::int64_t max_clock_skew_seconds = 300;
+  // Current time in seconds since the epoch (tests set it).
+  std::function<std::int64_t()> now;
+};
+
+// A recognizer for a source proact does not know; see docs/sources.md.
+struct CustomSource {
+  std::string name;  // appears in NormalizedEvent::kind
+  // True when this source should take the payload (a parsed JSON value, with
+  // the HTTP headers when it arrived in a request).
+  std::function<bool(const nlohmann::json& payload, const Headers& headers)> detect;
+  // Appends one or more envelopes (objects; missing envelope fields are
+  // filled with defaults). Returns "" or an error message.
+  std::function<std::string(const nlohmann::json& payload, const Headers& headers,
+                            std::vector<nlohmann::json>* envelopes)>
+      convert;
+};
+
+class PROACT_EXPORT Normalizer {
+ public:
+  Normalizer();
+  explicit Normalizer(WebhookSecrets secrets);
+  ~Normalizer();
+  Normalizer(Normalizer&&) noexcept;
+  Normalizer& operator=(Normalizer&&) noexcept;
+
+  // Adds a recognizer, tried before the built-in ones, in the order added.
+  void AddSource(CustomSource source);
+
+  // Normalizes one payload: JSON text (an event, a batch, a delivery
+  // envelope), with the HTTP headers when it is a request body. Never
+  // throws; every problem is in result.errors.
+  NormalizeResult Normalize(std::string_view payload,
+                            const Headers& headers = {}) const;
+
+  struct Rep;  // internal
+
+ private:
+  std::unique_ptr<Rep> rep_;
+};
+
+}  // namespace proact
+
+#endif  // PROACT_NORMALIZER_H_

@@ -1,0 +1,37 @@
+// Encodings met inside payloads and webhooks: base64, gzip, form encoding,
+// timestamps, HMAC. OpenSSL's libcrypto and zlib do the work.
+#ifndef PROACT_SRC_NORMALIZE_CODEC_H_
+#define PROACT_SRC_NORMALIZE_CODEC_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace proact::internal {
+
+// Standard base64 (padding optional, whitespace ignored); nullopt if invalid.
+std::optional<std::string> Base64Decode(std::string_view in);
+std::string Base64Encode(std::string_view in);
+std::string HexEncode(std::string_view in);
+
+// gzip or zlib data; nullopt if invalid or larger than max_out.
+std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out);
+
+// The value of `field` in an application/x-www-form-urlencoded body.
+std::optional<std::string> FormField(std::string_view body, std::string_view field);
+
+// "2024-01-02T03:04:05Z" (milliseconds kept when not zero).
+std::string IsoTimeFromMillis(std::int64_t millis);
+
+// HMAC of `data` with `key`; algorithm "sha1", "sha256" or "sha512".
+// nullopt for an unknown algorithm.
+std::optional<std::string> Hmac(std::string_view algorithm, std::string_view key,
+                                std::string_view data);
+
+// Compares in time independent of where the inputs differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_NORMALIZE_CODEC_H_

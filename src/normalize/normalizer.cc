@@ -1,0 +1,598 @@
+#include "proact/normalizer.h"
+
+#include <string>
+#include <utility>
+
+#include "normalize/codec.h"
+#include "normalize/sources.h"
+#include "normalize/webhook_auth.h"
+#include "util/utf8.h"
+
+namespace proact {
+
+using internal::Json;
+using internal::Str;
+using internal::StrAt;
+
+struct Normalizer::Rep {
+  WebhookSecrets secrets;
+  std::vector<CustomSource> custom;
+};
+
+namespace {
+
+constexpr int kMaxEnvelopeDepth = 8;        // envelopes inside envelopes
+constexpr int kMaxJsonDepth = 256;          // nesting of any payload
+constexpr std::size_t kMaxInflated = 64u << 20;
+
+struct Ctx {
+  std::string kind;        // recognizers so far, "a/b"
+  std::string origin;      // path inside the payload
+  std::string message_id;  // SQS messageId
+  std::string request_time;
+  int depth = 0;
+
+  Ctx Inner(std::string_view k, std::string_view where) const {
+    Ctx c = *this;
+    c.kind = kind.empty() ? std::string(k) : kind + "/" + std::string(k);
+    c.origin = origin + std::string(where);
+    c.depth = depth + 1;
+    return c;
+  }
+};
+
+// Deepest nesting of arrays and objects in JSON text (strings skipped).
+int NestingDepth(std::string_view text) {
+  int depth = 0, max = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) max = depth;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max;
+}
+
+std::string KeysOf(const Json& j) {
+  if (!j.is_object()) return j.is_array() ? "an array" : std::string("a ") + j.type_name();
+  std::string out = "keys: ";
+  int n = 0;
+  for (auto it = j.begin(); it != j.end() && n < 8; ++it, ++n) {
+    out += (n ? ", " : "") + it.key();
+  }
+  if (j.size() > 8) out += ", ...";
+  return out;
+}
+
+class Run {
+ public:
+  Run(const Normalizer::Rep& rep, NormalizeResult* out) : rep_(rep), out_(out) {}
+
+  // Parses and normalizes JSON text.
+  void Text(std::string_view text, const Headers& headers, const Ctx& ctx) {
+    Json j;
+    if (!Parse(text, ctx, &j)) return;
+    if (ctx.depth == 0 && internal::IsEventBridge(j)) {
+      // Already an envelope: passed on byte for byte.
+      NormalizedEvent e;
+      e.json = Trim(text);
+      e.kind = "eventbridge";
+      out_->events.push_back(std::move(e));
+      return;
+    }
+    if (!TryValue(j, headers, ctx)) Unrecognized(j, ctx);
+  }
+
+  // Normalizes a parsed value; false when nothing recognizes it.
+  bool TryValue(const Json& j, const Headers& headers, const Ctx& ctx) {
+    if (ctx.depth > kMaxEnvelopeDepth) {
+      Error(ctx, "envelopes nested deeper than " + std::to_string(kMaxEnvelopeDepth) + " levels");
+      return true;
+    }
+    for (const CustomSource& source : rep_.custom) {
+      if (!source.detect || !source.detect(j, headers)) continue;
+      std::vector<Json> envelopes;
+      std::string err = source.convert ? source.convert(j, headers, &envelopes)
+                                       : "custom source has no converter";
+      if (!err.empty()) {
+        Error(ctx, source.name + ": " + err);
+        return true;
+      }
+      for (Json& e : envelopes) {
+        internal::CompleteEnvelope(&e);
+        Emit(std::move(e), ctx, source.name);
+      }
+      return true;
+    }
+    if (j.is_array()) {
+      if (j.empty()) {
+        Error(ctx, "empty array: no events");
+        return true;
+      }
+      for (std::size_t i = 0; i < j.size(); ++i) {
+        Ctx c = ctx.Inner("batch", "[" + std::to_string(i) + "]");
+        c.kind = ctx.kind;  // a batch adds no meaning
+        if (!TryValue(j[i], headers, c)) Unrecognized(j[i], c);
+      }
+      return true;
+    }
+    if (!j.is_object()) return false;
+    if (j.contains("Records") && j["Records"].is_array()) return Records(j["Records"], ctx);
+    if (Str(j, "Type") == "Notification" && j.contains("Message")) {
+      SnsNotification(j, ctx.Inner("sns", ""));
+      return true;
+    }
+    if (internal::IsEventBridge(j)) return Emit(j, ctx, "eventbridge");
+    if (internal::HasObject(j, "awslogs")) {
+      CloudWatchLogs(j["awslogs"], ctx.Inner("cloudwatch-logs", ".awslogs"));
+      return true;
+    }
+    if (internal::HasObject(j, "requestContext") &&
+        (j["requestContext"].contains("http") || j.contains("httpMethod") ||
+         j["requestContext"].contains("elb"))) {
+      Http(j, ctx);
+      return true;
+    }
+    if (internal::HasObject(j, "message") && internal::HasString(j, "subscription")) {
+      PubSubPush(j, ctx.Inner("pubsub-push", ""));
+      return true;
+    }
+    if (Str(j, "eventType") == "com.okta.event_hook") {
+      const Json* events = nullptr;
+      if (internal::HasObject(j, "data") && j["data"].contains("events") &&
+          j["data"]["events"].is_array()) {
+        events = &j["data"]["events"];
+      }
+      if (events == nullptr) {
+        Error(ctx, "Okta event hook delivery without data.events");
+        return true;
+      }
+      for (std::size_t i = 0; i < events->size(); ++i) {
+        Ctx c = ctx.Inner("okta-event-hook", ".data.events[" + std::to_string(i) + "]");
+        if (!TryValue((*events)[i], headers, c)) Unrecognized((*events)[i], c);
+      }
+      return true;
+    }
+    if (internal::IsCloudEvent(j)) {
+      std::string type = Str(j, "type");
+      if (type == "google.cloud.audit.log.v1.written" && internal::IsGcpAuditLogEntry(j["data"])) {
+        return Emit(internal::GcpAuditEnvelope(j["data"]), ctx, "eventarc/gcp-audit-log");
+      }
+      if (internal::IsAzureCloudEvent(j)) {
+        return Emit(internal::AzureCloudEventEnvelope(j), ctx, "azure-cloudevent");
+      }
+      return Emit(internal::CloudEventEnvelope(j), ctx, "cloudevent");
+    }
+    if (internal::IsEventGridEvent(j)) return Emit(internal::EventGridEnvelope(j), ctx, "azure-event-grid");
+    if (internal::IsGcpAuditLogEntry(j)) return Emit(internal::GcpAuditEnvelope(j), ctx, "gcp-audit-log");
+    if (internal::IsAzureActivityLog(j)) {
+      return Emit(internal::AzureActivityLogEnvelope(j), ctx, "azure-activity-log");
+    }
+    if (internal::IsConfigRuleInvocation(j)) {
+      return Emit(internal::ConfigRuleEnvelope(j), ctx, "aws-config-rule");
+    }
+    if (internal::IsOktaSystemLogEvent(j)) return Emit(internal::OktaEnvelope(j), ctx, "okta");
+    if (internal::IsSlackEventCallback(j)) return Emit(internal::SlackEnvelope(j), ctx, "slack");
+    if (internal::IsCloudTrailRecord(j)) {
+      return Emit(internal::CloudTrailEnvelope(j), ctx, "cloudtrail");
+    }
+    if (internal::HasObject(j, "sender") && internal::HasString(j["sender"], "login") &&
+        (j.contains("repository") || j.contains("organization"))) {
+      Error(ctx,
+            "this looks like a GitHub webhook body, but without its X-GitHub-Event header "
+            "the event is unknown: deliver the whole HTTP request (Function URL, API "
+            "Gateway or ALB event), or use --input raw");
+      return true;
+    }
+    if (j.contains("batchItemFailures")) {
+      Error(ctx, "this is a Lambda SQS batch response (batchItemFailures), not an event");
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  static std::string Trim(std::string_view s) {
+    std::size_t b = s.find_first_not_of(" \t\r\n");
+    std::size_t e = s.find_last_not_of(" \t\r\n");
+    return b == std::string_view::npos ? std::string() : std::string(s.substr(b, e - b + 1));
+  }
+
+  bool Parse(std::string_view text, const Ctx& ctx, Json* out) {
+    if (!internal::IsValidUtf8(text)) {
+      Error(ctx, "payload is not valid UTF-8 (byte " +
+                     std::to_string(internal::FirstInvalidUtf8(text)) + ")");
+      return false;
+    }
+    if (NestingDepth(text) > kMaxJsonDepth) {
+      Error(ctx, "payload nesting is deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      return false;
+    }
+    *out = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (out->is_discarded()) {
+      // Parse again with exceptions for the position of the error.
+      try {
+        (void)Json::parse(text);
+      } catch (const Json::parse_error& e) {
+        Error(ctx, std::string("invalid JSON: ") + e.what());
+        return false;
+      }
+      Error(ctx, "invalid JSON");
+      return false;
+    }
+    return true;
+  }
+
+  bool Emit(Json envelope, const Ctx& ctx, std::string_view kind) {
+    NormalizedEvent e;
+    e.json = envelope.dump(-1, ' ', false, Json::error_handler_t::replace);
+    e.kind = ctx.kind.empty() ? std::string(kind) : ctx.kind + "/" + std::string(kind);
+    e.origin = ctx.origin;
+    e.message_id = ctx.message_id;
+    out_->events.push_back(std::move(e));
+    return true;
+  }
+
+  void Error(const Ctx& ctx, std::string message, bool unauthenticated = false) {
+    NormalizeError e;
+    e.origin = ctx.origin;
+    e.message_id = ctx.message_id;
+    e.message = std::move(message);
+    e.unauthenticated = unauthenticated;
+    out_->errors.push_back(std::move(e));
+  }
+
+  void Unrecognized(const Json& j, const Ctx& ctx) {
+    Error(ctx,
+          "unrecognized payload (" + KeysOf(j) +
+              "): tried EventBridge, CloudTrail record and log file, AWS Config rule, SQS, "
+              "SNS, CloudWatch Logs, Lambda HTTP request, Pub/Sub push, Eventarc and "
+              "CloudEvents, GCP audit LogEntry, Azure Event Grid and Activity Log, Okta, "
+              "Slack; use --input raw to match it as it is");
+  }
+
+  bool Records(const Json& records, const Ctx& ctx) {
+    if (records.empty()) {
+      Error(ctx, "\"Records\" is empty: no events");
+      return true;
+    }
+    const Json& first = records[0];
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const Json& r = records[i];
+      std::string where = ".Records[" + std::to_string(i) + "]";
+      if (Str(r, "eventSource") == "aws:sqs") {
+        Ctx c = ctx.Inner("sqs", where + ".body");
+        c.message_id = Str(r, "messageId");
+        if (!r.contains("body") || !r["body"].is_string()) {
+          Error(c, "SQS record without a string body");
+          continue;
+        }
+        Json body;
+        if (!Parse(r["body"].get<std::string>(), c, &body)) continue;
+        if (!TryValue(body, {}, c)) Unrecognized(body, c);
+      } else if (Str(r, "EventSource") == "aws:sns" && internal::HasObject(r, "Sns")) {
+        SnsNotification(r["Sns"], ctx.Inner("sns", where + ".Sns"));
+      } else if (internal::IsCloudTrailRecord(r)) {
+        Emit(internal::CloudTrailEnvelope(r), ctx.Inner("cloudtrail-log", where), "cloudtrail");
+      } else {
+        Ctx c = ctx.Inner("records", where);
+        if (!TryValue(r, {}, c)) Unrecognized(r, c);
+      }
+    }
+    (void)first;
+    return true;
+  }
+
+  void SnsNotification(const Json& sns, const Ctx& ctx) {
+    std::string message = Str(sns, "Message");
+    Json inner = Json::parse(message, nullptr, false);
+    if (!inner.is_discarded() && (inner.is_object() || inner.is_array())) {
+      Ctx c = ctx;
+      c.origin += ".Message";
+      NormalizeResult probe;
+      Run sub(rep_, &probe);
+      if (sub.TryValue(inner, {}, c)) {
+        for (auto& e : probe.events) out_->events.push_back(std::move(e));
+        for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
+        return;
+      }
+    }
+    // arn:aws:sns:REGION:ACCOUNT:topic
+    std::string arn = Str(sns, "TopicArn"), region, account;
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    while (true) {
+      std::size_t colon = arn.find(':', start);
+      parts.push_back(arn.substr(start, colon == std::string::npos ? std::string::npos : colon - start));
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+    if (parts.size() >= 6) {
+      region = parts[3];
+      account = parts[4];
+    }
+    Emit(internal::Envelope(Str(sns, "MessageId"), "SNS Notification", "aws.sns", account,
+                            Str(sns, "Timestamp"), region, sns),
+         ctx, "notification");
+  }
+
+  void CloudWatchLogs(const Json& awslogs, const Ctx& ctx) {
+    std::optional<std::string> raw = internal::Base64Decode(Str(awslogs, "data"));
+    if (!raw) {
+      Error(ctx, "CloudWatch Logs data is not base64");
+      return;
+    }
+    std::optional<std::string> text = internal::Gunzip(*raw, kMaxInflated);
+    if (!text) {
+      Error(ctx, "CloudWatch Logs data is not gzip (or inflates beyond 64 MiB)");
+      return;
+    }
+    Json batch;
+    if (!Parse(*text, ctx, &batch)) return;
+    if (!batch.contains("logEvents") || !batch["logEvents"].is_array()) {
+      Error(ctx, "CloudWatch Logs data without logEvents (messageType " +
+                     Str(batch, "messageType") + ")");
+      return;
+    }
+    for (std::size_t i = 0; i < batch["logEvents"].size(); ++i) {
+      const Json& ev = batch["logEvents"][i];
+      Ctx c = ctx;
+      c.origin += ".logEvents[" + std::to_string(i) + "]";
+      std::string message = Str(ev, "message");
+      Json inner = Json::parse(message, nullptr, false);
+      if (!inner.is_discarded() && inner.is_object()) {
+        NormalizeResult probe;
+        Run sub(rep_, &probe);
+        if (sub.TryValue(inner, {}, c)) {
+          for (auto& e : probe.events) out_->events.push_back(std::move(e));
+          for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
+          continue;
+        }
+      }
+      Json detail = Json::object();
+      for (const char* key : {"logGroup", "logStream", "owner", "subscriptionFilters"}) {
+        if (batch.contains(key)) detail[key] = batch[key];
+      }
+      for (const char* key : {"id", "timestamp", "message"}) {
+        if (ev.contains(key)) detail[key] = ev[key];
+      }
+      std::string time;
+      if (ev.contains("timestamp") && ev["timestamp"].is_number()) {
+        time = internal::IsoTimeFromMillis(ev["timestamp"].get<std::int64_t>());
+      }
+      Emit(internal::Envelope(Str(ev, "id"), "CloudWatch Logs Log Event", "aws.logs",
+                              Str(batch, "owner"), time, "", std::move(detail)),
+           c, "log-event");
+    }
+  }
+
+  void PubSubPush(const Json& push, const Ctx& ctx) {
+    const Json& message = push["message"];
+    std::string data;
+    if (message.contains("data")) {
+      std::optional<std::string> decoded = internal::Base64Decode(Str(message, "data"));
+      if (!decoded) {
+        Error(ctx, "Pub/Sub message data is not base64");
+        return;
+      }
+      data = std::move(*decoded);
+    }
+    Json inner = Json::parse(data, nullptr, false);
+    if (!inner.is_discarded() && (inner.is_object() || inner.is_array())) {
+      NormalizeResult probe;
+      Run sub(rep_, &probe);
+      Ctx c = ctx;
+      c.origin += ".message.data";
+      if (sub.TryValue(inner, {}, c)) {
+        for (auto& e : probe.events) out_->events.push_back(std::move(e));
+        for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
+        return;
+      }
+    }
+    Json detail = push;
+    if (!inner.is_discarded()) detail["message"]["json"] = inner;
+    else if (internal::IsValidUtf8(data)) detail["message"]["text"] = data;
+    std::string subscription = Str(push, "subscription"), project;
+    if (subscription.rfind("projects/", 0) == 0) {
+      project = subscription.substr(9, subscription.find('/', 9) - 9);
+    }
+    std::string id = Str(message, "messageId");
+    if (id.empty()) id = Str(message, "message_id");
+    std::string time = Str(message, "publishTime");
+    if (time.empty()) time = Str(message, "publish_time");
+    Emit(internal::Envelope(id, "Pub/Sub Message", "gcp.pubsub", project, time, "",
+                            std::move(detail)),
+         ctx, "message");
+  }
+
+  void Http(const Json& request, const Ctx& outer) {
+    const Json& rc = request["requestContext"];
+    bool v2 = rc.contains("http");
+    std::string kind = v2 ? (Str(request, "version") == "2.0" && !request.contains("routeKey")
+                                 ? "function-url"
+                                 : (Str(request, "routeKey").empty() ? "function-url" : "api-gateway-v2"))
+                          : (rc.contains("elb") ? "alb" : "api-gateway-v1");
+    Ctx ctx = outer.Inner(kind, "");
+    Headers headers;
+    if (internal::HasObject(request, "headers")) {
+      for (auto it = request["headers"].begin(); it != request["headers"].end(); ++it) {
+        if (it->is_string()) headers.emplace_back(it.key(), it->get<std::string>());
+      }
+    } else if (internal::HasObject(request, "multiValueHeaders")) {
+      const Json& mv = request["multiValueHeaders"];
+      for (auto it = mv.begin(); it != mv.end(); ++it) {
+        std::string joined;
+        if (it->is_array()) {
+          for (const Json& v : *it) {
+            if (v.is_string()) joined += (joined.empty() ? "" : ",") + v.get<std::string>();
+          }
+        }
+        headers.emplace_back(it.key(), joined);
+      }
+    }
+    std::string body;
+    if (request.contains("body") && request["body"].is_string()) {
+      body = request["body"].get<std::string>();
+      if (request.value("isBase64Encoded", false)) {
+        // A body marked base64 that is not is read as it came.
+        if (std::optional<std::string> decoded = internal::Base64Decode(body)) {
+          body = std::move(*decoded);
+        }
+      }
+    }
+    std::int64_t epoch_ms = 0;
+    if (rc.contains("timeEpoch") && rc["timeEpoch"].is_number()) epoch_ms = rc["timeEpoch"].get<std::int64_t>();
+    if (rc.contains("requestTimeEpoch") && rc["requestTimeEpoch"].is_number()) {
+      epoch_ms = rc["requestTimeEpoch"].get<std::int64_t>();
+    }
+    if (epoch_ms > 0) ctx.request_time = internal::IsoTimeFromMillis(epoch_ms);
+
+    // Handshakes and authentication come before anything is read.
+    bool okta = internal::HeaderValue(headers, "x-okta-verification-challenge").has_value() ||
+                body.find("com.okta.event_hook") != std::string::npos;
+    std::string rejected = internal::VerifyWebhook(rep_.secrets, headers, body, okta);
+    if (!rejected.empty()) {
+      Error(ctx, "rejected: " + rejected, /*unauthenticated=*/true);
+      return;
+    }
+    if (auto challenge = internal::HeaderValue(headers, "x-okta-verification-challenge")) {
+      Json answer = {{"verification", std::string(*challenge)}};
+      out_->challenge = Challenge{200, "application/json", answer.dump()};
+      return;
+    }
+    std::string content_type(internal::HeaderValue(headers, "content-type").value_or(""));
+    if (auto event = internal::HeaderValue(headers, "x-github-event")) {
+      std::string delivery(internal::HeaderValue(headers, "x-github-delivery").value_or(""));
+      std::string json_text = body;
+      if (content_type.find("application/x-www-form-urlencoded") != std::string::npos) {
+        std::optional<std::string> payload = internal::FormField(body, "payload");
+        if (!payload) {
+          Error(ctx, "GitHub form-encoded request without a payload field");
+          return;
+        }
+        json_text = std::move(*payload);
+      }
+      Json parsed;
+      Ctx c = ctx;
+      c.origin += ".body";
+      if (!Parse(json_text, c, &parsed)) return;
+      Emit(internal::GitHubEnvelope(parsed, std::string(*event), delivery, ctx.request_time), ctx,
+           "github");
+      return;
+    }
+    if (auto ce_type = internal::HeaderValue(headers, "ce-type")) {
+      // CloudEvents binary mode: attributes in ce-* headers, data in the body.
+      Json event = Json::object();
+      for (const auto& [key, value] : headers) {
+        if (key.size() > 3 && (key[0] == 'c' || key[0] == 'C') && (key[1] == 'e' || key[1] == 'E') &&
+            key[2] == '-') {
+          std::string name = key.substr(3);
+          for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          event[name] = value;
+        }
+      }
+      if (!content_type.empty()) event["datacontenttype"] = content_type;
+      Json data = Json::parse(body, nullptr, false);
+      if (!data.is_discarded()) event["data"] = std::move(data);
+      else if (internal::IsValidUtf8(body)) event["data"] = body;
+      else event["data_base64"] = internal::Base64Encode(body);
+      if (!TryValue(event, headers, ctx.Inner("cloudevent-binary", ".body"))) Unrecognized(event, ctx);
+      return;
+    }
+    Json parsed = Json::parse(body, nullptr, false);
+    if (!parsed.is_discarded() && parsed.is_object() && Str(parsed, "type") == "url_verification") {
+      out_->challenge = Challenge{200, "text/plain", Str(parsed, "challenge")};
+      return;
+    }
+    if (!parsed.is_discarded() && (parsed.is_object() || parsed.is_array())) {
+      NormalizeResult probe;
+      Run sub(rep_, &probe);
+      Ctx c = ctx;
+      c.origin += ".body";
+      if (sub.TryValue(parsed, headers, c)) {
+        for (auto& e : probe.events) out_->events.push_back(std::move(e));
+        for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
+        if (probe.challenge) out_->challenge = probe.challenge;
+        return;
+      }
+    }
+    // Any other request: an http event for policies on paths and headers.
+    Json detail = Json::object();
+    detail["method"] = v2 ? StrAt(rc, {"http", "method"}) : Str(request, "httpMethod");
+    detail["path"] = v2 ? Str(request, "rawPath") : Str(request, "path");
+    Json header_object = Json::object();
+    for (const auto& [key, value] : headers) {
+      std::string name = key;
+      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      header_object[name] = value;
+    }
+    detail["headers"] = std::move(header_object);
+    detail["query"] = request.contains("queryStringParameters") && request["queryStringParameters"].is_object()
+                          ? request["queryStringParameters"]
+                          : Json::object();
+    if (!parsed.is_discarded()) detail["body"] = std::move(parsed);
+    else if (body.empty()) detail["body"] = nullptr;
+    else if (internal::IsValidUtf8(body)) detail["body"] = body;
+    else detail["body"] = internal::Base64Encode(body);
+    detail["requestContext"] = rc;
+    Emit(internal::Envelope(Str(rc, "requestId"), "HTTP Request", "http", Str(rc, "accountId"),
+                            ctx.request_time, "", std::move(detail)),
+         ctx, "request");
+  }
+
+  const Normalizer::Rep& rep_;
+  NormalizeResult* out_;
+};
+
+}  // namespace
+
+Normalizer::Normalizer() : rep_(std::make_unique<Rep>()) {}
+Normalizer::Normalizer(WebhookSecrets secrets) : rep_(std::make_unique<Rep>()) {
+  rep_->secrets = std::move(secrets);
+}
+Normalizer::~Normalizer() = default;
+Normalizer::Normalizer(Normalizer&&) noexcept = default;
+Normalizer& Normalizer::operator=(Normalizer&&) noexcept = default;
+
+void Normalizer::AddSource(CustomSource source) { rep_->custom.push_back(std::move(source)); }
+
+NormalizeResult Normalizer::Normalize(std::string_view payload, const Headers& headers) const {
+  NormalizeResult result;
+  try {
+    Run run(*rep_, &result);
+    if (!headers.empty()) {
+      // A request body delivered with its headers (a host's own HTTP
+      // server): read it as the body of an HTTP request.
+      Json request = Json::object();
+      Json h = Json::object();
+      for (const auto& [k, v] : headers) h[k] = v;
+      request["headers"] = std::move(h);
+      if (internal::IsValidUtf8(payload)) {
+        request["body"] = std::string(payload);
+      } else {
+        request["body"] = internal::Base64Encode(payload);
+        request["isBase64Encoded"] = true;
+      }
+      request["requestContext"] = {{"elb", Json::object()}};
+      request["httpMethod"] = "POST";
+      run.TryValue(request, {}, Ctx{});
+    } else {
+      run.Text(payload, headers, Ctx{});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    NormalizeError err;
+    err.message = std::string("internal error while normalizing: ") + e.what();
+    result.errors.push_back(std::move(err));
+  }
+  return result;
+}
+
+}  // namespace proact
