@@ -2,7 +2,10 @@
 // results and errors, and sets the exit status.
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <optional>
 #include <iostream>
 #include <string>
@@ -10,6 +13,7 @@
 
 #include "cli/bench_command.h"
 #include "proact/engine.h"
+#include "proact/normalizer.h"
 #include "proact/policy_set.h"
 #include "proact/version.h"
 
@@ -25,6 +29,8 @@ const char kUsage[] =
     "                       line\n"
     "  bench                measure throughput, latency, compile time and\n"
     "                       memory on policies and events\n"
+    "  normalize [FILE]     print the EventBridge envelopes built from raw\n"
+    "                       payloads (any supported source or envelope)\n"
     "  version              print the version\n"
     "\n"
     "Run 'proact <command> --help' for a command's options.\n";
@@ -41,8 +47,9 @@ const char kEvalUsage[] =
     "usage: proact eval --rules PATH [--rules PATH]... [--input auto|raw]\n"
     "                   [--dry-run] [FILE|-]\n"
     "\n"
-    "Reads events as JSON Lines (one per line, blank lines skipped) from FILE\n"
-    "or standard input and writes one JSON decision per event, in order:\n"
+    "Reads payloads as JSON Lines (one per line, blank lines skipped), or one\n"
+    "JSON document, from FILE or standard input and writes one JSON decision\n"
+    "per event, in order:\n"
     "  {\"id\":…,\"source\":…,\"detail-type\":…,\"matches\":[{\"policy\":…,\n"
     "   \"mode\":…,\"severity\":…,\"actions\":[…],\"errors\":[…]}]}\n"
     "A line that cannot be evaluated gives {\"line\":N,\"error\":\"…\"} and a\n"
@@ -50,7 +57,9 @@ const char kEvalUsage[] =
     "\n"
     "options:\n"
     "  --rules PATH     policy file or directory (repeatable, required)\n"
-    "  --input auto     events must be EventBridge-shaped (default)\n"
+    "  --input auto     recognize and normalize each payload (default): any\n"
+    "                   source and delivery envelope of docs/sources.md; a\n"
+    "                   batch gives one decision line per event\n"
     "  --input raw      match every line as it is\n"
     "  --dry-run        mark every action as dry-run\n"
     "  --no-validate-json\n"
@@ -118,6 +127,137 @@ int Validate(const std::vector<std::string>& args) {
   return 0;
 }
 
+
+// One payload of the input: a line of JSON Lines, or the whole input when it
+// is a single JSON document (a pretty-printed file).
+struct Payload {
+  std::size_t line;
+  std::string text;
+};
+
+bool ReadPayloads(const std::string& file, std::string* name, std::vector<Payload>* out) {
+  std::string text;
+  if (file == "-") {
+    *name = "<stdin>";
+    std::ostringstream buffer;
+    buffer << std::cin.rdbuf();
+    text = buffer.str();
+  } else {
+    *name = file;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+  }
+  std::size_t first = text.find_first_not_of(" \t\r\n");
+  bool multi_line_document = first != std::string::npos &&
+                             text.find('\n', first) < text.find_last_not_of(" \t\r\n") &&
+                             nlohmann::json::accept(text);
+  if (multi_line_document) {
+    std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + first, '\n'));
+    out->push_back(Payload{line, text});
+    return true;
+  }
+  std::size_t line_no = 0, start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    ++line_no;
+    start = end + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    out->push_back(Payload{line_no, std::move(line)});
+  }
+  return true;
+}
+
+// Webhook secrets come from the environment, never from files or flags.
+proact::Normalizer NormalizerFromEnvironment() {
+  proact::WebhookSecrets secrets;
+  if (const char* v = std::getenv("PROACT_GITHUB_SECRET")) secrets.github = v;
+  if (const char* v = std::getenv("PROACT_SLACK_SIGNING_SECRET")) secrets.slack = v;
+  if (const char* v = std::getenv("PROACT_OKTA_AUTHORIZATION")) secrets.okta_authorization = v;
+  if (const char* v = std::getenv("PROACT_REQUIRE_SIGNATURE")) {
+    secrets.require_signature = std::string(v) == "1" || std::string(v) == "true";
+  }
+  return proact::Normalizer(std::move(secrets));
+}
+
+void PrintError(const std::string& name, std::size_t line, const std::string& origin,
+                const std::string& error) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  out["line"] = line;
+  if (!origin.empty()) out["origin"] = origin;
+  out["error"] = error;
+  std::cout << out.dump() << "\n";
+  std::cerr << name << ":" << line << ": error: " << (origin.empty() ? "" : origin + ": ")
+            << error << "\n";
+}
+
+void PrintChallenge(std::size_t line, const proact::Challenge& c) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  out["line"] = line;
+  out["challenge"] = {{"status", c.status}, {"content_type", c.content_type}, {"body", c.body}};
+  std::cout << out.dump() << "\n";
+}
+
+const char kNormalizeUsage[] =
+    "usage: proact normalize [FILE|-]\n"
+    "\n"
+    "Prints the EventBridge envelope(s) proact builds from each payload: a\n"
+    "line of JSON Lines, or the whole input when it is one JSON document.\n"
+    "Delivery envelopes (SQS, SNS, Lambda HTTP requests, Pub/Sub push, ...)\n"
+    "are unwrapped; each event is one output line. See docs/sources.md.\n"
+    "A payload that cannot be normalized gives {\"line\":N,\"error\":\"...\"}\n"
+    "and FILE:N: error: on stderr; a verification handshake gives\n"
+    "{\"line\":N,\"challenge\":{...}}.\n"
+    "\n"
+    "Webhook secrets are read from the environment: PROACT_GITHUB_SECRET,\n"
+    "PROACT_SLACK_SIGNING_SECRET, PROACT_OKTA_AUTHORIZATION, and\n"
+    "PROACT_REQUIRE_SIGNATURE=1 to reject unsigned requests.\n"
+    "Exit status: 0 when every payload normalized, 1 otherwise, 2 on bad usage.\n";
+
+int Normalize(const std::vector<std::string>& args) {
+  std::string file = "-";
+  bool have_file = false;
+  for (const std::string& a : args) {
+    if (IsHelp(a)) {
+      std::cout << kNormalizeUsage;
+      return 0;
+    }
+    if (a != "-" && a.size() > 1 && a[0] == '-') {
+      std::cerr << "proact normalize: unknown option '" << a << "'\n" << kNormalizeUsage;
+      return 2;
+    }
+    if (have_file) {
+      std::cerr << "proact normalize: one input file at most\n";
+      return 2;
+    }
+    file = a;
+    have_file = true;
+  }
+  std::string name;
+  std::vector<Payload> payloads;
+  if (!ReadPayloads(file, &name, &payloads)) {
+    std::cerr << "proact normalize: " << file << ": cannot be read\n";
+    return 1;
+  }
+  proact::Normalizer normalizer = NormalizerFromEnvironment();
+  bool failed = false;
+  for (const Payload& p : payloads) {
+    proact::NormalizeResult r = normalizer.Normalize(p.text);
+    for (const proact::NormalizedEvent& e : r.events) std::cout << e.json << "\n";
+    if (r.challenge) PrintChallenge(p.line, *r.challenge);
+    for (const proact::NormalizeError& e : r.errors) {
+      failed = true;
+      PrintError(name, p.line, e.origin, e.message);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
 int Eval(const std::vector<std::string>& args) {
   std::vector<std::string> rules;
   std::string input_mode = "auto";
@@ -180,54 +320,40 @@ int Eval(const std::vector<std::string>& args) {
   if (!LoadPolicies(rules, &set)) return 1;
   proact::Engine engine(std::move(*set), options);
 
-  std::ifstream in_file;
-  std::istream* in = &std::cin;
-  std::string name = "<stdin>";
-  if (file != "-") {
-    in_file.open(file, std::ios::binary);
-    if (!in_file) {
-      std::cerr << "proact eval: " << file << ": cannot be read\n";
-      return 1;
-    }
-    in = &in_file;
-    name = file;
-  }
-  std::ios::sync_with_stdio(false);
-  proact::Scratch scratch;
-  proact::Decision decision;
-  std::string line;
-  std::size_t line_no = 0;
-  bool failed = false;
-  while (std::getline(*in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    proact::Status st = engine.Evaluate(line, scratch, &decision);
-    std::string error;
-    if (!st.ok()) {
-      error = st.message();
-    } else if (input_mode == "auto" &&
-               (!decision.source || !decision.detail_type)) {
-      error =
-          "unrecognized payload: an EventBridge event needs string 'source' "
-          "and 'detail-type' fields (use --input raw to match it as it is)";
-    }
-    if (!error.empty()) {
-      failed = true;
-      nlohmann::ordered_json out = nlohmann::ordered_json::object();
-      out["line"] = line_no;
-      out["error"] = error;
-      std::cout << out.dump() << "\n";
-      std::cerr << name << ":" << line_no << ": error: " << error << "\n";
-      continue;
-    }
-    std::cout << decision.ToJson().dump() << "\n";
-  }
-  std::cout.flush();
-  if (in->bad()) {
-    std::cerr << "proact eval: " << name << ": read error\n";
+  std::string name;
+  std::vector<Payload> payloads;
+  if (!ReadPayloads(file, &name, &payloads)) {
+    std::cerr << "proact eval: " << file << ": cannot be read\n";
     return 1;
   }
+  std::ios::sync_with_stdio(false);
+  proact::Normalizer normalizer = NormalizerFromEnvironment();
+  proact::Scratch scratch;
+  proact::Decision decision;
+  bool failed = false;
+  auto evaluate = [&](std::size_t line, const std::string& origin, const std::string& event) {
+    proact::Status st = engine.Evaluate(event, scratch, &decision);
+    if (!st.ok()) {
+      failed = true;
+      PrintError(name, line, origin, st.message());
+      return;
+    }
+    std::cout << decision.ToJson().dump() << "\n";
+  };
+  for (const Payload& p : payloads) {
+    if (input_mode == "raw") {
+      evaluate(p.line, "", p.text);
+      continue;
+    }
+    proact::NormalizeResult r = normalizer.Normalize(p.text);
+    for (const proact::NormalizedEvent& e : r.events) evaluate(p.line, e.origin, e.json);
+    if (r.challenge) PrintChallenge(p.line, *r.challenge);
+    for (const proact::NormalizeError& e : r.errors) {
+      failed = true;
+      PrintError(name, p.line, e.origin, e.message);
+    }
+  }
+  std::cout.flush();
   return failed ? 1 : 0;
 }
 
@@ -244,6 +370,7 @@ int main(int argc, char** argv) {
   if (command == "validate") return Validate(args);
   if (command == "eval") return Eval(args);
   if (command == "bench") return proact::cli::Bench(args);
+  if (command == "normalize") return Normalize(args);
   if (command == "version" || command == "--version") {
     std::cout << "proact " << proact::Version() << "\n";
     return 0;

@@ -103,7 +103,7 @@ std::string AzureProvider(const std::string& name) {
 // --- AWS ----------------------------------------------------------------
 
 bool IsEventBridge(const Json& j) {
-  return HasString(j, "detail-type") && HasString(j, "source") && j.contains("detail");
+  return HasString(j, "detail-type") && HasString(j, "source");
 }
 
 bool IsCloudTrailRecord(const Json& j) {

@@ -93,7 +93,7 @@ expect_eq "eval with bad lines exits 1" $? 1
 expect_eq "eval output has one line per non-blank input line" "$(wc -l < "$TMP/out")" 4
 expect_eq "bad line 3 gives an error line" "$(sed -n 2p "$TMP/out" | cut -c1-30)" '{"line":3,"error":"invalid JSO'
 expect_eq "line 4 is still evaluated" "$(sed -n 3p "$TMP/out")" '{"id":"3","source":"zzz","detail-type":"t","matches":[]}'
-expect_eq "non-object line" "$(sed -n 4p "$TMP/out")" '{"line":5,"error":"an event must be a JSON object"}'
+expect_eq "non-object line" "$(sed -n 4p "$TMP/out" | cut -c1-65)" '{"line":5,"origin":"[0]","error":"unrecognized payload (a number)'
 expect_contains "stderr names file and line" "$TMP/err" "$TMP/events.jsonl:3: error: invalid JSON"
 
 # eval checks each line in full unless told to read only what policies use.
@@ -116,6 +116,56 @@ expect_eq "raw matches it" "$(cat "$TMP/out")" '{"id":null,"source":"a","detail-
 "$PROACT" eval --rules "$SRC/tests/compile/testdata/templates.yaml" "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
 expect_eq "eval with bad policies exits 1" $? 1
 expect_contains "eval prints policy diagnostics" "$TMP/err" "templates.yaml:9:39: error: unknown filter 'lowr'"
+
+# --- normalize and mixed sources --------------------------------------------
+SHARED=${PROACT_SHARED_DIR:-$SRC/../shared}
+"$PROACT" normalize --help > "$TMP/out"; expect_eq "normalize --help exits 0" $? 0
+# A pretty-printed file is one document: a CloudTrail log file gives one envelope per record.
+"$PROACT" normalize "$SHARED/corpus/aws/cloudtrail-logfile.insights-pair.awsdocs.json" > "$TMP/out"
+expect_eq "normalize a CloudTrail log file exits 0" $? 0
+expect_eq "one envelope per record" "$(wc -l < "$TMP/out")" 2
+expect_contains "CloudTrail Insights detail-type" "$TMP/out" '"detail-type":"AWS Insight via CloudTrail"'
+"$PROACT" normalize "$SHARED/corpus/lambda/sqs.batch.powertools.json" > "$TMP/out" 2>"$TMP/err"
+expect_eq "normalize with unreadable SQS bodies exits 1" $? 1
+expect_contains "the failing SQS body is named" "$TMP/err" ".Records[0].body: invalid JSON"
+# One stream mixing sources and envelopes, one payload per line.
+python3 - "$SHARED/corpus" > "$TMP/mixed.jsonl" <<'PY'
+import json, sys
+corpus = sys.argv[1]
+for f in ["aws/cloudtrail.s3-putBucketAcl.panther.json", "lambda/sns.aws-lambda-go.json",
+          "gcp/audit-log.storage-setIamPermissions-allUsers.panther.json",
+          "okta/event-hook.delivery.user-session-start.okta-docs.json",
+          "azure/eventgrid.resource-write-success.eventgrid-schema.json",
+          "cloudevents/spec.example.json", "aws/eventbridge.ec2-instance-state-change.custodian.json"]:
+    print(json.dumps(json.load(open(corpus + "/" + f))))
+body = json.dumps(json.load(open(corpus + "/github/repository.publicized.json")))
+print(json.dumps({"version": "2.0", "rawPath": "/gh", "headers": {"x-github-event": "repository",
+      "x-github-delivery": "d-77", "x-hub-signature-256": "sha256=0000"},
+      "requestContext": {"http": {"method": "POST"}}, "body": body, "isBase64Encoded": False}))
+PY
+cat > "$TMP/mixed-rules.yaml" <<'YAML'
+policies:
+  - id: s3-acl
+    match: {source: [aws.s3], detail: {eventName: [PutBucketAcl]}}
+  - id: gcs-public
+    match: {source: [gcp.storage], detail: {protoPayload: {methodName: [{prefix: storage.setIam}]}}}
+  - id: okta-login
+    match: {source: [okta], detail: {eventType: [user.session.start]}}
+  - id: azure-write
+    match: {source: [azure.resources], detail-type: [Microsoft.Resources.ResourceWriteSuccess]}
+  - id: sns
+    match: {source: [aws.sns]}
+  - id: repo-public
+    match: {source: [github], detail-type: [repository], detail: {action: [publicized]}}
+YAML
+"$PROACT" eval --rules "$TMP/mixed-rules.yaml" "$TMP/mixed.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "mixed stream without a GitHub secret exits 0" $? 0
+expect_eq "mixed stream: one decision per event" "$(wc -l < "$TMP/out")" 8
+expect_eq "mixed stream: matched policies in order" "$(python3 -c "import json,sys; print(' '.join(','.join(m['policy'] for m in json.loads(l)['matches']) or '-' for l in open(sys.argv[1])))" "$TMP/out")" "s3-acl sns gcs-public okta-login azure-write - - repo-public"
+PROACT_GITHUB_SECRET=s3cr3t "$PROACT" eval --rules "$TMP/mixed-rules.yaml" "$TMP/mixed.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "a badly signed webhook fails its line" $? 1
+expect_contains "the rejection is explained" "$TMP/err" "mixed.jsonl:8: error: rejected: GitHub signature does not match the body"
+expect_eq "the other payloads are still evaluated" "$(grep -c '"matches"' "$TMP/out")" 7
 
 # --- bench ------------------------------------------------------------------
 "$PROACT" bench --help > "$TMP/out"; expect_eq "bench --help exits 0" $? 0
