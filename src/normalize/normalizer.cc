@@ -200,6 +200,19 @@ class Run {
   }
 
  private:
+  // Normalizes a message found inside an envelope when some source
+  // recognizes it; otherwise leaves no trace, so the caller can fall back to
+  // the envelope's own event.
+  bool TryInner(const Json& inner, const Headers& headers, const Ctx& ctx) {
+    NormalizeResult probe;
+    Run sub(rep_, &probe);
+    if (!sub.TryValue(inner, headers, ctx)) return false;
+    for (auto& e : probe.events) out_->events.push_back(std::move(e));
+    for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
+    if (probe.challenge) out_->challenge = std::move(probe.challenge);
+    return true;
+  }
+
   static std::string Trim(std::string_view s) {
     std::size_t b = s.find_first_not_of(" \t\r\n");
     std::size_t e = s.find_last_not_of(" \t\r\n");
@@ -297,13 +310,7 @@ class Run {
     if (!inner.is_discarded() && (inner.is_object() || inner.is_array())) {
       Ctx c = ctx;
       c.origin += ".Message";
-      NormalizeResult probe;
-      Run sub(rep_, &probe);
-      if (sub.TryValue(inner, {}, c)) {
-        for (auto& e : probe.events) out_->events.push_back(std::move(e));
-        for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
-        return;
-      }
+      if (TryInner(inner, {}, c)) return;
     }
     // arn:aws:sns:REGION:ACCOUNT:topic
     std::string arn = Str(sns, "TopicArn"), region, account;
@@ -348,15 +355,7 @@ class Run {
       c.origin += ".logEvents[" + std::to_string(i) + "]";
       std::string message = Str(ev, "message");
       Json inner = Json::parse(message, nullptr, false);
-      if (!inner.is_discarded() && inner.is_object()) {
-        NormalizeResult probe;
-        Run sub(rep_, &probe);
-        if (sub.TryValue(inner, {}, c)) {
-          for (auto& e : probe.events) out_->events.push_back(std::move(e));
-          for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
-          continue;
-        }
-      }
+      if (!inner.is_discarded() && inner.is_object() && TryInner(inner, {}, c)) continue;
       Json detail = Json::object();
       for (const char* key : {"logGroup", "logStream", "owner", "subscriptionFilters"}) {
         if (batch.contains(key)) detail[key] = batch[key];
@@ -387,15 +386,9 @@ class Run {
     }
     Json inner = Json::parse(data, nullptr, false);
     if (!inner.is_discarded() && (inner.is_object() || inner.is_array())) {
-      NormalizeResult probe;
-      Run sub(rep_, &probe);
       Ctx c = ctx;
       c.origin += ".message.data";
-      if (sub.TryValue(inner, {}, c)) {
-        for (auto& e : probe.events) out_->events.push_back(std::move(e));
-        for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
-        return;
-      }
+      if (TryInner(inner, {}, c)) return;
     }
     Json detail = push;
     if (!inner.is_discarded()) detail["message"]["json"] = inner;
@@ -513,16 +506,9 @@ class Run {
       return;
     }
     if (!parsed.is_discarded() && (parsed.is_object() || parsed.is_array())) {
-      NormalizeResult probe;
-      Run sub(rep_, &probe);
       Ctx c = ctx;
       c.origin += ".body";
-      if (sub.TryValue(parsed, headers, c)) {
-        for (auto& e : probe.events) out_->events.push_back(std::move(e));
-        for (auto& e : probe.errors) out_->errors.push_back(std::move(e));
-        if (probe.challenge) out_->challenge = probe.challenge;
-        return;
-      }
+      if (TryInner(parsed, headers, c)) return;
     }
     // Any other request: an http event for policies on paths and headers.
     Json detail = Json::object();
