@@ -75,6 +75,15 @@ class PROACT_EXPORT Engine {
   // Evaluates an already-parsed event.
   Status EvaluateValue(const nlohmann::json& event, Decision* decision) const;
 
+  // Explains, for policy `policy_id` (every policy when empty), why the
+  // event matched or did not: each field test with the values found (or
+  // "missing"), the operator, the result, the `except` entry that
+  // suppressed a match, and the file:line of each pattern part. Appends
+  // human-readable text to *out. Returns kNotFound for an unknown policy id,
+  // or the event's read error. Not for the hot path.
+  Status Explain(std::string_view event_json, std::string_view policy_id,
+                 std::string* out) const;
+
   const PolicySet& policies() const { return policies_; }
   const EngineOptions& options() const { return options_; }
 

@@ -4,6 +4,7 @@
 
 #include "action/template.h"
 #include "match/event_reader.h"
+#include "match/explainer.h"
 #include "match/matcher.h"
 #include "match/scratch.h"
 #include "program/program.h"
@@ -162,6 +163,13 @@ static_assert(kEventPadding == simdjson::SIMDJSON_PADDING);
 Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
                         Decision* decision) const {
   return Run(event_json, false, scratch, decision);
+}
+
+Status Engine::Explain(std::string_view event_json, std::string_view policy_id,
+                       std::string* out) const {
+  Scratch scratch;
+  return internal::Explain(*policies_.program(), options_, event_json, policy_id,
+                           scratch.rep(), out);
 }
 
 Status Engine::EvaluatePadded(std::string_view event_json, Scratch& scratch,

@@ -21,6 +21,8 @@ const std::vector<KeySpec>& FileKeys() {
       {"policies", "list", false, "the policies in this file"},
       {"lists", "mapping", false,
        "named lists of scalars, usable from any policy in the loaded set"},
+      {"tests", "list", false,
+       "test cases run by `proact test` (docs/testing.md); ignored when loading"},
   };
   return keys;
 }
@@ -144,34 +146,6 @@ std::vector<std::string_view> Names(const std::vector<KeySpec>& keys) {
   std::vector<std::string_view> out;
   for (const KeySpec& k : keys) out.push_back(k.name);
   return out;
-}
-
-nlohmann::json NodeToJson(const Node& n) {
-  switch (n.kind) {
-    case Node::Kind::kNull: return nullptr;
-    case Node::Kind::kBool: return n.boolean;
-    case Node::Kind::kNumber: {
-      double d = n.number;
-      if (n.text.find_first_of(".eE") == std::string::npos &&
-          d == static_cast<double>(static_cast<long long>(d)) &&
-          std::abs(d) < 9e15) {
-        return static_cast<long long>(d);
-      }
-      return d;
-    }
-    case Node::Kind::kString: return n.text;
-    case Node::Kind::kSeq: {
-      nlohmann::json a = nlohmann::json::array();
-      for (const Node& i : n.items) a.push_back(NodeToJson(i));
-      return a;
-    }
-    case Node::Kind::kMap: {
-      nlohmann::json o = nlohmann::json::object();
-      for (const auto& [k, v] : n.entries) o[k.text] = NodeToJson(v);
-      return o;
-    }
-  }
-  return nullptr;
 }
 
 struct ParsedPolicy {
@@ -389,7 +363,7 @@ class Compiler {
     }
     const Node* policies = root.Find("policies");
     if (policies == nullptr) {
-      if (root.Find("lists") == nullptr) {
+      if (root.Find("lists") == nullptr && root.Find("tests") == nullptr) {
         Warning(root, "empty-file", "file holds no policies");
       }
       return;
@@ -641,6 +615,9 @@ class Compiler {
     for (const PendingFieldTest& t : alt) {
       FieldTest ft;
       ft.field = program_->trie.Intern(t.path);
+      ft.file = static_cast<std::uint16_t>(t.file);
+      ft.line = static_cast<std::uint32_t>(t.mark.line);
+      ft.column = static_cast<std::uint16_t>(t.mark.column);
       ft.tests_begin = static_cast<std::uint32_t>(program_->value_tests.size());
       ft.tests_count = static_cast<std::uint32_t>(t.tests.size());
       ft.exists_false = t.exists_false;

@@ -1,6 +1,7 @@
 #include "load/yaml_document.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <unordered_set>
@@ -30,6 +31,33 @@ const char* NodeKindName(Node::Kind kind) {
 }
 
 const char* Node::KindName() const { return NodeKindName(kind); }
+
+nlohmann::json NodeToJson(const Node& n) {
+  switch (n.kind) {
+    case Node::Kind::kNull: return nullptr;
+    case Node::Kind::kBool: return n.boolean;
+    case Node::Kind::kNumber: {
+      double d = n.number;
+      if (n.text.find_first_of(".eE") == std::string::npos &&
+          d == static_cast<double>(static_cast<long long>(d)) && std::abs(d) < 9e15) {
+        return static_cast<long long>(d);
+      }
+      return d;
+    }
+    case Node::Kind::kString: return n.text;
+    case Node::Kind::kSeq: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const Node& i : n.items) a.push_back(NodeToJson(i));
+      return a;
+    }
+    case Node::Kind::kMap: {
+      nlohmann::json o = nlohmann::json::object();
+      for (const auto& [k, v] : n.entries) o[k.text] = NodeToJson(v);
+      return o;
+    }
+  }
+  return nullptr;
+}
 
 namespace {
 

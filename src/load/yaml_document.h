@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "load/diagnostic_sink.h"
 
 namespace proact::internal {
@@ -45,6 +47,9 @@ struct Node {
 };
 
 const char* NodeKindName(Node::Kind kind);
+
+// The node as JSON (numbers written without a fraction become integers).
+nlohmann::json NodeToJson(const Node& node);
 
 // Parses `text` (file index `file` in `sink`) into *root.
 // Returns false after reporting diagnostics when the YAML is malformed or too

@@ -285,6 +285,10 @@ void ConsiderPairs(const Program& p, ScratchRep* s) {
 
 }  // namespace
 
+bool RuleHolds(const Program& p, std::uint32_t rule, ScratchRep* s) {
+  return VerifyRule(p, p.rules[rule], s);
+}
+
 void MatchEvent(const Program& p, ScratchRep* s) {
   s->matched_rules.clear();
   s->matched_policies.clear();

@@ -16,6 +16,10 @@ namespace proact::internal {
 // Fills scratch->matched_policies with policy indexes in load order.
 void MatchEvent(const Program& program, ScratchRep* scratch);
 
+// True when rule `rule` holds for the event in `scratch` (every field test,
+// with the same-element rule for arrays of objects).
+bool RuleHolds(const Program& program, std::uint32_t rule, ScratchRep* scratch);
+
 // True when `value` satisfies the single test `test`.
 bool TestValue(const Program& program, const ValueTest& test,
                const EventValue& value);

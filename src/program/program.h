@@ -68,6 +68,11 @@ struct FieldTest {
   std::uint32_t tests_begin = 0; // into Program::value_tests
   std::uint32_t tests_count = 0;
   bool exists_false = false;     // a missing field satisfies this test
+  // Where the test is written (Program::files index, line, column): for
+  // explanations.
+  std::uint16_t file = 0;
+  std::uint16_t column = 0;
+  std::uint32_t line = 0;
 };
 
 // One conjunction of field tests: an alternative of a match or except
