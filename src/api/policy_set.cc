@@ -8,6 +8,7 @@
 
 #include "compile/policy_compiler.h"
 #include "load/diagnostic_sink.h"
+#include "load/policy_files.h"
 #include "program/program.h"
 #include "proact/version.h"
 
@@ -41,15 +42,6 @@ const std::vector<std::string>& PolicySet::files() const {
 
 namespace {
 
-bool IsPolicyFile(const fs::path& p) {
-  std::string ext = p.extension().string();
-  return ext == ".yaml" || ext == ".yml";
-}
-
-}  // namespace
-
-namespace {
-
 Result<PolicySet> Finish(bool ok, internal::DiagnosticSink& sink,
                          std::shared_ptr<internal::Program> program) {
   if (!ok) {
@@ -67,31 +59,8 @@ Result<PolicySet> Finish(bool ok, internal::DiagnosticSink& sink,
 Result<PolicySet> PolicySet::Load(const std::vector<std::string>& paths,
                                   const CompileOptions& options) {
   std::vector<std::string> files;
-  for (const std::string& path : paths) {
-    std::error_code ec;
-    fs::file_status st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) {
-      return Status(StatusCode::kNotFound, path + ": no such file or directory");
-    }
-    if (fs::is_directory(st)) {
-      fs::recursive_directory_iterator it(
-          path, fs::directory_options::skip_permission_denied, ec);
-      if (ec) return Status(StatusCode::kIoError, path + ": " + ec.message());
-      for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) return Status(StatusCode::kIoError, path + ": " + ec.message());
-        const fs::path& p = it->path();
-        if (p.filename().string().starts_with(".")) {
-          if (it->is_directory()) it.disable_recursion_pending();
-          continue;
-        }
-        if (it->is_regular_file() && IsPolicyFile(p)) files.push_back(p.string());
-      }
-    } else {
-      files.push_back(path);
-    }
-  }
-  std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
+  Status found = internal::CollectPolicyFiles(paths, &files);
+  if (!found.ok()) return found;
   std::vector<PolicySource> sources;
   for (const std::string& file : files) {
     std::error_code ec;

@@ -14,6 +14,7 @@
 #include "cli/bench_command.h"
 #include "proact/engine.h"
 #include "proact/normalizer.h"
+#include "proact/policy_test.h"
 #include "proact/policy_set.h"
 #include "proact/version.h"
 
@@ -29,6 +30,7 @@ const char kUsage[] =
     "                       line\n"
     "  bench                measure throughput, latency, compile time and\n"
     "                       memory on policies and events\n"
+    "  test PATH...         run the policies' test cases (docs/testing.md)\n"
     "  explain --rules PATH show why each policy matched an event or did not\n"
     "  normalize [FILE]     print the EventBridge envelopes built from raw\n"
     "                       payloads (any supported source or envelope)\n"
@@ -341,6 +343,96 @@ int Explain(const std::vector<std::string>& args) {
   return failed ? 1 : 0;
 }
 
+const char kTestUsage[] =
+    "usage: proact test [-v] [--coverage] [--require-coverage]\n"
+    "                   [--format junit FILE] PATH...\n"
+    "\n"
+    "Loads the policies under PATH (files or directories) and runs the test\n"
+    "cases in their `tests:` sections (docs/testing.md). Prints one block per\n"
+    "failing case: FILE:LINE, expected vs actual, and why the policy matched\n"
+    "or not (as `proact explain`). The last line is `N passed, N failed`.\n"
+    "\n"
+    "options:\n"
+    "  -v                   list every case, passing ones too\n"
+    "  --coverage           list each policy with its number of cases, and\n"
+    "                       the policies no case exercises\n"
+    "  --require-coverage   an untested policy counts as a failure\n"
+    "  --format junit FILE  also write JUnit XML to FILE\n"
+    "Exit status: 0 when every case passed and everything compiled, 1\n"
+    "otherwise, 2 on bad usage.\n";
+
+int Test(const std::vector<std::string>& args) {
+  std::vector<std::string> paths;
+  bool verbose = false, coverage = false, require_coverage = false;
+  std::string junit;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (IsHelp(a)) {
+      std::cout << kTestUsage;
+      return 0;
+    } else if (a == "-v" || a == "--verbose") {
+      verbose = true;
+    } else if (a == "--coverage") {
+      coverage = true;
+    } else if (a == "--require-coverage") {
+      coverage = require_coverage = true;
+    } else if (a == "--format") {
+      if (i + 2 >= args.size() || args[i + 1] != "junit") {
+        std::cerr << "proact test: --format takes 'junit FILE'\n";
+        return 2;
+      }
+      junit = args[i + 2];
+      i += 2;
+    } else if (a.size() > 1 && a[0] == '-') {
+      std::cerr << "proact test: unknown option '" << a << "'\n" << kTestUsage;
+      return 2;
+    } else {
+      paths.push_back(a);
+    }
+  }
+  if (paths.empty()) {
+    std::cerr << "proact test: no paths given\n" << kTestUsage;
+    return 2;
+  }
+  proact::PolicyTestReport report = proact::RunPolicyTests(paths);
+  for (const proact::Diagnostic& d : report.diagnostics) std::cerr << d.ToString() << "\n";
+  for (const proact::PolicyTestCase& c : report.cases) {
+    if (c.passed) {
+      if (verbose) std::cout << c.location.ToString() << ": PASS: " << c.name << "\n";
+      continue;
+    }
+    std::cout << c.location.ToString() << ": FAIL: " << (c.name.empty() ? "(unnamed)" : c.name) << "\n";
+    std::istringstream lines(c.failure);
+    std::string line;
+    while (std::getline(lines, line)) std::cout << "    " << line << "\n";
+  }
+  std::size_t failed = report.failed + report.diagnostics.size();
+  if (coverage) {
+    std::vector<std::string> untested = report.UntestedPolicies();
+    std::cout << "coverage: " << report.cases_per_policy.size() - untested.size() << " of "
+              << report.cases_per_policy.size() << " policies have test cases\n";
+    if (verbose) {
+      for (const auto& [id, n] : report.cases_per_policy) {
+        std::cout << "  " << id << ": " << n << (n == 1 ? " case" : " cases") << "\n";
+      }
+    }
+    for (const std::string& id : untested) {
+      std::cout << "  untested: " << id << "\n";
+      if (require_coverage) ++failed;
+    }
+  }
+  if (!junit.empty()) {
+    std::ofstream out(junit, std::ios::binary);
+    out << report.ToJUnitXml();
+    if (!out) {
+      std::cerr << "proact test: " << junit << ": cannot be written\n";
+      return 1;
+    }
+  }
+  std::cout << report.passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}
+
 int Eval(const std::vector<std::string>& args) {
   std::vector<std::string> rules;
   std::string input_mode = "auto";
@@ -455,6 +547,7 @@ int main(int argc, char** argv) {
   if (command == "bench") return proact::cli::Bench(args);
   if (command == "normalize") return Normalize(args);
   if (command == "explain") return Explain(args);
+  if (command == "test") return Test(args);
   if (command == "version" || command == "--version") {
     std::cout << "proact " << proact::Version() << "\n";
     return 0;

@@ -47,7 +47,7 @@ expect_contains "eval without --rules says so" "$TMP/err" "--rules PATH is requi
 # --- validate ---------------------------------------------------------------
 "$PROACT" validate "$SRC/examples/quickstart" > "$TMP/out" 2>"$TMP/err"
 expect_eq "validate quickstart exits 0" $? 0
-expect_contains "validate reports count" "$TMP/out" "ok: 3 policies in 1 file"
+expect_contains "validate reports count" "$TMP/out" "ok: 3 policies in 2 files"
 
 "$PROACT" validate "$SRC/tests/compile/testdata/unknown_keys.yaml" > "$TMP/out" 2>"$TMP/err"
 expect_eq "validate bad file exits 1" $? 1
@@ -166,6 +166,42 @@ PROACT_GITHUB_SECRET=s3cr3t "$PROACT" eval --rules "$TMP/mixed-rules.yaml" "$TMP
 expect_eq "a badly signed webhook fails its line" $? 1
 expect_contains "the rejection is explained" "$TMP/err" "mixed.jsonl:8: error: rejected: GitHub signature does not match the body"
 expect_eq "the other payloads are still evaluated" "$(grep -c '"matches"' "$TMP/out")" 7
+
+# --- test and explain ---------------------------------------------------------
+"$PROACT" test --help > "$TMP/out"; expect_eq "test --help exits 0" $? 0
+"$PROACT" test -v --coverage "$SRC/examples/quickstart" > "$TMP/out"
+expect_eq "quickstart tests pass" $? 0
+expect_eq "closing line" "$(tail -1 "$TMP/out")" "5 passed, 0 failed"
+expect_contains "coverage lists cases per policy" "$TMP/out" "guardduty-high-severity: 2 cases"
+"$PROACT" test --format junit "$TMP/junit.xml" "$SRC/tests/testing/failing" > "$TMP/out"
+expect_eq "failing cases fail the run" $? 1
+expect_eq "failing closing line" "$(tail -1 "$TMP/out")" "1 passed, 6 failed"
+expect_contains "a wrong expectation shows expected vs actual" "$TMP/out" "matches: expected [root-login], got []"
+expect_contains "and the field that failed" "$TMP/out" 'NO   detail.userIdentity.type = "IAMUser"  wants "Root"'
+expect_contains "an unknown policy is an error" "$TMP/out" "unknown policy 'root-logon' (did you mean 'root-login'?)"
+expect_contains "a missing fixture is an error" "$TMP/out" "nowhere.json does not exist or cannot be read"
+expect_contains "an event that does not normalize is an error" "$TMP/out" "event 1 failed to normalize: unrecognized payload"
+expect_contains "a case without expectations is an error" "$TMP/out" "the case has no expectations"
+expect_contains "wrong params show what was rendered" "$TMP/out" 'root-login: notify {"who":"arn:aws:iam::1:root"}'
+expect_contains "failures name file:line" "$TMP/out" "failing/policies.yaml:10:5: FAIL: wrong expectation about a non-root login"
+expect_contains "JUnit XML has the failures" "$TMP/junit.xml" '<testsuite name="proact policy tests" tests="7" failures="6">'
+"$PROACT" test "$SRC/tests/testing/broken" > "$TMP/out" 2>"$TMP/err"
+expect_eq "a policy that does not compile fails the run" $? 1
+expect_contains "with its diagnostic" "$TMP/err" "broken/policies.yaml:3:21: error: 'source' must be an object or an array"
+printf 'policies:\n  - id: a\n    match: {source: [a]}\n  - id: b\n    match: {source: [b]}\ntests:\n  - name: t\n    policy: a\n    event: {source: a, detail-type: x}\n    expect: {matches: [a]}\n' > "$TMP/cov.yaml"
+"$PROACT" test --coverage "$TMP/cov.yaml" > "$TMP/out"
+expect_eq "--coverage alone does not fail" $? 0
+expect_contains "untested policies are listed" "$TMP/out" "untested: b"
+"$PROACT" test --require-coverage "$TMP/cov.yaml" > "$TMP/out"
+expect_eq "--require-coverage fails on untested policies" $? 1
+"$PROACT" explain --rules "$SRC/examples/quickstart/policies.yaml" --policy guardduty-high-severity "$SRC/examples/quickstart/events.jsonl" > "$TMP/out"
+expect_eq "explain exits 0" $? 0
+expect_contains "explain shows the numeric test" "$TMP/out" 'yes  detail.severity = 5  wants numeric [">=", 4]'
+"$PROACT" explain --rules "$SRC/examples/quickstart/policies.yaml" "$SRC/examples/quickstart/events.jsonl" > "$TMP/out"
+expect_contains "explain shows the except entry" "$TMP/out" "except 1: does not hold"
+"$PROACT" explain --rules "$SRC/examples/quickstart/policies.yaml" --policy nope "$SRC/examples/quickstart/events.jsonl" > /dev/null 2>"$TMP/err"
+expect_eq "explain of an unknown policy fails" $? 1
+expect_contains "and says so" "$TMP/err" "no policy with id 'nope'"
 
 # --- bench ------------------------------------------------------------------
 "$PROACT" bench --help > "$TMP/out"; expect_eq "bench --help exits 0" $? 0

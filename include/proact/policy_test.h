@@ -1,0 +1,58 @@
+// Policy tests: the test cases policy authors write beside their policies
+// (`tests:` sections, docs/testing.md), run the way `proact test` runs them.
+//
+// Thread-safety: RunPolicyTests is reentrant; it shares nothing between
+// calls.
+#ifndef PROACT_POLICY_TEST_H_
+#define PROACT_POLICY_TEST_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "proact/export.h"
+#include "proact/normalizer.h"
+#include "proact/status.h"
+
+namespace proact {
+
+struct PolicyTestOptions {
+  // Secrets for webhook fixtures that carry signatures (rarely needed).
+  WebhookSecrets secrets;
+};
+
+struct PolicyTestCase {
+  SourceLocation location;  // where the case is written
+  std::string name;
+  bool passed = false;
+  // Why it failed: expected vs actual, and the explanation of the policy
+  // under test for the event.
+  std::string failure;
+  std::vector<std::string> policies;  // policies the case exercises
+};
+
+struct PolicyTestReport {
+  // Problems that stop every case: policies that do not compile, unreadable
+  // test files. When not empty, cases may be missing.
+  std::vector<Diagnostic> diagnostics;
+  std::vector<PolicyTestCase> cases;
+  std::size_t passed = 0;
+  std::size_t failed = 0;
+  // Coverage: every loaded policy with the number of cases exercising it.
+  std::map<std::string, std::size_t> cases_per_policy;
+
+  bool ok() const { return failed == 0 && diagnostics.empty(); }
+  std::vector<std::string> UntestedPolicies() const;
+  // JUnit XML, one <testcase> per case, for CI systems.
+  std::string ToJUnitXml() const;
+};
+
+// Loads the policies and the test cases under `paths` (files or
+// directories, searched recursively for *.yaml / *.yml; test cases are the
+// `tests:` sections of any of them) and runs every case.
+PROACT_EXPORT PolicyTestReport RunPolicyTests(const std::vector<std::string>& paths,
+                                              const PolicyTestOptions& options = {});
+
+}  // namespace proact
+
+#endif  // PROACT_POLICY_TEST_H_

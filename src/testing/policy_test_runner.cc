@@ -1,0 +1,434 @@
+// Runs the `tests:` sections of policy files (docs/testing.md).
+#include "proact/policy_test.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "load/diagnostic_sink.h"
+#include "load/policy_files.h"
+#include "load/yaml_document.h"
+#include "proact/engine.h"
+#include "proact/policy_set.h"
+
+namespace proact {
+
+namespace fs = std::filesystem;
+using internal::Node;
+
+namespace {
+
+const std::vector<std::string_view>& CaseKeys() {
+  static const std::vector<std::string_view> keys = {"name", "policy", "event", "events",
+                                                     "raw", "headers", "expect"};
+  return keys;
+}
+
+const std::vector<std::string_view>& ExpectKeys() {
+  static const std::vector<std::string_view> keys = {"matches", "includes", "excludes", "actions"};
+  return keys;
+}
+
+const std::vector<std::string_view>& ActionKeys() {
+  static const std::vector<std::string_view> keys = {"policy", "action", "params", "params_exact"};
+  return keys;
+}
+
+// `want` is contained in `got`: objects key by key, anything else equal.
+bool Subset(const nlohmann::json& want, const nlohmann::json& got) {
+  if (want.is_object()) {
+    if (!got.is_object()) return false;
+    for (auto it = want.begin(); it != want.end(); ++it) {
+      auto g = got.find(it.key());
+      if (g == got.end() || !Subset(*it, *g)) return false;
+    }
+    return true;
+  }
+  return want == got;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  return out + "]";
+}
+
+struct Case {
+  PolicyTestCase result;
+  std::vector<std::string> policies;
+};
+
+class Runner {
+ public:
+  Runner(const PolicyTestOptions& options, PolicyTestReport* report)
+      : normalizer_(options.secrets), report_(report) {}
+
+  void Run(const std::vector<std::string>& paths) {
+    Result<PolicySet> set = PolicySet::Load(paths);
+    if (!set.ok()) {
+      if (set.status().diagnostics().empty()) {
+        Diagnostic d;
+        d.code = "load";
+        d.message = set.status().message();
+        report_->diagnostics.push_back(std::move(d));
+      }
+      for (const Diagnostic& d : set.status().diagnostics()) {
+        if (d.severity == Severity::kError) report_->diagnostics.push_back(d);
+      }
+      return;
+    }
+    for (std::size_t i = 0; i < set.value().size(); ++i) {
+      ids_.insert(set.value().policy(i).id);
+      report_->cases_per_policy[set.value().policy(i).id] = 0;
+    }
+    engine_.emplace(set.value());
+    std::vector<std::string> files;
+    internal::CollectPolicyFiles(paths, &files).ok();
+    for (const std::string& file : files) RunFile(file);
+    for (const PolicyTestCase& c : report_->cases) (c.passed ? report_->passed : report_->failed)++;
+  }
+
+ private:
+  void RunFile(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    internal::DiagnosticSink sink;
+    int index = sink.AddFile(file, text.str());
+    Node root;
+    if (!internal::ParseYaml(text.str(), index, 64, &sink, &root)) return;  // compile reported it
+    const Node* tests = root.Find("tests");
+    if (tests == nullptr) return;
+    if (tests->kind != Node::Kind::kSeq) {
+      Fail(file, *tests, "", "'tests' must be a list of test cases");
+      return;
+    }
+    for (const Node& c : tests->items) RunCase(file, c);
+  }
+
+  void Fail(const std::string& file, const Node& at, const std::string& name,
+            const std::string& why, std::vector<std::string> policies = {}) {
+    PolicyTestCase c;
+    c.location = SourceLocation{file, at.mark.line, at.mark.column};
+    c.name = name;
+    c.passed = false;
+    c.failure = why;
+    c.policies = std::move(policies);
+    report_->cases.push_back(std::move(c));
+  }
+
+  // The event texts of a case: fixture files relative to the test file, or
+  // inline mappings.
+  bool Events(const std::string& file, const Node& c, std::vector<std::string>* texts,
+              std::string* error) {
+    std::vector<const Node*> nodes;
+    if (const Node* e = c.Find("event")) nodes.push_back(e);
+    if (const Node* es = c.Find("events")) {
+      if (es->kind != Node::Kind::kSeq) {
+        *error = "'events' must be a list";
+        return false;
+      }
+      for (const Node& e : es->items) nodes.push_back(&e);
+    }
+    if (nodes.empty()) {
+      *error = "the case names no event ('event' or 'events')";
+      return false;
+    }
+    for (const Node* e : nodes) {
+      if (e->kind == Node::Kind::kString) {
+        fs::path path = fs::path(file).parent_path() / e->text;
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+          *error = "fixture " + path.string() + " does not exist or cannot be read";
+          return false;
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        texts->push_back(text.str());
+      } else if (e->kind == Node::Kind::kMap || e->kind == Node::Kind::kSeq) {
+        texts->push_back(internal::NodeToJson(*e).dump());
+      } else {
+        *error = std::string("an event is a fixture path or a mapping, not ") + e->KindName();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::vector<std::string> Ids(const Node* list, std::string* error) {
+    std::vector<std::string> out;
+    if (list == nullptr) return out;
+    if (list->kind != Node::Kind::kSeq) {
+      *error = "expected a list of policy ids";
+      return out;
+    }
+    for (const Node& n : list->items) {
+      if (!n.IsScalar() || n.kind == Node::Kind::kNull) {
+        *error = "expected policy ids";
+        continue;
+      }
+      if (!ids_.count(n.text)) *error = "unknown policy '" + n.text + "'";
+      out.push_back(n.text);
+    }
+    return out;
+  }
+
+  void RunCase(const std::string& file, const Node& c) {
+    if (c.kind != Node::Kind::kMap) {
+      Fail(file, c, "", "a test case must be a mapping");
+      return;
+    }
+    std::string name = c.Find("name") && c.Find("name")->IsScalar() ? c.Find("name")->text : "";
+    for (const auto& [k, v] : c.entries) {
+      if (std::find(CaseKeys().begin(), CaseKeys().end(), k.text) == CaseKeys().end()) {
+        Fail(file, k, name,
+             "unknown key '" + k.text + "' in test case" + internal::DidYouMeanSuffix(k.text, CaseKeys()));
+        return;
+      }
+    }
+    if (name.empty()) {
+      Fail(file, c, name, "a test case needs a 'name'");
+      return;
+    }
+    std::string error;
+    std::vector<std::string> policies;
+    std::string policy;
+    if (const Node* p = c.Find("policy")) {
+      policy = p->text;
+      if (!ids_.count(policy)) {
+        Fail(file, *p, name, "unknown policy '" + policy + "'" + Suggest(policy));
+        return;
+      }
+      policies.push_back(policy);
+    }
+    const Node* expect = c.Find("expect");
+    if (expect == nullptr || expect->kind != Node::Kind::kMap || expect->entries.empty()) {
+      Fail(file, expect ? *expect : c, name,
+           "the case has no expectations: give expect.matches, includes, excludes or actions");
+      return;
+    }
+    for (const auto& [k, v] : expect->entries) {
+      if (std::find(ExpectKeys().begin(), ExpectKeys().end(), k.text) == ExpectKeys().end()) {
+        Fail(file, k, name,
+             "unknown key '" + k.text + "' in expect" + internal::DidYouMeanSuffix(k.text, ExpectKeys()));
+        return;
+      }
+    }
+    const Node* matches_node = expect->Find("matches");
+    std::vector<std::string> matches = Ids(matches_node, &error);
+    std::vector<std::string> includes = Ids(expect->Find("includes"), &error);
+    std::vector<std::string> excludes = Ids(expect->Find("excludes"), &error);
+    if (!error.empty()) {
+      Fail(file, *expect, name, error);
+      return;
+    }
+    for (const auto& list : {matches, includes, excludes}) {
+      for (const std::string& id : list) {
+        if (std::find(policies.begin(), policies.end(), id) == policies.end()) policies.push_back(id);
+      }
+    }
+    std::vector<std::string> texts;
+    if (!Events(file, c, &texts, &error)) {
+      Fail(file, c, name, error, policies);
+      return;
+    }
+    bool raw = c.Find("raw") && c.Find("raw")->kind == Node::Kind::kBool && c.Find("raw")->boolean;
+    Headers headers;
+    if (const Node* h = c.Find("headers")) {
+      for (const auto& [k, v] : h->entries) headers.emplace_back(k.text, v.text);
+    }
+    for (const std::string& id : policies) report_->cases_per_policy[id]++;
+    std::string failures;
+    for (std::size_t e = 0; e < texts.size(); ++e) {
+      std::vector<std::string> events;
+      if (raw) {
+        events.push_back(texts[e]);
+      } else {
+        NormalizeResult r = normalizer_.Normalize(texts[e], headers);
+        for (const NormalizeError& err : r.errors) {
+          failures += "event " + std::to_string(e + 1) + " failed to normalize: " +
+                      (err.origin.empty() ? "" : err.origin + ": ") + err.message + "\n";
+        }
+        if (r.events.empty() && r.errors.empty()) {
+          failures += "event " + std::to_string(e + 1) + " normalized to no event\n";
+        }
+        for (NormalizedEvent& n : r.events) events.push_back(std::move(n.json));
+      }
+      for (const std::string& event : events) {
+        failures += Check(event, policy, matches_node != nullptr, matches, includes, excludes,
+                          expect->Find("actions"), texts.size() > 1 ? e + 1 : 0);
+      }
+    }
+    PolicyTestCase result;
+    result.location = SourceLocation{file, c.mark.line, c.mark.column};
+    result.name = name;
+    result.passed = failures.empty();
+    result.failure = failures;
+    result.policies = policies;
+    report_->cases.push_back(std::move(result));
+  }
+
+  std::string Suggest(const std::string& id) {
+    std::vector<std::string_view> all(ids_.begin(), ids_.end());
+    return internal::DidYouMeanSuffix(id, all);
+  }
+
+  // "" when the event meets the expectations; otherwise what differs, with
+  // the explanation of the policies concerned.
+  std::string Check(const std::string& event, const std::string& policy, bool exact,
+                    const std::vector<std::string>& matches, const std::vector<std::string>& includes,
+                    const std::vector<std::string>& excludes, const Node* actions, std::size_t number) {
+    Decision d;
+    Status st = engine_->Evaluate(event, &d);
+    std::string prefix = number ? "event " + std::to_string(number) + ": " : "";
+    if (!st.ok()) return prefix + "the event cannot be evaluated: " + st.message() + "\n";
+    std::vector<std::string> got;
+    for (const PolicyMatch& m : d.matches) got.push_back(m.policy);
+    std::string out;
+    std::vector<std::string> sorted_got = got, sorted_want = matches;
+    std::sort(sorted_got.begin(), sorted_got.end());
+    std::sort(sorted_want.begin(), sorted_want.end());
+    std::set<std::string> blame;
+    if (exact && sorted_got != sorted_want) {
+      out += prefix + "matches: expected " + Join(sorted_want) + ", got " + Join(sorted_got) + "\n";
+      for (const auto& id : sorted_want) if (!std::count(got.begin(), got.end(), id)) blame.insert(id);
+      for (const auto& id : sorted_got) if (!std::count(matches.begin(), matches.end(), id)) blame.insert(id);
+    }
+    for (const std::string& id : includes) {
+      if (!std::count(got.begin(), got.end(), id)) {
+        out += prefix + "expected '" + id + "' to match, it did not (matched: " + Join(got) + ")\n";
+        blame.insert(id);
+      }
+    }
+    for (const std::string& id : excludes) {
+      if (std::count(got.begin(), got.end(), id)) {
+        out += prefix + "expected '" + id + "' not to match, it did\n";
+        blame.insert(id);
+      }
+    }
+    if (actions != nullptr) out += CheckActions(d, policy, *actions, prefix, &blame);
+    if (!out.empty()) {
+      for (const std::string& id : blame) {
+        std::string text;
+        if (engine_->Explain(event, id, &text).ok()) out += text;
+      }
+    }
+    return out;
+  }
+
+  std::string CheckActions(const Decision& d, const std::string& policy, const Node& actions,
+                           const std::string& prefix, std::set<std::string>* blame) {
+    if (actions.kind != Node::Kind::kSeq) return prefix + "expect.actions must be a list\n";
+    std::string out;
+    for (const Node& a : actions.items) {
+      for (const auto& [k, v] : a.entries) {
+        if (std::find(ActionKeys().begin(), ActionKeys().end(), k.text) == ActionKeys().end()) {
+          return prefix + "unknown key '" + k.text + "' in an expected action" +
+                 internal::DidYouMeanSuffix(k.text, ActionKeys()) + "\n";
+        }
+      }
+      std::string from = a.Find("policy") ? a.Find("policy")->text : policy;
+      std::string name = a.Find("action") ? a.Find("action")->text : "";
+      nlohmann::json params = a.Find("params") ? internal::NodeToJson(*a.Find("params")) : nlohmann::json();
+      bool exact = a.Find("params_exact") != nullptr;
+      if (exact) params = internal::NodeToJson(*a.Find("params_exact"));
+      bool found = false;
+      std::string seen;
+      for (const PolicyMatch& m : d.matches) {
+        if (!from.empty() && m.policy != from) continue;
+        for (const Action& act : m.actions) {
+          if (act.name != name) continue;
+          seen += "\n      " + m.policy + ": " + act.name + " " + act.params.dump();
+          if (params.is_null() || (exact ? act.params == params : Subset(params, act.params))) found = true;
+        }
+        for (const ActionError& err : m.errors) {
+          if (err.action == name) seen += "\n      " + m.policy + ": " + name + " error: " + err.message;
+        }
+      }
+      if (!found) {
+        out += prefix + "expected action " + name + (params.is_null() ? "" : " with params " + params.dump()) +
+               (from.empty() ? "" : " from " + from) + "; got:" + (seen.empty() ? " none" : seen) + "\n";
+        if (!from.empty()) blame->insert(from);
+      }
+    }
+    return out;
+  }
+
+  Normalizer normalizer_;
+  PolicyTestReport* report_;
+  std::set<std::string> ids_;
+  std::optional<Engine> engine_;
+};
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
+        else out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> PolicyTestReport::UntestedPolicies() const {
+  std::vector<std::string> out;
+  for (const auto& [id, n] : cases_per_policy) {
+    if (n == 0) out.push_back(id);
+  }
+  return out;
+}
+
+std::string PolicyTestReport::ToJUnitXml() const {
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += "<testsuites tests=\"" + std::to_string(cases.size() + diagnostics.size()) +
+         "\" failures=\"" + std::to_string(failed + diagnostics.size()) + "\">\n";
+  out += "  <testsuite name=\"proact policy tests\" tests=\"" +
+         std::to_string(cases.size() + diagnostics.size()) + "\" failures=\"" +
+         std::to_string(failed + diagnostics.size()) + "\">\n";
+  for (const Diagnostic& d : diagnostics) {
+    out += "    <testcase classname=\"" + XmlEscape(d.location.file) + "\" name=\"policies compile\">\n";
+    out += "      <failure message=\"" + XmlEscape(d.message) + "\">" + XmlEscape(d.ToString()) +
+           "</failure>\n    </testcase>\n";
+  }
+  for (const PolicyTestCase& c : cases) {
+    out += "    <testcase classname=\"" + XmlEscape(c.location.file) + "\" name=\"" +
+           XmlEscape(c.name) + "\" file=\"" + XmlEscape(c.location.file) + "\" line=\"" +
+           std::to_string(c.location.line) + "\"";
+    if (c.passed) {
+      out += "/>\n";
+    } else {
+      std::string first = c.failure.substr(0, c.failure.find('\n'));
+      out += ">\n      <failure message=\"" + XmlEscape(first) + "\">" + XmlEscape(c.failure) +
+             "</failure>\n    </testcase>\n";
+    }
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+PolicyTestReport RunPolicyTests(const std::vector<std::string>& paths,
+                                const PolicyTestOptions& options) {
+  PolicyTestReport report;
+  try {
+    Runner runner(options, &report);
+    runner.Run(paths);
+  } catch (const std::exception& e) {
+    Diagnostic d;
+    d.code = "internal";
+    d.message = std::string("internal error while running tests: ") + e.what();
+    report.diagnostics.push_back(std::move(d));
+  }
+  return report;
+}
+
+}  // namespace proact
