@@ -14,6 +14,7 @@
 #include "cli/bench_command.h"
 #include "proact/engine.h"
 #include "proact/normalizer.h"
+#include "proact/policy_schema.h"
 #include "proact/policy_test.h"
 #include "proact/policy_set.h"
 #include "proact/version.h"
@@ -31,6 +32,7 @@ const char kUsage[] =
     "  bench                measure throughput, latency, compile time and\n"
     "                       memory on policies and events\n"
     "  test PATH...         run the policies' test cases (docs/testing.md)\n"
+    "  schema               print the JSON Schema of policy and test files\n"
     "  explain --rules PATH show why each policy matched an event or did not\n"
     "  normalize [FILE]     print the EventBridge envelopes built from raw\n"
     "                       payloads (any supported source or envelope)\n"
@@ -548,6 +550,19 @@ int main(int argc, char** argv) {
   if (command == "normalize") return Normalize(args);
   if (command == "explain") return Explain(args);
   if (command == "test") return Test(args);
+  if (command == "schema") {
+    if (!args.empty() && IsHelp(args[0])) {
+      std::cout << "usage: proact schema\n\nPrints the JSON Schema (draft 2020-12) of policy files and\n"
+                   "their tests: sections, for editors (docs/testing.md).\n";
+      return 0;
+    }
+    if (!args.empty()) {
+      std::cerr << "proact schema: takes no arguments\n";
+      return 2;
+    }
+    std::cout << proact::PolicyFileSchema().dump(2) << "\n";
+    return 0;
+  }
   if (command == "version" || command == "--version") {
     std::cout << "proact " << proact::Version() << "\n";
     return 0;

@@ -10,6 +10,7 @@
 #include "load/diagnostic_sink.h"
 #include "load/policy_files.h"
 #include "load/yaml_document.h"
+#include "testing/test_format.h"
 #include "proact/engine.h"
 #include "proact/policy_set.h"
 
@@ -20,19 +21,24 @@ using internal::Node;
 
 namespace {
 
+std::vector<std::string_view> Names(const std::vector<internal::KeySpec>& specs) {
+  std::vector<std::string_view> out;
+  for (const internal::KeySpec& k : specs) out.push_back(k.name);
+  return out;
+}
+
 const std::vector<std::string_view>& CaseKeys() {
-  static const std::vector<std::string_view> keys = {"name", "policy", "event", "events",
-                                                     "raw", "headers", "expect"};
+  static const std::vector<std::string_view> keys = Names(internal::TestCaseKeys());
   return keys;
 }
 
 const std::vector<std::string_view>& ExpectKeys() {
-  static const std::vector<std::string_view> keys = {"matches", "includes", "excludes", "actions"};
+  static const std::vector<std::string_view> keys = Names(internal::TestExpectKeys());
   return keys;
 }
 
 const std::vector<std::string_view>& ActionKeys() {
-  static const std::vector<std::string_view> keys = {"policy", "action", "params", "params_exact"};
+  static const std::vector<std::string_view> keys = Names(internal::TestActionKeys());
   return keys;
 }
 
@@ -379,6 +385,43 @@ std::string XmlEscape(const std::string& s) {
 }
 
 }  // namespace
+
+namespace internal {
+
+const std::vector<KeySpec>& TestCaseKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"name", "string", true, "what the case checks; unique in its file"},
+      {"policy", "string", false, "the policy under test (counts for coverage)"},
+      {"event", "event", false, "a fixture path relative to the test file, or an inline event"},
+      {"events", "list", false, "several events with the same expectations (table-driven)"},
+      {"raw", "boolean", false, "true: use the event as it is, without normalizing it"},
+      {"headers", "mapping", false, "HTTP headers the event (a webhook body) arrived with"},
+      {"expect", "mapping", true, "what must hold for every event"},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& TestExpectKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"matches", "list", false, "exactly these policies match (ids; [] for none)"},
+      {"includes", "list", false, "at least these policies match"},
+      {"excludes", "list", false, "these policies do not match"},
+      {"actions", "list", false, "actions that must be emitted"},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& TestActionKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"action", "string", true, "the action name"},
+      {"policy", "string", false, "the policy that emits it (default: the case's policy)"},
+      {"params", "mapping", false, "params that must be present with these values (subset)"},
+      {"params_exact", "mapping", false, "the params, exactly"},
+  };
+  return keys;
+}
+
+}  // namespace internal
 
 std::vector<std::string> PolicyTestReport::UntestedPolicies() const {
   std::vector<std::string> out;

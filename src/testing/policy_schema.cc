@@ -1,0 +1,117 @@
+// JSON Schema for policy files and test files, generated from the tables
+// the compiler and the test runner check keys against.
+#include "proact/policy_schema.h"
+
+#include "compile/pattern_compiler.h"
+#include "compile/policy_compiler.h"
+#include "testing/test_format.h"
+
+namespace proact {
+
+using internal::KeySpec;
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+Json TypeOf(std::string_view type, std::string_view name) {
+  if (type == "string") return {{"type", "string"}};
+  if (type == "boolean") return {{"type", "boolean"}};
+  if (type == "number") return {{"type", "number"}, {"minimum", 0}};
+  if (type == "mapping") return {{"type", "object"}};
+  if (type == "list") return {{"type", "array"}};
+  if (type == "event") return {{"type", {"string", "object", "array"}}};
+  (void)name;
+  return Json::object();  // any
+}
+
+// An object schema whose properties are the table's keys.
+Json Object(const std::vector<KeySpec>& keys, const std::string& description,
+            const std::function<Json(const KeySpec&)>& refine) {
+  Json props = Json::object(), required = Json::array();
+  for (const KeySpec& k : keys) {
+    Json p = refine ? refine(k) : Json();
+    if (p.is_null()) p = TypeOf(k.type, k.name);
+    p["description"] = std::string(k.description);
+    props[std::string(k.name)] = std::move(p);
+    if (k.required) required.push_back(std::string(k.name));
+  }
+  Json o = {{"type", "object"}, {"description", description}, {"properties", std::move(props)},
+            {"additionalProperties", false}};
+  if (!required.empty()) o["required"] = std::move(required);
+  return o;
+}
+
+Json Enum(const std::vector<std::string_view>& values) {
+  Json e = Json::array();
+  for (std::string_view v : values) e.push_back(std::string(v));
+  return {{"type", "string"}, {"enum", std::move(e)}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json PolicyFileSchema() {
+  Json defs = Json::object();
+  Json operators = Json::array();
+  for (std::string_view op : internal::PatternCompiler::OperatorNames()) {
+    operators.push_back(std::string(op));
+  }
+  defs["pattern"] = {
+      {"description", "An AWS EventBridge event pattern (docs/policy-language.md)"},
+      {"type", "object"},
+      {"minProperties", 1},
+      {"properties", {{"$or", {{"type", "array"}, {"minItems", 2}, {"items", {{"$ref", "#/$defs/pattern"}}}}}}},
+      {"additionalProperties",
+       {{"anyOf",
+         Json::array({{{"$ref", "#/$defs/pattern"}},
+                      {{"type", "array"}, {"minItems", 1}, {"items", {{"$ref", "#/$defs/patternValue"}}}}})}}}};
+  defs["patternValue"] = {
+      {"description", "A literal value, or an operator object with exactly one operator"},
+      {"anyOf",
+       Json::array({{{"type", Json::array({"string", "number", "boolean", "null"})}},
+                    {{"type", "object"},
+                     {"minProperties", 1},
+                     {"maxProperties", 1},
+                     {"propertyNames", {{"enum", operators}}}}})}};
+  defs["action"] = Object(internal::ActionKeys(), "A remediation action", nullptr);
+  defs["savings"] = Object(internal::SavingsKeys(), "Estimated manual effort saved", nullptr);
+  defs["policy"] = Object(internal::PolicyKeys(), "A policy", [](const KeySpec& k) -> Json {
+    if (k.name == "severity") return Enum(internal::Severities());
+    if (k.name == "mode") return Enum(internal::Modes());
+    if (k.name == "match") return {{"$ref", "#/$defs/pattern"}};
+    if (k.name == "except") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/pattern"}}}};
+    if (k.name == "actions") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/action"}}}};
+    if (k.name == "savings") return {{"$ref", "#/$defs/savings"}};
+    if (k.name == "tags") return {{"type", "array"}, {"items", {{"type", "string"}}}};
+    return nullptr;
+  });
+  defs["expectedAction"] = Object(internal::TestActionKeys(), "An action a test expects", nullptr);
+  defs["expect"] = Object(internal::TestExpectKeys(), "What a test case expects", [](const KeySpec& k) -> Json {
+    if (k.name == "actions") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/expectedAction"}}}};
+    return {{"type", "array"}, {"items", {{"type", "string"}}}};
+  });
+  defs["testCase"] = Object(internal::TestCaseKeys(), "A test case (docs/testing.md)", [](const KeySpec& k) -> Json {
+    if (k.name == "expect") return {{"$ref", "#/$defs/expect"}};
+    if (k.name == "events") return {{"type", "array"}, {"items", {{"type", Json::array({"string", "object", "array"})}}}};
+    if (k.name == "headers") return {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
+    return nullptr;
+  });
+  Json root = Object(internal::FileKeys(), "A proact policy file", [](const KeySpec& k) -> Json {
+    if (k.name == "policies") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/policy"}}}};
+    if (k.name == "lists") {
+      return {{"type", "object"},
+              {"additionalProperties",
+               {{"type", "array"}, {"minItems", 1},
+                {"items", {{"type", Json::array({"string", "number", "boolean", "null"})}}}}}};
+    }
+    if (k.name == "tests") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/testCase"}}}};
+    return nullptr;
+  });
+  Json schema = Json::object();
+  schema["$schema"] = "https://json-schema.org/draft/2020-12/schema";
+  schema["title"] = "proact policy file";
+  for (auto it = root.begin(); it != root.end(); ++it) schema[it.key()] = it.value();
+  schema["$defs"] = std::move(defs);
+  return schema;
+}
+
+}  // namespace proact
