@@ -431,6 +431,10 @@ int Test(const std::vector<std::string>& args) {
       return 1;
     }
   }
+  if (report.cases.empty() && report.diagnostics.empty()) {
+    std::cerr << "proact test: no test cases found (a run that tests nothing fails)\n";
+    ++failed;
+  }
   std::cout << report.passed << " passed, " << failed << " failed\n";
   return failed == 0 ? 0 : 1;
 }

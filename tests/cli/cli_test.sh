@@ -194,6 +194,9 @@ expect_eq "--coverage alone does not fail" $? 0
 expect_contains "untested policies are listed" "$TMP/out" "untested: b"
 "$PROACT" test --require-coverage "$TMP/cov.yaml" > "$TMP/out"
 expect_eq "--require-coverage fails on untested policies" $? 1
+"$PROACT" test "$SRC/docs/examples/operators" > "$TMP/out" 2>"$TMP/err"
+expect_eq "a run with no test case fails" $? 1
+expect_contains "and says why" "$TMP/err" "no test cases found"
 "$PROACT" explain --rules "$SRC/examples/quickstart/policies.yaml" --policy guardduty-high-severity "$SRC/examples/quickstart/events.jsonl" > "$TMP/out"
 expect_eq "explain exits 0" $? 0
 expect_contains "explain shows the numeric test" "$TMP/out" 'yes  detail.severity = 5  wants numeric [">=", 4]'
