@@ -253,7 +253,15 @@ int Normalize(const std::vector<std::string>& args) {
   bool failed = false;
   for (const Payload& p : payloads) {
     proact::NormalizeResult r = normalizer.Normalize(p.text);
-    for (const proact::NormalizedEvent& e : r.events) std::cout << e.json << "\n";
+    for (const proact::NormalizedEvent& e : r.events) {
+      // One line per envelope, even for an event passed through from a
+      // pretty-printed file.
+      if (e.json.find('\n') == std::string::npos) {
+        std::cout << e.json << "\n";
+      } else {
+        std::cout << nlohmann::ordered_json::parse(e.json).dump() << "\n";
+      }
+    }
     if (r.challenge) PrintChallenge(p.line, *r.challenge);
     for (const proact::NormalizeError& e : r.errors) {
       failed = true;

@@ -154,6 +154,7 @@ Status Explain(const Program& p, const EngineOptions& options, std::string_view 
       std::sort(tests.begin(), tests.end(), [](const FieldTest* a, const FieldTest* b) {
         return std::tie(a->file, a->line, a->column) < std::tie(b->file, b->line, b->column);
       });
+      bool all_fields_hold = true;
       for (const FieldTest* ft : tests) {
         std::vector<const EventValue*> values;
         if (s->field_stamp[ft->field] == s->event_stamp) {
@@ -189,9 +190,14 @@ Status Explain(const Program& p, const EngineOptions& options, std::string_view 
         std::string where = ft->file < p.files.size()
                                 ? p.files[ft->file] + ":" + std::to_string(ft->line)
                                 : std::string();
+        all_fields_hold = all_fields_hold && ok;
         *out += "    " + std::string(ok ? "yes" : "NO ") + "  " + p.trie.field_paths[ft->field] +
                 " = " + found_text + "  wants " + wanted + (where.empty() ? "" : "  (" + where + ")") +
                 "\n";
+      }
+      if (all_fields_hold && !holds) {
+        *out += "    each field holds somewhere, but not within one element: fields under the "
+                "same array of objects must hold in the same element\n";
       }
     }
   }

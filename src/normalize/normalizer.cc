@@ -185,7 +185,8 @@ class Run {
       return Emit(internal::CloudTrailEnvelope(j), ctx, "cloudtrail");
     }
     if (internal::HasObject(j, "sender") && internal::HasString(j["sender"], "login") &&
-        (j.contains("repository") || j.contains("organization"))) {
+        (j.contains("repository") || j.contains("organization") || j.contains("installation") ||
+         j.contains("enterprise"))) {
       Error(ctx,
             "this looks like a GitHub webhook body, but without its X-GitHub-Event header "
             "the event is unknown: deliver the whole HTTP request (Function URL, API "
