@@ -191,8 +191,9 @@ class Compiler {
                          std::to_string(bad) + ")");
         continue;
       }
+      // `tests:` sections are for `proact test`: parsed, not built.
       if (!ParseYaml(src.text, file, options_.max_yaml_depth, sink_,
-                     &roots_[f])) {
+                     &roots_[f], {"tests"})) {
         roots_[f] = Node();  // unusable; its errors are reported
         continue;
       }

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
+#include <vector>
+#include <algorithm>
 
-#include <yaml-cpp/yaml.h>
+#include <libfyaml.h>
 
 namespace proact::internal {
 
@@ -95,118 +97,200 @@ bool IsDecimalNumber(std::string_view s) {
   return i == n;
 }
 
-class Converter {
+// Builds the Node tree from libfyaml's parse events.
+class Builder {
  public:
-  Converter(int file, int max_depth, std::size_t max_nodes,
-            DiagnosticSink* sink)
-      : file_(file), max_depth_(max_depth), max_nodes_(max_nodes),
-        sink_(sink) {}
+  Builder(int file, int max_depth, std::size_t max_nodes, DiagnosticSink* sink)
+      : file_(file), max_depth_(max_depth), max_nodes_(max_nodes), sink_(sink) {}
 
-  bool Convert(const YAML::Node& in, const Mark& parent, int depth,
-               Node* out) {
-    out->file = file_;
-    out->mark = MarkOf(in, parent);
-    if (++nodes_ > max_nodes_) {
-      if (!reported_budget_) {
-        sink_->Error(file_, out->mark.line, out->mark.column, "yaml-too-large",
-                     "YAML document expands to more than " +
-                         std::to_string(max_nodes_) +
-                         " nodes (aliases expanding into each other?)");
-        reported_budget_ = true;
-      }
-      return false;
+  // Top-level keys whose values are not built (read by other tools).
+  void Skip(std::vector<std::string_view> keys) { skip_keys_ = std::move(keys); }
+
+  // Consumes one event; false to stop (an error was reported).
+  bool Event(fy_event* e) {
+    if (skip_depth_ > 0) {  // inside a skipped value: only track its end
+      if (e->type == FYET_MAPPING_START || e->type == FYET_SEQUENCE_START) ++skip_depth_;
+      if (e->type == FYET_MAPPING_END || e->type == FYET_SEQUENCE_END) --skip_depth_;
+      return true;
     }
-    if (depth > max_depth_) {
-      sink_->Error(file_, out->mark.line, out->mark.column, "yaml-too-deep",
-                   "YAML nesting deeper than the limit of " +
-                       std::to_string(max_depth_) + " levels");
-      return false;
+    if ((e->type == FYET_MAPPING_START || e->type == FYET_SEQUENCE_START) &&
+        stack_.size() == 1 && stack_[0].node.kind == Node::Kind::kMap && stack_[0].has_key &&
+        std::find(skip_keys_.begin(), skip_keys_.end(), stack_[0].pending_key.text) !=
+            skip_keys_.end()) {
+      skip_depth_ = 1;
+      stack_[0].has_key = false;
+      // The key stays, with a null value, so the file still says it has it.
+      Node value;
+      value.file = file_;
+      value.mark = stack_[0].pending_key.mark;
+      stack_[0].node.entries.emplace_back(std::move(stack_[0].pending_key), std::move(value));
+      return true;
     }
-    switch (in.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        out->kind = Node::Kind::kNull;
+    const fy_mark* m = fy_event_start_mark(e);
+    Mark mark = m ? Mark{m->line + 1, m->column + 1} : Mark{1, 1};
+    switch (e->type) {
+      case FYET_DOCUMENT_START:
+        if (++documents_ > 1) {
+          sink_->Error(file_, mark.line, mark.column, "yaml-multi-document",
+                       "a policy file holds one YAML document, found more");
+          return false;
+        }
         return true;
-      case YAML::NodeType::Scalar:
-        return Scalar(in, out);
-      case YAML::NodeType::Sequence: {
-        out->kind = Node::Kind::kSeq;
-        out->items.reserve(in.size());
-        bool ok = true;
-        for (const YAML::Node& item : in) {
-          out->items.emplace_back();
-          if (!Convert(item, out->mark, depth + 1, &out->items.back())) {
-            ok = false;
-            if (nodes_ > max_nodes_) return false;
-          }
+      case FYET_MAPPING_START:
+      case FYET_SEQUENCE_START: {
+        if (static_cast<int>(stack_.size()) >= max_depth_) {
+          sink_->Error(file_, mark.line, mark.column, "yaml-too-deep",
+                       "YAML nesting deeper than the limit of " + std::to_string(max_depth_) +
+                           " levels");
+          return false;
         }
-        return ok;
+        Node n;
+        n.kind = e->type == FYET_MAPPING_START ? Node::Kind::kMap : Node::Kind::kSeq;
+        n.mark = mark;
+        n.file = file_;
+        if (!Count(mark)) return false;
+        stack_.push_back(Frame{std::move(n), Anchor(e), {}, false});
+        return true;
       }
-      case YAML::NodeType::Map: {
-        out->kind = Node::Kind::kMap;
-        bool ok = true;
-        std::unordered_set<std::string> seen;
-        for (auto it = in.begin(); it != in.end(); ++it) {
-          Node key, value;
-          if (!Convert(it->first, out->mark, depth + 1, &key)) {
-            ok = false;
-            if (nodes_ > max_nodes_) return false;
-            continue;
-          }
-          if (!key.IsScalar()) {
-            sink_->Error(file_, key.mark.line, key.mark.column, "bad-key",
-                         "mapping keys must be scalars, not " +
-                             std::string(key.KindName()));
-            ok = false;
-            continue;
-          }
-          if (key.kind == Node::Kind::kNull && key.text.empty()) {
-            key.text = "";
-          }
-          if (!seen.insert(key.text).second) {
-            // Reported; the first entry is kept so checking can go on.
-            sink_->Error(file_, key.mark.line, key.mark.column,
-                         "duplicate-key",
-                         "duplicate key '" + key.text + "' in this mapping");
-            continue;
-          }
-          // An empty value has no position of its own: use its key's.
-          YAML::Node v = it->second;  // a copy: the iterator yields temporaries
-          bool empty = v.IsNull() && (v.Tag() == "?" || v.Tag().empty()) &&
-                       v.Scalar().empty();
-          if (empty) {
-            value.kind = Node::Kind::kNull;
-            value.file = file_;
-            value.mark = key.mark;
-          } else if (!Convert(v, key.mark, depth + 1, &value)) {
-            ok = false;
-            if (nodes_ > max_nodes_) return false;
-          }
-          out->entries.emplace_back(std::move(key), std::move(value));
+      case FYET_MAPPING_END:
+      case FYET_SEQUENCE_END: {
+        Frame f = std::move(stack_.back());
+        stack_.pop_back();
+        if (!f.anchor.empty()) anchors_[f.anchor] = f.node;
+        return Add(std::move(f.node));
+      }
+      case FYET_SCALAR: {
+        Node n;
+        n.mark = mark;
+        n.file = file_;
+        if (!Count(mark)) return false;
+        fy_token* t = fy_event_get_token(e);
+        std::size_t len = 0;
+        const char* text = t ? fy_token_get_text(t, &len) : nullptr;
+        n.text = text ? std::string(text, len) : std::string();
+        fy_token* tag_token = fy_event_get_tag_token(e);
+        std::size_t tag_len = 0;
+        const char* tag_text = tag_token ? fy_token_get_text(tag_token, &tag_len) : nullptr;
+        std::string tag = tag_text ? std::string(tag_text, tag_len) : std::string();
+        bool plain = t == nullptr || fy_token_scalar_style(t) == FYSS_PLAIN;
+        fy_scalar_style style = t ? fy_token_scalar_style(t) : FYSS_PLAIN;
+        // Quoted scalars are placed at their opening quote (the parser marks
+        // the first character inside), tagged ones at their tag.
+        if ((style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED) && n.mark.column > 1) {
+          --n.mark.column;
         }
-        return ok;
+        if (tag_token != nullptr) {
+          if (const fy_mark* tm = fy_token_start_mark(tag_token)) {
+            n.mark = Mark{tm->line + 1, tm->column + 1};
+          }
+        }
+        if (!Scalar(plain, tag, &n)) return false;
+        std::string anchor = Anchor(e);
+        if (!anchor.empty()) anchors_[anchor] = n;
+        return Add(std::move(n));
+      }
+      case FYET_ALIAS: {
+        fy_token* t = fy_event_get_token(e);
+        std::size_t len = 0;
+        const char* text = t ? fy_token_get_text(t, &len) : nullptr;
+        std::string name = text ? std::string(text, len) : std::string();
+        auto it = anchors_.find(name);
+        if (it == anchors_.end()) {
+          sink_->Error(file_, mark.line, mark.column, "yaml-syntax",
+                       "invalid YAML: unknown anchor '" + name + "'");
+          return false;
+        }
+        // Aliases can make a small file expand enormously; count every copy.
+        if (!Count(mark, Size(it->second))) return false;
+        Node copy = it->second;
+        return Add(std::move(copy));
+      }
+      default:
+        return true;
+    }
+  }
+
+  Node TakeRoot() { return std::move(root_); }
+  bool has_root() const { return has_root_; }
+
+ private:
+  struct Frame {
+    Node node;
+    std::string anchor;
+    Node pending_key;
+    bool has_key;
+  };
+
+  static std::string Anchor(fy_event* e) {
+    fy_token* a = fy_event_get_anchor_token(e);
+    if (a == nullptr) return {};
+    std::size_t len = 0;
+    const char* text = fy_token_get_text(a, &len);
+    return text ? std::string(text, len) : std::string();
+  }
+
+  static std::size_t Size(const Node& n) {
+    std::size_t total = 1;
+    for (const Node& i : n.items) total += Size(i);
+    for (const auto& [k, v] : n.entries) total += 1 + Size(v);
+    return total;
+  }
+
+  bool Count(const Mark& mark, std::size_t n = 1) {
+    nodes_ += n;
+    if (nodes_ <= max_nodes_) return true;
+    sink_->Error(file_, mark.line, mark.column, "yaml-too-large",
+                 "YAML document expands to more than " + std::to_string(max_nodes_) +
+                     " nodes (aliases expanding into each other?)");
+    return false;
+  }
+
+  // Places a finished node in its parent (or as the root).
+  bool Add(Node n) {
+    if (stack_.empty()) {
+      root_ = std::move(n);
+      has_root_ = true;
+      return true;
+    }
+    Frame& f = stack_.back();
+    if (f.node.kind == Node::Kind::kSeq) {
+      f.node.items.push_back(std::move(n));
+      return true;
+    }
+    if (!f.has_key) {
+      if (!n.IsScalar()) {
+        sink_->Error(file_, n.mark.line, n.mark.column, "bad-key",
+                     std::string("mapping keys must be scalars, not ") + n.KindName());
+        return false;
+      }
+      f.pending_key = std::move(n);
+      f.has_key = true;
+      return true;
+    }
+    f.has_key = false;
+    Node key = std::move(f.pending_key);
+    // An empty value has no position of its own: use its key's.
+    if (n.kind == Node::Kind::kNull && n.text.empty() && !n.quoted) n.mark = key.mark;
+    for (const auto& [k, v] : f.node.entries) {
+      if (k.text == key.text) {
+        // Reported; the first entry is kept so checking can go on.
+        sink_->Error(file_, key.mark.line, key.mark.column, "duplicate-key",
+                     "duplicate key '" + key.text + "' in this mapping");
+        return true;
       }
     }
+    f.node.entries.emplace_back(std::move(key), std::move(n));
     return true;
   }
 
- private:
-  static Mark MarkOf(const YAML::Node& in, const Mark& parent) {
-    YAML::Mark m = in.Mark();
-    if (m.line < 0 || m.column < 0) return parent;
-    return Mark{m.line + 1, m.column + 1};
-  }
-
-  bool Scalar(const YAML::Node& in, Node* out) {
-    const std::string& tag = in.Tag();
-    out->text = in.Scalar();
-    if (tag == "!" || tag == "tag:yaml.org,2002:str") {
+  bool Scalar(bool plain, const std::string& tag, Node* out) {
+    const std::string& s = out->text;
+    if (tag == "tag:yaml.org,2002:str" || tag == "!" || (!plain && tag.empty())) {
       out->kind = Node::Kind::kString;
       out->quoted = true;
       return true;
     }
-    const std::string& s = out->text;
-    if (tag == "?" || tag.empty()) {
+    if (tag.empty()) {
       if (IsNullWord(s)) {
         out->kind = Node::Kind::kNull;
       } else if (IsTrueWord(s) || IsFalseWord(s)) {
@@ -246,45 +330,72 @@ class Converter {
   int max_depth_;
   std::size_t max_nodes_;
   std::size_t nodes_ = 0;
-  bool reported_budget_ = false;
+  int documents_ = 0;
   DiagnosticSink* sink_;
+  std::vector<Frame> stack_;
+  std::unordered_map<std::string, Node> anchors_;
+  Node root_;
+  bool has_root_ = false;
+  std::vector<std::string_view> skip_keys_;
+  int skip_depth_ = 0;
 };
 
 }  // namespace
 
 bool ParseYaml(std::string_view text, int file, int max_depth,
-               DiagnosticSink* sink, Node* root) {
-  YAML::Node doc;
-  try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
-    if (docs.size() > 1) {
-      sink->Error(file, 1, 1, "yaml-multi-document",
-                  "a policy file holds one YAML document, found " +
-                      std::to_string(docs.size()));
-      return false;
-    }
-    if (!docs.empty()) doc = docs[0];
-  } catch (const YAML::Exception& e) {
-    int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
-    int column = e.mark.column >= 0 ? e.mark.column + 1 : 1;
-    sink->Error(file, line, column, "yaml-syntax",
-                "invalid YAML: " + (e.msg.empty() ? std::string(e.what())
-                                                  : e.msg));
-    return false;
-  }
+               DiagnosticSink* sink, Node* root,
+               const std::vector<std::string_view>& skip_top_level) {
   *root = Node();
   root->file = file;
   root->mark = Mark{1, 1};
-  if (!doc.IsDefined() || doc.IsNull()) return true;
-  // Aliases can make a small file expand enormously; bound the tree.
-  std::size_t max_nodes = std::max<std::size_t>(100000, text.size() * 2);
-  Converter converter(file, max_depth, max_nodes, sink);
-  try {
-    return converter.Convert(doc, Mark{1, 1}, 0, root);
-  } catch (const YAML::Exception& e) {
-    sink->Error(file, 1, 1, "yaml-syntax", "invalid YAML: " + e.msg);
+  fy_diag_cfg diag_cfg;
+  fy_diag_cfg_default(&diag_cfg);
+  diag_cfg.fp = nullptr;
+  diag_cfg.output_fn = nullptr;
+  diag_cfg.colorize = false;
+  fy_diag* diag = fy_diag_create(&diag_cfg);
+  if (diag == nullptr) {
+    sink->Error(file, 1, 1, "yaml-syntax", "YAML parser could not start");
     return false;
   }
+  fy_diag_set_collect_errors(diag, true);
+  fy_parse_cfg cfg{};
+  cfg.flags = static_cast<fy_parse_cfg_flags>(FYPCF_QUIET | FYPCF_COLLECT_DIAG);
+  cfg.diag = diag;
+  fy_parser* parser = fy_parser_create(&cfg);
+  if (parser == nullptr || fy_parser_set_string(parser, text.data(), text.size()) != 0) {
+    if (parser) fy_parser_destroy(parser);
+    fy_diag_destroy(diag);
+    sink->Error(file, 1, 1, "yaml-syntax", "YAML parser could not start");
+    return false;
+  }
+  // Aliases can make a small file expand enormously; bound the tree.
+  std::size_t max_nodes = std::max<std::size_t>(100000, text.size() * 2);
+  Builder builder(file, max_depth, max_nodes, sink);
+  builder.Skip(skip_top_level);
+  bool ok = true;
+  while (fy_event* e = fy_parser_parse(parser)) {
+    if (ok) ok = builder.Event(e);
+    fy_parser_event_free(parser, e);
+    if (!ok) break;
+  }
+  if (ok && fy_parser_get_stream_error(parser)) {
+    ok = false;
+    void* it = nullptr;
+    fy_diag_error* err = fy_diag_errors_iterate(diag, &it);
+    int line = err && err->line > 0 ? err->line : 1;
+    int column = err && err->column > 0 ? err->column : 1;
+    sink->Error(file, line, column, "yaml-syntax",
+                std::string("invalid YAML: ") + (err && err->msg ? err->msg : "syntax error"));
+  }
+  fy_parser_destroy(parser);
+  fy_diag_destroy(diag);
+  if (!ok) return false;
+  if (builder.has_root()) {
+    *root = builder.TakeRoot();
+    if (root->kind == Node::Kind::kNull && root->text.empty()) root->mark = Mark{1, 1};
+  }
+  return true;
 }
 
 }  // namespace proact::internal

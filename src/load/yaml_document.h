@@ -1,7 +1,7 @@
 // YamlDocument: a policy file read into a tree of typed, positioned nodes.
 //
-// yaml-cpp is used only here; its exceptions are caught here and become
-// diagnostics. Scalars are resolved with JSON types, the way a policy author
+// libfyaml is used only here (its parse events build the tree, with the
+// position of every node); its errors become diagnostics here. Scalars are resolved with JSON types, the way a policy author
 // reads them: a quoted scalar is always a string; a plain scalar is null
 // (`null`, `~`, empty), a boolean (`true`/`false` in any of YAML's spellings),
 // a number (decimal, with optional fraction and exponent, e.g. `3.0e2`) or
@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -55,8 +56,11 @@ nlohmann::json NodeToJson(const Node& node);
 // Returns false after reporting diagnostics when the YAML is malformed or too
 // deep or large to use. Duplicate keys are reported but leave a usable tree
 // (the first entry is kept). An empty document yields a kNull root.
+// The values of top-level keys listed in `skip_top_level` are parsed (so
+// syntax errors in them are still reported) but not built into the tree.
 bool ParseYaml(std::string_view text, int file, int max_depth,
-               DiagnosticSink* sink, Node* root);
+               DiagnosticSink* sink, Node* root,
+               const std::vector<std::string_view>& skip_top_level = {});
 
 }  // namespace proact::internal
 

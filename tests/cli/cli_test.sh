@@ -167,6 +167,11 @@ expect_eq "a badly signed webhook fails its line" $? 1
 expect_contains "the rejection is explained" "$TMP/err" "mixed.jsonl:8: error: rejected: GitHub signature does not match the body"
 expect_eq "the other payloads are still evaluated" "$(grep -c '"matches"' "$TMP/out")" 7
 
+# --- the shipped pack --------------------------------------------------------
+"$PROACT" validate "$SRC/rules" > "$TMP/out" 2>"$TMP/err"
+expect_eq "the pack validates" $? 0
+expect_eq "the pack has no warnings" "$(grep -c warning "$TMP/err")" 0
+
 # --- test and explain ---------------------------------------------------------
 "$PROACT" test --help > "$TMP/out"; expect_eq "test --help exits 0" $? 0
 "$PROACT" test -v --coverage "$SRC/examples/quickstart" > "$TMP/out"
