@@ -1,0 +1,148 @@
+"""proact: the decision core of Proactive Ops, from Python.
+
+    import proact
+    policies = proact.PolicySet.load(["rules/"])        # raises PolicyError
+    engine = proact.Engine(policies)
+    decision = engine.evaluate(event)                    # dict, str or bytes
+    for match in decision["matches"]:
+        for action in match["actions"]:
+            run(action["action"], action["params"])
+
+Decisions have the shape of a `proact eval` output line. Evaluation releases
+the GIL, so threads scale. Errors are exceptions: PolicyError (with
+.diagnostics), EventError, NormalizeError.
+"""
+
+import json as _json
+
+from . import _proact
+
+__all__ = ["PolicySet", "Engine", "normalize", "normalize_detailed", "version", "PolicyError", "EventError",
+           "NormalizeError"]
+
+
+class PolicyError(Exception):
+    """Policies did not compile. .diagnostics is a list of dicts with file,
+    line, column, severity, code, message and text (compiler style)."""
+
+    def __init__(self, message, diagnostics):
+        super().__init__(message + "".join("\n" + d["text"] for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+class EventError(ValueError):
+    """An event could not be evaluated (malformed JSON, over a limit).
+    .code is the status name, e.g. "invalid-argument"."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+class NormalizeError(ValueError):
+    """Some or all of a payload could not be normalized. .errors lists
+    dicts with origin, message, unauthenticated, message_id; .events holds
+    the envelopes that were normalized."""
+
+    def __init__(self, errors, events):
+        super().__init__("; ".join((e["origin"] + ": " if e["origin"] else "") + e["message"]
+                                   for e in errors))
+        self.errors = errors
+        self.events = events
+
+
+def version():
+    return _proact.version()
+
+
+def _text(value):
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8")
+    if isinstance(value, str):
+        return value
+    return _json.dumps(value, separators=(",", ":"))
+
+
+class PolicySet:
+    """A compiled, immutable set of policies."""
+
+    def __init__(self, native, warnings):
+        self._native = native
+        self.warnings = warnings
+
+    @classmethod
+    def _wrap(cls, result):
+        native, message, diagnostics = result
+        if native is None:
+            raise PolicyError(message, diagnostics)
+        return cls(native, diagnostics)
+
+    @classmethod
+    def load(cls, paths):
+        """Loads policy files and directories (a path or a list of paths)."""
+        if isinstance(paths, str):
+            paths = [paths]
+        return cls._wrap(_proact.PolicySet.load([str(p) for p in paths]))
+
+    @classmethod
+    def from_string(cls, yaml, name="<string>"):
+        return cls._wrap(_proact.PolicySet.from_string(yaml, name))
+
+    def __len__(self):
+        return len(self._native)
+
+    def ids(self):
+        return self._native.ids()
+
+
+class Engine:
+    """Evaluates events against a PolicySet; safe to share between threads."""
+
+    def __init__(self, policy_set):
+        if not isinstance(policy_set, PolicySet):
+            raise TypeError("Engine takes a proact.PolicySet")
+        self._native = _proact.Engine(policy_set._native)
+
+    def evaluate(self, event):
+        """Evaluates one EventBridge-shaped event (dict, str or bytes) and
+        returns the decision as a dict."""
+        decision, code, message = self._native.evaluate(_text(event))
+        if decision is None:
+            raise EventError(code, message)
+        return _json.loads(decision)
+
+    def explain(self, event, policy=""):
+        text, message = self._native.explain(_text(event), policy)
+        if text is None:
+            raise EventError("not-found", message)
+        return text
+
+
+def normalize_detailed(payload, headers=None):
+    """Normalizes a raw payload and reports everything: a dict with
+    "events" (each {"event": envelope dict, "message_id": SQS messageId or
+    "", "origin": where in the payload, "kind": recognizers}), "errors"
+    (each {"origin", "message", "unauthenticated", "message_id"}) and
+    "challenge" (None, or {"status", "content_type", "body"} for a webhook
+    verification handshake the host must answer)."""
+    events, errors, challenge = _proact.normalize(_text(payload), list((headers or {}).items()))
+    return {
+        "events": [{"event": _json.loads(j), "message_id": m, "origin": o, "kind": k}
+                   for (j, m, o, k) in events],
+        "errors": [{"origin": o, "message": m, "unauthenticated": u, "message_id": i}
+                   for (o, m, u, i) in errors],
+        "challenge": None if challenge is None else
+        {"status": challenge[0], "content_type": challenge[1], "body": challenge[2]},
+    }
+
+
+def normalize(payload, headers=None, strict=True):
+    """Normalizes a raw payload (any source or delivery envelope, as dict,
+    str or bytes; with the HTTP headers when it is a webhook body) into a
+    list of EventBridge envelopes (dicts). With strict=True (default) any
+    part that fails raises NormalizeError."""
+    result = normalize_detailed(payload, headers)
+    events = [e["event"] for e in result["events"]]
+    if result["errors"] and strict:
+        raise NormalizeError(result["errors"], events)
+    return events

@@ -1,0 +1,129 @@
+"""The Python module against the CLI and the real corpus: same decisions,
+errors as exceptions, threads, no growth over many calls."""
+import json
+import os
+import resource
+import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import proact
+
+SOURCE = os.environ["PROACT_SOURCE_DIR"]
+SHARED = os.environ.get("PROACT_SHARED_DIR", os.path.join(SOURCE, "..", "shared"))
+CLI = os.environ["PROACT_CLI"]
+RULES = os.path.join(SOURCE, "rules")
+
+ENGINE = proact.Engine(proact.PolicySet.load([RULES]))
+
+
+def corpus_files():
+    root = os.path.join(SHARED, "corpus")
+    for d in sorted(os.listdir(root)):
+        if d == "github" or not os.path.isdir(os.path.join(root, d)):
+            continue
+        for f in sorted(os.listdir(os.path.join(root, d))):
+            yield os.path.join(root, d, f)
+
+
+def github_requests(tmp_path):
+    """GitHub bodies as they arrive: inside a Function URL request."""
+    root = os.path.join(SHARED, "corpus", "github")
+    for f in sorted(os.listdir(root)):
+        with open(os.path.join(root, f)) as fh:
+            body = fh.read()
+        request = {"version": "2.0", "rawPath": "/", "requestContext": {"http": {"method": "POST"}},
+                   "headers": {"x-github-event": f.split(".")[0], "x-github-delivery": "d-" + f},
+                   "body": body, "isBase64Encoded": False}
+        path = tmp_path / (f + ".request.json")
+        path.write_text(json.dumps(request))
+        yield str(path)
+
+
+def test_version():
+    assert proact.version().count(".") == 2
+
+
+def test_same_decisions_as_the_cli_on_the_pack_and_the_corpus(tmp_path):
+    compared = matched = 0
+    for path in list(corpus_files()) + list(github_requests(tmp_path)):
+        with open(path, "rb") as f:
+            payload = f.read()
+        result = proact.normalize_detailed(payload)
+        if result["errors"]:
+            continue  # payloads the CLI also rejects (tested elsewhere)
+        cli = subprocess.run([CLI, "eval", "--rules", RULES, path], capture_output=True, text=True)
+        assert cli.returncode == 0, cli.stderr
+        expected = [json.loads(line) for line in cli.stdout.splitlines()]
+        actual = [ENGINE.evaluate(e["event"]) for e in result["events"]]
+        assert actual == expected, path
+        compared += len(actual)
+        matched += sum(1 for d in actual if d["matches"])
+    assert compared >= 120
+    assert matched >= 20  # the pack's policies fire on real payloads
+
+
+def test_policy_errors_carry_diagnostics():
+    with pytest.raises(proact.PolicyError) as err:
+        proact.PolicySet.from_string("policies:\n  - id: x\n    mach: {source: [a]}\n", "bad.yaml")
+    first = err.value.diagnostics[0]
+    assert (first["file"], first["line"], first["column"]) == ("bad.yaml", 2, 5)
+    assert "missing required key 'match'" in first["message"]
+    assert any("did you mean 'match'" in d["message"] for d in err.value.diagnostics)
+    assert "bad.yaml:3:5: error: unknown key 'mach'" in str(err.value)
+    with pytest.raises(proact.PolicyError):
+        proact.PolicySet.load(["/nonexistent/rules"])
+
+
+def test_event_and_normalize_errors():
+    with pytest.raises(proact.EventError) as err:
+        ENGINE.evaluate('{"source": ')
+    assert err.value.code == "invalid-argument"
+    assert "invalid JSON" in str(err.value)
+    with pytest.raises(proact.NormalizeError) as nerr:
+        proact.normalize({"hello": "world"})
+    assert "unrecognized payload" in nerr.value.errors[0]["message"]
+    with pytest.raises(TypeError):
+        proact.Engine("rules/")
+
+
+def test_inputs_dict_str_bytes_give_one_decision():
+    event = {"source": "aws.s3", "detail-type": "AWS API Call via CloudTrail", "id": "e1",
+             "detail": {"eventName": "DeleteBucketPublicAccessBlock", "requestParameters": {"bucketName": "b"}}}
+    as_dict = ENGINE.evaluate(event)
+    assert as_dict == ENGINE.evaluate(json.dumps(event)) == ENGINE.evaluate(json.dumps(event).encode())
+    assert as_dict["id"] == "e1"
+
+
+def test_threads_share_one_engine():
+    events = [e["event"] for p in corpus_files() for e in proact.normalize_detailed(open(p, "rb").read())["events"]]
+    expected = [ENGINE.evaluate(e) for e in events]
+    texts = [json.dumps(e) for e in events] * 20
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(ENGINE.evaluate, texts))
+    assert results == expected * 20
+
+
+def test_many_calls_do_not_grow_memory():
+    event = json.dumps({"source": "aws.s3", "detail-type": "AWS API Call via CloudTrail", "id": "e",
+                        "detail": {"eventName": "PutBucketAcl", "requestParameters": {"bucketName": "b",
+                                   "x-amz-acl": ["public-read"]}}})
+    for _ in range(5000):  # warm up
+        ENGINE.evaluate(event)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(50000):
+        ENGINE.evaluate(event)
+        proact.normalize(event)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert after - before < 8 * 1024  # KiB: well below what 50,000 leaked decisions would take
+
+
+def test_explain():
+    policy = proact.PolicySet.load([RULES]).ids()[0]
+    text = ENGINE.explain({"source": "aws.kms", "detail-type": "AWS API Call via CloudTrail",
+                           "detail": {"eventName": "ScheduleKeyDeletion"}}, policy)
+    assert text.startswith("policy " + policy + " (")
+    with pytest.raises(proact.EventError):
+        ENGINE.explain({"source": "x", "detail-type": "y"}, "no-such-policy")
