@@ -93,10 +93,21 @@ PYBIND11_MODULE(_proact, m) {
         return py::make_tuple(st.ok() ? py::cast(out) : py::none(), st.message());
       });
 
+  py::class_<proact::Normalizer>(m, "Normalizer")
+      .def(py::init([](const std::string& github, const std::string& slack, const std::string& okta,
+                       bool require_signature) {
+        proact::WebhookSecrets secrets;
+        secrets.github = github;
+        secrets.slack = slack;
+        secrets.okta_authorization = okta;
+        secrets.require_signature = require_signature;
+        return proact::Normalizer(std::move(secrets));
+      }));
+
   // ([(envelope JSON, message_id, origin, kind)...],
   //  [(origin, message, unauthenticated, message_id)...], challenge or None)
-  m.def("normalize", [](const std::string& payload, const std::vector<std::pair<std::string, std::string>>& headers) {
-    static const proact::Normalizer normalizer;
+  m.def("normalize", [](const proact::Normalizer& normalizer, const std::string& payload,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
     proact::NormalizeResult r;
     {
       py::gil_scoped_release release;

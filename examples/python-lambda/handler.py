@@ -18,6 +18,11 @@ log.setLevel(logging.INFO)
 
 RULES = os.environ.get("PROACT_RULES", os.path.join(os.path.dirname(os.path.abspath(__file__)), "rules"))
 ENGINE = proact.Engine(proact.PolicySet.load([RULES]))
+# Webhook secrets from the function's environment (or a secrets manager).
+NORMALIZER = proact.Normalizer(
+    github_secret=os.environ.get("PROACT_GITHUB_SECRET", ""),
+    slack_signing_secret=os.environ.get("PROACT_SLACK_SIGNING_SECRET", ""),
+    okta_authorization=os.environ.get("PROACT_OKTA_AUTHORIZATION", ""))
 
 
 def run_action(action, match):
@@ -30,7 +35,7 @@ def run_action(action, match):
 
 
 def handler(event, context=None):
-    result = proact.normalize_detailed(event)
+    result = NORMALIZER.normalize_detailed(event)
     if result["challenge"] is not None:  # Okta / Slack verification handshake
         c = result["challenge"]
         return {"statusCode": c["status"], "headers": {"content-type": c["content_type"]}, "body": c["body"]}

@@ -17,7 +17,7 @@ import json as _json
 
 from . import _proact
 
-__all__ = ["PolicySet", "Engine", "normalize", "normalize_detailed", "version", "PolicyError", "EventError",
+__all__ = ["PolicySet", "Engine", "Normalizer", "normalize", "normalize_detailed", "version", "PolicyError", "EventError",
            "NormalizeError"]
 
 
@@ -118,14 +118,37 @@ class Engine:
         return text
 
 
-def normalize_detailed(payload, headers=None):
-    """Normalizes a raw payload and reports everything: a dict with
-    "events" (each {"event": envelope dict, "message_id": SQS messageId or
-    "", "origin": where in the payload, "kind": recognizers}), "errors"
-    (each {"origin", "message", "unauthenticated", "message_id"}) and
-    "challenge" (None, or {"status", "content_type", "body"} for a webhook
-    verification handshake the host must answer)."""
-    events, errors, challenge = _proact.normalize(_text(payload), list((headers or {}).items()))
+class Normalizer:
+    """Normalizes raw payloads, verifying webhooks with the secrets given
+    (never stored in policies): github_secret (X-Hub-Signature-256),
+    slack_signing_secret, okta_authorization (the expected Authorization
+    header of Okta event hooks), and require_signature to reject any HTTP
+    request no secret verifies. Thread-safe."""
+
+    def __init__(self, github_secret="", slack_signing_secret="", okta_authorization="",
+                 require_signature=False):
+        self._native = _proact.Normalizer(github_secret, slack_signing_secret, okta_authorization,
+                                          require_signature)
+
+    def normalize_detailed(self, payload, headers=None):
+        return _detailed(_proact.normalize(self._native, _text(payload), list((headers or {}).items())))
+
+    def normalize(self, payload, headers=None, strict=True):
+        return _events(self.normalize_detailed(payload, headers), strict)
+
+
+_DEFAULT = None
+
+
+def _default():
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Normalizer()
+    return _DEFAULT
+
+
+def _detailed(raw):
+    events, errors, challenge = raw
     return {
         "events": [{"event": _json.loads(j), "message_id": m, "origin": o, "kind": k}
                    for (j, m, o, k) in events],
@@ -136,13 +159,26 @@ def normalize_detailed(payload, headers=None):
     }
 
 
+def _events(result, strict):
+    events = [e["event"] for e in result["events"]]
+    if result["errors"] and strict:
+        raise NormalizeError(result["errors"], events)
+    return events
+
+
+def normalize_detailed(payload, headers=None):
+    """Normalizes a raw payload and reports everything: a dict with
+    "events" (each {"event": envelope dict, "message_id": SQS messageId or
+    "", "origin": where in the payload, "kind": recognizers}), "errors"
+    (each {"origin", "message", "unauthenticated", "message_id"}) and
+    "challenge" (None, or {"status", "content_type", "body"} for a webhook
+    verification handshake the host must answer)."""
+    return _default().normalize_detailed(payload, headers)
+
+
 def normalize(payload, headers=None, strict=True):
     """Normalizes a raw payload (any source or delivery envelope, as dict,
     str or bytes; with the HTTP headers when it is a webhook body) into a
     list of EventBridge envelopes (dicts). With strict=True (default) any
     part that fails raises NormalizeError."""
-    result = normalize_detailed(payload, headers)
-    events = [e["event"] for e in result["events"]]
-    if result["errors"] and strict:
-        raise NormalizeError(result["errors"], events)
-    return events
+    return _events(normalize_detailed(payload, headers), strict)

@@ -127,3 +127,13 @@ def test_explain():
     assert text.startswith("policy " + policy + " (")
     with pytest.raises(proact.EventError):
         ENGINE.explain({"source": "x", "detail-type": "y"}, "no-such-policy")
+
+
+def test_webhook_secrets():
+    body = '{"action":"publicized","repository":{"name":"r","owner":{"login":"acme"}},"sender":{"login":"m"}}'
+    headers = {"X-GitHub-Event": "repository", "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": "sha256=00"}
+    strict = proact.Normalizer(github_secret="s3cr3t")
+    result = strict.normalize_detailed(body, headers)
+    assert result["events"] == []
+    assert result["errors"][0]["unauthenticated"]
+    assert proact.Normalizer().normalize(body, headers)[0]["source"] == "github"
