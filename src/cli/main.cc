@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <optional>
 #include <iostream>
@@ -140,42 +141,69 @@ struct Payload {
   std::string text;
 };
 
-bool ReadPayloads(const std::string& file, std::string* name, std::vector<Payload>* out) {
-  std::string text;
+// Calls `fn` for each payload as it is read: JSON Lines are handled line by
+// line (so a live stream gets its decisions at once). When the first line
+// is not JSON on its own but the whole input is one JSON document (a
+// pretty-printed file), that document is the one payload.
+bool StreamPayloads(const std::string& file, std::string* name,
+                    const std::function<void(const Payload&)>& fn) {
+  std::ifstream in_file;
+  std::istream* in = &std::cin;
   if (file == "-") {
     *name = "<stdin>";
-    std::ostringstream buffer;
-    buffer << std::cin.rdbuf();
-    text = buffer.str();
   } else {
     *name = file;
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
+    in_file.open(file, std::ios::binary);
+    if (!in_file) return false;
+    in = &in_file;
   }
-  std::size_t first = text.find_first_not_of(" \t\r\n");
-  bool multi_line_document = first != std::string::npos &&
-                             text.find('\n', first) < text.find_last_not_of(" \t\r\n") &&
-                             nlohmann::json::accept(text);
-  if (multi_line_document) {
-    std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + first, '\n'));
-    out->push_back(Payload{line, text});
+  std::string line;
+  std::size_t line_no = 0;
+  auto blank = [](const std::string& l) { return l.find_first_not_of(" \t\r") == std::string::npos; };
+  // The first non-blank line decides the mode.
+  std::vector<std::string> head;
+  while (std::getline(*in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    head.push_back(line);
+    if (!blank(line)) break;
+  }
+  if (head.empty() || blank(head.back())) return true;  // empty input
+  std::size_t first_line = line_no;
+  if (!nlohmann::json::accept(head.back())) {
+    std::string text;
+    for (const std::string& l : head) text += l + "\n";
+    std::ostringstream rest;
+    rest << in->rdbuf();
+    text += rest.str();
+    if (nlohmann::json::accept(text)) {
+      fn(Payload{first_line, text});
+      return true;
+    }
+    // Not one document either: each line is a payload (and errors alone).
+    std::istringstream lines(text);
+    line_no = first_line - 1;
+    bool skip_head = true;
+    std::size_t skipped = 0;
+    while (std::getline(lines, line)) {
+      if (skip_head && skipped < head.size() - 1) {  // blank lines before the first
+        ++skipped;
+        continue;
+      }
+      skip_head = false;
+      ++line_no;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!blank(line)) fn(Payload{line_no, line});
+    }
     return true;
   }
-  std::size_t line_no = 0, start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
+  fn(Payload{first_line, head.back()});
+  while (std::getline(*in, line)) {
     ++line_no;
-    start = end + 1;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    out->push_back(Payload{line_no, std::move(line)});
+    if (!blank(line)) fn(Payload{line_no, line});
   }
-  return true;
+  return !in->bad();
 }
 
 // Webhook secrets come from the environment, never from files or flags.
@@ -244,14 +272,9 @@ int Normalize(const std::vector<std::string>& args) {
     have_file = true;
   }
   std::string name;
-  std::vector<Payload> payloads;
-  if (!ReadPayloads(file, &name, &payloads)) {
-    std::cerr << "proact normalize: " << file << ": cannot be read\n";
-    return 1;
-  }
   proact::Normalizer normalizer = NormalizerFromEnvironment();
   bool failed = false;
-  for (const Payload& p : payloads) {
+  bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
     proact::NormalizeResult r = normalizer.Normalize(p.text);
     for (const proact::NormalizedEvent& e : r.events) {
       // One line per envelope, even for an event passed through from a
@@ -267,6 +290,10 @@ int Normalize(const std::vector<std::string>& args) {
       failed = true;
       PrintError(name, p.line, e.origin, e.message);
     }
+  });
+  if (!readable) {
+    std::cerr << "proact normalize: " << file << ": cannot be read\n";
+    return 1;
   }
   return failed ? 1 : 0;
 }
@@ -320,11 +347,6 @@ int Explain(const std::vector<std::string>& args) {
   if (!LoadPolicies(rules, &set)) return 1;
   proact::Engine engine(std::move(*set));
   std::string name;
-  std::vector<Payload> payloads;
-  if (!ReadPayloads(file, &name, &payloads)) {
-    std::cerr << "proact explain: " << file << ": cannot be read\n";
-    return 1;
-  }
   proact::Normalizer normalizer = NormalizerFromEnvironment();
   bool failed = false;
   auto explain = [&](std::size_t line, const std::string& origin, const std::string& event) {
@@ -338,10 +360,10 @@ int Explain(const std::vector<std::string>& args) {
     std::cout << "event at " << name << ":" << line << (origin.empty() ? "" : " " + origin) << "\n"
               << text;
   };
-  for (const Payload& p : payloads) {
+  bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
     if (input_mode == "raw") {
       explain(p.line, "", p.text);
-      continue;
+      return;
     }
     proact::NormalizeResult r = normalizer.Normalize(p.text);
     for (const proact::NormalizedEvent& e : r.events) explain(p.line, e.origin, e.json);
@@ -349,6 +371,10 @@ int Explain(const std::vector<std::string>& args) {
       failed = true;
       std::cerr << name << ":" << p.line << ": error: " << e.message << "\n";
     }
+  });
+  if (!readable) {
+    std::cerr << "proact explain: " << file << ": cannot be read\n";
+    return 1;
   }
   return failed ? 1 : 0;
 }
@@ -510,11 +536,6 @@ int Eval(const std::vector<std::string>& args) {
   proact::Engine engine(std::move(*set), options);
 
   std::string name;
-  std::vector<Payload> payloads;
-  if (!ReadPayloads(file, &name, &payloads)) {
-    std::cerr << "proact eval: " << file << ": cannot be read\n";
-    return 1;
-  }
   std::ios::sync_with_stdio(false);
   proact::Normalizer normalizer = NormalizerFromEnvironment();
   proact::Scratch scratch;
@@ -529,20 +550,24 @@ int Eval(const std::vector<std::string>& args) {
     }
     std::cout << decision.ToJson().dump() << "\n";
   };
-  for (const Payload& p : payloads) {
+  bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
     if (input_mode == "raw") {
       evaluate(p.line, "", p.text);
-      continue;
+    } else {
+      proact::NormalizeResult r = normalizer.Normalize(p.text);
+      for (const proact::NormalizedEvent& e : r.events) evaluate(p.line, e.origin, e.json);
+      if (r.challenge) PrintChallenge(p.line, *r.challenge);
+      for (const proact::NormalizeError& e : r.errors) {
+        failed = true;
+        PrintError(name, p.line, e.origin, e.message);
+      }
     }
-    proact::NormalizeResult r = normalizer.Normalize(p.text);
-    for (const proact::NormalizedEvent& e : r.events) evaluate(p.line, e.origin, e.json);
-    if (r.challenge) PrintChallenge(p.line, *r.challenge);
-    for (const proact::NormalizeError& e : r.errors) {
-      failed = true;
-      PrintError(name, p.line, e.origin, e.message);
-    }
+    std::cout.flush();  // decisions go out as events come in
+  });
+  if (!readable) {
+    std::cerr << "proact eval: " << file << ": cannot be read\n";
+    return 1;
   }
-  std::cout.flush();
   return failed ? 1 : 0;
 }
 

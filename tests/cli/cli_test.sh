@@ -104,6 +104,11 @@ printf '{"source":"a","detail-type":"t","q":[1,2]}\n' > "$TMP/fine.jsonl"
 "$PROACT" eval --rules "$TMP/rules/a.yaml" --no-validate-json "$TMP/fine.jsonl" > "$TMP/out" 2>/dev/null
 expect_eq "--no-validate-json evaluates" "$(cat "$TMP/out")" '{"id":null,"source":"a","detail-type":"t","matches":[{"policy":"a","mode":"enforce","severity":"medium","actions":[],"errors":[]}]}'
 
+# A damaged first line does not swallow the stream: later lines still count.
+printf '\n\n{"source": \n{"source":"a","detail-type":"t","id":"9"}\n' | "$PROACT" eval --rules "$TMP/rules/a.yaml" > "$TMP/out" 2>/dev/null
+expect_eq "first-line error keeps its line number" "$(head -1 "$TMP/out" | cut -c1-10)" '{"line":3,'
+expect_eq "the next line is still evaluated" "$(sed -n 2p "$TMP/out" | cut -c1-10)" '{"id":"9",'
+
 # --input auto wants EventBridge-shaped events; raw takes anything.
 printf '{"source":"a"}\n' > "$TMP/raw.jsonl"
 "$PROACT" eval --rules "$TMP/rules/a.yaml" "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
