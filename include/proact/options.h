@@ -21,6 +21,9 @@ struct CompileOptions {
   // Largest number of alternatives a pattern may expand to once its `$or`
   // branches are multiplied out.
   std::size_t max_pattern_alternatives = 1024;
+  // Largest number of value tests one policy may hold (its match and except
+  // patterns, after `$or` is multiplied out).
+  std::size_t max_pattern_tests = 10000;
   // Memory budget for each compiled regular expression (RE2 max_mem).
   std::int64_t regex_max_mem = 1 << 20;
 };
@@ -33,6 +36,12 @@ struct EngineOptions {
   // Largest number of leaf values one event may supply to the matcher
   // (all elements of all arrays at the paths the policies use).
   std::size_t max_event_values = 100000;
+  // Largest number of actions rendered for one event, over all matched
+  // policies; the rest are reported as errors naming this limit.
+  std::size_t max_actions_per_decision = 256;
+  // Largest rendered `params` of one action, in bytes of compact JSON; a
+  // larger one is an error for that action naming this limit.
+  std::size_t max_action_params_bytes = 64u << 10;
   // When false (the default), an event is read as a projection: simdjson
   // checks the whole text for valid UTF-8 and string structure, and parses
   // in full only the objects and values on paths some policy uses; damage

@@ -202,6 +202,7 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
     s->dom_valid = true;
   }
   DomFieldSource fields(s->dom_root);
+  std::size_t rendered = 0;
   for (std::uint32_t index : s->matched_policies) {
     const internal::CompiledPolicy& cp = p.policies[index];
     PolicyMatch m;
@@ -212,15 +213,31 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
     std::size_t actions = options_.render_actions ? cp.actions.size() : 0;
     for (std::size_t a = 0; a < actions; ++a) {
       const internal::CompiledAction& ca = cp.actions[a];
+      if (rendered >= options_.max_actions_per_decision) {
+        m.errors.push_back(ActionError{
+            ca.name, static_cast<int>(a),
+            "not rendered: the event already has max_actions_per_decision (" +
+                std::to_string(options_.max_actions_per_decision) + ") actions"});
+        continue;
+      }
       Action action;
       action.name = ca.name;
       action.dry_run = dry_run;
       std::string error;
-      if (internal::RenderParams(ca.params, fields, &action.params, &error)) {
-        m.actions.push_back(std::move(action));
-      } else {
+      if (!internal::RenderParams(ca.params, fields, &action.params, &error)) {
         m.errors.push_back(ActionError{ca.name, static_cast<int>(a), error});
+        continue;
       }
+      std::size_t size = action.params.dump().size();
+      if (size > options_.max_action_params_bytes) {
+        m.errors.push_back(ActionError{
+            ca.name, static_cast<int>(a),
+            "rendered params are " + std::to_string(size) + " bytes, over max_action_params_bytes (" +
+                std::to_string(options_.max_action_params_bytes) + ")"});
+        continue;
+      }
+      ++rendered;
+      m.actions.push_back(std::move(action));
     }
     decision->matches.push_back(std::move(m));
   }

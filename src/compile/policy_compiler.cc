@@ -493,6 +493,18 @@ class Compiler {
         for (const Node& act : a->items) CompileAction(act, p);
       }
     }
+    std::size_t tests = 0;
+    for (const auto* alts : {&p->match, &p->except}) {
+      for (const Alternative& alt : *alts) {
+        for (const PendingFieldTest& t : alt) tests += t.tests.size() + 1;
+      }
+    }
+    if (tests > options_.max_pattern_tests) {
+      Error(p->match_node ? *p->match_node : node, "pattern-too-large",
+            id_label + " has " + std::to_string(tests) +
+                " value tests, over max_pattern_tests (" +
+                std::to_string(options_.max_pattern_tests) + ")");
+    }
     p->ok = sink_->error_count() == errors_before;
     if (p->ok && p->match_node != nullptr) CheckSatisfiable(*p, id_label);
   }

@@ -1,0 +1,134 @@
+// Hostile and broken input: every case gets a clear error naming the problem
+// or limit, never a crash or hang, and the rest of a batch is still read.
+#include <doctest/doctest.h>
+
+#include "proact/normalizer.h"
+#include "test_util.h"
+
+namespace proact {
+namespace {
+
+using testing::MustCompile;
+
+Engine SimpleEngine(EngineOptions options = {}) {
+  return Engine(MustCompile(R"(
+policies:
+  - id: p
+    match: {source: [aws.s3]}
+    actions: [{action: a, params: {copy: "{{ detail.x | default(null) }}"}}]
+)"),
+                options);
+}
+
+std::string FirstError(const Result<PolicySet>& r) {
+  return r.ok() || r.status().diagnostics().empty() ? std::string() : r.status().diagnostics()[0].ToString();
+}
+
+TEST_CASE("events: malformed, truncated, invalid UTF-8, huge, deep") {
+  Engine engine = SimpleEngine();
+  Decision d;
+  for (const std::string& bad : std::vector<std::string>{
+           "", "{", "{\"source\":", "{\"source\":\"aws.s3\"", "[]", "42", "\"x\"", "nul",
+           "{\"source\":\"\xc3\x28\"}", "{\"source\":\"aws.s3\"}}"}) {
+    CAPTURE(bad);
+    Status st = engine.Evaluate(bad, &d);
+    CHECK_FALSE(st.ok());
+    CHECK(st.code() == StatusCode::kInvalidArgument);
+    CHECK_FALSE(st.message().empty());
+  }
+  CHECK(engine.Evaluate(R"({"source":"aws.s3","n":1e400})", &d).message().find("out of range") !=
+        std::string::npos);
+  std::string deep = "{\"source\":\"aws.s3\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  CHECK_FALSE(engine.Evaluate(deep, &d).ok());
+  // A large string is fine; an event over max_event_bytes is a named error.
+  std::string big = R"({"source":"aws.s3","detail":{"x":")" + std::string(3 << 20, 'a') + "\"}}";
+  REQUIRE(engine.Evaluate(big, &d).ok());
+  EngineOptions small;
+  small.max_event_bytes = 1 << 20;
+  CHECK(SimpleEngine(small).Evaluate(big, &d).message().find("max_event_bytes") != std::string::npos);
+}
+
+TEST_CASE("events: duplicate keys decide without crashing") {
+  Engine engine = SimpleEngine();
+  Decision d;
+  CHECK(engine.Evaluate(R"({"source":"aws.ec2","source":"aws.s3"})", &d).ok());
+}
+
+TEST_CASE("templates: event text is never evaluated as a template") {
+  Engine engine = SimpleEngine();
+  Decision d;
+  REQUIRE(engine.Evaluate(R"({"source":"aws.s3","detail":{"x":"{{ detail.secret }}","secret":"s3cr3t"}})", &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  CHECK(d.matches[0].actions[0].params["copy"] == "{{ detail.secret }}");
+}
+
+TEST_CASE("limits on actions: count per decision and size of params") {
+  std::string yaml = "policies:\n";
+  for (int i = 0; i < 5; ++i) {
+    yaml += "  - id: p" + std::to_string(i) +
+            "\n    match: {source: [x]}\n    actions: [{action: a, params: {v: \"{{ detail.v }}\"}}, {action: b}]\n";
+  }
+  EngineOptions options;
+  options.max_actions_per_decision = 3;
+  options.max_action_params_bytes = 100;
+  Engine engine(MustCompile(yaml), options);
+  Decision d;
+  REQUIRE(engine.Evaluate(R"({"source":"x","detail":{"v":"short"}})", &d).ok());
+  std::size_t actions = 0, limited = 0;
+  for (const PolicyMatch& m : d.matches) {
+    actions += m.actions.size();
+    for (const ActionError& e : m.errors) limited += e.message.find("max_actions_per_decision (3)") != std::string::npos;
+  }
+  CHECK(actions == 3);
+  CHECK(limited == 7);
+  REQUIRE(engine.Evaluate(R"({"source":"x","detail":{"v":")" + std::string(500, 'z') + "\"}}", &d).ok());
+  CHECK(d.matches[0].errors.at(0).message.find("over max_action_params_bytes (100)") != std::string::npos);
+}
+
+TEST_CASE("policies: truncated, invalid UTF-8, anchors bomb, deep nesting, limits") {
+  CHECK(FirstError(PolicySet::FromString("policies:\n  - id: a\n    match: {source: [x]")).find("yaml-syntax") !=
+        std::string::npos);
+  CHECK(FirstError(PolicySet::FromString("policies:\n  - id: \"\xff\"\n")).find("invalid-utf8") != std::string::npos);
+  std::string bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    bomb += std::string(1, c) + ": &" + c + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? "," : "") + "*" + static_cast<char>(c - 1);
+    bomb += "]\n";
+  }
+  CHECK(FirstError(PolicySet::FromString(bomb)).find("yaml-too-large") != std::string::npos);
+  CHECK(FirstError(PolicySet::FromString(std::string(100000, '[') + std::string(100000, ']'))).find("error") !=
+        std::string::npos);
+  CompileOptions few;
+  few.max_pattern_tests = 3;
+  Result<PolicySet> big = PolicySet::FromString(
+      "policies:\n  - id: p\n    match: {a: [1, 2, 3], b: [4]}\n", "big.yaml", few);
+  CHECK(FirstError(big).find("over max_pattern_tests (3)") != std::string::npos);
+  few = CompileOptions();
+  few.max_policies = 1;
+  CHECK(FirstError(PolicySet::FromString("policies:\n  - {id: a, match: {s: [1]}}\n  - {id: b, match: {s: [1]}}\n",
+                                         "n.yaml", few))
+            .find("max_policies") != std::string::npos);
+  few = CompileOptions();
+  few.regex_max_mem = 1 << 10;
+  CHECK(FirstError(PolicySet::FromString("policies:\n  - {id: r, match: {s: [{regex: \"(a{1,100}){1,100}\"}]}}\n",
+                                         "r.yaml", few))
+            .find("bad-regex") != std::string::npos);
+}
+
+TEST_CASE("payloads: one broken message in a batch fails alone") {
+  Normalizer n;
+  nlohmann::json batch = {{"Records",
+                           {{{"eventSource", "aws:sqs"}, {"messageId", "1"}, {"body", "{\"source\":"}},
+                            {{"eventSource", "aws:sqs"}, {"messageId", "2"}, {"body", "\xff"}},
+                            {{"eventSource", "aws:sqs"}, {"messageId", "3"},
+                             {"body", std::string(50000, '[') + std::string(50000, ']')}},
+                            {{"eventSource", "aws:sqs"}, {"messageId", "4"},
+                             {"body", R"({"source":"aws.s3","detail-type":"x"})"}}}}};
+  NormalizeResult r = n.Normalize(batch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].message_id == "4");
+  CHECK(r.errors.size() == 3);
+}
+
+}  // namespace
+}  // namespace proact
