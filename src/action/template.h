@@ -75,8 +75,16 @@ struct ParamTree {
   Kind kind = Kind::kLiteral;
   nlohmann::json literal;
   Template tmpl;
-  std::vector<std::pair<std::string, ParamTree>> members;
+  struct Member;                 // a key and its value
+  std::vector<Member> members;
   std::vector<ParamTree> items;
+};
+
+struct ParamTree::Member {
+  std::string first;
+  ParamTree second;
+  Member() = default;
+  Member(std::string key, ParamTree value) : first(std::move(key)), second(std::move(value)) {}
 };
 
 // Looks up event fields for rendering. Implemented over the parsed event.

@@ -295,8 +295,9 @@ class Compiler {
   void CheckKeys(const Node& map, const std::vector<KeySpec>& keys,
                  const std::string& what) {
     for (const auto& [k, v] : map.entries) {
+      const std::string& name = k.text;
       bool known = std::any_of(keys.begin(), keys.end(),
-                               [&](const KeySpec& spec) { return spec.name == k.text; });
+                               [&](const KeySpec& spec) { return spec.name == name; });
       if (!known) {
         std::vector<std::string_view> names = Names(keys);
         Error(k, "unknown-key",

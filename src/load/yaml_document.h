@@ -38,13 +38,21 @@ struct Node {
   Mark mark;
   int file = 0;               // index into the DiagnosticSink's files
   std::vector<Node> items;    // kSeq
-  std::vector<std::pair<Node, Node>> entries;  // kMap: key node, value node
+  struct Entry;               // a key node and its value node
+  std::vector<Entry> entries; // kMap
 
   bool IsScalar() const { return kind != Kind::kSeq && kind != Kind::kMap; }
   // Looks up a map entry by key text; nullptr if absent or not a map.
   const Node* Find(std::string_view key) const;
   // "a string", "a number", "a mapping", ...
   const char* KindName() const;
+};
+
+struct Node::Entry {
+  Node first;   // the key
+  Node second;  // the value
+  Entry() = default;
+  Entry(Node key, Node value) : first(std::move(key)), second(std::move(value)) {}
 };
 
 const char* NodeKindName(Node::Kind kind);
