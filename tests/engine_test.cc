@@ -467,6 +467,50 @@ policies:
   CHECK(d.matches[0].errors.empty());
 }
 
+TEST_CASE("loop protection: events the remediator caused do not enforce") {
+  EngineOptions options;
+  options.self_identities = {"arn:aws:iam::111122223333:role/proact-remediator"};
+  Engine engine(MustCompile(R"(
+policies:
+  - id: p
+    match: {source: [aws.s3]}
+    actions: [{action: fix}]
+)"), options);
+  Decision d;
+  std::string own = R"({"source":"aws.s3","detail":{"userIdentity":{"arn":"arn:aws:sts::111122223333:assumed-role/proact-remediator/s","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::111122223333:role/proact-remediator"}}}}})";
+  REQUIRE(engine.Evaluate(own, &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  CHECK(d.matches[0].actions[0].dry_run);
+  CHECK(d.matches[0].note.find("loop protection") == 0);
+  CHECK(d.ToJson()["matches"][0]["note"] == d.matches[0].note);
+  REQUIRE(engine.Evaluate(kS3Event, &d).ok());  // someone else: enforced
+  CHECK_FALSE(d.matches[0].actions[0].dry_run);
+  CHECK(d.matches[0].note.empty());
+  // Also with actions not rendered (the actor is still read).
+  options.render_actions = false;
+  Engine quiet(MustCompile("policies:\n  - id: p\n    match: {source: [aws.s3]}\n"), options);
+  REQUIRE(quiet.Evaluate(own, &d).ok());
+  CHECK(d.matches[0].note.find("loop protection") == 0);
+}
+
+TEST_CASE("ToLogJson redacts secret-looking params") {
+  Engine engine(MustCompile(R"(
+policies:
+  - id: p
+    match: {source: [aws.s3]}
+    actions:
+      - action: webhook
+        params: {url: "https://hooks.example/x", headers: {Authorization: "Bearer abc"}, api_key: k1, nested: [{client_secret: s}], bucket: b}
+)"));
+  Decision d;
+  REQUIRE(engine.Evaluate(kS3Event, &d).ok());
+  std::string log = d.ToLogJson().dump();
+  for (const char* secret : {"Bearer abc", "\"k1\"", "\"s\""}) CHECK(log.find(secret) == std::string::npos);
+  CHECK(log.find("\"bucket\":\"b\"") != std::string::npos);
+  CHECK(log.find("[redacted]") != std::string::npos);
+  CHECK(d.ToJson().dump().find("Bearer abc") != std::string::npos);  // the host still gets it
+}
+
 TEST_CASE("EvaluateValue takes a parsed event") {
   Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
   Decision d;

@@ -12,6 +12,8 @@
 #include <map>
 #include <thread>
 
+#include "proact/engine.h"
+#include "proact/guard.h"
 #include "proact/idempotency.h"
 
 namespace proact {
@@ -77,6 +79,7 @@ class RedisServer {
       pid_ = -1;
     }
   }
+  int port() const { return port_; }
   std::unique_ptr<IdempotencyStore> Store() const {
     RedisOptions o;
     o.port = port_;
@@ -190,6 +193,89 @@ TEST_CASE("redis down: the failure policy is applied and reported, never a crash
   CHECK(open.reason.find("fail-open") != std::string::npos);
   CHECK_FALSE(store->Complete(key, "t", 1000ms).ok());
   CHECK_FALSE(store->Release(key, "t").ok());
+}
+
+Decision OneMatch(const char* policy) {
+  Decision d;
+  PolicyMatch m;
+  m.policy = policy;
+  Action a;
+  a.name = "fix";
+  m.actions.push_back(a);
+  d.matches.push_back(m);
+  return d;
+}
+
+TEST_CASE("rate limits: past the limit actions become dry-run and an alert is added") {
+  PolicySet set = PolicySet::FromString(R"(
+policies:
+  - id: limited
+    match: {source: [x]}
+    rate_limit: {max: 2, per_seconds: 300}
+  - id: free
+    match: {source: [x]}
+)").value();
+  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(1000);
+  auto counter = NewMemoryRateCounter([&] { return now; });
+  RemediationGuard guard(set, counter.get());
+  for (int i = 1; i <= 3; ++i) {
+    Decision d = OneMatch("limited");
+    guard.Apply(&d);
+    if (i <= 2) {
+      CHECK_FALSE(d.matches[0].actions[0].dry_run);
+      CHECK(d.matches[0].actions.size() == 1);
+    } else {
+      CHECK(d.matches[0].actions[0].dry_run);
+      REQUIRE(d.matches[0].actions.size() == 2);
+      CHECK(d.matches[0].actions[1].name == "proact.rate_limited");
+      CHECK(d.matches[0].actions[1].params["count"] == 3);
+      CHECK_FALSE(d.matches[0].actions[1].dry_run);
+      CHECK(d.matches[0].note.find("over the limit of 2") != std::string::npos);
+    }
+  }
+  Decision free = OneMatch("free");
+  guard.Apply(&free);
+  CHECK_FALSE(free.matches[0].actions[0].dry_run);
+  now += std::chrono::seconds(300);  // a new window
+  Decision later = OneMatch("limited");
+  guard.Apply(&later);
+  CHECK_FALSE(later.matches[0].actions[0].dry_run);
+}
+
+TEST_CASE("rate limits shared through Redis, and the counter-failure policy") {
+  RedisServer server;
+  PolicySet set = PolicySet::FromString(
+      "policies:\n  - id: limited\n    match: {source: [x]}\n    rate_limit: {max: 3, per_seconds: 60}\n").value();
+  // Two instances share one counter.
+  auto store = server.Store();  // ensures the server is up
+  (void)store;
+  std::vector<std::unique_ptr<RateCounter>> counters;
+  for (int i = 0; i < 2; ++i) {
+    RedisOptions ro;
+    ro.port = server.port();
+    ro.key_prefix = "rl-test:";
+    counters.push_back(NewRedisRateCounter(ro));
+  }
+  RemediationGuard a(set, counters[0].get()), b(set, counters[1].get());
+  int enforced = 0;
+  for (int i = 0; i < 6; ++i) {
+    Decision d = OneMatch("limited");
+    (i % 2 ? a : b).Apply(&d);
+    if (!d.matches[0].actions[0].dry_run) ++enforced;
+  }
+  CHECK(enforced == 3);
+  server.Stop();
+  Decision closed = OneMatch("limited");
+  a.Apply(&closed);
+  CHECK(closed.matches[0].actions[0].dry_run);
+  CHECK(closed.matches[0].note.find("fail-closed") != std::string::npos);
+  GuardOptions open_options;
+  open_options.on_counter_failure = StoreFailurePolicy::kFailOpen;
+  RemediationGuard open(set, counters[1].get(), open_options);
+  Decision opened = OneMatch("limited");
+  open.Apply(&opened);
+  CHECK_FALSE(opened.matches[0].actions[0].dry_run);
+  CHECK(opened.matches[0].note.find("fail-open") != std::string::npos);
 }
 
 }  // namespace

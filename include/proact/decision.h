@@ -40,6 +40,9 @@ struct PROACT_EXPORT PolicyMatch {
   std::string severity;  // info|low|medium|high|critical
   std::vector<Action> actions;
   std::vector<ActionError> errors;
+  // Why enforce-mode actions were switched to dry-run (loop protection, a
+  // rate limit), empty otherwise.
+  std::string note;
 };
 
 struct PROACT_EXPORT Decision {
@@ -58,6 +61,11 @@ struct PROACT_EXPORT Decision {
   //  "severity":…,"actions":[{"action":…,"params":{…}}],"errors":[…]}]}
   // Keys are in the order shown.
   nlohmann::ordered_json ToJson() const;
+
+  // ToJson() with the values of secret-looking params (token, secret,
+  // password, authorization, api_key, private_key, credential, in any case
+  // and nesting) replaced by "[redacted]": for logs.
+  nlohmann::ordered_json ToLogJson() const;
 };
 
 }  // namespace proact

@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace proact {
 
@@ -53,6 +55,20 @@ struct EngineOptions {
   // actions (Decision::matches[i].actions stays empty): for hosts that only
   // need to know which policies matched.
   bool render_actions = true;
+  // Loop protection: the remediator's own identities (role ARNs, service
+  // account emails, GitHub App logins, Okta client ids...). An event whose
+  // actor (one of identity_fields) is one of them never triggers
+  // enforce-mode actions: they are reported as dry-run with a note.
+  std::vector<std::string> self_identities;
+  // Where events name their actor, as template paths.
+  std::vector<std::string> identity_fields = {
+      "detail.userIdentity.arn",
+      "detail.userIdentity.sessionContext.sessionIssuer.arn",
+      "detail.protoPayload.authenticationInfo.principalEmail",
+      "detail.sender.login",
+      "detail.actor.alternateId",
+      "detail.caller",
+      "detail.event.user"};
   // When true, every action of every matched policy is reported as dry-run,
   // whatever the policy's own mode.
   bool dry_run = false;

@@ -14,6 +14,7 @@
 #define PROACT_POLICY_SET_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +49,10 @@ struct PROACT_EXPORT PolicyInfo {
   double savings_minutes = 0;  // estimated manual effort saved per remediation
   double savings_usd = 0;
   nlohmann::json metadata;     // free-form, passed through (null if absent)
+  // Circuit breaker: at most rate_limit_max enforce-mode remediations per
+  // rate_limit_window_seconds (0: no limit). See proact/guard.h.
+  std::uint64_t rate_limit_max = 0;
+  std::uint64_t rate_limit_window_seconds = 0;
   SourceLocation location;     // where the policy starts
 };
 

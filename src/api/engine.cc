@@ -1,5 +1,6 @@
 #include "proact/engine.h"
 
+#include <cctype>
 #include <string>
 
 #include "action/template.h"
@@ -56,9 +57,42 @@ nlohmann::ordered_json Decision::ToJson() const {
       errors.push_back(std::move(je));
     }
     jm["errors"] = std::move(errors);
+    if (!m.note.empty()) jm["note"] = m.note;
     matched.push_back(std::move(jm));
   }
   out["matches"] = std::move(matched);
+  return out;
+}
+
+namespace {
+
+bool SecretKey(std::string key) {
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"token", "secret", "password", "passwd", "authorization", "api_key",
+                           "apikey", "private_key", "credential"}) {
+    if (key.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void Redact(nlohmann::ordered_json* j) {
+  if (j->is_object()) {
+    for (auto it = j->begin(); it != j->end(); ++it) {
+      if (SecretKey(it.key()) && !it.value().is_null()) it.value() = "[redacted]";
+      else Redact(&it.value());
+    }
+  } else if (j->is_array()) {
+    for (auto& item : *j) Redact(&item);
+  }
+}
+
+}  // namespace
+
+nlohmann::ordered_json Decision::ToLogJson() const {
+  nlohmann::ordered_json out = ToJson();
+  for (auto& m : out["matches"]) {
+    for (auto& a : m["actions"]) Redact(&a["params"]);
+  }
   return out;
 }
 
@@ -193,7 +227,8 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
   SetString(*s, internal::kFieldDetailType, &decision->detail_type);
   internal::MatchEvent(p, s);
   if (s->matched_policies.empty()) return Status::Ok();
-  if (options_.render_actions && !s->dom_valid) {
+  bool need_dom = options_.render_actions || !options_.self_identities.empty();
+  if (need_dom && !s->dom_valid) {
     if (auto e = s->dom_parser.parse(s->text, s->text_size, false)
                      .get(s->dom_root)) {
       return Status(StatusCode::kInvalidArgument,
@@ -203,6 +238,25 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
   }
   DomFieldSource fields(s->dom_root);
   std::size_t rendered = 0;
+  // Loop protection: events the remediator itself caused do not enforce.
+  std::string self_actor;
+  if (need_dom && !options_.self_identities.empty()) {
+    for (const std::string& field : options_.identity_fields) {
+      std::vector<internal::PathStep> path;
+      std::string perr;
+      std::size_t poff = 0;
+      nlohmann::json value;
+      if (!internal::ParseFieldPath(field, &path, &perr, &poff) || !fields.Lookup(path, &value) ||
+          !value.is_string()) {
+        continue;
+      }
+      const std::string& actor = value.get_ref<const std::string&>();
+      for (const std::string& self : options_.self_identities) {
+        if (actor == self) self_actor = actor;
+      }
+      if (!self_actor.empty()) break;
+    }
+  }
   for (std::uint32_t index : s->matched_policies) {
     const internal::CompiledPolicy& cp = p.policies[index];
     PolicyMatch m;
@@ -210,6 +264,11 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
     m.mode = cp.info.mode;
     m.severity = cp.info.severity;
     bool dry_run = options_.dry_run || cp.info.mode == "dry-run";
+    if (!self_actor.empty() && !dry_run) {
+      dry_run = true;
+      m.note = "loop protection: the event was caused by the remediator's own identity " +
+               self_actor + "; actions are not enforced";
+    }
     std::size_t actions = options_.render_actions ? cp.actions.size() : 0;
     for (std::size_t a = 0; a < actions; ++a) {
       const internal::CompiledAction& ca = cp.actions[a];

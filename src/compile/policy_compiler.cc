@@ -40,6 +40,9 @@ const std::vector<KeySpec>& PolicyKeys() {
       {"savings", "mapping", false,
        "estimated manual effort per remediation: minutes and/or usd"},
       {"metadata", "any", false, "free-form, passed through"},
+      {"rate_limit", "mapping", false,
+       "circuit breaker: at most `max` remediations per `per_seconds`; beyond, "
+       "actions become dry-run and an alert action is added"},
       {"match", "mapping", true, "an AWS EventBridge event pattern"},
       {"except", "list", false,
        "event patterns; an event matching any of them is suppressed"},
@@ -54,6 +57,14 @@ const std::vector<KeySpec>& ActionKeys() {
       {"action", "string", true, "the action's name, as the host registers it"},
       {"params", "mapping", false,
        "parameters; strings may hold {{ field.path }} templates"},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& RateLimitKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"max", "number", true, "remediations allowed in a window"},
+      {"per_seconds", "number", true, "the window, in seconds"},
   };
   return keys;
 }
@@ -471,6 +482,20 @@ class Compiler {
       }
     }
     if (const Node* n = node.Find("metadata")) info.metadata = NodeToJson(*n);
+    if (const Node* n = node.Find("rate_limit")) {
+      if (ExpectKind(*n, Node::Kind::kMap, "'rate_limit'")) {
+        CheckKeys(*n, RateLimitKeys(), "'rate_limit'");
+        for (const auto& [k, v] : n->entries) {
+          if (k.text != "max" && k.text != "per_seconds") continue;
+          if (v.kind != Node::Kind::kNumber || v.number < 1 || v.number != static_cast<double>(static_cast<std::uint64_t>(v.number))) {
+            Error(v, "bad-rate-limit", "rate_limit '" + k.text + "' must be a whole number of at least 1");
+            continue;
+          }
+          (k.text == "max" ? info.rate_limit_max : info.rate_limit_window_seconds) =
+              static_cast<std::uint64_t>(v.number);
+        }
+      }
+    }
 
     PatternCompiler& patterns = *patterns_;
     if (const Node* m = node.Find("match")) {

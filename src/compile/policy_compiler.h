@@ -34,6 +34,7 @@ const std::vector<KeySpec>& FileKeys();
 const std::vector<KeySpec>& PolicyKeys();
 const std::vector<KeySpec>& ActionKeys();
 const std::vector<KeySpec>& SavingsKeys();
+const std::vector<KeySpec>& RateLimitKeys();
 const std::vector<std::string_view>& Severities();
 const std::vector<std::string_view>& Modes();
 // Top-level fields of the event envelope templates may start from.

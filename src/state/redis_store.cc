@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "proact/guard.h"
 #include "proact/idempotency.h"
 
 namespace proact {
@@ -122,7 +123,62 @@ class RedisStore : public IdempotencyStore {
   redisContext* ctx_ = nullptr;
 };
 
+// A fixed-window counter: INCR on the window's key, which expires with it.
+class RedisRateCounter : public RateCounter {
+ public:
+  explicit RedisRateCounter(RedisOptions options) : options_(std::move(options)) {}
+  ~RedisRateCounter() override {
+    if (ctx_ != nullptr) redisFree(ctx_);
+  }
+
+  Result<std::uint64_t> Hit(std::string_view key, std::chrono::seconds window) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::int64_t secs = std::max<std::int64_t>(1, window.count());
+    std::int64_t index = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count() / secs;
+    std::string full = options_.key_prefix + std::string(key) + ":" + std::to_string(index);
+    std::string where = "redis at " + options_.host + ":" + std::to_string(options_.port);
+    if (ctx_ == nullptr) {
+      timeval tv{static_cast<time_t>(options_.timeout.count() / 1000),
+                 static_cast<suseconds_t>((options_.timeout.count() % 1000) * 1000)};
+      ctx_ = redisConnectWithTimeout(options_.host.c_str(), options_.port, tv);
+      if (ctx_ == nullptr || ctx_->err) {
+        std::string err = ctx_ ? ctx_->errstr : "cannot allocate";
+        if (ctx_ != nullptr) redisFree(ctx_);
+        ctx_ = nullptr;
+        return Status(StatusCode::kIoError, where + ": " + err);
+      }
+      redisSetTimeout(ctx_, tv);
+    }
+    std::string ttl = std::to_string(secs * 2000);
+    const char* script = "local n = redis.call('INCR', KEYS[1]) "
+                         "if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return n";
+    auto* reply = static_cast<redisReply*>(
+        redisCommand(ctx_, "EVAL %s 1 %b %b", script, full.data(), full.size(), ttl.data(), ttl.size()));
+    if (reply == nullptr) {
+      std::string err = ctx_->errstr;
+      redisFree(ctx_);
+      ctx_ = nullptr;
+      return Status(StatusCode::kIoError, where + ": " + err);
+    }
+    Result<std::uint64_t> out = reply->type == REDIS_REPLY_INTEGER
+                                    ? Result<std::uint64_t>(static_cast<std::uint64_t>(reply->integer))
+                                    : Result<std::uint64_t>(Status(StatusCode::kIoError, where + ": unexpected reply"));
+    freeReplyObject(reply);
+    return out;
+  }
+
+ private:
+  RedisOptions options_;
+  std::mutex mu_;
+  redisContext* ctx_ = nullptr;
+};
+
 }  // namespace
+
+std::unique_ptr<RateCounter> NewRedisRateCounter(RedisOptions options) {
+  return std::make_unique<RedisRateCounter>(std::move(options));
+}
 
 std::unique_ptr<IdempotencyStore> NewRedisIdempotencyStore(RedisOptions options) {
   return std::make_unique<RedisStore>(std::move(options));

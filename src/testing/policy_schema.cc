@@ -74,6 +74,7 @@ nlohmann::ordered_json PolicyFileSchema() {
                      {"propertyNames", {{"enum", operators}}}}})}};
   defs["action"] = Object(internal::ActionKeys(), "A remediation action", nullptr);
   defs["savings"] = Object(internal::SavingsKeys(), "Estimated manual effort saved", nullptr);
+  defs["rateLimit"] = Object(internal::RateLimitKeys(), "Circuit breaker", nullptr);
   defs["policy"] = Object(internal::PolicyKeys(), "A policy", [](const KeySpec& k) -> Json {
     if (k.name == "severity") return Enum(internal::Severities());
     if (k.name == "mode") return Enum(internal::Modes());
@@ -81,6 +82,7 @@ nlohmann::ordered_json PolicyFileSchema() {
     if (k.name == "except") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/pattern"}}}};
     if (k.name == "actions") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/action"}}}};
     if (k.name == "savings") return {{"$ref", "#/$defs/savings"}};
+    if (k.name == "rate_limit") return {{"$ref", "#/$defs/rateLimit"}};
     if (k.name == "tags") return {{"type", "array"}, {"items", {{"type", "string"}}}};
     return nullptr;
   });
