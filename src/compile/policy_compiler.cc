@@ -13,6 +13,9 @@
 #include "load/json_document.h"
 #include "util/utf8.h"
 #include "load/yaml_document.h"
+#include "match/event_reader.h"
+#include "match/matcher.h"
+#include "match/scratch.h"
 
 namespace proact::internal {
 
@@ -23,6 +26,8 @@ const std::vector<KeySpec>& FileKeys() {
        "named lists of scalars, usable from any policy in the loaded set"},
       {"tests", "list", false,
        "test cases run by `proact test` (docs/testing.md); ignored when loading"},
+      {"action_effects", "mapping", false,
+       "per action name, the event running it causes (for the self-triggering check)"},
   };
   return keys;
 }
@@ -263,8 +268,37 @@ class Compiler {
     if (sink_->has_errors()) return false;
     PlanAnchors(program_);
     program_->trie.Freeze();
+    CheckSelfTriggering();
+    sink_->SortByLocation();
     program_->warnings = sink_->TakeWarnings();
     return true;
+  }
+
+  // A policy whose action causes an event the same policy matches would
+  // remediate in a loop: warn, using the declared action effects.
+  void CheckSelfTriggering() {
+    if (effects_.empty()) return;
+    ScratchRep scratch;
+    EngineOptions options;
+    for (std::uint32_t p = 0; p < program_->policies.size(); ++p) {
+      const CompiledPolicy& cp = program_->policies[p];
+      if (!cp.info.enabled) continue;
+      for (const CompiledAction& a : cp.actions) {
+        auto it = effects_.find(a.name);
+        if (it == effects_.end()) continue;
+        std::string event = NodeToJson(*it->second).dump();
+        if (!ReadEvent(event, false, *program_, options, &scratch).ok()) continue;
+        MatchEvent(*program_, &scratch);
+        const auto& matched = scratch.matched_policies;
+        if (std::find(matched.begin(), matched.end(), p) == matched.end()) continue;
+        sink_->Warning(a.file, a.line, a.column, "self-triggering",
+                       "policy '" + cp.info.id + "': action '" + a.name +
+                           "' causes an event this policy matches (effect declared at " +
+                           sink_->file_name(it->second->file) + ":" +
+                           std::to_string(it->second->mark.line) +
+                           "): it would trigger itself in a loop");
+      }
+    }
   }
 
   void InternEnvelopeFields() {
@@ -374,9 +408,23 @@ class Compiler {
         }
       }
     }
+    if (const Node* effects = root.Find("action_effects")) {
+      if (ExpectKind(*effects, Node::Kind::kMap, "'action_effects'")) {
+        for (const auto& [k, v] : effects->entries) {
+          if (!ExpectKind(v, Node::Kind::kMap, "the effect of action '" + k.text + "'")) continue;
+          auto [it, inserted] = effects_.emplace(k.text, &v);
+          if (!inserted) {
+            Error(k, "duplicate-effect", "the effect of action '" + k.text + "' is already declared at " +
+                                             sink_->file_name(it->second->file) + ":" +
+                                             std::to_string(it->second->mark.line));
+          }
+        }
+      }
+    }
     const Node* policies = root.Find("policies");
     if (policies == nullptr) {
-      if (root.Find("lists") == nullptr && root.Find("tests") == nullptr) {
+      if (root.Find("lists") == nullptr && root.Find("tests") == nullptr &&
+          root.Find("action_effects") == nullptr) {
         Warning(root, "empty-file", "file holds no policies");
       }
       return;
@@ -539,6 +587,9 @@ class Compiler {
     if (!ExpectKind(act, Node::Kind::kMap, "an action")) return;
     CheckKeys(act, ActionKeys(), "action");
     CompiledAction out;
+    out.file = act.file;
+    out.line = act.mark.line;
+    out.column = act.mark.column;
     if (const Node* name = act.Find("action")) {
       if (name->kind != Node::Kind::kString || name->text.empty()) {
         Error(*name, "wrong-type", "'action' must be a non-empty string");
@@ -693,6 +744,7 @@ class Compiler {
   std::map<std::string, NamedList> lists_;
   std::unordered_map<std::string, const Node*> ids_;
   std::unique_ptr<PatternCompiler> patterns_;
+  std::map<std::string, const Node*> effects_;  // action name → caused event
 };
 
 }  // namespace

@@ -179,6 +179,9 @@ struct PairSignature {
 struct CompiledAction {
   std::string name;
   ParamTree params;
+  int file = 0;  // where the action is written, for diagnostics
+  int line = 0;
+  int column = 0;
 };
 
 struct CompiledPolicy {

@@ -106,6 +106,7 @@ nlohmann::ordered_json PolicyFileSchema() {
                 {"items", {{"type", Json::array({"string", "number", "boolean", "null"})}}}}}};
     }
     if (k.name == "tests") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/testCase"}}}};
+    if (k.name == "action_effects") return {{"type", "object"}, {"additionalProperties", {{"type", "object"}}}};
     return nullptr;
   });
   Json schema = Json::object();
