@@ -195,6 +195,32 @@ TEST_CASE("redis down: the failure policy is applied and reported, never a crash
   CHECK_FALSE(store->Release(key, "t").ok());
 }
 
+TEST_CASE("configuration from the environment") {
+  RedisServer server;
+  unsetenv("PROACT_IDEMPOTENCY");
+  unsetenv("PROACT_IDEMPOTENCY_ON_FAILURE");
+  Result<IdempotencyConfig> memory = IdempotencyFromEnvironment();
+  REQUIRE(memory.ok());
+  CHECK(memory.value().description == "memory, fail-closed");
+  std::string url = "redis://127.0.0.1:" + std::to_string(server.port());
+  setenv("PROACT_IDEMPOTENCY", url.c_str(), 1);
+  setenv("PROACT_IDEMPOTENCY_ON_FAILURE", "open", 1);
+  Result<IdempotencyConfig> redis = IdempotencyFromEnvironment();
+  REQUIRE(redis.ok());
+  CHECK(redis.value().on_failure == StoreFailurePolicy::kFailOpen);
+  CHECK(redis.value().store->TryClaim("env-key", 1000ms).value().state == ClaimState::kClaimed);
+  RedisOptions same;
+  same.port = server.port();  // default key prefix, as the environment's store
+  CHECK(NewRedisIdempotencyStore(same)->TryClaim("env-key", 1000ms).value().state == ClaimState::kInFlight);
+  setenv("PROACT_IDEMPOTENCY", "dynamo://x", 1);
+  CHECK(IdempotencyFromEnvironment().status().message().find("PROACT_IDEMPOTENCY must be") == 0);
+  setenv("PROACT_IDEMPOTENCY", "memory", 1);
+  setenv("PROACT_IDEMPOTENCY_ON_FAILURE", "maybe", 1);
+  CHECK(IdempotencyFromEnvironment().status().message().find("PROACT_IDEMPOTENCY_ON_FAILURE") == 0);
+  unsetenv("PROACT_IDEMPOTENCY");
+  unsetenv("PROACT_IDEMPOTENCY_ON_FAILURE");
+}
+
 Decision OneMatch(const char* policy) {
   Decision d;
   PolicyMatch m;

@@ -106,6 +106,30 @@ TEST_CASE("GitHub webhooks: signed, tampered, unsigned, form-encoded, base64") {
   CHECK(fe["account"] == "octocat");
 }
 
+TEST_CASE("secrets never appear in errors") {
+  WebhookSecrets secrets;
+  secrets.github = "gh-secret-value-123";
+  secrets.slack = "slack-secret-value-456";
+  secrets.okta_authorization = "Bearer okta-secret-789";
+  secrets.hmac.push_back(HmacScheme{"billing", "X-Sig", "hmac-secret-000", "sha256", "hex", ""});
+  secrets.require_signature = true;
+  Normalizer n(secrets);
+  std::vector<NormalizeResult> results = {
+      n.Normalize(Request(kGitHubBody, {{"x-github-event", "push"}, {"x-hub-signature-256", "sha256=00"}})),
+      n.Normalize(Request(kSlackBody, {{"x-slack-request-timestamp", "1"}, {"x-slack-signature", "v0=00"}})),
+      n.Normalize(Request("{}", {{"x-okta-verification-challenge", "c"}, {"authorization", "Bearer wrong"}})),
+      n.Normalize(Request("{}", {{"x-sig", "00"}})),
+      n.Normalize(Request("{}", {}))};
+  for (const NormalizeResult& r : results) {
+    REQUIRE_FALSE(r.errors.empty());
+    for (const NormalizeError& e : r.errors) {
+      for (const char* secret : {"gh-secret-value-123", "slack-secret-value-456", "okta-secret-789", "hmac-secret-000"}) {
+        CHECK(e.message.find(secret) == std::string::npos);
+      }
+    }
+  }
+}
+
 TEST_CASE("Slack: signing secret, replay window, URL verification") {
   WebhookSecrets secrets;
   secrets.slack = "slack-signing";

@@ -91,6 +91,18 @@ PROACT_EXPORT GateDecision Gate(IdempotencyStore& store, std::string_view key,
                                 std::chrono::milliseconds in_flight_ttl,
                                 StoreFailurePolicy policy);
 
+// Configuration from the environment, for hosts and adapters (in the
+// proact::redis library):
+//   PROACT_IDEMPOTENCY             memory (default) | redis://HOST:PORT
+//   PROACT_IDEMPOTENCY_ON_FAILURE  closed (default) | open
+// kInvalidArgument names the variable and the value it could not read.
+struct IdempotencyConfig {
+  std::unique_ptr<IdempotencyStore> store;
+  StoreFailurePolicy on_failure = StoreFailurePolicy::kFailClosed;
+  std::string description;  // e.g. "redis://127.0.0.1:6379, fail-closed"
+};
+PROACT_EXPORT Result<IdempotencyConfig> IdempotencyFromEnvironment();
+
 }  // namespace proact
 
 #endif  // PROACT_IDEMPOTENCY_H_

@@ -3,6 +3,7 @@
 // claim it no longer owns.
 #include <hiredis/hiredis.h>
 
+#include <cstdlib>
 #include <mutex>
 
 #include "proact/guard.h"
@@ -178,6 +179,44 @@ class RedisRateCounter : public RateCounter {
 
 std::unique_ptr<RateCounter> NewRedisRateCounter(RedisOptions options) {
   return std::make_unique<RedisRateCounter>(std::move(options));
+}
+
+Result<IdempotencyConfig> IdempotencyFromEnvironment() {
+  IdempotencyConfig config;
+  const char* failure = std::getenv("PROACT_IDEMPOTENCY_ON_FAILURE");
+  std::string on_failure = failure ? failure : "closed";
+  if (on_failure != "closed" && on_failure != "open") {
+    return Status(StatusCode::kInvalidArgument,
+                  "PROACT_IDEMPOTENCY_ON_FAILURE must be 'closed' or 'open', not '" + on_failure + "'");
+  }
+  config.on_failure = on_failure == "open" ? StoreFailurePolicy::kFailOpen : StoreFailurePolicy::kFailClosed;
+  const char* store = std::getenv("PROACT_IDEMPOTENCY");
+  std::string spec = store ? store : "memory";
+  if (spec == "memory") {
+    config.store = NewMemoryIdempotencyStore();
+  } else if (spec.rfind("redis://", 0) == 0) {
+    std::string rest = spec.substr(8);
+    std::size_t colon = rest.rfind(':');
+    RedisOptions options;
+    options.host = rest.substr(0, colon);
+    if (colon != std::string::npos) {
+      char* end = nullptr;
+      long port = std::strtol(rest.c_str() + colon + 1, &end, 10);
+      if (*end != '\0' || port <= 0 || port > 65535) {
+        return Status(StatusCode::kInvalidArgument, "PROACT_IDEMPOTENCY: bad port in '" + spec + "'");
+      }
+      options.port = static_cast<int>(port);
+    }
+    if (options.host.empty()) {
+      return Status(StatusCode::kInvalidArgument, "PROACT_IDEMPOTENCY: no host in '" + spec + "'");
+    }
+    config.store = NewRedisIdempotencyStore(options);
+  } else {
+    return Status(StatusCode::kInvalidArgument,
+                  "PROACT_IDEMPOTENCY must be 'memory' or 'redis://HOST:PORT', not '" + spec + "'");
+  }
+  config.description = spec + ", fail-" + on_failure;
+  return config;
 }
 
 std::unique_ptr<IdempotencyStore> NewRedisIdempotencyStore(RedisOptions options) {
