@@ -436,7 +436,11 @@ bool PatternCompiler::Operator(const Node& key, const Node& operand,
     ro.set_max_mem(options_.regex_max_mem);
     auto re = std::make_unique<RE2>(s, ro);
     if (!re->ok()) {
-      Error(operand, "bad-regex", "invalid regex: " + re->error());
+      Error(operand, "bad-regex",
+            re->error_code() == RE2::ErrorPatternTooLarge
+                ? "regex is too large: its program exceeds regex_max_mem (" +
+                      std::to_string(options_.regex_max_mem) + " bytes)"
+                : "invalid regex: " + re->error());
       return false;
     }
     t.op = TestOp::kRegex;
