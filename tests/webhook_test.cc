@@ -270,5 +270,28 @@ TEST_CASE("bad payloads are errors that say what was tried, never crashes") {
   CHECK(batch.errors[0].origin == ".Records[0].body");
 }
 
+TEST_CASE("times from hostile numbers are left empty, never converted out of range") {
+  CHECK(internal::IsoTimeFromEpochMillis(1700000000123.0) == "2023-11-14T22:13:20.123Z");
+  CHECK(internal::IsoTimeFromEpochMillis(1e300).empty());
+  CHECK(internal::IsoTimeFromEpochMillis(-1e300).empty());
+  CHECK(internal::IsoTimeFromEpochMillis(253402300800000.0).empty());
+  // A Function URL request whose timeEpoch is far beyond any integer (found
+  // by the event fuzzer; it reached a double -> int64 conversion).
+  Normalizer n;
+  for (const char* epoch : {"1e300", "-1e300", "18446744073709551615"}) {
+    CAPTURE(epoch);
+    std::string request = std::string(R"({"version":"2.0","rawPath":"/hook","headers":{},)") +
+                          R"("requestContext":{"http":{"method":"POST"},"timeEpoch":)" + epoch +
+                          R"(},"body":"{\"a\":1}","isBase64Encoded":false})";
+    NormalizeResult r = n.Normalize(request);
+    REQUIRE(r.events.size() == 1);
+    CHECK(r.events[0].json.find(R"("time":"")") != std::string::npos);
+  }
+  NormalizeResult slack = n.Normalize(
+      R"({"type":"event_callback","event_id":"Ev1","team_id":"T1","event_time":1e300,"event":{"type":"x"}})");
+  REQUIRE(slack.events.size() == 1);
+  CHECK(slack.events[0].json.find(R"("time":"")") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace proact

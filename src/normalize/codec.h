@@ -24,6 +24,11 @@ std::optional<std::string> FormField(std::string_view body, std::string_view fie
 // "2024-01-02T03:04:05Z" (milliseconds kept when not zero).
 std::string IsoTimeFromMillis(std::int64_t millis);
 
+// IsoTimeFromMillis for a number read from a payload: "" unless it is finite
+// and between 1970 and the end of year 9999 (a hostile 1e300 or NaN is not
+// a time, and must not reach an integer conversion).
+std::string IsoTimeFromEpochMillis(double millis);
+
 // HMAC of `data` with `key`; algorithm "sha1", "sha256" or "sha512".
 // nullopt for an unknown algorithm.
 std::optional<std::string> Hmac(std::string_view algorithm, std::string_view key,

@@ -366,7 +366,7 @@ class Run {
       }
       std::string time;
       if (ev.contains("timestamp") && ev["timestamp"].is_number()) {
-        time = internal::IsoTimeFromMillis(ev["timestamp"].get<std::int64_t>());
+        time = internal::IsoTimeFromEpochMillis(ev["timestamp"].get<double>());
       }
       Emit(internal::Envelope(Str(ev, "id"), "CloudWatch Logs Log Event", "aws.logs",
                               Str(batch, "owner"), time, "", std::move(detail)),
@@ -442,12 +442,12 @@ class Run {
         }
       }
     }
-    std::int64_t epoch_ms = 0;
-    if (rc.contains("timeEpoch") && rc["timeEpoch"].is_number()) epoch_ms = rc["timeEpoch"].get<std::int64_t>();
+    double epoch_ms = 0;
+    if (rc.contains("timeEpoch") && rc["timeEpoch"].is_number()) epoch_ms = rc["timeEpoch"].get<double>();
     if (rc.contains("requestTimeEpoch") && rc["requestTimeEpoch"].is_number()) {
-      epoch_ms = rc["requestTimeEpoch"].get<std::int64_t>();
+      epoch_ms = rc["requestTimeEpoch"].get<double>();
     }
-    if (epoch_ms > 0) ctx.request_time = internal::IsoTimeFromMillis(epoch_ms);
+    if (epoch_ms > 0) ctx.request_time = internal::IsoTimeFromEpochMillis(epoch_ms);
 
     // Handshakes and authentication come before anything is read.
     bool okta = internal::HeaderValue(headers, "x-okta-verification-challenge").has_value() ||

@@ -264,7 +264,7 @@ Json SlackEnvelope(const Json& callback) {
   std::string time;
   auto t = callback.find("event_time");
   if (t != callback.end() && t->is_number()) {
-    time = IsoTimeFromMillis(t->get<std::int64_t>() * 1000);
+    time = IsoTimeFromEpochMillis(t->get<double>() * 1000);
   }
   return Envelope(Str(callback, "event_id"), StrAt(callback, {"event", "type"}), "slack",
                   Str(callback, "team_id"), time, "", callback);
