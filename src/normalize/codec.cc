@@ -113,16 +113,9 @@ std::optional<std::string> FormField(std::string_view body, std::string_view fie
 std::string IsoTimeFromEpochMillis(double millis) {
   constexpr double kEndOf9999 = 253402300799999.0;  // 9999-12-31T23:59:59.999Z
   if (!(millis >= 0 && millis <= kEndOf9999)) return std::string();  // also NaN
-  return IsoTimeFromMillis(static_cast<std::int64_t>(millis));
-}
-
-std::string IsoTimeFromMillis(std::int64_t millis) {
-  std::time_t secs = static_cast<std::time_t>(millis / 1000);
-  int ms = static_cast<int>(millis % 1000);
-  if (ms < 0) {
-    ms += 1000;
-    --secs;
-  }
+  const auto whole = static_cast<std::int64_t>(millis);
+  std::time_t secs = static_cast<std::time_t>(whole / 1000);
+  int ms = static_cast<int>(whole % 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];

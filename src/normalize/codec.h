@@ -21,12 +21,10 @@ std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out);
 // The value of `field` in an application/x-www-form-urlencoded body.
 std::optional<std::string> FormField(std::string_view body, std::string_view field);
 
-// "2024-01-02T03:04:05Z" (milliseconds kept when not zero).
-std::string IsoTimeFromMillis(std::int64_t millis);
-
-// IsoTimeFromMillis for a number read from a payload: "" unless it is finite
-// and between 1970 and the end of year 9999 (a hostile 1e300 or NaN is not
-// a time, and must not reach an integer conversion).
+// "2024-01-02T03:04:05Z" (milliseconds kept when not zero) for a number of
+// milliseconds read from a payload: "" unless it is finite and between 1970
+// and the end of year 9999 (a hostile 1e300 or NaN is not a time, and must
+// not reach an integer conversion).
 std::string IsoTimeFromEpochMillis(double millis);
 
 // HMAC of `data` with `key`; algorithm "sha1", "sha256" or "sha512".
