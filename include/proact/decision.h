@@ -68,6 +68,10 @@ struct PROACT_EXPORT Decision {
   nlohmann::ordered_json ToLogJson() const;
 };
 
+// Replaces, in place, the values of secret-looking keys (as ToLogJson) at
+// any depth of `j` with "[redacted]".
+PROACT_EXPORT void RedactSecrets(nlohmann::ordered_json* j);
+
 }  // namespace proact
 
 #endif  // PROACT_DECISION_H_

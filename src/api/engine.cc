@@ -75,23 +75,23 @@ bool SecretKey(std::string key) {
   return false;
 }
 
-void Redact(nlohmann::ordered_json* j) {
+}  // namespace
+
+void RedactSecrets(nlohmann::ordered_json* j) {
   if (j->is_object()) {
     for (auto it = j->begin(); it != j->end(); ++it) {
       if (SecretKey(it.key()) && !it.value().is_null()) it.value() = "[redacted]";
-      else Redact(&it.value());
+      else RedactSecrets(&it.value());
     }
   } else if (j->is_array()) {
-    for (auto& item : *j) Redact(&item);
+    for (auto& item : *j) RedactSecrets(&item);
   }
 }
-
-}  // namespace
 
 nlohmann::ordered_json Decision::ToLogJson() const {
   nlohmann::ordered_json out = ToJson();
   for (auto& m : out["matches"]) {
-    for (auto& a : m["actions"]) Redact(&a["params"]);
+    for (auto& a : m["actions"]) RedactSecrets(&a["params"]);
   }
   return out;
 }

@@ -1,0 +1,169 @@
+// Host: the pipeline every adapter runs for one delivery.
+//
+//   payload (+ HTTP headers) -> Normalizer -> for each event: Engine ->
+//   rate limits (RemediationGuard) -> Dispatcher -> logs and Metrics
+//
+// The AWS Lambda runtime (RunLambdaRuntime, the `bootstrap` executable) and
+// the HTTP server (`proact serve`) are thin mappings of a ProcessResult onto
+// their platform's response shapes. A host that needs its own remediation
+// code links proact::host, registers handlers on host->dispatcher() and
+// calls RunLambdaRuntime (or Process) from its own main().
+//
+// Deadlines: Process() stops starting events when less than
+// HostOptions::deadline_margin remains before the deadline; the events it
+// did not start are reported not processed (and failed), so that the
+// platform delivers them again instead of losing them.
+//
+// Thread-safety: Process() may be called from many threads at once once
+// the handlers are registered.
+#ifndef PROACT_HOST_H_
+#define PROACT_HOST_H_
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "proact/dispatch.h"
+#include "proact/engine.h"
+#include "proact/export.h"
+#include "proact/guard.h"
+#include "proact/normalizer.h"
+#include "proact/observability.h"
+#include "proact/status.h"
+
+namespace proact {
+
+struct HostOptions {
+  std::vector<std::string> rules;  // files or directories
+  EngineOptions engine;
+  WebhookSecrets secrets;
+  DispatchOptions dispatch;
+  WebhookOptions webhook;
+  bool register_builtin_actions = true;
+  // Stop starting events when less than this remains before the deadline.
+  std::chrono::milliseconds deadline_margin{500};
+  // Shared state (owned by the host when set): idempotency store and the
+  // rate-limit counter (memory when null).
+  std::unique_ptr<IdempotencyStore> idempotency;
+  std::unique_ptr<RateCounter> rate_counter;
+  std::string state_description;  // for the start-up log line
+};
+
+// Reads the environment every adapter understands:
+//   PROACT_RULES                files or folders, ':'-separated (default: `default_rules`)
+//   PROACT_DRY_RUN              true: nothing is executed
+//   PROACT_SELF_IDENTITIES      comma-separated (loop protection)
+//   PROACT_GITHUB_SECRET, PROACT_SLACK_SIGNING_SECRET,
+//   PROACT_OKTA_AUTHORIZATION, PROACT_REQUIRE_SIGNATURE   webhook verification
+//   PROACT_ACTION_TIMEOUT_MS    per-action timeout (default 10000)
+//   PROACT_DEADLINE_MARGIN_MS   (default 500)
+//   PROACT_WEBHOOK_*            see WebhookOptionsFromEnvironment
+//   PROACT_IDEMPOTENCY, PROACT_IDEMPOTENCY_ON_FAILURE   see proact/idempotency.h
+// kInvalidArgument names a variable whose value cannot be read.
+PROACT_EXPORT Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules);
+
+// What happened to one event (or one part that did not become an event).
+struct EventOutcome {
+  std::string id;          // the event's id ("" for a part that failed to normalize)
+  std::string source;
+  std::string kind;        // Normalizer kind, e.g. "sqs/eventbridge"
+  std::string origin;      // where in the payload
+  std::string message_id;  // SQS messageId, when it came from one
+  bool processed = false;  // evaluated (and its actions dispatched)
+  bool failed = false;     // should be delivered again / reported as failed
+  bool unauthenticated = false;
+  std::string reason;      // why it failed
+  std::size_t matches = 0;
+  DispatchReport dispatch;
+};
+
+struct ProcessResult {
+  std::optional<Challenge> challenge;  // answer this instead
+  std::vector<EventOutcome> events;
+  std::size_t failed = 0;           // events with failed == true
+  std::size_t not_processed = 0;    // stopped by the deadline
+  std::size_t unauthenticated = 0;
+  std::size_t matches = 0;
+
+  // SQS message ids of failed events (each once, in order): the
+  // batchItemFailures of a partial batch response.
+  std::vector<std::string> FailedMessageIds() const;
+  // True when something failed that no message id identifies.
+  bool HasUnidentifiedFailure() const;
+  // {"events":n,"matches":n,"failed":n,"not_processed":n,"results":[...]}
+  nlohmann::ordered_json Summary() const;
+};
+
+// Per-request information for logs and handlers.
+struct RequestInfo {
+  std::string request_id;
+  std::string trace_id;
+  SteadyTime deadline = SteadyTime::max();
+  nlohmann::ordered_json log_fields = nlohmann::ordered_json::object();  // added to every line
+};
+
+class PROACT_EXPORT Host {
+ public:
+  // Loads and compiles the rules (kInvalidPolicy with file:line:col
+  // diagnostics when they do not compile) and registers the built-in
+  // actions.
+  static Result<std::unique_ptr<Host>> Create(HostOptions options);
+
+  Dispatcher& dispatcher() { return dispatcher_; }
+  const Engine& engine() const { return engine_; }
+  Metrics& metrics() { return metrics_; }
+  const HostOptions& options() const { return options_; }
+
+  // Normalizes, evaluates and dispatches one delivery. Never throws.
+  ProcessResult Process(std::string_view payload, const Headers& headers,
+                        const RequestInfo& request);
+
+ private:
+  Host(HostOptions options, PolicySet policies);
+  void LogDecision(const Decision& decision, const EventOutcome& outcome,
+                   const RequestInfo& request, double eval_ms);
+
+  HostOptions options_;
+  Engine engine_;
+  Normalizer normalizer_;
+  Dispatcher dispatcher_;
+  Metrics metrics_;
+  std::unique_ptr<RemediationGuard> guard_;
+};
+
+// AWS Lambda custom runtime (provided.al2023): talks to the Runtime API at
+// $AWS_LAMBDA_RUNTIME_API until the process is stopped. See
+// docs/adapters.md for the envelopes and the response of each.
+struct LambdaOptions {
+  std::string runtime_api;  // host:port; default $AWS_LAMBDA_RUNTIME_API
+  EmfOptions emf;           // metrics lines after each invocation
+  bool emit_metrics = true; // PROACT_METRICS=false disables
+  // Stop after this many invocations (0: never; tests use it).
+  std::size_t max_invocations = 0;
+};
+
+// Reports an init error to the Runtime API (POST /runtime/init/error).
+PROACT_EXPORT Status ReportLambdaInitError(const std::string& runtime_api,
+                                           std::string_view error_type,
+                                           std::string_view message,
+                                           const std::vector<std::string>& details);
+
+// The invocation loop. Returns when the Runtime API is unreachable (a
+// non-OK status) or after max_invocations.
+PROACT_EXPORT Status RunLambdaRuntime(Host& host, const LambdaOptions& options);
+
+// The whole bootstrap: reads the environment, loads the rules (reporting an
+// init error with the diagnostics when they fail, then returning 1), and
+// runs the loop. `default_rules` is used when PROACT_RULES is unset.
+PROACT_EXPORT int LambdaMain(std::string default_rules,
+                             const std::function<void(Host&)>& register_handlers = {});
+
+}  // namespace proact
+
+#endif  // PROACT_HOST_H_

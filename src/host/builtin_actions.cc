@@ -1,0 +1,233 @@
+// The actions every host gets: log, webhook (libcurl), proact.rate_limited.
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "proact/dispatch.h"
+#include "proact/observability.h"
+
+namespace proact {
+
+namespace {
+
+void GlobalCurlInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::vector<std::string> SplitList(const char* text) {
+  std::vector<std::string> out;
+  if (text == nullptr) return out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+// Scheme and host of `url`, read by libcurl's URL parser.
+bool UrlParts(std::string_view url, std::string* scheme, std::string* host) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), &curl_url_cleanup);
+  if (!u) return false;
+  std::string text(url);
+  if (curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) return false;
+  char* part = nullptr;
+  if (curl_url_get(u.get(), CURLUPART_SCHEME, &part, 0) != CURLUE_OK) return false;
+  *scheme = Lower(part);
+  curl_free(part);
+  part = nullptr;
+  if (curl_url_get(u.get(), CURLUPART_HOST, &part, 0) != CURLUE_OK) return false;
+  *host = Lower(part);
+  curl_free(part);
+  return true;
+}
+
+size_t Collect(char* data, size_t size, size_t n, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  std::size_t room = 2048 > out->size() ? 2048 - out->size() : 0;
+  out->append(data, std::min(room, size * n));
+  return size * n;
+}
+
+ActionResult PostOnce(const std::string& url, const std::string& body,
+                      const std::vector<std::string>& headers, std::chrono::milliseconds timeout,
+                      long* status) {
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return ActionResult::Retryable("libcurl could not start a request");
+  curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
+  for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_owner(list, &curl_slist_free_all);
+  std::string response;
+  char error[CURL_ERROR_SIZE] = {0};
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, timeout.count())));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not escape the allowlist
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "proact-webhook");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) {
+    return ActionResult::Retryable(std::string("POST ") + url + ": " +
+                                   (error[0] ? error : curl_easy_strerror(rc)));
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+  std::string snippet = response.substr(0, 200);
+  if (*status >= 200 && *status < 300) return ActionResult::Ok("HTTP " + std::to_string(*status));
+  std::string why = "POST " + url + ": HTTP " + std::to_string(*status) +
+                    (snippet.empty() ? "" : " " + snippet);
+  if (*status == 408 || *status == 425 || *status == 429 || *status >= 500) {
+    return ActionResult::Retryable(why);
+  }
+  return ActionResult::Permanent(why);
+}
+
+ActionResult Webhook(const WebhookOptions& options, const ActionContext& ctx) {
+  std::string url = options.default_url;
+  if (ctx.params.is_object() && ctx.params.contains("url")) {
+    if (!ctx.params["url"].is_string()) return ActionResult::Permanent("param 'url' is not a string");
+    url = ctx.params["url"].get<std::string>();
+    std::string why;
+    if (!WebhookUrlAllowed(url, options, &why)) return ActionResult::Permanent(why);
+  }
+  if (url.empty()) {
+    return ActionResult::Permanent("no 'url' param and no default URL (PROACT_WEBHOOK_URL)");
+  }
+  nlohmann::json body;
+  if (ctx.params.is_object() && ctx.params.contains("body")) {
+    body = ctx.params["body"];
+  } else {
+    nlohmann::json params = ctx.params;
+    if (params.is_object()) params.erase("url");
+    body = {{"policy", ctx.policy},     {"action", ctx.action}, {"event_id", ctx.event_id},
+            {"source", ctx.source},     {"request_id", ctx.request_id},
+            {"params", std::move(params)}};
+  }
+  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::chrono::milliseconds backoff = options.backoff;
+  ActionResult last = ActionResult::Retryable("not attempted");
+  int attempts = std::max(1, options.max_attempts);
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+        ctx.deadline - std::chrono::steady_clock::now());
+    if (remaining.count() <= 0) {
+      last.message += " (deadline reached after " + std::to_string(attempt - 1) + " attempts)";
+      return last;
+    }
+    long status = 0;
+    last = PostOnce(url, text, options.headers, std::min(options.timeout, remaining), &status);
+    if (last.failure != FailureClass::kRetryable) return last;
+    if (attempt == attempts) break;
+    remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+        ctx.deadline - std::chrono::steady_clock::now());
+    if (backoff >= remaining) break;
+    std::this_thread::sleep_for(backoff);
+    backoff *= 2;
+  }
+  last.message += " (after " + std::to_string(attempts) + " attempts at most)";
+  return last;
+}
+
+}  // namespace
+
+bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options, std::string* why) {
+  GlobalCurlInit();
+  std::string scheme, host;
+  bool parsed = UrlParts(url, &scheme, &host);
+  if (!scheme.empty() && scheme != "http" && scheme != "https") {
+    *why = "webhook url '" + std::string(url) + "': only http and https are allowed";
+    return false;
+  }
+  if (!parsed) {
+    *why = "webhook url '" + std::string(url) + "' is not a valid URL";
+    return false;
+  }
+  std::string default_scheme, default_host;
+  if (!options.default_url.empty() && UrlParts(options.default_url, &default_scheme, &default_host) &&
+      default_host == host) {
+    return true;
+  }
+  for (const std::string& allowed_raw : options.allowed_hosts) {
+    std::string allowed = Lower(allowed_raw);
+    if (allowed == "*" || allowed == host) return true;
+    if (allowed.size() > 2 && allowed.compare(0, 2, "*.") == 0) {
+      std::string suffix = allowed.substr(1);  // ".example.com"
+      if (host.size() > suffix.size() &&
+          host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        return true;
+      }
+    }
+  }
+  *why = "webhook host '" + host +
+         "' is not in the allowlist (PROACT_WEBHOOK_ALLOWED_HOSTS); the request was not sent";
+  return false;
+}
+
+WebhookOptions WebhookOptionsFromEnvironment() {
+  WebhookOptions options;
+  if (const char* v = std::getenv("PROACT_WEBHOOK_URL")) options.default_url = v;
+  options.allowed_hosts = SplitList(std::getenv("PROACT_WEBHOOK_ALLOWED_HOSTS"));
+  if (const char* v = std::getenv("PROACT_WEBHOOK_TIMEOUT_MS")) {
+    long ms = std::strtol(v, nullptr, 10);
+    if (ms > 0) options.timeout = std::chrono::milliseconds(ms);
+  }
+  if (const char* v = std::getenv("PROACT_WEBHOOK_MAX_ATTEMPTS")) {
+    long n = std::strtol(v, nullptr, 10);
+    if (n > 0 && n <= 10) options.max_attempts = static_cast<int>(n);
+  }
+  if (const char* v = std::getenv("PROACT_WEBHOOK_AUTHORIZATION"); v != nullptr && *v != '\0') {
+    options.headers.push_back(std::string("Authorization: ") + v);
+  }
+  return options;
+}
+
+void RegisterBuiltinActions(Dispatcher& dispatcher, WebhookOptions webhook) {
+  GlobalCurlInit();
+  auto log_action = [](LogLevel level) {
+    return [level](const ActionContext& ctx) {
+      nlohmann::ordered_json fields;
+      fields["function_request_id"] = ctx.request_id;
+      fields["event_id"] = ctx.event_id;
+      fields["source"] = ctx.source;
+      fields["policy"] = ctx.policy;
+      fields["action"] = ctx.action;
+      nlohmann::ordered_json params = ctx.params;
+      RedactSecrets(&params);
+      fields["params"] = std::move(params);
+      std::string message = "remediation log";
+      if (ctx.params.is_object() && ctx.params.contains("message") &&
+          ctx.params["message"].is_string()) {
+        message = ctx.params["message"].get<std::string>();
+      }
+      LogJson(level, "proact.action", message, fields);
+      return ActionResult::Ok();
+    };
+  };
+  dispatcher.Register("log", log_action(LogLevel::kInfo), /*inline_handler=*/true);
+  dispatcher.Register("proact.rate_limited", log_action(LogLevel::kWarning), true);
+  auto shared = std::make_shared<const WebhookOptions>(std::move(webhook));
+  dispatcher.Register("webhook",
+                      [shared](const ActionContext& ctx) { return Webhook(*shared, ctx); });
+}
+
+}  // namespace proact

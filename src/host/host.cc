@@ -1,0 +1,307 @@
+// Host: normalize -> evaluate -> guard -> dispatch -> log and count.
+#include "proact/host.h"
+
+#include <cstdlib>
+#include <sstream>
+
+namespace proact {
+
+namespace {
+
+bool Truthy(const char* v) {
+  if (v == nullptr) return false;
+  std::string s(v);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s == "1" || s == "true" || s == "yes" || s == "on";
+}
+
+std::vector<std::string> Split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, sep)) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Status ReadMillis(const char* name, std::chrono::milliseconds* out) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return Status::Ok();
+  char* end = nullptr;
+  long long ms = std::strtoll(v, &end, 10);
+  if (*end != '\0' || ms < 0 || ms > 3600000) {
+    return Status(StatusCode::kInvalidArgument,
+                  std::string(name) + " must be a number of milliseconds (0..3600000), not '" + v + "'");
+  }
+  *out = std::chrono::milliseconds(ms);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules) {
+  HostOptions options;
+  const char* rules = std::getenv("PROACT_RULES");
+  options.rules = Split(rules != nullptr && *rules != '\0' ? rules : default_rules, ':');
+  options.engine.dry_run = Truthy(std::getenv("PROACT_DRY_RUN"));
+  if (const char* ids = std::getenv("PROACT_SELF_IDENTITIES")) {
+    options.engine.self_identities = Split(ids, ',');
+  }
+  if (const char* v = std::getenv("PROACT_GITHUB_SECRET")) options.secrets.github = v;
+  if (const char* v = std::getenv("PROACT_SLACK_SIGNING_SECRET")) options.secrets.slack = v;
+  if (const char* v = std::getenv("PROACT_OKTA_AUTHORIZATION")) options.secrets.okta_authorization = v;
+  options.secrets.require_signature = Truthy(std::getenv("PROACT_REQUIRE_SIGNATURE"));
+  if (Status st = ReadMillis("PROACT_ACTION_TIMEOUT_MS", &options.dispatch.action_timeout); !st.ok()) {
+    return st;
+  }
+  if (Status st = ReadMillis("PROACT_DEADLINE_MARGIN_MS", &options.deadline_margin); !st.ok()) {
+    return st;
+  }
+  options.webhook = WebhookOptionsFromEnvironment();
+  const char* idem = std::getenv("PROACT_IDEMPOTENCY");
+  if (idem != nullptr && *idem != '\0') {
+#ifdef PROACT_HAVE_REDIS
+    Result<IdempotencyConfig> config = IdempotencyFromEnvironment();
+    if (!config.ok()) return config.status();
+    options.idempotency = std::move(config.value().store);
+    options.dispatch.on_store_failure = config.value().on_failure;
+    options.state_description = config.value().description;
+#else
+    if (std::string(idem) != "memory") {
+      return Status(StatusCode::kInvalidArgument,
+                    "PROACT_IDEMPOTENCY: this build has no Redis client; only 'memory'");
+    }
+    options.idempotency = NewMemoryIdempotencyStore();
+    options.state_description = "memory";
+#endif
+  }
+  return options;
+}
+
+std::vector<std::string> ProcessResult::FailedMessageIds() const {
+  std::vector<std::string> ids;
+  for (const EventOutcome& e : events) {
+    if (!e.failed || e.message_id.empty()) continue;
+    bool seen = false;
+    for (const std::string& id : ids) seen = seen || id == e.message_id;
+    if (!seen) ids.push_back(e.message_id);
+  }
+  return ids;
+}
+
+bool ProcessResult::HasUnidentifiedFailure() const {
+  for (const EventOutcome& e : events) {
+    if (e.failed && e.message_id.empty()) return true;
+  }
+  return false;
+}
+
+nlohmann::ordered_json ProcessResult::Summary() const {
+  nlohmann::ordered_json out;
+  out["events"] = events.size();
+  out["matches"] = matches;
+  out["failed"] = failed;
+  out["not_processed"] = not_processed;
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const EventOutcome& e : events) {
+    nlohmann::ordered_json j;
+    j["id"] = e.id;
+    if (!e.source.empty()) j["source"] = e.source;
+    if (!e.message_id.empty()) j["message_id"] = e.message_id;
+    if (!e.origin.empty()) j["origin"] = e.origin;
+    j["processed"] = e.processed;
+    j["matches"] = e.matches;
+    j["executed"] = e.dispatch.executed;
+    j["dry_run"] = e.dispatch.dry_run;
+    j["failed_actions"] = e.dispatch.failed;
+    if (e.failed) j["error"] = e.reason;
+    list.push_back(std::move(j));
+  }
+  out["results"] = std::move(list);
+  return out;
+}
+
+Result<std::unique_ptr<Host>> Host::Create(HostOptions options) {
+  Result<PolicySet> policies = PolicySet::Load(options.rules);
+  if (!policies.ok()) return policies.status();
+  std::unique_ptr<Host> host(new Host(std::move(options), std::move(policies.value())));
+  return host;
+}
+
+Host::Host(HostOptions options, PolicySet policies)
+    : options_(std::move(options)),
+      engine_(policies, options_.engine),
+      normalizer_(options_.secrets),
+      dispatcher_([&] {
+        DispatchOptions d = options_.dispatch;
+        d.idempotency = options_.idempotency.get();
+        return d;
+      }()),
+      metrics_(policies) {
+  if (!options_.rate_counter) options_.rate_counter = NewMemoryRateCounter();
+  guard_ = std::make_unique<RemediationGuard>(policies, options_.rate_counter.get());
+  if (options_.register_builtin_actions) RegisterBuiltinActions(dispatcher_, options_.webhook);
+}
+
+void Host::LogDecision(const Decision& decision, const EventOutcome& outcome,
+                       const RequestInfo& request, double eval_ms) {
+  LogLevel level = decision.matches.empty() ? LogLevel::kDebug : LogLevel::kInfo;
+  if (outcome.dispatch.failed > 0) level = LogLevel::kError;
+  if (!LogEnabled(level)) return;
+  nlohmann::ordered_json fields = request.log_fields;
+  fields["event_id"] = outcome.id;
+  fields["source"] = outcome.source;
+  if (decision.detail_type) fields["detail_type"] = *decision.detail_type;
+  fields["kind"] = outcome.kind;
+  if (!outcome.message_id.empty()) fields["message_id"] = outcome.message_id;
+  fields["decision"] = decision.matches.empty() ? "no-match" : "match";
+  fields["eval_ms"] = eval_ms;
+  nlohmann::ordered_json matches = nlohmann::ordered_json::array();
+  for (const PolicyMatch& m : decision.matches) {
+    nlohmann::ordered_json jm;
+    jm["policy"] = m.policy;
+    jm["mode"] = m.mode;
+    jm["severity"] = m.severity;
+    if (!m.note.empty()) jm["note"] = m.note;
+    nlohmann::ordered_json actions = nlohmann::ordered_json::array();
+    std::size_t executed = 0, failed = 0;
+    for (const ActionReport& a : outcome.dispatch.actions) {
+      if (a.policy != m.policy) continue;
+      nlohmann::ordered_json ja;
+      ja["action"] = a.action;
+      ja["outcome"] = OutcomeName(a.outcome);
+      if (a.failure != FailureClass::kNone) ja["failure"] = FailureName(a.failure);
+      if (!a.message.empty()) ja["message"] = a.message;
+      nlohmann::ordered_json params = a.params;
+      RedactSecrets(&params);
+      ja["params"] = std::move(params);
+      ja["duration_ms"] = a.duration_ms;
+      actions.push_back(std::move(ja));
+      executed += a.outcome == ActionOutcome::kExecuted;
+      failed += a.outcome == ActionOutcome::kFailed;
+    }
+    jm["actions"] = std::move(actions);
+    for (const ActionError& e : m.errors) {
+      jm["errors"].push_back({{"action", e.action}, {"index", e.index}, {"message", e.message}});
+    }
+    bool remediated = executed > 0 && failed == 0;
+    jm["remediated"] = remediated;
+    if (remediated) {
+      for (std::size_t i = 0; i < engine_.policies().size(); ++i) {
+        const PolicyInfo& info = engine_.policies().policy(i);
+        if (info.id != m.policy) continue;
+        if (info.savings_minutes > 0) jm["savings_minutes"] = info.savings_minutes;
+        if (info.savings_usd > 0) jm["savings_usd"] = info.savings_usd;
+      }
+    }
+    matches.push_back(std::move(jm));
+  }
+  fields["matches"] = std::move(matches);
+  if (outcome.failed) fields["error"] = outcome.reason;
+  LogJson(level, "proact.decision", decision.matches.empty() ? "no match" : "policy matched",
+          fields);
+}
+
+ProcessResult Host::Process(std::string_view payload, const Headers& headers,
+                            const RequestInfo& request) {
+  ProcessResult result;
+  auto start = std::chrono::steady_clock::now();
+  NormalizeResult normalized = normalizer_.Normalize(payload, headers);
+  double normalize_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (normalized.challenge) {
+    result.challenge = std::move(normalized.challenge);
+    LogJson(LogLevel::kInfo, "proact.host", "verification handshake answered", request.log_fields);
+    return result;
+  }
+  for (const NormalizeError& err : normalized.errors) {
+    EventOutcome e;
+    e.origin = err.origin;
+    e.message_id = err.message_id;
+    e.failed = true;
+    e.unauthenticated = err.unauthenticated;
+    e.reason = err.message;
+    metrics_.RecordEventError(err.unauthenticated);
+    if (err.unauthenticated) ++result.unauthenticated;
+    nlohmann::ordered_json fields = request.log_fields;
+    if (!err.origin.empty()) fields["origin"] = err.origin;
+    if (!err.message_id.empty()) fields["message_id"] = err.message_id;
+    fields["error"] = err.message;
+    LogJson(err.unauthenticated ? LogLevel::kWarning : LogLevel::kError, "proact.normalize",
+            err.unauthenticated ? "request rejected" : "payload part not normalized", fields);
+    result.events.push_back(std::move(e));
+  }
+  double share = normalized.events.empty() ? 0 : normalize_seconds / normalized.events.size();
+  SteadyTime stop_at = request.deadline == SteadyTime::max()
+                           ? SteadyTime::max()
+                           : request.deadline - options_.deadline_margin;
+  Decision decision;
+  for (const NormalizedEvent& ev : normalized.events) {
+    EventOutcome e;
+    e.kind = ev.kind;
+    e.origin = ev.origin;
+    e.message_id = ev.message_id;
+    auto t0 = std::chrono::steady_clock::now();
+    if (t0 >= stop_at) {
+      e.failed = true;
+      e.reason = "not processed: less than " + std::to_string(options_.deadline_margin.count()) +
+                 " ms remained before the deadline";
+      ++result.not_processed;
+      // Read the id for the report without evaluating.
+      nlohmann::json parsed = nlohmann::json::parse(ev.json, nullptr, false);
+      if (parsed.is_object() && parsed.contains("id") && parsed["id"].is_string()) {
+        e.id = parsed["id"].get<std::string>();
+      }
+      result.events.push_back(std::move(e));
+      continue;
+    }
+    Status st = engine_.Evaluate(ev.json, &decision);
+    double eval_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() + share;
+    metrics_.RecordEvaluation(eval_seconds);
+    if (!st.ok()) {
+      e.failed = true;
+      e.reason = st.message();
+      metrics_.RecordEventError(false);
+      nlohmann::ordered_json fields = request.log_fields;
+      fields["origin"] = ev.origin;
+      if (!ev.message_id.empty()) fields["message_id"] = ev.message_id;
+      fields["error"] = st.message();
+      LogJson(LogLevel::kError, "proact.evaluate", "event not evaluated", fields);
+      result.events.push_back(std::move(e));
+      continue;
+    }
+    guard_->Apply(&decision);
+    e.id = decision.id.value_or("");
+    e.source = decision.source.value_or("");
+    e.matches = decision.matches.size();
+    result.matches += e.matches;
+    e.dispatch = dispatcher_.Dispatch(decision, request.request_id, stop_at);
+    e.processed = true;
+    if (e.dispatch.retryable_failures > 0) {
+      e.failed = true;
+      for (const ActionReport& a : e.dispatch.actions) {
+        if (a.failure == FailureClass::kRetryable) {
+          e.reason = "action '" + a.action + "' of policy '" + a.policy + "' failed: " + a.message;
+          break;
+        }
+      }
+    }
+    metrics_.RecordDispatch(decision, e.dispatch);
+    LogDecision(decision, e, request, eval_seconds * 1000.0);
+    result.events.push_back(std::move(e));
+  }
+  if (result.not_processed > 0) {
+    metrics_.RecordNotProcessed(result.not_processed);
+    nlohmann::ordered_json fields = request.log_fields;
+    fields["not_processed"] = result.not_processed;
+    LogJson(LogLevel::kWarning, "proact.host", "deadline near: events left for redelivery", fields);
+  }
+  for (const EventOutcome& e : result.events) result.failed += e.failed;
+  return result;
+}
+
+}  // namespace proact

@@ -1,0 +1,391 @@
+// AWS Lambda custom runtime: the Runtime API loop (libcurl) and the
+// response shape of each envelope.
+#include <curl/curl.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "proact/host.h"
+
+namespace proact {
+
+namespace {
+
+constexpr const char* kApiVersion = "/2018-06-01/runtime";
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+  Headers headers;
+};
+
+size_t AppendBody(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+size_t AppendHeader(char* data, size_t size, size_t n, void* user) {
+  std::string_view line(data, size * n);
+  std::size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string_view name = line.substr(0, colon);
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+      value.remove_suffix(1);
+    }
+    static_cast<Headers*>(user)->emplace_back(std::string(name), std::string(value));
+  }
+  return size * n;
+}
+
+// One keep-alive connection to the Runtime API.
+class RuntimeClient {
+ public:
+  explicit RuntimeClient(std::string api) : base_("http://" + api + kApiVersion) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_ = curl_easy_init();
+  }
+  ~RuntimeClient() {
+    if (curl_ != nullptr) curl_easy_cleanup(curl_);
+  }
+  RuntimeClient(const RuntimeClient&) = delete;
+  RuntimeClient& operator=(const RuntimeClient&) = delete;
+
+  Status Get(const std::string& path, HttpResponse* out) { return Do(path, nullptr, {}, out); }
+  Status Post(const std::string& path, const std::string& body,
+              const std::vector<std::string>& headers, HttpResponse* out) {
+    return Do(path, &body, headers, out);
+  }
+
+ private:
+  Status Do(const std::string& path, const std::string* body,
+            const std::vector<std::string>& headers, HttpResponse* out) {
+    if (curl_ == nullptr) return Status(StatusCode::kInternal, "libcurl did not initialize");
+    *out = HttpResponse{};
+    curl_easy_reset(curl_);
+    std::string url = base_ + path;
+    curl_slist* list = nullptr;
+    for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
+    if (body != nullptr) list = curl_slist_append(list, "Content-Type: application/json");
+    list = curl_slist_append(list, "Expect:");
+    char error[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, 0L);  // `next` blocks until an invocation
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &AppendBody);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &AppendHeader);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &out->headers);
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
+    if (body != nullptr) {
+      curl_easy_setopt(curl_, CURLOPT_POST, 1L);
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body->data());
+      curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    }
+    CURLcode rc = curl_easy_perform(curl_);
+    curl_slist_free_all(list);
+    if (rc != CURLE_OK) {
+      return Status(StatusCode::kIoError, "Runtime API " + url + ": " +
+                                              (error[0] ? error : curl_easy_strerror(rc)));
+    }
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &out->status);
+    return Status::Ok();
+  }
+
+  std::string base_;
+  CURL* curl_ = nullptr;
+};
+
+std::string HeaderOr(const Headers& headers, std::string_view name, std::string fallback = {}) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < k.size() && same; ++i) {
+      same = std::tolower(static_cast<unsigned char>(k[i])) ==
+             std::tolower(static_cast<unsigned char>(name[i]));
+    }
+    if (same) return v;
+  }
+  return fallback;
+}
+
+std::string ErrorBody(std::string_view type, std::string_view message,
+                      const std::vector<std::string>& trace) {
+  nlohmann::ordered_json j;
+  j["errorMessage"] = message;
+  j["errorType"] = type;
+  j["stackTrace"] = trace;
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+enum class Envelope { kSqs, kHttp, kOther };
+
+Envelope Classify(const nlohmann::json& j) {
+  if (!j.is_object()) return Envelope::kOther;
+  auto records = j.find("Records");
+  if (records != j.end() && records->is_array() && !records->empty()) {
+    const nlohmann::json& first = (*records)[0];
+    if (first.is_object() && first.value("eventSource", "") == "aws:sqs") return Envelope::kSqs;
+  }
+  auto rc = j.find("requestContext");
+  if (rc != j.end() && rc->is_object() &&
+      (rc->contains("http") || j.contains("httpMethod") || rc->contains("elb"))) {
+    return Envelope::kHttp;
+  }
+  return Envelope::kOther;
+}
+
+std::string HttpResponseJson(int status, const std::string& content_type, const std::string& body) {
+  nlohmann::ordered_json j;
+  j["statusCode"] = status;
+  j["headers"] = {{"content-type", content_type}};
+  j["body"] = body;
+  j["isBase64Encoded"] = false;
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string FirstReasons(const ProcessResult& r) {
+  std::string out;
+  std::size_t shown = 0;
+  for (const EventOutcome& e : r.events) {
+    if (!e.failed) continue;
+    if (shown == 3) {
+      out += "; ...";
+      break;
+    }
+    if (!out.empty()) out += "; ";
+    out += (e.origin.empty() ? std::string() : e.origin + ": ") + e.reason;
+    ++shown;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status ReportLambdaInitError(const std::string& runtime_api, std::string_view error_type,
+                             std::string_view message, const std::vector<std::string>& details) {
+  RuntimeClient client(runtime_api);
+  HttpResponse response;
+  Status st = client.Post("/init/error", ErrorBody(error_type, message, details),
+                          {"Lambda-Runtime-Function-Error-Type: " + std::string(error_type)},
+                          &response);
+  if (!st.ok()) return st;
+  if (response.status != 202) {
+    return Status(StatusCode::kIoError,
+                  "Runtime API answered init/error with HTTP " + std::to_string(response.status));
+  }
+  return Status::Ok();
+}
+
+Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
+  std::string api = options.runtime_api;
+  if (api.empty()) {
+    const char* env = std::getenv("AWS_LAMBDA_RUNTIME_API");
+    if (env == nullptr || *env == '\0') {
+      return Status(StatusCode::kInvalidArgument, "AWS_LAMBDA_RUNTIME_API is not set");
+    }
+    api = env;
+  }
+  RuntimeClient client(api);
+  nlohmann::ordered_json function_fields;
+  if (const char* v = std::getenv("AWS_LAMBDA_FUNCTION_NAME")) function_fields["function_name"] = v;
+  if (const char* v = std::getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")) {
+    function_fields["function_memory_size"] = v;
+  }
+  bool cold_start = true;
+  for (std::size_t n = 0; options.max_invocations == 0 || n < options.max_invocations; ++n) {
+    HttpResponse next;
+    Status st = client.Get("/invocation/next", &next);
+    if (!st.ok()) return st;
+    if (next.status != 200) {
+      return Status(StatusCode::kIoError,
+                    "Runtime API answered invocation/next with HTTP " + std::to_string(next.status));
+    }
+    std::string request_id = HeaderOr(next.headers, "Lambda-Runtime-Aws-Request-Id");
+    std::string trace_id = HeaderOr(next.headers, "Lambda-Runtime-Trace-Id");
+    std::string arn = HeaderOr(next.headers, "Lambda-Runtime-Invoked-Function-Arn");
+    if (!trace_id.empty()) setenv("_X_AMZN_TRACE_ID", trace_id.c_str(), 1);
+    else unsetenv("_X_AMZN_TRACE_ID");
+
+    RequestInfo request;
+    request.request_id = request_id;
+    request.trace_id = trace_id;
+    std::string deadline_text = HeaderOr(next.headers, "Lambda-Runtime-Deadline-Ms");
+    if (!deadline_text.empty()) {
+      char* end = nullptr;
+      long long deadline_ms = std::strtoll(deadline_text.c_str(), &end, 10);
+      if (end != deadline_text.c_str()) {
+        long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+        request.deadline = std::chrono::steady_clock::now() +
+                           std::chrono::milliseconds(deadline_ms - now_ms);
+      }
+    }
+    request.log_fields = function_fields;
+    request.log_fields["function_request_id"] = request_id;
+    if (!arn.empty()) request.log_fields["function_arn"] = arn;
+    if (!trace_id.empty()) request.log_fields["xray_trace_id"] = trace_id;
+    request.log_fields["cold_start"] = cold_start;
+    cold_start = false;
+
+    std::string path = "/invocation/" + request_id;
+    if (request_id.empty()) {
+      LogJson(LogLevel::kError, "proact.lambda", "invocation without a request id: skipped",
+              request.log_fields);
+      continue;
+    }
+    nlohmann::json peek = nlohmann::json::parse(next.body, nullptr, false);
+    Envelope envelope = peek.is_discarded() ? Envelope::kOther : Classify(peek);
+    peek = nullptr;
+    ProcessResult result = host.Process(next.body, {}, request);
+
+    std::string body;
+    bool error = false;
+    std::string error_type, error_message;
+    switch (envelope) {
+      case Envelope::kSqs: {
+        // Partial batch response: only the failed messages come back.
+        nlohmann::ordered_json failures = nlohmann::ordered_json::array();
+        for (const std::string& id : result.FailedMessageIds()) {
+          failures.push_back({{"itemIdentifier", id}});
+        }
+        if (result.HasUnidentifiedFailure()) {
+          error = true;
+          error_type = "Proact.BatchFailed";
+          error_message = "a failure no SQS message id identifies: " + FirstReasons(result);
+        }
+        body = nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}}.dump();
+        break;
+      }
+      case Envelope::kHttp: {
+        if (result.challenge) {
+          body = HttpResponseJson(result.challenge->status, result.challenge->content_type,
+                                  result.challenge->body);
+        } else if (result.unauthenticated > 0) {
+          body = HttpResponseJson(401, "application/json",
+                                  nlohmann::json{{"error", FirstReasons(result)}}.dump());
+        } else if (result.events.empty() || result.failed == result.events.size()) {
+          bool retry = result.not_processed > 0;
+          for (const EventOutcome& e : result.events) retry = retry || e.processed;
+          body = HttpResponseJson(retry ? 503 : 400, "application/json",
+                                  nlohmann::json{{"error", FirstReasons(result)}}.dump());
+        } else if (result.failed > 0) {
+          body = HttpResponseJson(503, "application/json", result.Summary().dump());
+        } else {
+          body = HttpResponseJson(200, "application/json", result.Summary().dump());
+        }
+        break;
+      }
+      case Envelope::kOther:
+        if (result.failed > 0) {
+          error = true;
+          bool malformed = result.events.size() == result.failed;
+          for (const EventOutcome& e : result.events) malformed = malformed && !e.processed;
+          error_type = result.not_processed > 0 ? "Proact.DeadlineExceeded"
+                       : malformed              ? "Proact.InvalidPayload"
+                                                : "Proact.ActionFailed";
+          error_message = std::to_string(result.failed) + " of " +
+                          std::to_string(result.events.size()) +
+                          " events failed: " + FirstReasons(result);
+        } else {
+          body = result.Summary().dump();
+        }
+        break;
+    }
+    HttpResponse answer;
+    if (error) {
+      std::vector<std::string> trace;
+      for (const EventOutcome& e : result.events) {
+        if (e.failed) trace.push_back((e.origin.empty() ? "" : e.origin + ": ") + e.reason);
+      }
+      st = client.Post(path + "/error", ErrorBody(error_type, error_message, trace),
+                       {"Lambda-Runtime-Function-Error-Type: " + error_type}, &answer);
+    } else {
+      st = client.Post(path + "/response", body, {}, &answer);
+    }
+    if (!st.ok()) return st;
+    if (answer.status == 413) {
+      // Response too large: report it as this invocation's error.
+      (void)client.Post(path + "/error",
+                  ErrorBody("Proact.ResponseTooLarge", "the response exceeded the Runtime API limit", {}),
+                  {"Lambda-Runtime-Function-Error-Type: Proact.ResponseTooLarge"}, &answer);
+    }
+    if (options.emit_metrics) {
+      long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+      for (const std::string& line : host.metrics().TakeEmf(options.emf, now_ms)) {
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fputc('\n', stdout);
+      }
+      std::fflush(stdout);
+    }
+  }
+  return Status::Ok();
+}
+
+int LambdaMain(std::string default_rules, const std::function<void(Host&)>& register_handlers) {
+  auto start = std::chrono::steady_clock::now();
+  ConfigureLogging(LoggingFromEnvironment());
+  const char* api_env = std::getenv("AWS_LAMBDA_RUNTIME_API");
+  if (api_env == nullptr || *api_env == '\0') {
+    LogJson(LogLevel::kError, "proact.lambda",
+            "AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda "
+            "(or a Runtime API emulator)");
+    return 1;
+  }
+  std::string api = api_env;
+  Result<HostOptions> options = HostOptionsFromEnvironment(std::move(default_rules));
+  if (!options.ok()) {
+    LogJson(LogLevel::kError, "proact.lambda", options.status().message());
+    (void)ReportLambdaInitError(api, "Proact.InvalidConfiguration", options.status().message(), {});
+    return 1;
+  }
+  std::vector<std::string> rules = options.value().rules;
+  Result<std::unique_ptr<Host>> host = Host::Create(std::move(options.value()));
+  if (!host.ok()) {
+    std::vector<std::string> details;
+    std::string message = host.status().message();
+    for (const Diagnostic& d : host.status().diagnostics()) {
+      if (d.severity != Severity::kError) continue;
+      std::string line = d.location.ToString() + ": error: " + d.message + " [" + d.code + "]";
+      details.push_back(line);
+      if (details.size() <= 5) message += "\n" + line;
+    }
+    LogJson(LogLevel::kError, "proact.lambda", "policies did not load",
+            {{"error", message}, {"diagnostics", details}});
+    Status st = ReportLambdaInitError(api, "Proact.InvalidPolicy", message, details);
+    if (!st.ok()) LogJson(LogLevel::kError, "proact.lambda", st.message());
+    return 1;
+  }
+  if (register_handlers) register_handlers(*host.value());
+  double init_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  LogJson(LogLevel::kInfo, "proact.lambda", "policies loaded",
+          {{"policies", host.value()->engine().policies().size()},
+           {"rules", rules},
+           {"init_ms", init_ms},
+           {"idempotency", host.value()->options().state_description.empty()
+                               ? "off"
+                               : host.value()->options().state_description}});
+  LambdaOptions lambda;
+  lambda.runtime_api = api;
+  lambda.emf = EmfFromEnvironment();
+  if (const char* v = std::getenv("PROACT_METRICS")) {
+    std::string s(v);
+    lambda.emit_metrics = !(s == "false" || s == "0" || s == "off");
+  }
+  Status st = RunLambdaRuntime(*host.value(), lambda);
+  if (!st.ok()) {
+    LogJson(LogLevel::kError, "proact.lambda", st.message());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace proact

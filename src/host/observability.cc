@@ -1,0 +1,384 @@
+// JSON log lines through spdlog, and per-policy metrics (Prometheus, EMF).
+#include "proact/observability.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+namespace proact {
+
+namespace {
+
+std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+std::mutex g_log_mu;
+std::shared_ptr<spdlog::logger> g_logger;
+std::string g_service = "proact";
+
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool ParseLevel(const char* text, LogLevel* level) {
+  if (text == nullptr || *text == '\0') return false;
+  std::string v = Upper(text);
+  if (v == "TRACE" || v == "DEBUG") *level = LogLevel::kDebug;
+  else if (v == "INFO") *level = LogLevel::kInfo;
+  else if (v == "WARN" || v == "WARNING") *level = LogLevel::kWarning;
+  else if (v == "ERROR" || v == "FATAL" || v == "CRITICAL") *level = LogLevel::kError;
+  else if (v == "OFF" || v == "NONE" || v == "SILENT") *level = LogLevel::kOff;
+  else return false;
+  return true;
+}
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "DEBUG";
+    case LogLevel::kInfo: return "INFO";
+    case LogLevel::kWarning: return "WARN";
+    case LogLevel::kError: return "ERROR";
+    case LogLevel::kOff: return "OFF";
+  }
+  return "INFO";
+}
+
+std::string IsoNow() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string PromLabel(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string Num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+}  // namespace
+
+LoggingOptions LoggingFromEnvironment() {
+  LoggingOptions options;
+  for (const char* name :
+       {"PROACT_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL", "LOG_LEVEL"}) {
+    if (ParseLevel(std::getenv(name), &options.level)) break;
+  }
+  if (const char* s = std::getenv("POWERTOOLS_SERVICE_NAME"); s != nullptr && *s != '\0') {
+    options.service = s;
+  }
+  return options;
+}
+
+void ConfigureLogging(const LoggingOptions& options) {
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  g_level = static_cast<int>(options.level);
+  g_service = options.service;
+  if (!g_logger) {
+    g_logger = std::make_shared<spdlog::logger>(
+        "proact", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    g_logger->set_pattern("%v");
+    g_logger->set_level(spdlog::level::trace);
+    g_logger->flush_on(spdlog::level::trace);  // one write per line: no log lost at a freeze
+  }
+}
+
+bool LogEnabled(LogLevel level) {
+  return level != LogLevel::kOff && static_cast<int>(level) >= g_level.load();
+}
+
+void LogJson(LogLevel level, std::string_view location, std::string_view message,
+             const nlohmann::ordered_json& fields) {
+  if (!LogEnabled(level)) return;
+  std::shared_ptr<spdlog::logger> logger;
+  std::string service;
+  {
+    std::lock_guard<std::mutex> lock(g_log_mu);
+    if (!g_logger) {
+      g_logger = std::make_shared<spdlog::logger>(
+          "proact", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+      g_logger->set_pattern("%v");
+      g_logger->set_level(spdlog::level::trace);
+      g_logger->flush_on(spdlog::level::trace);
+    }
+    logger = g_logger;
+    service = g_service;
+  }
+  nlohmann::ordered_json line;
+  line["level"] = LevelName(level);
+  line["location"] = location;
+  line["message"] = message;
+  line["timestamp"] = IsoNow();
+  line["service"] = service;
+  if (fields.is_object()) {
+    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+  }
+  std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  logger->info(text);
+}
+
+EmfOptions EmfFromEnvironment() {
+  EmfOptions options;
+  if (const char* v = std::getenv("PROACT_METRICS_NAMESPACE"); v != nullptr && *v != '\0') {
+    options.namespace_name = v;
+  } else if (const char* p = std::getenv("POWERTOOLS_METRICS_NAMESPACE"); p != nullptr && *p != '\0') {
+    options.namespace_name = p;
+  }
+  if (const char* s = std::getenv("POWERTOOLS_SERVICE_NAME"); s != nullptr && *s != '\0') {
+    options.service = s;
+  }
+  if (const char* v = std::getenv("PROACT_METRICS_PER_POLICY")) {
+    std::string value = Upper(v);
+    options.per_policy = !(value == "FALSE" || value == "0" || value == "NO");
+  }
+  return options;
+}
+
+Metrics::Metrics(const PolicySet& policies) {
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    const PolicyInfo& info = policies.policy(i);
+    savings_[info.id] = Savings{info.savings_minutes, info.savings_usd};
+  }
+}
+
+void Metrics::RecordEvaluation(double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++host_.events;
+  host_.evaluation_seconds += seconds;
+}
+
+void Metrics::RecordEventError(bool unauthenticated) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++host_.event_errors;
+  if (unauthenticated) ++host_.unauthenticated;
+}
+
+void Metrics::RecordNotProcessed(std::size_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  host_.not_processed += n;
+}
+
+void Metrics::RecordHttpRequest(int status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++http_[status];
+}
+
+void Metrics::RecordDispatch(const Decision& decision, const DispatchReport& report) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const PolicyMatch& m : decision.matches) {
+    PolicyCounters& c = policies_[m.policy];
+    ++c.matches;
+    std::size_t executed = 0, failed = 0;
+    for (const ActionReport& a : report.actions) {
+      if (a.policy != m.policy) continue;
+      switch (a.outcome) {
+        case ActionOutcome::kExecuted: ++c.executed; ++executed; break;
+        case ActionOutcome::kFailed: ++c.failed; ++failed; break;
+        case ActionOutcome::kDryRun: ++c.dry_run; break;
+        case ActionOutcome::kSkipped: ++c.skipped; break;
+      }
+    }
+    if (executed > 0 && failed == 0) {
+      ++c.remediations;
+      auto it = savings_.find(m.policy);
+      if (it != savings_.end()) {
+        c.savings_minutes += it->second.minutes;
+        c.savings_usd += it->second.usd;
+      }
+    }
+  }
+}
+
+HostCounters Metrics::host() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return host_;
+}
+
+PolicyCounters Metrics::policy(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = policies_.find(id);
+  return it == policies_.end() ? PolicyCounters{} : it->second;
+}
+
+std::string Metrics::Prometheus() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  };
+  family("proact_events_evaluated_total", "counter", "Events evaluated against the policies.");
+  out += "proact_events_evaluated_total " + std::to_string(host_.events) + "\n";
+  family("proact_event_errors_total", "counter",
+         "Payload parts that could not be normalized or evaluated.");
+  out += "proact_event_errors_total{kind=\"invalid\"} " +
+         std::to_string(host_.event_errors - host_.unauthenticated) + "\n";
+  out += "proact_event_errors_total{kind=\"unauthenticated\"} " +
+         std::to_string(host_.unauthenticated) + "\n";
+  family("proact_events_not_processed_total", "counter",
+         "Events left for redelivery because the deadline was near.");
+  out += "proact_events_not_processed_total " + std::to_string(host_.not_processed) + "\n";
+  family("proact_evaluation_seconds_total", "counter",
+         "Time spent normalizing and evaluating events.");
+  out += "proact_evaluation_seconds_total " + Num(host_.evaluation_seconds) + "\n";
+  family("proact_policy_matches_total", "counter", "Events matched, per policy.");
+  for (const auto& [id, c] : policies_) {
+    out += "proact_policy_matches_total{policy=\"" + PromLabel(id) + "\"} " +
+           std::to_string(c.matches) + "\n";
+  }
+  family("proact_policy_actions_total", "counter", "Actions per policy and outcome.");
+  for (const auto& [id, c] : policies_) {
+    std::string p = PromLabel(id);
+    out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"executed\"} " +
+           std::to_string(c.executed) + "\n";
+    out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"failed\"} " +
+           std::to_string(c.failed) + "\n";
+    out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"dry_run\"} " +
+           std::to_string(c.dry_run) + "\n";
+    out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"skipped\"} " +
+           std::to_string(c.skipped) + "\n";
+  }
+  family("proact_policy_remediations_total", "counter",
+         "Matches whose actions all ran (at least one), per policy.");
+  for (const auto& [id, c] : policies_) {
+    out += "proact_policy_remediations_total{policy=\"" + PromLabel(id) + "\"} " +
+           std::to_string(c.remediations) + "\n";
+  }
+  family("proact_policy_savings_minutes_total", "counter",
+         "Estimated manual minutes saved: remediations x the policy's savings.minutes.");
+  for (const auto& [id, c] : policies_) {
+    out += "proact_policy_savings_minutes_total{policy=\"" + PromLabel(id) + "\"} " +
+           Num(c.savings_minutes) + "\n";
+  }
+  family("proact_policy_savings_usd_total", "counter",
+         "Estimated USD saved: remediations x the policy's savings.usd.");
+  for (const auto& [id, c] : policies_) {
+    out += "proact_policy_savings_usd_total{policy=\"" + PromLabel(id) + "\"} " +
+           Num(c.savings_usd) + "\n";
+  }
+  family("proact_http_requests_total", "counter", "HTTP requests answered, per status code.");
+  for (const auto& [code, n] : http_) {
+    out += "proact_http_requests_total{code=\"" + std::to_string(code) + "\"} " +
+           std::to_string(n) + "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> Metrics::TakeEmf(const EmfOptions& options, std::int64_t timestamp_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> lines;
+  auto emf = [&](std::vector<std::string> dims,
+                 const std::vector<std::pair<const char*, const char*>>& metrics) {
+    nlohmann::ordered_json line;
+    nlohmann::ordered_json def;
+    def["Namespace"] = options.namespace_name;
+    def["Dimensions"] = nlohmann::ordered_json::array({dims});
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& [name, unit] : metrics) list.push_back({{"Name", name}, {"Unit", unit}});
+    def["Metrics"] = std::move(list);
+    line["_aws"] = {{"Timestamp", timestamp_ms},
+                    {"CloudWatchMetrics", nlohmann::ordered_json::array({def})}};
+    line["service"] = options.service;
+    return line;
+  };
+  HostCounters d;
+  d.events = host_.events - host_flushed_.events;
+  d.event_errors = host_.event_errors - host_flushed_.event_errors;
+  d.not_processed = host_.not_processed - host_flushed_.not_processed;
+  d.evaluation_seconds = host_.evaluation_seconds - host_flushed_.evaluation_seconds;
+  if (d.events > 0 || d.event_errors > 0 || d.not_processed > 0) {
+    nlohmann::ordered_json line = emf({"service"}, {{"EventsEvaluated", "Count"},
+                                                    {"EventErrors", "Count"},
+                                                    {"EventsNotProcessed", "Count"},
+                                                    {"EvaluationTime", "Milliseconds"}});
+    line["EventsEvaluated"] = d.events;
+    line["EventErrors"] = d.event_errors;
+    line["EventsNotProcessed"] = d.not_processed;
+    line["EvaluationTime"] = d.evaluation_seconds * 1000.0;
+    lines.push_back(line.dump());
+  }
+  host_flushed_ = host_;
+  PolicyCounters total;
+  bool any = false;
+  for (const auto& [id, c] : policies_) {
+    PolicyCounters prev = policies_flushed_[id];
+    PolicyCounters delta{c.matches - prev.matches,           c.executed - prev.executed,
+                         c.failed - prev.failed,             c.dry_run - prev.dry_run,
+                         c.skipped - prev.skipped,           c.remediations - prev.remediations,
+                         c.savings_minutes - prev.savings_minutes,
+                         c.savings_usd - prev.savings_usd};
+    policies_flushed_[id] = c;
+    if (delta.matches == 0 && delta.executed == 0 && delta.failed == 0 && delta.dry_run == 0 &&
+        delta.skipped == 0) {
+      continue;
+    }
+    any = true;
+    total.matches += delta.matches;
+    total.executed += delta.executed;
+    total.failed += delta.failed;
+    total.dry_run += delta.dry_run;
+    total.skipped += delta.skipped;
+    total.remediations += delta.remediations;
+    total.savings_minutes += delta.savings_minutes;
+    total.savings_usd += delta.savings_usd;
+    if (!options.per_policy) continue;
+    nlohmann::ordered_json line = emf({"service", "policy"}, {{"Matches", "Count"},
+                                                              {"ActionsExecuted", "Count"},
+                                                              {"ActionsFailed", "Count"},
+                                                              {"ActionsDryRun", "Count"},
+                                                              {"ActionsSkipped", "Count"},
+                                                              {"Remediations", "Count"},
+                                                              {"SavingsMinutes", "None"},
+                                                              {"SavingsUSD", "None"}});
+    line["policy"] = id;
+    line["Matches"] = delta.matches;
+    line["ActionsExecuted"] = delta.executed;
+    line["ActionsFailed"] = delta.failed;
+    line["ActionsDryRun"] = delta.dry_run;
+    line["ActionsSkipped"] = delta.skipped;
+    line["Remediations"] = delta.remediations;
+    line["SavingsMinutes"] = delta.savings_minutes;
+    line["SavingsUSD"] = delta.savings_usd;
+    lines.push_back(line.dump());
+  }
+  if (any && !options.per_policy) {
+    nlohmann::ordered_json line = emf({"service"}, {{"Matches", "Count"},
+                                                    {"ActionsExecuted", "Count"},
+                                                    {"ActionsFailed", "Count"},
+                                                    {"ActionsDryRun", "Count"},
+                                                    {"Remediations", "Count"},
+                                                    {"SavingsMinutes", "None"},
+                                                    {"SavingsUSD", "None"}});
+    line["Matches"] = total.matches;
+    line["ActionsExecuted"] = total.executed;
+    line["ActionsFailed"] = total.failed;
+    line["ActionsDryRun"] = total.dry_run;
+    line["Remediations"] = total.remediations;
+    line["SavingsMinutes"] = total.savings_minutes;
+    line["SavingsUSD"] = total.savings_usd;
+    lines.push_back(line.dump());
+  }
+  return lines;
+}
+
+}  // namespace proact

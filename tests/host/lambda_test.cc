@@ -1,0 +1,449 @@
+// The real `bootstrap` executable against a Lambda Runtime API served on
+// loopback by this test, written from the published Runtime API
+// (2018-06-01: invocation/next, invocation/{id}/response,
+// invocation/{id}/error, init/error).
+#include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "host_test_util.h"
+
+namespace proact {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Child;
+using testing::Corpus;
+using testing::Receiver;
+
+class RuntimeApi {
+ public:
+  struct Answer {
+    std::string kind;  // "response" or "error"
+    std::string body;
+    std::string error_type;
+  };
+
+  RuntimeApi() {
+    const std::string base = "/2018-06-01/runtime";
+    server_.Get(base + "/invocation/next", [this](const httplib::Request&, httplib::Response& res) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (next_calls_++ == 0) first_next_ = std::chrono::steady_clock::now();
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) {
+        res.status = 500;
+        return;
+      }
+      Invocation inv = std::move(queue_.front());
+      queue_.pop_front();
+      res.set_header("Lambda-Runtime-Aws-Request-Id", inv.id);
+      res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(inv.deadline_ms));
+      res.set_header("Lambda-Runtime-Invoked-Function-Arn",
+                     "arn:aws:lambda:us-east-1:123456789012:function:proact");
+      res.set_header("Lambda-Runtime-Trace-Id",
+                     "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
+      res.set_content(inv.body, "application/json");
+    });
+    server_.Post(base + R"(/invocation/([^/]+)/(response|error))",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   std::lock_guard<std::mutex> lock(mu_);
+                   Answer a{req.matches[2], req.body,
+                            req.get_header_value("Lambda-Runtime-Function-Error-Type")};
+                   answers_[req.matches[1]] = std::move(a);
+                   cv_.notify_all();
+                   res.status = 202;
+                   res.set_content("{\"status\":\"OK\"}", "application/json");
+                 });
+    server_.Post(base + "/init/error", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      init_error_ = Answer{"init-error", req.body,
+                           req.get_header_value("Lambda-Runtime-Function-Error-Type")};
+      cv_.notify_all();
+      res.status = 202;
+      res.set_content("{\"status\":\"OK\"}", "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~RuntimeApi() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    server_.stop();
+    thread_.join();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  // Queues an invocation whose deadline is `budget` from now.
+  void Invoke(const std::string& id, const std::string& body, std::chrono::milliseconds budget = 30s) {
+    long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back({id, body, now_ms + budget.count()});
+    cv_.notify_all();
+  }
+  // Waits for the answer to invocation `id`.
+  std::optional<Answer> Wait(const std::string& id, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return answers_.count(id) > 0; })) return std::nullopt;
+    return answers_[id];
+  }
+  std::optional<Answer> WaitInitError(std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return init_error_.has_value(); });
+    return init_error_;
+  }
+  // Waits until the runtime has asked for `n` invocations.
+  bool WaitNextCalls(int n, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return next_calls_ >= n; });
+  }
+  std::chrono::steady_clock::time_point first_next() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return first_next_;
+  }
+
+ private:
+  struct Invocation {
+    std::string id, body;
+    long long deadline_ms;
+  };
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Invocation> queue_;
+  std::map<std::string, Answer> answers_;
+  std::optional<Answer> init_error_;
+  int next_calls_ = 0;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point first_next_;
+};
+
+std::string TestRules() { return std::string(PROACT_SOURCE_DIR) + "/tests/host/testdata/rules"; }
+
+std::string LogPath(const std::string& name) {
+  return std::string(PROACT_BINARY_DIR) + "/host-" + name + ".log";
+}
+
+std::vector<nlohmann::json> LogLines(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(testing::ReadFile(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded()) out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// An SQS record shaped like the corpus sample, carrying `body`.
+nlohmann::json SqsRecord(const std::string& message_id, const std::string& body) {
+  nlohmann::json record =
+      nlohmann::json::parse(Corpus("lambda/sqs.batch.aws-lambda-go.json"))["Records"][0];
+  record["messageId"] = message_id;
+  record["body"] = body;
+  return record;
+}
+
+struct Runtime {
+  RuntimeApi api;
+  Receiver hooks;
+  std::string log;
+  std::unique_ptr<Child> child;
+
+  explicit Runtime(const std::string& name, std::map<std::string, std::string> env = {}) {
+    log = LogPath(name);
+    env.emplace("AWS_LAMBDA_RUNTIME_API", api.address());
+    env.emplace("PROACT_RULES", TestRules());
+    env.emplace("PROACT_WEBHOOK_URL", hooks.url("/remediate"));
+    env.emplace("PROACT_WEBHOOK_MAX_ATTEMPTS", "1");
+    env.emplace("AWS_LAMBDA_FUNCTION_NAME", "proact-test");
+    child = std::make_unique<Child>(std::vector<std::string>{PROACT_BOOTSTRAP}, env, log);
+  }
+};
+
+TEST_CASE("lambda: EventBridge event -> actions run, response, logs and EMF metrics") {
+  Runtime rt("eventbridge");
+  REQUIRE(rt.child->started());
+  rt.api.Invoke("req-eb", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json"));
+  auto answer = rt.api.Wait("req-eb");
+  REQUIRE(answer);
+  CHECK(answer->kind == "response");
+  nlohmann::json body = nlohmann::json::parse(answer->body);
+  CHECK(body["events"] == 1);
+  CHECK(body["matches"] == 1);
+  CHECK(body["failed"] == 0);
+  CHECK(body["results"][0]["executed"] == 1);
+  auto posts = rt.hooks.requests();
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].path == "/remediate");
+  nlohmann::json sent = nlohmann::json::parse(posts[0].body);
+  CHECK(sent["policy"] == "bucket-created");
+  CHECK(sent["request_id"] == "req-eb");
+  CHECK(sent["params"]["account"] == "101010101111");
+
+  // The loop goes on: a second invocation on the same process.
+  rt.api.Invoke("req-eb2", Corpus("aws/eventbridge.ec2-instance-state-change.custodian.json"));
+  auto second = rt.api.Wait("req-eb2");
+  REQUIRE(second);
+  // ticket.create has no handler: a permanent failure is logged and counted
+  // but not retried, so the invocation succeeds.
+  CHECK(second->kind == "response");
+  CHECK(nlohmann::json::parse(second->body)["results"][0]["failed_actions"] == 1);
+  rt.child->Signal(SIGTERM);
+  rt.child->Wait(5s);
+
+  std::vector<nlohmann::json> lines = LogLines(rt.log);
+  bool init = false, decision = false, emf = false, unknown = false;
+  for (const nlohmann::json& l : lines) {
+    if (l.value("message", "") == "policies loaded") {
+      init = true;
+      CHECK(l["policies"] == 5);
+      CHECK(l["level"] == "INFO");
+      CHECK(l["service"] == "proact");
+    }
+    if (l.value("location", "") == "proact.decision" && l.value("event_id", "") ==
+        "3603e3ef-985e-487a-a85b-f4144102544b") {
+      decision = true;
+      CHECK(l["function_request_id"] == "req-eb");
+      CHECK(l["xray_trace_id"].get<std::string>().rfind("Root=1-5759e988", 0) == 0);
+      CHECK(l["cold_start"] == true);
+      CHECK(l["function_name"] == "proact-test");
+      CHECK(l["source"] == "aws.s3");
+      CHECK(l["decision"] == "match");
+      CHECK(l["matches"][0]["policy"] == "bucket-created");
+      CHECK(l["matches"][0]["actions"][0]["outcome"] == "executed");
+      CHECK(l["matches"][0]["remediated"] == true);
+      CHECK(l["matches"][0]["savings_minutes"] == 30.0);
+      CHECK(l["matches"][0]["savings_usd"] == 12.5);
+    }
+    if (l.value("location", "") == "proact.decision" && l.contains("matches") &&
+        !l["matches"].empty() && l["matches"][0]["policy"] == "instance-state-ticket") {
+      unknown = true;
+      CHECK(l["level"] == "ERROR");
+      CHECK(l["cold_start"] == false);
+      CHECK(l["matches"][0]["actions"][0]["failure"] == "permanent");
+    }
+    if (l.contains("_aws") && l.value("policy", "") == "bucket-created") {
+      emf = true;
+      CHECK(l["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Proact");
+      CHECK(l["ActionsExecuted"] == 1);
+      CHECK(l["SavingsUSD"] == 12.5);
+    }
+  }
+  CHECK(init);
+  CHECK(decision);
+  CHECK(unknown);
+  CHECK(emf);
+}
+
+TEST_CASE("lambda: SQS batch -> batchItemFailures lists only the failed messages") {
+  Runtime rt("sqs");
+  nlohmann::json batch;
+  batch["Records"] = {
+      SqsRecord("m-ok", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")),
+      SqsRecord("m-garbage", "{not json"),
+      SqsRecord("m-unknown", "{\"hello\":\"world\"}"),
+      SqsRecord("m-acl", nlohmann::json::parse(Corpus("aws/cloudtrail.s3-putBucketAcl.panther.json")).dump()),
+      SqsRecord("m-retry", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")),
+  };
+  // The first webhook succeeds, the second (m-retry) gets a 503.
+  rt.hooks.Script({200, 503});
+  rt.api.Invoke("req-sqs", batch.dump());
+  auto answer = rt.api.Wait("req-sqs");
+  REQUIRE(answer);
+  CHECK(answer->kind == "response");
+  nlohmann::json body = nlohmann::json::parse(answer->body);
+  CHECK(body == nlohmann::json::parse(R"({"batchItemFailures":[
+      {"itemIdentifier":"m-garbage"},{"itemIdentifier":"m-unknown"},{"itemIdentifier":"m-retry"}]})"));
+  // The dry-run policy that also matched m-acl never sent its webhook.
+  CHECK(rt.hooks.requests().size() == 2);
+  rt.child->Signal(SIGTERM);
+  rt.child->Wait(5s);
+  bool redacted = false, dry = false;
+  for (const nlohmann::json& l : LogLines(rt.log)) {
+    if (l.value("message", "") == "bucket ACL changed") {
+      redacted = true;
+      CHECK(l["params"]["api_token"] == "[redacted]");
+      CHECK(l["params"]["bucket"] == "bucket");
+    }
+    if (l.value("location", "") == "proact.decision" && l.value("message_id", "") == "m-acl") {
+      for (const auto& m : l["matches"]) {
+        if (m["policy"] == "bucket-acl-watch") {
+          dry = true;
+          CHECK(m["mode"] == "dry-run");
+          CHECK(m["actions"][0]["outcome"] == "dry_run");
+          CHECK(m["actions"][0]["message"] == "would run");
+          CHECK(m["actions"][0]["params"]["bucket"] == "bucket");
+        }
+      }
+    }
+  }
+  CHECK(redacted);
+  CHECK(dry);
+}
+
+TEST_CASE("lambda: a malformed invocation gets an error response and the loop carries on") {
+  Runtime rt("malformed");
+  rt.api.Invoke("req-bad", "\x01{{{ not json");
+  rt.api.Invoke("req-bad2", "{\"Records\": 7}");
+  rt.api.Invoke("req-good", Corpus("lambda/eventbridge.ec2-state-change.powertools.json"));
+  auto bad = rt.api.Wait("req-bad");
+  REQUIRE(bad);
+  CHECK(bad->kind == "error");
+  CHECK(bad->error_type == "Proact.InvalidPayload");
+  nlohmann::json err = nlohmann::json::parse(bad->body);
+  CHECK(err["errorType"] == "Proact.InvalidPayload");
+  CHECK(err["errorMessage"].get<std::string>().find("1 of 1 events failed") == 0);
+  auto bad2 = rt.api.Wait("req-bad2");
+  REQUIRE(bad2);
+  CHECK(bad2->kind == "error");
+  auto good = rt.api.Wait("req-good");
+  REQUIRE(good);
+  CHECK(good->kind == "response");
+  CHECK(rt.child->Wait(0ms) == -1);  // still running
+}
+
+TEST_CASE("lambda: SNS and Function URL webhooks (signature, handshake, status codes)") {
+  std::string secret = "It's a Secret to Everybody";
+  Runtime rt("webhooks", {{"PROACT_GITHUB_SECRET", secret}});
+  // SNS envelope from the corpus: its message is not a recognized event, so it
+  // becomes an aws.sns event that no test policy matches.
+  rt.api.Invoke("req-sns", Corpus("lambda/sns.aws-lambda-go.json"));
+  auto sns = rt.api.Wait("req-sns");
+  REQUIRE(sns);
+  CHECK(sns->kind == "response");
+  CHECK(nlohmann::json::parse(sns->body)["events"] == 1);
+
+  // A GitHub webhook in a Function URL request, signed with the secret.
+  nlohmann::json request = nlohmann::json::parse(Corpus("lambda/function-url.aws-lambda-go.json"));
+  std::string payload = Corpus("github/repository.publicized.json");
+  request["body"] = payload;
+  unsigned char mac[64];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), mac, &len);
+  std::string hex;
+  char buf[3];
+  for (unsigned int i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", mac[i]);
+    hex += buf;
+  }
+  request["headers"] = {{"x-github-event", "repository"},
+                        {"x-github-delivery", "d-1"},
+                        {"content-type", "application/json"},
+                        {"x-hub-signature-256", "sha256=" + hex}};
+  rt.api.Invoke("req-gh", request.dump());
+  auto gh = rt.api.Wait("req-gh");
+  REQUIRE(gh);
+  nlohmann::json resp = nlohmann::json::parse(gh->body);
+  CHECK(resp["statusCode"] == 200);
+  nlohmann::json summary = nlohmann::json::parse(resp["body"].get<std::string>());
+  CHECK(summary["matches"] == 1);
+  CHECK(summary["results"][0]["id"] == "d-1");
+
+  request["headers"]["x-hub-signature-256"] = "sha256=" + std::string(64, '0');
+  rt.api.Invoke("req-gh-bad", request.dump());
+  auto bad = rt.api.Wait("req-gh-bad");
+  REQUIRE(bad);
+  nlohmann::json bad_resp = nlohmann::json::parse(bad->body);
+  CHECK(bad_resp["statusCode"] == 401);
+  CHECK(bad_resp["body"].get<std::string>().find("rejected") != std::string::npos);
+
+  // Okta's one-time verification handshake.
+  nlohmann::json okta = nlohmann::json::parse(Corpus("lambda/function-url.aws-lambda-go.json"));
+  okta["requestContext"]["http"]["method"] = "GET";
+  okta["body"] = "";
+  okta["headers"] = {{"x-okta-verification-challenge", "abc123"}};
+  rt.api.Invoke("req-okta", okta.dump());
+  auto hs = rt.api.Wait("req-okta");
+  REQUIRE(hs);
+  nlohmann::json hs_resp = nlohmann::json::parse(hs->body);
+  CHECK(hs_resp["statusCode"] == 200);
+  CHECK(nlohmann::json::parse(hs_resp["body"].get<std::string>()) ==
+        nlohmann::json{{"verification", "abc123"}});
+
+  // A request nothing can read: 400 with the reason.
+  nlohmann::json junk = nlohmann::json::parse(Corpus("lambda/function-url.aws-lambda-go.json"));
+  junk["body"] = "{\"truncated\": ";
+  junk["headers"] = {{"content-type", "application/json"}, {"x-github-event", "push"},
+                     {"x-hub-signature-256", "sha256=" + hex}};
+  rt.api.Invoke("req-junk", junk.dump());
+  auto j = rt.api.Wait("req-junk");
+  REQUIRE(j);
+  CHECK(nlohmann::json::parse(j->body)["statusCode"] == 401);  // signature checked first
+}
+
+TEST_CASE("lambda: near the deadline, unprocessed SQS messages are reported failed") {
+  Runtime rt("deadline", {{"PROACT_DEADLINE_MARGIN_MS", "300"}});
+  nlohmann::json batch;
+  batch["Records"] = {
+      SqsRecord("m-1", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")),
+      SqsRecord("m-2", Corpus("aws/eventbridge.ec2-instance-state-change.custodian.json")),
+  };
+  REQUIRE(rt.api.WaitNextCalls(1));
+  rt.api.Invoke("req-late", batch.dump(), 200ms);  // already inside the margin
+  auto answer = rt.api.Wait("req-late");
+  REQUIRE(answer);
+  CHECK(nlohmann::json::parse(answer->body) ==
+        nlohmann::json::parse(R"({"batchItemFailures":[{"itemIdentifier":"m-1"},{"itemIdentifier":"m-2"}]})"));
+  CHECK(rt.hooks.requests().empty());
+
+  // A direct event near its deadline: an invocation error, so Lambda retries.
+  rt.api.Invoke("req-late-eb", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json"), 100ms);
+  auto eb = rt.api.Wait("req-late-eb");
+  REQUIRE(eb);
+  CHECK(eb->kind == "error");
+  CHECK(eb->error_type == "Proact.DeadlineExceeded");
+
+  // With time left, the slow remediation endpoint is cut at the deadline.
+  rt.hooks.Script({200}, 3000ms);
+  rt.api.Invoke("req-slow", batch.dump(), 1000ms);
+  auto slow = rt.api.Wait("req-slow");
+  REQUIRE(slow);
+  nlohmann::json failures = nlohmann::json::parse(slow->body)["batchItemFailures"];
+  REQUIRE(failures.size() >= 1);
+  CHECK(failures[0]["itemIdentifier"] == "m-1");
+}
+
+TEST_CASE("lambda: invalid policies -> init error with file:line:col, then exit") {
+  std::string dir = std::string(PROACT_BINARY_DIR) + "/host-bad-rules";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream out(dir + "/bad.yaml");
+    out << "policies:\n  - id: broken\n    mach: {source: [aws.s3]}\n";
+  }
+  RuntimeApi api;
+  Child child({PROACT_BOOTSTRAP}, {{"AWS_LAMBDA_RUNTIME_API", api.address()}, {"PROACT_RULES", dir}},
+              LogPath("init-error"));
+  auto err = api.WaitInitError();
+  REQUIRE(err);
+  CHECK(err->error_type == "Proact.InvalidPolicy");
+  nlohmann::json body = nlohmann::json::parse(err->body);
+  CHECK(body["errorType"] == "Proact.InvalidPolicy");
+  std::string message = body["errorMessage"];
+  CHECK(message.find(dir + "/bad.yaml:3:5: error: unknown key 'mach'") != std::string::npos);
+  CHECK(body["stackTrace"].size() >= 1);
+  CHECK(child.Wait(5s) == 1);
+}
+
+TEST_CASE("lambda: without AWS_LAMBDA_RUNTIME_API the bootstrap explains and exits") {
+  Child child({PROACT_BOOTSTRAP}, {}, LogPath("no-api"));
+  CHECK(child.Wait(5s) == 1);
+  CHECK(testing::ReadFile(LogPath("no-api")).find("AWS_LAMBDA_RUNTIME_API is not set") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace proact
