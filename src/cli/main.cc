@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "cli/bench_command.h"
+#include "cli/report_command.h"
+#include "cli/serve_command.h"
 #include "proact/engine.h"
 #include "proact/normalizer.h"
 #include "proact/policy_schema.h"
@@ -37,6 +39,10 @@ const char kUsage[] =
     "  explain --rules PATH show why each policy matched an event or did not\n"
     "  normalize [FILE]     print the EventBridge envelopes built from raw\n"
     "                       payloads (any supported source or envelope)\n"
+    "  serve --rules PATH   run the HTTP adapter (Cloud Run, Cloud Functions,\n"
+    "                       Azure Functions custom handler)\n"
+    "  report FILE...       per-policy matches, actions, savings and engine\n"
+    "                       cost from host decision logs\n"
     "  version              print the version\n"
     "\n"
     "Run 'proact <command> --help' for a command's options.\n";
@@ -584,6 +590,8 @@ int main(int argc, char** argv) {
   if (command == "validate") return Validate(args);
   if (command == "eval") return Eval(args);
   if (command == "bench") return proact::cli::Bench(args);
+  if (command == "serve") return proact::cli::Serve(args);
+  if (command == "report") return proact::cli::Report(args);
   if (command == "normalize") return Normalize(args);
   if (command == "explain") return Explain(args);
   if (command == "test") return Test(args);

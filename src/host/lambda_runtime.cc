@@ -122,6 +122,12 @@ std::string ErrorBody(std::string_view type, std::string_view message,
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+// Text from payloads may carry invalid UTF-8 into messages: replaced, never thrown.
+template <typename J>
+std::string Dump(const J& j) {
+  return j.dump(-1, ' ', false, J::error_handler_t::replace);
+}
+
 enum class Envelope { kSqs, kHttp, kOther };
 
 Envelope Classify(const nlohmann::json& j) {
@@ -259,7 +265,7 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
           error_type = "Proact.BatchFailed";
           error_message = "a failure no SQS message id identifies: " + FirstReasons(result);
         }
-        body = nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}}.dump();
+        body = Dump(nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}});
         break;
       }
       case Envelope::kHttp: {
@@ -268,16 +274,16 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
                                   result.challenge->body);
         } else if (result.unauthenticated > 0) {
           body = HttpResponseJson(401, "application/json",
-                                  nlohmann::json{{"error", FirstReasons(result)}}.dump());
+                                  Dump(nlohmann::json{{"error", FirstReasons(result)}}));
         } else if (result.events.empty() || result.failed == result.events.size()) {
           bool retry = result.not_processed > 0;
           for (const EventOutcome& e : result.events) retry = retry || e.processed;
           body = HttpResponseJson(retry ? 503 : 400, "application/json",
-                                  nlohmann::json{{"error", FirstReasons(result)}}.dump());
+                                  Dump(nlohmann::json{{"error", FirstReasons(result)}}));
         } else if (result.failed > 0) {
-          body = HttpResponseJson(503, "application/json", result.Summary().dump());
+          body = HttpResponseJson(503, "application/json", Dump(result.Summary()));
         } else {
-          body = HttpResponseJson(200, "application/json", result.Summary().dump());
+          body = HttpResponseJson(200, "application/json", Dump(result.Summary()));
         }
         break;
       }
@@ -293,7 +299,7 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
                           std::to_string(result.events.size()) +
                           " events failed: " + FirstReasons(result);
         } else {
-          body = result.Summary().dump();
+          body = Dump(result.Summary());
         }
         break;
     }

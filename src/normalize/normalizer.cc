@@ -171,7 +171,16 @@ class Run {
       }
       return Emit(internal::CloudEventEnvelope(j), ctx, "cloudevent");
     }
-    if (internal::IsEventGridEvent(j)) return Emit(internal::EventGridEnvelope(j), ctx, "azure-event-grid");
+    if (internal::IsEventGridEvent(j)) {
+      if (Str(j, "eventType") == "Microsoft.EventGrid.SubscriptionValidationEvent" &&
+          internal::HasObject(j, "data") && internal::HasString(j["data"], "validationCode")) {
+        // Event Grid's subscription handshake: echo the code back.
+        Json answer = {{"validationResponse", j["data"]["validationCode"]}};
+        out_->challenge = Challenge{200, "application/json", answer.dump()};
+        return true;
+      }
+      return Emit(internal::EventGridEnvelope(j), ctx, "azure-event-grid");
+    }
     if (internal::IsGcpAuditLogEntry(j)) return Emit(internal::GcpAuditEnvelope(j), ctx, "gcp-audit-log");
     if (internal::IsAzureActivityLog(j)) {
       return Emit(internal::AzureActivityLogEnvelope(j), ctx, "azure-activity-log");
@@ -234,7 +243,8 @@ class Run {
     if (out->is_discarded()) {
       // Parse again with exceptions for the position of the error.
       try {
-        (void)Json::parse(text);
+        Json discarded = Json::parse(text);
+        (void)discarded;
       } catch (const Json::parse_error& e) {
         Error(ctx, std::string("invalid JSON: ") + e.what());
         return false;

@@ -209,7 +209,7 @@ TEST_CASE("lambda: EventBridge event -> actions run, response, logs and EMF metr
   for (const nlohmann::json& l : lines) {
     if (l.value("message", "") == "policies loaded") {
       init = true;
-      CHECK(l["policies"] == 5);
+      CHECK(l["policies"] == 6);
       CHECK(l["level"] == "INFO");
       CHECK(l["service"] == "proact");
     }

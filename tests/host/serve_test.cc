@@ -1,1 +1,339 @@
-// serve tests: see below
+// The real `proact serve` driven over loopback HTTP with libcurl.
+#include <curl/curl.h>
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "host_test_util.h"
+#include "proact/normalizer.h"
+
+namespace proact {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Child;
+using testing::Corpus;
+using testing::Receiver;
+
+struct HttpResult {
+  long status = 0;
+  std::string body;
+  std::string headers;
+};
+
+size_t Append(char* data, size_t size, size_t n, void* user) {
+  static_cast<std::string*>(user)->append(data, size * n);
+  return size * n;
+}
+
+HttpResult Request(const std::string& method, const std::string& url, const std::string& body = {},
+                   const std::vector<std::string>& headers = {}) {
+  HttpResult result;
+  CURL* c = curl_easy_init();
+  curl_slist* list = nullptr;
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Append);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &Append);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &result.headers);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &result.status);
+  else result.body = std::string("curl: ") + curl_easy_strerror(rc);
+  curl_slist_free_all(list);
+  curl_easy_cleanup(c);
+  return result;
+}
+
+HttpResult Post(const std::string& url, const std::string& body,
+                std::vector<std::string> headers = {"Content-Type: application/json"}) {
+  return Request("POST", url, body, headers);
+}
+
+class Server {
+ public:
+  explicit Server(const std::string& name, std::vector<std::string> extra = {},
+                  std::map<std::string, std::string> env = {}) {
+    log_ = std::string(PROACT_BINARY_DIR) + "/serve-" + name + ".log";
+    std::vector<std::string> argv = {PROACT_CLI, "serve", "--rules",
+                                      std::string(PROACT_SOURCE_DIR) + "/tests/host/testdata/rules",
+                                      "--host", "127.0.0.1"};
+    bool has_port = false;
+    for (const auto& e : extra) has_port = has_port || e == "--port";
+    if (!has_port && env.count("FUNCTIONS_CUSTOMHANDLER_PORT") == 0) {
+      argv.push_back("--port");
+      argv.push_back("0");
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    env.emplace("PROACT_WEBHOOK_URL", hooks.url("/remediate"));
+    env.emplace("PROACT_WEBHOOK_MAX_ATTEMPTS", "1");
+    child_ = std::make_unique<Child>(argv, env, log_);
+    // The first log line names the port.
+    for (int i = 0; i < 500 && port_ == 0; ++i) {
+      std::istringstream in(testing::ReadFile(log_));
+      std::string line;
+      while (std::getline(in, line)) {
+        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded() && j.value("message", "") == "listening") port_ = j["port"];
+      }
+      if (port_ == 0) std::this_thread::sleep_for(10ms);
+    }
+  }
+  std::string url(const std::string& path = "/") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  int port() const { return port_; }
+  Child& child() { return *child_; }
+  std::string log() const { return testing::ReadFile(log_); }
+  Receiver hooks;
+
+ private:
+  std::string log_;
+  int port_ = 0;
+  std::unique_ptr<Child> child_;
+};
+
+std::string Base64(const std::string& in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    unsigned v = (unsigned char)in[i] << 16;
+    out += {t[v >> 18], t[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
+    out += {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+TEST_CASE("serve: events in every HTTP shape are evaluated and their actions run") {
+  Server s("shapes");
+  REQUIRE(s.port() > 0);
+  CHECK(Request("GET", s.url("/healthz")).status == 200);
+
+  // An EventBridge event POSTed as is.
+  HttpResult eb = Post(s.url(), Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json"));
+  CHECK(eb.status == 200);
+  nlohmann::json summary = nlohmann::json::parse(eb.body);
+  CHECK(summary["matches"] == 1);
+  CHECK(summary["results"][0]["executed"] == 1);
+  REQUIRE(s.hooks.requests().size() == 1);
+  CHECK(nlohmann::json::parse(s.hooks.requests()[0].body)["policy"] == "bucket-created");
+
+  // CloudEvents binary mode: attributes (and an extension) in ce-* headers.
+  HttpResult binary = Post(s.url(), R"({"bucket":"b"})",
+                           {"Content-Type: application/json", "ce-specversion: 1.0",
+                            "ce-type: com.example.object.deleted.v2", "ce-source: /storage",
+                            "ce-id: ce-1", "ce-subject: b/o.txt", "ce-importance: high"});
+  CHECK(binary.status == 200);
+  CHECK(nlohmann::json::parse(binary.body)["matches"] == 1);
+  CHECK(nlohmann::json::parse(binary.body)["results"][0]["id"] == "ce-1");
+
+  // Structured mode and a batch.
+  nlohmann::json ce = {{"specversion", "1.0"}, {"type", "com.example.object.deleted.v2"},
+                       {"source", "/storage"}, {"id", "ce-2"}, {"importance", "high"},
+                       {"subject", "b/x"}, {"data", {{"k", 1}}}};
+  HttpResult structured = Post(s.url(), ce.dump(), {"Content-Type: application/cloudevents+json"});
+  CHECK(structured.status == 200);
+  CHECK(nlohmann::json::parse(structured.body)["matches"] == 1);
+  HttpResult batch = Post(s.url(), Corpus("cloudevents/json.batch.json"),
+                          {"Content-Type: application/cloudevents-batch+json"});
+  CHECK(batch.status == 200);
+  CHECK(nlohmann::json::parse(batch.body)["events"].get<int>() >= 2);
+
+  // Pub/Sub push carrying a Cloud Audit Log entry.
+  nlohmann::json push = {
+      {"message",
+       {{"data", Base64(Corpus("gcp/audit-log.iam-createServiceAccountKey.panther.json"))},
+        {"messageId", "pm-1"},
+        {"publishTime", "2024-01-01T00:00:00Z"}}},
+      {"subscription", "projects/p1/subscriptions/proact"}};
+  HttpResult pubsub = Post(s.url(), push.dump());
+  CHECK(pubsub.status == 200);
+  CHECK(nlohmann::json::parse(pubsub.body)["events"] == 1);
+
+  // Event Grid: the subscription handshake, then an event.
+  nlohmann::json validation = nlohmann::json::array(
+      {{{"id", "v-1"}, {"topic", "/subscriptions/s"}, {"subject", ""},
+        {"data", {{"validationCode", "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}}},
+        {"eventType", "Microsoft.EventGrid.SubscriptionValidationEvent"},
+        {"eventTime", "2018-01-25T22:12:19.4556811Z"}, {"metadataVersion", "1"},
+        {"dataVersion", "1"}}});
+  HttpResult handshake = Post(s.url(), validation.dump());
+  CHECK(handshake.status == 200);
+  CHECK(nlohmann::json::parse(handshake.body) ==
+        nlohmann::json{{"validationResponse", "512d38b6-c7b8-40c8-89fe-f46f9e9622b6"}});
+  HttpResult grid = Post(s.url(), Corpus("azure/eventgrid.resource-write-success.eventgrid-schema.json"));
+  CHECK(grid.status == 200);
+  HttpResult options = Request("OPTIONS", s.url(), {}, {"WebHook-Request-Origin: eventgrid.azure.net"});
+  CHECK(options.status == 200);
+  CHECK(options.headers.find("WebHook-Allowed-Origin: eventgrid.azure.net") != std::string::npos);
+
+  // Metrics reflect what happened.
+  HttpResult metrics = Request("GET", s.url("/metrics"));
+  CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("proact_policy_matches_total{policy=\"bucket-created\"} 1\n") !=
+        std::string::npos);
+  CHECK(metrics.body.find("proact_policy_matches_total{policy=\"cloudevent-extension\"} 2\n") !=
+        std::string::npos);
+  CHECK(metrics.body.find("proact_policy_savings_usd_total{policy=\"bucket-created\"} 12.5\n") !=
+        std::string::npos);
+  CHECK(metrics.body.find("proact_http_requests_total{code=\"200\"}") != std::string::npos);
+}
+
+TEST_CASE("serve: bad requests get a 4xx with the reason") {
+  Server s("bad", {"--path", "/events", "--path", "/hooks/github"},
+           {{"PROACT_GITHUB_SECRET", "It's a Secret to Everybody"}});
+  REQUIRE(s.port() > 0);
+  HttpResult bad_json = Post(s.url("/events"), "{\"id\": ");
+  CHECK(bad_json.status == 400);
+  CHECK(nlohmann::json::parse(bad_json.body)["error"].get<std::string>().find("invalid JSON body") == 0);
+  HttpResult unknown = Post(s.url("/events"), "{\"hello\": \"world\"}");
+  // Valid JSON no source recognizes, without request headers that say more,
+  // becomes an `http` event (docs/sources.md): evaluated, not an error.
+  CHECK(unknown.status == 200);
+  HttpResult other_path = Post(s.url("/elsewhere"), "{}");
+  CHECK(other_path.status == 404);
+  CHECK(nlohmann::json::parse(other_path.body)["error"] == "no events are accepted on '/elsewhere'");
+  HttpResult empty = Post(s.url("/events"), "");
+  CHECK(empty.status == 400);
+  HttpResult get = Request("GET", s.url("/events"));
+  CHECK(get.status == 405);
+  // An unsigned GitHub delivery while a secret is configured.
+  HttpResult unsigned_gh = Post(s.url("/hooks/github"), Corpus("github/repository.publicized.json"),
+                                {"Content-Type: application/json", "X-GitHub-Event: repository",
+                                 "X-GitHub-Delivery: d-2"});
+  CHECK(unsigned_gh.status == 401);
+  CHECK(nlohmann::json::parse(unsigned_gh.body)["error"].get<std::string>().find("rejected") !=
+        std::string::npos);
+  // Too large: over twice the engine's event limit (8 MiB).
+  std::string huge(9u << 20, ' ');
+  huge[0] = '[';
+  huge.back() = ']';
+  HttpResult too_big = Post(s.url("/events"), huge);
+  CHECK(too_big.status == 413);
+  // Not UTF-8 (a JSON string with a lone continuation byte).
+  HttpResult bad_utf8 = Post(s.url("/events"), "{\"source\": \"\x80\"}");
+  CHECK(bad_utf8.status == 400);
+  // The server is still healthy.
+  CHECK(Request("GET", s.url("/healthz")).status == 200);
+}
+
+TEST_CASE("serve: a failing remediation answers 503 so the platform redelivers") {
+  Server s("retry");
+  REQUIRE(s.port() > 0);
+  s.hooks.Script({503});
+  HttpResult r = Post(s.url(), Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json"));
+  CHECK(r.status == 503);
+  CHECK(nlohmann::json::parse(r.body)["error"].get<std::string>().find(
+            "action 'webhook' of policy 'bucket-created' failed") != std::string::npos);
+}
+
+TEST_CASE("serve: concurrent requests are all answered and counted") {
+  Server s("concurrent", {"--threads", "4"});
+  REQUIRE(s.port() > 0);
+  std::string event = Corpus("aws/eventbridge.ec2-instance-state-change.custodian.json");
+  std::atomic<int> ok{0}, bad{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        HttpResult r = Post(s.url(), event);
+        (r.status == 200 ? ok : bad)++;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  CHECK(ok == 200);
+  CHECK(bad == 0);
+  HttpResult metrics = Request("GET", s.url("/metrics"));
+  CHECK(metrics.body.find("proact_events_evaluated_total 200\n") != std::string::npos);
+  CHECK(metrics.body.find("proact_policy_matches_total{policy=\"instance-state-ticket\"} 200\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("serve: SIGTERM finishes the request in flight, then exits 0") {
+  Server s("sigterm");
+  REQUIRE(s.port() > 0);
+  s.hooks.Script({200}, 1000ms);  // the remediation takes a second
+  HttpResult in_flight;
+  std::thread client([&] {
+    in_flight = Post(s.url(), Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json"));
+  });
+  for (int i = 0; i < 200 && s.hooks.requests().empty(); ++i) std::this_thread::sleep_for(5ms);
+  REQUIRE(s.hooks.requests().size() == 1);
+  s.child().Signal(SIGTERM);
+  client.join();
+  CHECK(in_flight.status == 200);
+  CHECK(nlohmann::json::parse(in_flight.body)["results"][0]["executed"] == 1);
+  CHECK(s.child().Wait(5s) == 0);
+  CHECK(s.log().find("\"message\":\"stopped\"") != std::string::npos);
+  // No longer listening.
+  CHECK(Request("GET", s.url("/healthz")).status == 0);
+}
+
+TEST_CASE("serve: Azure Functions custom handler requests") {
+  // The Functions host gives the port in FUNCTIONS_CUSTOMHANDLER_PORT.
+  int port = 0;
+  {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    port = ntohs(addr.sin_port);
+    close(fd);
+  }
+  Server s("azure", {}, {{"FUNCTIONS_CUSTOMHANDLER_PORT", std::to_string(port)}});
+  REQUIRE(s.port() == port);
+  // An Event Grid trigger binding.
+  nlohmann::json event = nlohmann::json::parse(
+      Corpus("azure/eventgrid.resource-write-success.eventgrid-schema.json"))[0];
+  nlohmann::json invocation = {{"Data", {{"eventGridEvent", event}}},
+                               {"Metadata", {{"sys", {{"MethodName", "proact"}}}}}};
+  HttpResult r = Post(s.url("/proact"), invocation.dump());
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  nlohmann::json out = nlohmann::json::parse(r.body);
+  CHECK(out["ReturnValue"]["eventGridEvent"]["events"] == 1);
+  CHECK(out["Logs"].size() == 1);
+  CHECK(out.contains("Outputs"));
+  // An HTTP trigger binding: the answer goes in Outputs.res.
+  nlohmann::json http = {
+      {"Data",
+       {{"req",
+         {{"Url", "https://fn.azurewebsites.net/api/proact"},
+          {"Method", "POST"},
+          {"Query", nlohmann::json::object()},
+          {"Headers", {{"Content-Type", {"application/json"}}}},
+          {"Params", nlohmann::json::object()},
+          {"Body", Corpus("aws/eventbridge.ec2-instance-state-change.custodian.json")}}}}},
+      {"Metadata", nlohmann::json::object()}};
+  HttpResult h = Post(s.url("/proact"), http.dump());
+  REQUIRE_MESSAGE(h.status == 200, h.body);
+  nlohmann::json hout = nlohmann::json::parse(h.body);
+  CHECK(hout["Outputs"]["res"]["statusCode"] == 200);
+  CHECK(nlohmann::json::parse(hout["Outputs"]["res"]["body"].get<std::string>())["matches"] == 1);
+}
+
+}  // namespace
+}  // namespace proact
