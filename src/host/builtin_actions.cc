@@ -1,5 +1,6 @@
 // The actions every host gets: log, webhook (libcurl), proact.rate_limited.
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -55,6 +56,24 @@ bool UrlParts(std::string_view url, std::string* scheme, std::string* host) {
   return true;
 }
 
+// The CA bundle to verify HTTPS with. libcurl's compiled-in default is the
+// build machine's path; a package run elsewhere (Amazon Linux keeps its
+// bundle in /etc/pki) looks for the first bundle that exists.
+const std::string& CaBundle() {
+  static const std::string path = [] {
+    for (const char* env : {"PROACT_CA_BUNDLE", "SSL_CERT_FILE"}) {
+      const char* v = std::getenv(env);
+      if (v != nullptr && *v != '\0') return std::string(v);
+    }
+    for (const char* p : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                          "/etc/ssl/cert.pem"}) {
+      if (access(p, R_OK) == 0) return std::string(p);
+    }
+    return std::string();
+  }();
+  return path;
+}
+
 size_t Collect(char* data, size_t size, size_t n, void* user) {
   auto* out = static_cast<std::string*>(user);
   std::size_t room = 2048 > out->size() ? 2048 - out->size() : 0;
@@ -83,6 +102,7 @@ ActionResult PostOnce(const std::string& url, const std::string& body,
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not escape the allowlist
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_USERAGENT, "proact-webhook");
+  if (!CaBundle().empty()) curl_easy_setopt(c, CURLOPT_CAINFO, CaBundle().c_str());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);

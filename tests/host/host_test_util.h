@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -153,6 +154,118 @@ class Receiver {
   std::vector<Request> requests_;
   std::deque<int> statuses_;
   std::chrono::milliseconds delay_{0};
+};
+
+// A Lambda Runtime API (2018-06-01) served on loopback, written from the
+// published API: invocation/next (long poll), invocation/{id}/response,
+// invocation/{id}/error and init/error.
+class RuntimeApi {
+ public:
+  struct Answer {
+    std::string kind;  // "response" or "error"
+    std::string body;
+    std::string error_type;
+  };
+
+  RuntimeApi() {
+    const std::string base = "/2018-06-01/runtime";
+    server_.Get(base + "/invocation/next", [this](const httplib::Request&, httplib::Response& res) {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (next_calls_++ == 0) first_next_ = std::chrono::steady_clock::now();
+      cv_.notify_all();
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) {
+        res.status = 500;
+        return;
+      }
+      Invocation inv = std::move(queue_.front());
+      queue_.pop_front();
+      res.set_header("Lambda-Runtime-Aws-Request-Id", inv.id);
+      res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(inv.deadline_ms));
+      res.set_header("Lambda-Runtime-Invoked-Function-Arn",
+                     "arn:aws:lambda:us-east-1:123456789012:function:proact");
+      res.set_header("Lambda-Runtime-Trace-Id",
+                     "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
+      res.set_content(inv.body, "application/json");
+    });
+    server_.Post(base + R"(/invocation/([^/]+)/(response|error))",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   std::lock_guard<std::mutex> lock(mu_);
+                   Answer a{req.matches[2], req.body,
+                            req.get_header_value("Lambda-Runtime-Function-Error-Type")};
+                   answers_[req.matches[1]] = std::move(a);
+                   cv_.notify_all();
+                   res.status = 202;
+                   res.set_content("{\"status\":\"OK\"}", "application/json");
+                 });
+    server_.Post(base + "/init/error", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      init_error_ = Answer{"init-error", req.body,
+                           req.get_header_value("Lambda-Runtime-Function-Error-Type")};
+      cv_.notify_all();
+      res.status = 202;
+      res.set_content("{\"status\":\"OK\"}", "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~RuntimeApi() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    server_.stop();
+    thread_.join();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  // Queues an invocation whose deadline is `budget` from now.
+  void Invoke(const std::string& id, const std::string& body, std::chrono::milliseconds budget = std::chrono::seconds(30)) {
+    long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back({id, body, now_ms + budget.count()});
+    cv_.notify_all();
+  }
+  // Waits for the answer to invocation `id`.
+  std::optional<Answer> Wait(const std::string& id, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return answers_.count(id) > 0; })) return std::nullopt;
+    return answers_[id];
+  }
+  std::optional<Answer> WaitInitError(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, timeout, [&] { return init_error_.has_value(); });
+    return init_error_;
+  }
+  // Waits until the runtime has asked for `n` invocations.
+  bool WaitNextCalls(int n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return next_calls_ >= n; });
+  }
+  std::chrono::steady_clock::time_point first_next() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return first_next_;
+  }
+
+ private:
+  struct Invocation {
+    std::string id, body;
+    long long deadline_ms;
+  };
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Invocation> queue_;
+  std::map<std::string, Answer> answers_;
+  std::optional<Answer> init_error_;
+  int next_calls_ = 0;
+  bool stopping_ = false;
+  std::chrono::steady_clock::time_point first_next_;
 };
 
 }  // namespace proact::testing

@@ -20,115 +20,7 @@ using namespace std::chrono_literals;
 using testing::Child;
 using testing::Corpus;
 using testing::Receiver;
-
-class RuntimeApi {
- public:
-  struct Answer {
-    std::string kind;  // "response" or "error"
-    std::string body;
-    std::string error_type;
-  };
-
-  RuntimeApi() {
-    const std::string base = "/2018-06-01/runtime";
-    server_.Get(base + "/invocation/next", [this](const httplib::Request&, httplib::Response& res) {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (next_calls_++ == 0) first_next_ = std::chrono::steady_clock::now();
-      cv_.notify_all();
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) {
-        res.status = 500;
-        return;
-      }
-      Invocation inv = std::move(queue_.front());
-      queue_.pop_front();
-      res.set_header("Lambda-Runtime-Aws-Request-Id", inv.id);
-      res.set_header("Lambda-Runtime-Deadline-Ms", std::to_string(inv.deadline_ms));
-      res.set_header("Lambda-Runtime-Invoked-Function-Arn",
-                     "arn:aws:lambda:us-east-1:123456789012:function:proact");
-      res.set_header("Lambda-Runtime-Trace-Id",
-                     "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
-      res.set_content(inv.body, "application/json");
-    });
-    server_.Post(base + R"(/invocation/([^/]+)/(response|error))",
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   std::lock_guard<std::mutex> lock(mu_);
-                   Answer a{req.matches[2], req.body,
-                            req.get_header_value("Lambda-Runtime-Function-Error-Type")};
-                   answers_[req.matches[1]] = std::move(a);
-                   cv_.notify_all();
-                   res.status = 202;
-                   res.set_content("{\"status\":\"OK\"}", "application/json");
-                 });
-    server_.Post(base + "/init/error", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu_);
-      init_error_ = Answer{"init-error", req.body,
-                           req.get_header_value("Lambda-Runtime-Function-Error-Type")};
-      cv_.notify_all();
-      res.status = 202;
-      res.set_content("{\"status\":\"OK\"}", "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~RuntimeApi() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-      cv_.notify_all();
-    }
-    server_.stop();
-    thread_.join();
-  }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
-  // Queues an invocation whose deadline is `budget` from now.
-  void Invoke(const std::string& id, const std::string& body, std::chrono::milliseconds budget = 30s) {
-    long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch()).count();
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back({id, body, now_ms + budget.count()});
-    cv_.notify_all();
-  }
-  // Waits for the answer to invocation `id`.
-  std::optional<Answer> Wait(const std::string& id, std::chrono::milliseconds timeout = 10s) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!cv_.wait_for(lock, timeout, [&] { return answers_.count(id) > 0; })) return std::nullopt;
-    return answers_[id];
-  }
-  std::optional<Answer> WaitInitError(std::chrono::milliseconds timeout = 10s) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return init_error_.has_value(); });
-    return init_error_;
-  }
-  // Waits until the runtime has asked for `n` invocations.
-  bool WaitNextCalls(int n, std::chrono::milliseconds timeout = 10s) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, timeout, [&] { return next_calls_ >= n; });
-  }
-  std::chrono::steady_clock::time_point first_next() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return first_next_;
-  }
-
- private:
-  struct Invocation {
-    std::string id, body;
-    long long deadline_ms;
-  };
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Invocation> queue_;
-  std::map<std::string, Answer> answers_;
-  std::optional<Answer> init_error_;
-  int next_calls_ = 0;
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point first_next_;
-};
+using testing::RuntimeApi;
 
 std::string TestRules() { return std::string(PROACT_SOURCE_DIR) + "/tests/host/testdata/rules"; }
 
@@ -447,3 +339,66 @@ TEST_CASE("lambda: without AWS_LAMBDA_RUNTIME_API the bootstrap explains and exi
 
 }  // namespace
 }  // namespace proact
+
+#ifdef PROACT_LAMBDA_ZIP
+namespace proact {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Unpacks the deployment zip as Lambda does (into its own directory).
+std::string Unpack() {
+  std::string dir = std::string(PROACT_BINARY_DIR) + "/lambda-task-root";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::string cmd = "unzip -q '" + std::string(PROACT_LAMBDA_ZIP) + "' -d '" + dir + "'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return dir;
+}
+
+TEST_CASE("lambda package: under 10 MB, self-contained, runs the shipped rules") {
+  auto size = std::filesystem::file_size(PROACT_LAMBDA_ZIP);
+  MESSAGE("deployment zip: " << size << " bytes");
+  CHECK(size < 10'000'000u);
+  std::string root = Unpack();
+  // Lambda runs $LAMBDA_TASK_ROOT/bootstrap; it must be executable.
+  auto perms = std::filesystem::status(root + "/bootstrap").permissions();
+  CHECK((perms & std::filesystem::perms::owner_exec) != std::filesystem::perms::none);
+  CHECK(std::filesystem::exists(root + "/rules/aws/s3.yaml"));
+  CHECK_FALSE(std::filesystem::exists(root + "/rules/aws/s3_test.yaml"));
+  // Every library the executable loads comes from the package: the
+  // bundled loader is told to search lib/ only.
+  std::string ldd = root + "/ldd.txt";
+  std::string cmd = "'" + root + "/lib/ld-linux.so' --library-path '" + root + "/lib' --list '" +
+                    root + "/bin/bootstrap' > '" + ldd + "'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::istringstream lines(testing::ReadFile(ldd));
+  std::string line;
+  int libs = 0;
+  while (std::getline(lines, line)) {
+    if (line.find("=>") == std::string::npos) continue;
+    ++libs;
+    INFO(line);
+    CHECK(line.find(root + "/lib/") != std::string::npos);
+  }
+  CHECK(libs > 10);
+
+  testing::RuntimeApi api;
+  testing::Child child({root + "/bootstrap"},
+                       {{"AWS_LAMBDA_RUNTIME_API", api.address()}, {"LAMBDA_TASK_ROOT", root}},
+                       std::string(PROACT_BINARY_DIR) + "/host-package.log");
+  // CloudTrail StopLogging, as the shipped pack's fixture has it.
+  api.Invoke("req-pack", testing::Corpus("aws/cloudtrail-records.stopLogging.stratus.json"));
+  auto answer = api.Wait("req-pack");
+  REQUIRE(answer);
+  CHECK(answer->kind == "response");
+  nlohmann::json body = nlohmann::json::parse(answer->body);
+  CHECK(body["matches"].get<int>() >= 1);
+  std::string log = testing::ReadFile(std::string(PROACT_BINARY_DIR) + "/host-package.log");
+  CHECK(log.find("\"message\":\"policies loaded\"") != std::string::npos);
+  CHECK(log.find("\"policies\":56") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace proact
+#endif  // PROACT_LAMBDA_ZIP

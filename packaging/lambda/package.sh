@@ -1,0 +1,66 @@
+#!/bin/sh
+# Builds the AWS Lambda deployment package (provided.al2023, x86_64) of the
+# proact custom runtime.
+#
+#   package.sh BOOTSTRAP RULES_DIR OUT_ZIP
+#
+# Layout of the zip (Lambda unpacks it into $LAMBDA_TASK_ROOT, /var/task):
+#   bootstrap          the launcher Lambda runs (a POSIX shell script)
+#   bin/bootstrap      the runtime executable
+#   lib/               every shared library it needs, and the dynamic
+#                      loader of the build machine's glibc
+#   rules/             the policy pack (tests and fixtures left out)
+#
+# The launcher runs bin/bootstrap through the bundled loader with
+# --library-path lib: the executable and its libraries use the glibc they
+# were built against, whatever the glibc of the machine that runs them
+# (Amazon Linux 2023 has 2.34; this package's is the build machine's).
+# Only the kernel and /etc files (resolv.conf, CA certificates) come from
+# the host.
+set -eu
+
+bootstrap=$1
+rules=$2
+out=$3
+
+stage="${out%.zip}.stage"
+rm -rf "$stage" "$out"
+mkdir -p "$stage/bin" "$stage/lib" "$stage/rules"
+
+cp "$bootstrap" "$stage/bin/bootstrap"
+strip --strip-all "$stage/bin/bootstrap"
+
+# Shared libraries, by the names the executable and its libraries ask for.
+ldd "$bootstrap" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | while read -r name path; do
+  cp -L "$path" "$stage/lib/$name"
+done
+interp=$(patchelf --print-interpreter "$bootstrap")
+cp -L "$interp" "$stage/lib/ld-linux.so"
+chmod 0755 "$stage/lib/ld-linux.so"
+
+cat > "$stage/bootstrap" <<'LAUNCHER'
+#!/bin/sh
+# proact custom runtime launcher: bin/bootstrap with the bundled loader and
+# libraries (see packaging/lambda/package.sh in the proact sources).
+here=${LAMBDA_TASK_ROOT:-${0%/*}}
+export LAMBDA_TASK_ROOT="$here"
+exec "$here/lib/ld-linux.so" --library-path "$here/lib" "$here/bin/bootstrap" "$@"
+LAUNCHER
+chmod 0755 "$stage/bootstrap" "$stage/bin/bootstrap"
+
+# The policy pack without its tests and fixtures.
+(cd "$rules" && find . -name '*.yaml' ! -name '*_test.yaml' ! -path './fixtures/*') |
+  while read -r f; do
+    mkdir -p "$stage/rules/$(dirname "$f")"
+    cp "$rules/$f" "$stage/rules/$f"
+  done
+
+# Deterministic order and times; -X drops extra attributes.
+find "$stage" -exec touch -h -d '2000-01-01 00:00:00' {} +
+(cd "$stage" && find bootstrap bin lib rules -type f | LC_ALL=C sort | zip -q -9 -X "$out" -@)
+if command -v advzip > /dev/null 2>&1; then
+  # Zopfli deflate: about 5% smaller, still plain deflate for Lambda.
+  advzip -q -z -3 "$out"
+fi
+size=$(stat -c %s "$out")
+echo "lambda package: $out ($size bytes, $(ls "$stage/lib" | wc -l) files in lib/)"
