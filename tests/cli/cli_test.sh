@@ -236,12 +236,36 @@ expect_contains "bench reports rendered actions" "$TMP/out" "4 actions rendered"
 
 # --- documentation examples stay true ---------------------------------------
 for dir in "$SRC"/docs/examples/*/; do
-  [ -f "$dir/policies.yaml" ] || continue
+  [ -f "$dir/events.jsonl" ] || continue
   name=$(basename "$dir")
   (cd "$dir" && "$PROACT" eval --rules policies.yaml events.jsonl > "$TMP/out" 2>/dev/null)
   if diff -u "$dir/expected.jsonl" "$TMP/out" > "$TMP/diff"; then check "docs example $name" 0; else
     check "docs example $name" 1; cat "$TMP/diff"; fi
 done
+
+# --- proact report on a decision log written by `proact serve` -----------------
+R="$SRC/docs/examples/report"
+"$PROACT" report "$R/decisions.log" > "$TMP/out"
+expect_eq "report exits 0" $? 0
+if diff -u "$R/expected.txt" "$TMP/out" > "$TMP/diff"; then check "docs example report (text)" 0; else
+  check "docs example report (text)" 1; cat "$TMP/diff"; fi
+"$PROACT" report --format csv "$R/decisions.log" > "$TMP/out"
+if diff -u "$R/expected.csv" "$TMP/out" > "$TMP/diff"; then check "docs example report (csv)" 0; else
+  check "docs example report (csv)" 1; cat "$TMP/diff"; fi
+# Two buckets created, each remediated (savings 30 min, 12.5 USD): 1 hour, 25 USD.
+expect_contains "report counts savings of executed remediations" "$TMP/out" "s3-bucket-created,2,2,0,0,0,0,2,1.00,25.00"
+expect_contains "report counts a failed action" "$TMP/out" "ec2-state-change,1,0,1,0,0,0,0,0.00,0.00"
+"$PROACT" report --format json --memory-mb 256 "$R/decisions.log" > "$TMP/out"
+expect_contains "report json totals" "$TMP/out" '"usd_saved": 25.0'
+expect_contains "report json memory" "$TMP/out" '"memory_mb": 256.0'
+# eval output has no outcomes: actions are counted as rendered, savings need --rules.
+"$PROACT" eval --rules "$R/policies.yaml" "$SHARED/corpus/aws/eventbridge.cloudtrail-s3-createBucket.custodian.json" > "$TMP/eval.jsonl"
+"$PROACT" report --format csv --rules "$R/policies.yaml" "$TMP/eval.jsonl" > "$TMP/out"
+expect_contains "report reads eval output" "$TMP/out" "s3-bucket-created,1,0,0,0,0,1,0,0.00,0.00"
+"$PROACT" report --format yaml "$R/decisions.log" > /dev/null 2>&1
+expect_eq "report with a bad format exits 2" $? 2
+"$PROACT" report /nonexistent.log > /dev/null 2>&1
+expect_eq "report on a missing file exits 1" $? 1
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
