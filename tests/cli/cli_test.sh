@@ -243,6 +243,27 @@ for dir in "$SRC"/docs/examples/*/; do
     check "docs example $name" 1; cat "$TMP/diff"; fi
 done
 
+# --- proact serve: the README's snippet, with real curl over loopback -------------
+if command -v curl > /dev/null; then
+  (cd "$SRC" && exec env PORT=0 PROACT_LOG_LEVEL=INFO "$PROACT" serve --rules rules/ --host 127.0.0.1 > "$TMP/serve.log" 2>&1) &
+  serve_pid=$!
+  port=""
+  for _ in $(seq 1 200); do
+    port=$(sed -n 's/.*"message":"listening".*"port":\([0-9]*\).*/\1/p' "$TMP/serve.log")
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  curl -s "localhost:$port/healthz" > "$TMP/out"
+  expect_contains "serve /healthz" "$TMP/out" '{"policies":56,"status":"ok"}'
+  (cd "$SRC" && curl -s -XPOST "localhost:$port/" -H 'content-type: application/json' \
+    --data-binary @rules/fixtures/aws/cloudtrail-records.stopLogging.stratus.json) > "$TMP/out"
+  expect_contains "serve evaluates the README's event" "$TMP/out" '"matches":1'
+  kill "$serve_pid"
+  wait "$serve_pid"
+  expect_eq "serve exits 0 on SIGTERM" $? 0
+  expect_contains "serve logs the decision" "$TMP/serve.log" '"policy":"aws-cloudtrail-logging-stopped"'
+fi
+
 # --- proact report on a decision log written by `proact serve` -----------------
 R="$SRC/docs/examples/report"
 "$PROACT" report "$R/decisions.log" > "$TMP/out"
