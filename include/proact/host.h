@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -135,6 +136,7 @@ class PROACT_EXPORT Host {
   Dispatcher dispatcher_;
   Metrics metrics_;
   std::unique_ptr<RemediationGuard> guard_;
+  std::unordered_map<std::string, std::size_t> policy_index_;  // id -> position
 };
 
 // AWS Lambda custom runtime (provided.al2023): talks to the Runtime API at

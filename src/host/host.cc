@@ -141,6 +141,7 @@ Host::Host(HostOptions options, PolicySet policies)
         return d;
       }()),
       metrics_(policies) {
+  for (std::size_t i = 0; i < policies.size(); ++i) policy_index_[policies.policy(i).id] = i;
   if (!options_.rate_counter) options_.rate_counter = NewMemoryRateCounter();
   guard_ = std::make_unique<RemediationGuard>(policies, options_.rate_counter.get());
   if (options_.register_builtin_actions) RegisterBuiltinActions(dispatcher_, options_.webhook);
@@ -190,9 +191,9 @@ void Host::LogDecision(const Decision& decision, const EventOutcome& outcome,
     bool remediated = executed > 0 && failed == 0;
     jm["remediated"] = remediated;
     if (remediated) {
-      for (std::size_t i = 0; i < engine_.policies().size(); ++i) {
-        const PolicyInfo& info = engine_.policies().policy(i);
-        if (info.id != m.policy) continue;
+      auto it = policy_index_.find(m.policy);
+      if (it != policy_index_.end()) {
+        const PolicyInfo& info = engine_.policies().policy(it->second);
         if (info.savings_minutes > 0) jm["savings_minutes"] = info.savings_minutes;
         if (info.savings_usd > 0) jm["savings_usd"] = info.savings_usd;
       }

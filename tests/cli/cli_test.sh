@@ -217,6 +217,11 @@ expect_eq "explain of an unknown policy fails" $? 1
 expect_contains "and says so" "$TMP/err" "no policy with id 'nope'"
 
 # --- bench ------------------------------------------------------------------
+"$PROACT" serve --help > "$TMP/out"; expect_eq "serve --help exits 0" $? 0
+expect_contains "serve --help names the port variables" "$TMP/out" "FUNCTIONS_CUSTOMHANDLER_PORT"
+"$PROACT" serve --rules "$SRC/rules" --bogus > /dev/null 2>&1; expect_eq "serve with a bad option exits 2" $? 2
+"$PROACT" serve --rules "$TMP/nonexistent" --port 0 > /dev/null 2>&1; expect_eq "serve with missing rules exits 1" $? 1
+"$PROACT" report --help > "$TMP/out"; expect_eq "report --help exits 0" $? 0
 "$PROACT" bench --help > "$TMP/out"; expect_eq "bench --help exits 0" $? 0
 expect_contains "bench --help explains --expected" "$TMP/out" "--expected FILE"
 printf '[{"source":["a"]},{"source":["b"]}]' > "$TMP/patterns.json"
