@@ -124,6 +124,7 @@ class Receiver {
       res.set_content("{\"ok\":" + std::string(status < 300 ? "true" : "false") + "}",
                       "application/json");
     });
+    server_.set_tcp_nodelay(true);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -206,6 +207,7 @@ class RuntimeApi {
       res.status = 202;
       res.set_content("{\"status\":\"OK\"}", "application/json");
     });
+    server_.set_tcp_nodelay(true);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
