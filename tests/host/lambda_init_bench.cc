@@ -1,7 +1,9 @@
 // Init time of the Lambda custom runtime: process start to the first
 // `invocation/next` request, with the shipped rules/ pack, measured against
 // the loopback Runtime API of the tests. Runs the build's bootstrap and the
-// deployment package (through its launcher and bundled loader).
+// deployment package (through its launcher and bundled loader). Then the
+// warm per-invocation time: one EventBridge event per invocation, from
+// queueing it to receiving the response (Runtime API round trips included).
 //
 //   build/release/bench/proact_lambda_init_bench [RUNS]
 #include <algorithm>
@@ -47,6 +49,27 @@ int main(int argc, char** argv) {
   }
   Report("bootstrap (build tree, system libs)", build);
   Report("deployment zip (launcher + loader)", package);
+
+  // Warm invocations through the package.
+  proact::testing::RuntimeApi api;
+  proact::testing::Child child({root + "/bootstrap"},
+                              {{"LAMBDA_TASK_ROOT", root},
+                               {"AWS_LAMBDA_RUNTIME_API", api.address()},
+                               {"PROACT_LOG_LEVEL", "ERROR"},
+                               {"PROACT_DRY_RUN", "true"}},
+                              "/dev/null");
+  std::string event = proact::testing::ReadFile(
+      std::string(PROACT_SOURCE_DIR) + "/rules/fixtures/aws/cloudtrail-records.stopLogging.stratus.json");
+  int invocations = runs * 100;
+  std::vector<double> warm;
+  for (int i = 0; i < invocations; ++i) {
+    std::string id = "req-" + std::to_string(i);
+    auto t0 = Clock::now();
+    api.Invoke(id, event);
+    if (!api.Wait(id)) return 1;
+    warm.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  Report("warm invocation (CloudTrail, match)", warm);
   std::filesystem::remove_all(root);
   return 0;
 }
