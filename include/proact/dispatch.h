@@ -84,9 +84,10 @@ using ActionHandler = std::function<ActionResult(const ActionContext&)>;
 enum class ActionOutcome {
   kExecuted,  // the handler ran and succeeded
   kDryRun,    // not executed: dry-run ("would run")
-  kSkipped,   // not executed: idempotency (already done / in flight) or
-              // the idempotency store failed closed
-  kFailed,    // no handler, handler error, exception or timeout
+  kSkipped,   // not executed: it already ran (idempotency)
+  kFailed,    // no handler, handler error, exception or timeout; with an
+              // idempotency store also: in flight in another delivery, or
+              // the store failed closed (both retryable)
 };
 
 PROACT_EXPORT std::string_view OutcomeName(ActionOutcome outcome);   // "executed", ...
@@ -153,6 +154,13 @@ class PROACT_EXPORT Dispatcher {
   DispatchOptions options_;
   std::vector<std::shared_ptr<const Entry>> entries_;
 };
+
+// Handler threads still running, abandoned ones included (process-wide).
+PROACT_EXPORT int RunningHandlerThreads();
+// Waits up to `timeout` for every handler thread to end; false if some are
+// still running (a host then exits with _exit rather than destroying what
+// they may use).
+PROACT_EXPORT bool WaitForHandlerThreads(std::chrono::milliseconds timeout);
 
 // Configuration of the built-in `webhook` action.
 struct WebhookOptions {

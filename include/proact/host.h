@@ -79,6 +79,7 @@ struct EventOutcome {
   bool processed = false;  // evaluated (and its actions dispatched)
   bool failed = false;     // should be delivered again / reported as failed
   bool unauthenticated = false;
+  bool deadline = false;   // not started: the deadline was near
   std::string reason;      // why it failed
   std::size_t matches = 0;
   DispatchReport dispatch;
@@ -99,7 +100,22 @@ struct ProcessResult {
   bool HasUnidentifiedFailure() const;
   // {"events":n,"matches":n,"failed":n,"not_processed":n,"results":[...]}
   nlohmann::ordered_json Summary() const;
+  // The first few failure reasons, "origin: reason; ...".
+  std::string Reasons() const;
 };
+
+// The HTTP answer to a delivery that arrived as an HTTP request (Function
+// URL, API Gateway, `proact serve`): a handshake's challenge; 401 when a
+// signature was rejected; 400 when a part could not be read; 503 when an
+// action failed retryably or the deadline left events unprocessed (the
+// sender should deliver again); else 200. The body is Summary(), with
+// "error" when not 200. Action failure details stay in the logs.
+struct HttpAnswer {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+PROACT_EXPORT HttpAnswer AnswerHttp(const ProcessResult& result);
 
 // Per-request information for logs and handlers.
 struct RequestInfo {
@@ -107,6 +123,9 @@ struct RequestInfo {
   std::string trace_id;
   SteadyTime deadline = SteadyTime::max();
   nlohmann::ordered_json log_fields = nlohmann::ordered_json::object();  // added to every line
+  // SQS FIFO batches: the message ids in queue order. When set, the first
+  // failed message fails every later one too, and those are not processed.
+  std::vector<std::string> ordered_message_ids;
 };
 
 class PROACT_EXPORT Host {

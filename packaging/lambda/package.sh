@@ -21,7 +21,7 @@ set -eu
 
 bootstrap=$1
 rules=$2
-out=$3
+case $3 in /*) out=$3 ;; *) out="$PWD/$3" ;; esac
 
 stage="${out%.zip}.stage"
 rm -rf "$stage" "$out"
@@ -31,9 +31,16 @@ cp "$bootstrap" "$stage/bin/bootstrap"
 strip --strip-all "$stage/bin/bootstrap"
 
 # Shared libraries, by the names the executable and its libraries ask for.
-ldd "$bootstrap" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' | while read -r name path; do
+ldd "$bootstrap" > "$stage/ldd.txt"
+if grep -q "not found" "$stage/ldd.txt"; then
+  echo "package.sh: libraries not found:" >&2
+  grep "not found" "$stage/ldd.txt" >&2
+  exit 1
+fi
+awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }' "$stage/ldd.txt" | while read -r name path; do
   cp -L "$path" "$stage/lib/$name"
 done
+rm "$stage/ldd.txt"
 interp=$(patchelf --print-interpreter "$bootstrap")
 cp -L "$interp" "$stage/lib/ld-linux.so"
 chmod 0755 "$stage/lib/ld-linux.so"
@@ -49,7 +56,8 @@ LAUNCHER
 chmod 0755 "$stage/bootstrap" "$stage/bin/bootstrap"
 
 # The policy pack without its tests and fixtures.
-(cd "$rules" && find . -name '*.yaml' ! -name '*_test.yaml' ! -path './fixtures/*') |
+(cd "$rules" && find . \( -name '*.yaml' -o -name '*.yml' \) ! -name '*_test.yaml' \
+   ! -name '*_test.yml' ! -path './fixtures/*') |
   while read -r f; do
     mkdir -p "$stage/rules/$(dirname "$f")"
     cp "$rules/$f" "$stage/rules/$f"

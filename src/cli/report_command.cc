@@ -156,58 +156,80 @@ int Report(const std::vector<std::string>& args) {
         ++skipped_lines;
         continue;
       }
-      if (j.contains("_aws") && j.contains("EventsEvaluated")) {
-        ++emf_lines;
-        if (j["EventsEvaluated"].is_number()) emf_events += j["EventsEvaluated"].get<std::uint64_t>();
-        if (j.contains("EvaluationTime") && j["EvaluationTime"].is_number()) {
-          emf_eval_ms += j["EvaluationTime"].get<double>();
+      try {
+        if (j.contains("_aws") && j.contains("EventsEvaluated")) {
+          ++emf_lines;
+          if (j["EventsEvaluated"].is_number_unsigned()) {
+            emf_events += j["EventsEvaluated"].get<std::uint64_t>();
+          }
+          if (j.contains("EvaluationTime") && j["EvaluationTime"].is_number()) {
+            emf_eval_ms += j["EvaluationTime"].get<double>();
+          }
+          continue;
         }
-        continue;
-      }
-      if (!j.contains("matches") || !j["matches"].is_array()) {
+        if (!j.contains("matches") || !j["matches"].is_array()) {
+          ++skipped_lines;
+          continue;
+        }
+        // Read the whole line first: a line of another program whose keys
+        // have other types throws half-way and must count for nothing.
+        std::vector<std::pair<std::string, Row>> line_rows;
+        for (const auto& m : j["matches"]) {
+          if (!m.is_object() || !m.contains("policy") || !m["policy"].is_string()) continue;
+          std::string id = m["policy"];
+          line_rows.emplace_back(id, Row{});
+          Row& r = line_rows.back().second;
+          ++r.matches;
+          std::size_t executed = 0, failed = 0;
+          if (m.contains("actions") && m["actions"].is_array()) {
+            for (const auto& a : m["actions"]) {
+              std::string outcome = a.is_object() ? a.value("outcome", "") : "";
+              if (outcome == "executed") ++r.executed, ++executed;
+              else if (outcome == "failed") ++r.failed, ++failed;
+              else if (outcome == "dry_run") ++r.dry_run;
+              else if (outcome == "skipped") ++r.skipped;
+              else if (a.is_object() && a.value("dry_run", false)) ++r.dry_run;
+              else ++r.rendered;
+            }
+          }
+          bool remediated = m.contains("remediated") ? m.value("remediated", false)
+                                                     : (executed > 0 && failed == 0);
+          if (!remediated) continue;
+          ++r.remediations;
+          if (!savings.empty()) {
+            auto it = savings.find(id);
+            if (it != savings.end()) {
+              r.minutes += it->second.first;
+              r.usd += it->second.second;
+            }
+          } else {
+            if (m.contains("savings_minutes") && m["savings_minutes"].is_number()) {
+              r.minutes += m["savings_minutes"].get<double>();
+            }
+            if (m.contains("savings_usd") && m["savings_usd"].is_number()) {
+              r.usd += m["savings_usd"].get<double>();
+            }
+          }
+        }
+        ++decision_lines;
+        if (j.contains("eval_ms") && j["eval_ms"].is_number()) {
+          decision_eval_ms += j["eval_ms"].get<double>();
+          ++decisions_with_time;
+        }
+        for (const auto& [id, add] : line_rows) {
+          Row& r = rows[id];
+          r.matches += add.matches;
+          r.executed += add.executed;
+          r.failed += add.failed;
+          r.dry_run += add.dry_run;
+          r.skipped += add.skipped;
+          r.rendered += add.rendered;
+          r.remediations += add.remediations;
+          r.minutes += add.minutes;
+          r.usd += add.usd;
+        }
+      } catch (const nlohmann::json::exception&) {
         ++skipped_lines;
-        continue;
-      }
-      ++decision_lines;
-      if (j.contains("eval_ms") && j["eval_ms"].is_number()) {
-        decision_eval_ms += j["eval_ms"].get<double>();
-        ++decisions_with_time;
-      }
-      for (const auto& m : j["matches"]) {
-        if (!m.is_object() || !m.contains("policy") || !m["policy"].is_string()) continue;
-        std::string id = m["policy"];
-        Row& r = rows[id];
-        ++r.matches;
-        std::size_t executed = 0, failed = 0;
-        if (m.contains("actions") && m["actions"].is_array()) {
-          for (const auto& a : m["actions"]) {
-            std::string outcome = a.is_object() ? a.value("outcome", "") : "";
-            if (outcome == "executed") ++r.executed, ++executed;
-            else if (outcome == "failed") ++r.failed, ++failed;
-            else if (outcome == "dry_run") ++r.dry_run;
-            else if (outcome == "skipped") ++r.skipped;
-            else if (a.is_object() && a.value("dry_run", false)) ++r.dry_run;
-            else ++r.rendered;
-          }
-        }
-        bool remediated = m.contains("remediated") ? m.value("remediated", false)
-                                                   : (executed > 0 && failed == 0);
-        if (!remediated) continue;
-        ++r.remediations;
-        if (!savings.empty()) {
-          auto it = savings.find(id);
-          if (it != savings.end()) {
-            r.minutes += it->second.first;
-            r.usd += it->second.second;
-          }
-        } else {
-          if (m.contains("savings_minutes") && m["savings_minutes"].is_number()) {
-            r.minutes += m["savings_minutes"].get<double>();
-          }
-          if (m.contains("savings_usd") && m["savings_usd"].is_number()) {
-            r.usd += m["savings_usd"].get<double>();
-          }
-        }
       }
     }
   }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "proact/host.h"
+#include "util/json_nesting.h"
 #include "util/utf8.h"
 
 namespace proact::cli {
@@ -27,7 +28,8 @@ const char kServeUsage[] =
     "batches), Pub/Sub push, Event Grid (with its subscription validation),\n"
     "raw SaaS webhooks (GitHub, Slack, Okta: signatures verified with the\n"
     "secrets in the environment), any payload `proact normalize` reads, and\n"
-    "Azure Functions custom-handler requests ({\"Data\":...,\"Metadata\":...}).\n"
+    "and, when FUNCTIONS_CUSTOMHANDLER_PORT is set (under the Azure Functions\n"
+    "host), custom-handler requests ({\"Data\":...,\"Metadata\":...}).\n"
     "\n"
     "  --rules PATH   policy files or folders (default $PROACT_RULES, else rules/)\n"
     "  --port N       default $FUNCTIONS_CUSTOMHANDLER_PORT, else $PORT, else 8080;\n"
@@ -47,52 +49,11 @@ const char kServeUsage[] =
 
 namespace {
 
-std::string Reasons(const ProcessResult& r) {
-  std::string out;
-  std::size_t shown = 0;
-  for (const EventOutcome& e : r.events) {
-    if (!e.failed) continue;
-    if (shown++ == 3) {
-      out += "; ...";
-      break;
-    }
-    if (!out.empty()) out += "; ";
-    out += (e.origin.empty() ? std::string() : e.origin + ": ") + e.reason;
-  }
-  return out;
-}
-
-struct Reply {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-};
+// Deepest JSON nesting accepted in a request body (as the Normalizer).
+constexpr int kMaxNesting = 256;
 
 // The HTTP answer to one processed delivery.
-Reply ToReply(const ProcessResult& result) {
-  Reply reply;
-  if (result.challenge) {
-    reply.status = result.challenge->status;
-    reply.content_type = result.challenge->content_type;
-    reply.body = result.challenge->body;
-    return reply;
-  }
-  nlohmann::ordered_json body = result.Summary();
-  if (result.unauthenticated > 0) {
-    reply.status = 401;
-  } else {
-    bool unreadable = false, retry = false;
-    for (const EventOutcome& e : result.events) {
-      if (e.failed && !e.processed && result.not_processed == 0) unreadable = true;
-      if (e.failed && e.processed) retry = true;
-    }
-    if (result.not_processed > 0) retry = true;
-    reply.status = unreadable ? 400 : retry ? 503 : 200;
-  }
-  if (reply.status != 200) body["error"] = Reasons(result);
-  reply.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  return reply;
-}
+HttpAnswer ToReply(const ProcessResult& result) { return AnswerHttp(result); }
 
 Headers ToHeaders(const httplib::Headers& in) {
   Headers out;
@@ -115,7 +76,7 @@ bool IsAzureInvocation(const nlohmann::json& j) {
          j.contains("Metadata");
 }
 
-Reply AzureInvocation(Host& host, const nlohmann::json& request, const RequestInfo& info) {
+HttpAnswer AzureInvocation(Host& host, const nlohmann::json& request, const RequestInfo& info) {
   nlohmann::ordered_json outputs = nlohmann::ordered_json::object();
   nlohmann::ordered_json logs = nlohmann::ordered_json::array();
   nlohmann::ordered_json returns = nlohmann::ordered_json::object();
@@ -142,7 +103,7 @@ Reply AzureInvocation(Host& host, const nlohmann::json& request, const RequestIn
       }
       if (headers.empty()) headers.emplace_back("content-type", "application/json");
       ProcessResult r = host.Process(body, headers, info);
-      Reply reply = ToReply(r);
+      HttpAnswer reply = ToReply(r);
       outputs["res"] = {{"statusCode", reply.status},
                         {"body", reply.body},
                         {"headers", {{"Content-Type", reply.content_type}}}};
@@ -157,13 +118,13 @@ Reply AzureInvocation(Host& host, const nlohmann::json& request, const RequestIn
     logs.push_back("proact: binding '" + it.key() + "': " + std::to_string(r.events.size()) +
                    " events, " + std::to_string(r.matches) + " matches, " +
                    std::to_string(r.failed) + " failed" +
-                   (r.failed > 0 ? ": " + Reasons(r) : std::string()));
+                   (r.failed > 0 ? ": " + r.Reasons() : std::string()));
   }
   nlohmann::ordered_json response;
   response["Outputs"] = std::move(outputs);
   response["Logs"] = std::move(logs);
   response["ReturnValue"] = returns.empty() ? nlohmann::ordered_json(nullptr) : returns;
-  Reply reply;
+  HttpAnswer reply;
   // A failed trigger invocation is reported as such so the Functions host
   // applies its retry policy.
   reply.status = failed ? 500 : 200;
@@ -231,8 +192,9 @@ int Serve(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  const char* azure = std::getenv("FUNCTIONS_CUSTOMHANDLER_PORT");
+  const bool azure_host = azure != nullptr && *azure != '\0';
   if (port < 0) {
-    const char* azure = std::getenv("FUNCTIONS_CUSTOMHANDLER_PORT");
     const char* env_port = azure != nullptr && *azure ? azure : std::getenv("PORT");
     port = 8080;
     if (env_port != nullptr && *env_port) {
@@ -344,11 +306,20 @@ int Serve(const std::vector<std::string>& args) {
     }
     Headers headers = ToHeaders(req.headers);
     std::string content_type = Lower(req.get_header_value("Content-Type"));
-    if (!req.has_header("ce-specversion") && content_type.find("json") != std::string::npos &&
+    if (internal::JsonNestingDepth(req.body) > kMaxNesting) {
+      // Before any recursive parser sees it.
+      finish(res, 400, error_body("the body nests deeper than " + std::to_string(kMaxNesting) +
+                                  " levels"));
+      return;
+    }
+    // The custom-handler protocol only under the Functions host: elsewhere a
+    // request shaped like it would bypass webhook verification.
+    if (azure_host && !req.has_header("ce-specversion") &&
+        content_type.find("json") != std::string::npos &&
         req.body.find("\"Metadata\"") != std::string::npos) {
       nlohmann::json parsed = nlohmann::json::parse(req.body, nullptr, false);
       if (IsAzureInvocation(parsed)) {
-        Reply reply = AzureInvocation(host, parsed, info);
+        HttpAnswer reply = AzureInvocation(host, parsed, info);
         finish(res, reply.status, reply.body, reply.content_type);
         return;
       }
@@ -367,7 +338,7 @@ int Serve(const std::vector<std::string>& args) {
         return;
       }
     }
-    Reply reply = ToReply(host.Process(req.body, headers, info));
+    HttpAnswer reply = ToReply(host.Process(req.body, headers, info));
     finish(res, reply.status, reply.body, reply.content_type);
   });
   server.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
@@ -405,26 +376,36 @@ int Serve(const std::vector<std::string>& args) {
            {"threads", threads},
            {"dry_run", host.engine().options().dry_run}});
 
+  std::atomic<bool> listen_done{false};
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    if (sig == 0) return;
+    if (listen_done) return;  // woken by the main thread, not a signal
     stopping = true;
     LogJson(LogLevel::kInfo, "proact.serve", "stopping: finishing requests in flight",
             {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    server.stop();
+    // stop() does nothing until the server runs: a signal that came
+    // during start-up is applied once it does.
+    while (!listen_done) {
+      server.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   });
   bool ok = server.listen_after_bind();
   // listen_after_bind returns once stop() ran and the worker pool drained.
-  if (!stopping) {
-    // Ended for another reason: wake the signal thread.
-    pthread_kill(signal_thread.native_handle(), SIGTERM);
-  }
+  listen_done = true;
+  if (!stopping) pthread_kill(signal_thread.native_handle(), SIGTERM);  // wake it
   signal_thread.join();
   HostCounters counters = host.metrics().host();
   LogJson(LogLevel::kInfo, "proact.serve", "stopped",
           {{"events", counters.events}, {"event_errors", counters.event_errors}});
-  return ok || stopping ? 0 : 1;
+  int code = stopping ? 0 : (ok ? 0 : 1);
+  if (!WaitForHandlerThreads(std::chrono::seconds(2))) {
+    // An abandoned handler still runs: do not destroy what it may use.
+    std::fflush(stdout);
+    std::_Exit(code);
+  }
+  return code;
 }
 
 }  // namespace proact::cli

@@ -74,6 +74,25 @@ const std::string& CaBundle() {
   return path;
 }
 
+// scheme://host[:port] of `url`, for messages: paths and query strings may
+// carry tokens (Slack incoming webhooks do), and userinfo a password.
+std::string Origin(std::string_view url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), &curl_url_cleanup);
+  std::string text(url);
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) return "(bad url)";
+  std::string out;
+  for (auto [part, prefix] : {std::pair{CURLUPART_SCHEME, ""}, std::pair{CURLUPART_HOST, "://"},
+                              std::pair{CURLUPART_PORT, ":"}}) {
+    char* value = nullptr;
+    if (curl_url_get(u.get(), part, &value, 0) == CURLUE_OK && value != nullptr) {
+      out += prefix;
+      out += value;
+      curl_free(value);
+    }
+  }
+  return out;
+}
+
 size_t Collect(char* data, size_t size, size_t n, void* user) {
   auto* out = static_cast<std::string*>(user);
   std::size_t room = 2048 > out->size() ? 2048 - out->size() : 0;
@@ -90,7 +109,6 @@ ActionResult PostOnce(const std::string& url, const std::string& body,
   for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
   std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_owner(list, &curl_slist_free_all);
   std::string response;
-  char error[CURL_ERROR_SIZE] = {0};
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -105,16 +123,15 @@ ActionResult PostOnce(const std::string& url, const std::string& body,
   if (!CaBundle().empty()) curl_easy_setopt(c, CURLOPT_CAINFO, CaBundle().c_str());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {
-    return ActionResult::Retryable(std::string("POST ") + url + ": " +
-                                   (error[0] ? error : curl_easy_strerror(rc)));
+    return ActionResult::Retryable("POST " + Origin(url) + ": " +
+                                   curl_easy_strerror(rc));
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
   std::string snippet = response.substr(0, 200);
   if (*status >= 200 && *status < 300) return ActionResult::Ok("HTTP " + std::to_string(*status));
-  std::string why = "POST " + url + ": HTTP " + std::to_string(*status) +
+  std::string why = "POST " + Origin(url) + ": HTTP " + std::to_string(*status) +
                     (snippet.empty() ? "" : " " + snippet);
   if (*status == 408 || *status == 425 || *status == 429 || *status >= 500) {
     return ActionResult::Retryable(why);
@@ -124,12 +141,16 @@ ActionResult PostOnce(const std::string& url, const std::string& body,
 
 ActionResult Webhook(const WebhookOptions& options, const ActionContext& ctx) {
   std::string url = options.default_url;
+  bool configured = true;  // the operator's URL: it gets the configured headers
   if (ctx.params.is_object() && ctx.params.contains("url")) {
     if (!ctx.params["url"].is_string()) return ActionResult::Permanent("param 'url' is not a string");
     url = ctx.params["url"].get<std::string>();
     std::string why;
     if (!WebhookUrlAllowed(url, options, &why)) return ActionResult::Permanent(why);
+    configured = !options.default_url.empty() && Origin(url) == Origin(options.default_url);
   }
+  static const std::vector<std::string> kNoHeaders;
+  const std::vector<std::string>& headers = configured ? options.headers : kNoHeaders;
   if (url.empty()) {
     return ActionResult::Permanent("no 'url' param and no default URL (PROACT_WEBHOOK_URL)");
   }
@@ -155,7 +176,7 @@ ActionResult Webhook(const WebhookOptions& options, const ActionContext& ctx) {
       return last;
     }
     long status = 0;
-    last = PostOnce(url, text, options.headers, std::min(options.timeout, remaining), &status);
+    last = PostOnce(url, text, headers, std::min(options.timeout, remaining), &status);
     if (last.failure != FailureClass::kRetryable) return last;
     if (attempt == attempts) break;
     remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -175,11 +196,11 @@ bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options, std:
   std::string scheme, host;
   bool parsed = UrlParts(url, &scheme, &host);
   if (!scheme.empty() && scheme != "http" && scheme != "https") {
-    *why = "webhook url '" + std::string(url) + "': only http and https are allowed";
+    *why = "webhook url scheme '" + scheme + "' is not allowed: only http and https";
     return false;
   }
   if (!parsed) {
-    *why = "webhook url '" + std::string(url) + "' is not a valid URL";
+    *why = "webhook url is not a valid URL";
     return false;
   }
   std::string default_scheme, default_host;

@@ -95,10 +95,17 @@ ActionResult CallHandler(const ActionHandler& handler, const ActionContext& ctx)
   }
 }
 
+// Handler threads still running (abandoned ones included).
+std::mutex g_threads_mu;
+std::condition_variable g_threads_cv;
+int g_threads = 0;
+
 // Runs the handler on its own thread and waits until `until`. The thread
-// owns copies of everything it reads, so abandoning it is safe.
+// owns copies of everything it reads, so abandoning it is safe; *abandoned
+// says whether it was.
 ActionResult CallWithTimeout(std::shared_ptr<const ActionHandler> handler, const ActionContext& ctx,
-                             SteadyTime until, std::chrono::milliseconds timeout) {
+                             SteadyTime until, std::chrono::milliseconds timeout, bool* abandoned) {
+  *abandoned = false;
   struct Shared {
     std::mutex mu;
     std::condition_variable cv;
@@ -117,22 +124,34 @@ ActionResult CallWithTimeout(std::shared_ptr<const ActionHandler> handler, const
   shared->params = ctx.params;
   int index = ctx.index;
   SteadyTime deadline = until;
+  {
+    std::lock_guard<std::mutex> lock(g_threads_mu);
+    ++g_threads;
+  }
   try {
     std::thread([shared, handler, index, deadline] {
       ActionContext inner{shared->policy, shared->action,     index,          shared->event_id,
                           shared->source, shared->request_id, shared->params, deadline};
       ActionResult r = CallHandler(*handler, inner);
-      std::lock_guard<std::mutex> lock(shared->mu);
-      shared->result = std::move(r);
-      shared->done = true;
-      shared->cv.notify_all();
+      {
+        std::lock_guard<std::mutex> lock(shared->mu);
+        shared->result = std::move(r);
+        shared->done = true;
+        shared->cv.notify_all();
+      }
+      std::lock_guard<std::mutex> lock(g_threads_mu);
+      --g_threads;
+      g_threads_cv.notify_all();
     }).detach();
   } catch (const std::system_error& e) {
+    std::lock_guard<std::mutex> lock(g_threads_mu);
+    --g_threads;
     return ActionResult::Retryable(std::string("could not start the handler thread: ") + e.what());
   }
   std::unique_lock<std::mutex> lock(shared->mu);
   if (!shared->cv.wait_until(lock, until, [&] { return shared->done; })) {
     (void)timeout;
+    *abandoned = true;
     long long waited = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - started).count();
     return ActionResult::Retryable("timed out after " + std::to_string(waited) +
@@ -142,6 +161,16 @@ ActionResult CallWithTimeout(std::shared_ptr<const ActionHandler> handler, const
 }
 
 }  // namespace
+
+int RunningHandlerThreads() {
+  std::lock_guard<std::mutex> lock(g_threads_mu);
+  return g_threads;
+}
+
+bool WaitForHandlerThreads(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(g_threads_mu);
+  return g_threads_cv.wait_for(lock, timeout, [] { return g_threads == 0; });
+}
 
 DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view request_id,
                                     SteadyTime deadline) const {
@@ -201,7 +230,14 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
         key = IdempotencyKey(m.policy, event_id, static_cast<int>(i), a.name);
         gate = Gate(*options_.idempotency, key, options_.in_flight_ttl, options_.on_store_failure);
         if (!gate.execute) {
-          r.outcome = ActionOutcome::kSkipped;
+          if (gate.state == ClaimState::kAlreadyDone) {
+            r.outcome = ActionOutcome::kSkipped;
+          } else {
+            // In flight elsewhere (it may still fail), or the store failed
+            // closed: not done, so the delivery must come again.
+            r.outcome = ActionOutcome::kFailed;
+            r.failure = FailureClass::kRetryable;
+          }
           r.message = gate.reason;
           finish(std::move(r));
           continue;
@@ -210,6 +246,7 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
       ActionContext ctx{m.policy, a.name, static_cast<int>(i), event_id, source,
                         request_id, a.params, deadline};
       ActionResult result;
+      bool abandoned = false;
       if (entry->inline_handler || options_.action_timeout.count() <= 0) {
         result = CallHandler(entry->handler, ctx);
       } else {
@@ -218,7 +255,7 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
         // The entry is shared: a replaced or destroyed dispatcher does not
         // pull the handler from under an abandoned thread.
         std::shared_ptr<const ActionHandler> handler(entry, &entry->handler);
-        result = CallWithTimeout(std::move(handler), ctx, until, options_.action_timeout);
+        result = CallWithTimeout(std::move(handler), ctx, until, options_.action_timeout, &abandoned);
       }
       r.duration_ms = std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - now).count();
@@ -237,7 +274,6 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
         r.failure = result.failure;
         // A timed-out handler may still finish: its claim is left to expire
         // rather than released, so that a redelivery cannot run it twice.
-        bool abandoned = result.message.rfind("timed out", 0) == 0;
         if (!key.empty() && !gate.token.empty() && !abandoned) {
           (void)options_.idempotency->Release(key, gate.token);
         }

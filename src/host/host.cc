@@ -1,7 +1,10 @@
 // Host: normalize -> evaluate -> guard -> dispatch -> log and count.
 #include "proact/host.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <unordered_map>
 #include <sstream>
 
 namespace proact {
@@ -124,6 +127,45 @@ nlohmann::ordered_json ProcessResult::Summary() const {
   return out;
 }
 
+std::string ProcessResult::Reasons() const {
+  std::string out;
+  std::size_t shown = 0;
+  for (const EventOutcome& e : events) {
+    if (!e.failed) continue;
+    if (shown++ == 3) {
+      out += "; ...";
+      break;
+    }
+    if (!out.empty()) out += "; ";
+    out += (e.origin.empty() ? std::string() : e.origin + ": ") + e.reason;
+  }
+  return out;
+}
+
+HttpAnswer AnswerHttp(const ProcessResult& result) {
+  HttpAnswer answer;
+  if (result.challenge) {
+    answer.status = result.challenge->status;
+    answer.content_type = result.challenge->content_type;
+    answer.body = result.challenge->body;
+    return answer;
+  }
+  nlohmann::ordered_json body = result.Summary();
+  if (result.unauthenticated > 0) {
+    answer.status = 401;
+  } else {
+    bool unreadable = false, retry = result.not_processed > 0;
+    for (const EventOutcome& e : result.events) {
+      if (e.failed && e.processed) retry = true;
+      if (e.failed && !e.processed && !e.deadline) unreadable = true;
+    }
+    answer.status = unreadable ? 400 : retry ? 503 : 200;
+  }
+  if (answer.status != 200) body["error"] = result.Reasons();
+  answer.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  return answer;
+}
+
 Result<std::unique_ptr<Host>> Host::Create(HostOptions options) {
   Result<PolicySet> policies = PolicySet::Load(options.rules);
   if (!policies.ok()) return policies.status();
@@ -218,6 +260,20 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     LogJson(LogLevel::kInfo, "proact.host", "verification handshake answered", request.log_fields);
     return result;
   }
+  // SQS FIFO: position of each message; nothing at or after the first
+  // failed position is processed.
+  std::unordered_map<std::string_view, std::size_t> fifo_position;
+  for (std::size_t i = 0; i < request.ordered_message_ids.size(); ++i) {
+    fifo_position.emplace(request.ordered_message_ids[i], i);
+  }
+  std::size_t fifo_failed = SIZE_MAX;
+  auto position = [&](const std::string& message_id) -> std::size_t {
+    auto it = fifo_position.find(message_id);
+    return it == fifo_position.end() ? SIZE_MAX : it->second;
+  };
+  for (const NormalizeError& err : normalized.errors) {
+    if (!fifo_position.empty()) fifo_failed = std::min(fifo_failed, position(err.message_id));
+  }
   for (const NormalizeError& err : normalized.errors) {
     EventOutcome e;
     e.origin = err.origin;
@@ -246,8 +302,16 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     e.origin = ev.origin;
     e.message_id = ev.message_id;
     auto t0 = std::chrono::steady_clock::now();
+    if (!fifo_position.empty() && fifo_failed != SIZE_MAX &&
+        position(ev.message_id) >= fifo_failed) {
+      e.failed = true;
+      e.reason = "not processed: an earlier message of this FIFO batch failed";
+      result.events.push_back(std::move(e));
+      continue;
+    }
     if (t0 >= stop_at) {
       e.failed = true;
+      e.deadline = true;
       e.reason = "not processed: less than " + std::to_string(options_.deadline_margin.count()) +
                  " ms remained before the deadline";
       ++result.not_processed;
@@ -266,6 +330,7 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     if (!st.ok()) {
       e.failed = true;
       e.reason = st.message();
+      if (!fifo_position.empty()) fifo_failed = std::min(fifo_failed, position(e.message_id));
       metrics_.RecordEventError(false);
       nlohmann::ordered_json fields = request.log_fields;
       fields["origin"] = ev.origin;
@@ -286,13 +351,19 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
       e.failed = true;
       for (const ActionReport& a : e.dispatch.actions) {
         if (a.failure == FailureClass::kRetryable) {
-          e.reason = "action '" + a.action + "' of policy '" + a.policy + "' failed: " + a.message;
+          // Details (URLs, remote answers) stay in the logs: this reason
+          // may be sent back to whoever delivered the event.
+          e.reason = "action '" + a.action + "' of policy '" + a.policy +
+                     "' failed (retryable); details in the log of request " + request.request_id;
           break;
         }
       }
     }
     metrics_.RecordDispatch(decision, e.dispatch);
     LogDecision(decision, e, request, eval_seconds * 1000.0);
+    if (e.failed && !fifo_position.empty()) {
+      fifo_failed = std::min(fifo_failed, position(e.message_id));
+    }
     result.events.push_back(std::move(e));
   }
   if (result.not_processed > 0) {

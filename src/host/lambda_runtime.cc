@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "proact/host.h"
+#include "util/json_nesting.h"
 
 namespace proact {
 
@@ -154,22 +155,6 @@ std::string HttpResponseJson(int status, const std::string& content_type, const 
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string FirstReasons(const ProcessResult& r) {
-  std::string out;
-  std::size_t shown = 0;
-  for (const EventOutcome& e : r.events) {
-    if (!e.failed) continue;
-    if (shown == 3) {
-      out += "; ...";
-      break;
-    }
-    if (!out.empty()) out += "; ";
-    out += (e.origin.empty() ? std::string() : e.origin + ": ") + e.reason;
-    ++shown;
-  }
-  return out;
-}
-
 }  // namespace
 
 Status ReportLambdaInitError(const std::string& runtime_api, std::string_view error_type,
@@ -214,8 +199,13 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
     std::string request_id = HeaderOr(next.headers, "Lambda-Runtime-Aws-Request-Id");
     std::string trace_id = HeaderOr(next.headers, "Lambda-Runtime-Trace-Id");
     std::string arn = HeaderOr(next.headers, "Lambda-Runtime-Invoked-Function-Arn");
-    if (!trace_id.empty()) setenv("_X_AMZN_TRACE_ID", trace_id.c_str(), 1);
-    else unsetenv("_X_AMZN_TRACE_ID");
+    // setenv races with getenv in other threads: skip it while an abandoned
+    // handler thread may still be reading the environment (handlers get
+    // the trace id in their request's log fields either way).
+    if (RunningHandlerThreads() == 0) {
+      if (!trace_id.empty()) setenv("_X_AMZN_TRACE_ID", trace_id.c_str(), 1);
+      else unsetenv("_X_AMZN_TRACE_ID");
+    }
 
     RequestInfo request;
     request.request_id = request_id;
@@ -245,8 +235,23 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
               request.log_fields);
       continue;
     }
-    nlohmann::json peek = nlohmann::json::parse(next.body, nullptr, false);
+    nlohmann::json peek = internal::JsonNestingDepth(next.body) > 256
+                              ? nlohmann::json(nlohmann::json::value_t::discarded)
+                              : nlohmann::json::parse(next.body, nullptr, false);
     Envelope envelope = peek.is_discarded() ? Envelope::kOther : Classify(peek);
+    if (envelope == Envelope::kSqs) {
+      // A FIFO queue keeps order: after a failed message every later one
+      // must fail too (and is not processed).
+      const nlohmann::json& first = peek["Records"][0];
+      std::string arn = first.is_object() ? first.value("eventSourceARN", "") : "";
+      if (arn.size() > 5 && arn.compare(arn.size() - 5, 5, ".fifo") == 0) {
+        for (const auto& record : peek["Records"]) {
+          if (record.is_object() && record.contains("messageId") && record["messageId"].is_string()) {
+            request.ordered_message_ids.push_back(record["messageId"].get<std::string>());
+          }
+        }
+      }
+    }
     peek = nullptr;
     ProcessResult result = host.Process(next.body, {}, request);
 
@@ -263,28 +268,14 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
         if (result.HasUnidentifiedFailure()) {
           error = true;
           error_type = "Proact.BatchFailed";
-          error_message = "a failure no SQS message id identifies: " + FirstReasons(result);
+          error_message = "a failure no SQS message id identifies: " + result.Reasons();
         }
         body = Dump(nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}});
         break;
       }
       case Envelope::kHttp: {
-        if (result.challenge) {
-          body = HttpResponseJson(result.challenge->status, result.challenge->content_type,
-                                  result.challenge->body);
-        } else if (result.unauthenticated > 0) {
-          body = HttpResponseJson(401, "application/json",
-                                  Dump(nlohmann::json{{"error", FirstReasons(result)}}));
-        } else if (result.events.empty() || result.failed == result.events.size()) {
-          bool retry = result.not_processed > 0;
-          for (const EventOutcome& e : result.events) retry = retry || e.processed;
-          body = HttpResponseJson(retry ? 503 : 400, "application/json",
-                                  Dump(nlohmann::json{{"error", FirstReasons(result)}}));
-        } else if (result.failed > 0) {
-          body = HttpResponseJson(503, "application/json", Dump(result.Summary()));
-        } else {
-          body = HttpResponseJson(200, "application/json", Dump(result.Summary()));
-        }
+        HttpAnswer answer = AnswerHttp(result);
+        body = HttpResponseJson(answer.status, answer.content_type, answer.body);
         break;
       }
       case Envelope::kOther:
@@ -297,7 +288,7 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
                                                 : "Proact.ActionFailed";
           error_message = std::to_string(result.failed) + " of " +
                           std::to_string(result.events.size()) +
-                          " events failed: " + FirstReasons(result);
+                          " events failed: " + result.Reasons();
         } else {
           body = Dump(result.Summary());
         }
@@ -315,6 +306,10 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
       st = client.Post(path + "/response", body, {}, &answer);
     }
     if (!st.ok()) return st;
+    if (answer.status >= 500) {
+      return Status(StatusCode::kIoError, "Runtime API answered HTTP " +
+                                              std::to_string(answer.status) + ": " + answer.body);
+    }
     if (answer.status == 413) {
       // Response too large: report it as this invocation's error.
       (void)client.Post(path + "/error",
@@ -387,11 +382,14 @@ int LambdaMain(std::string default_rules, const std::function<void(Host&)>& regi
     lambda.emit_metrics = !(s == "false" || s == "0" || s == "off");
   }
   Status st = RunLambdaRuntime(*host.value(), lambda);
-  if (!st.ok()) {
-    LogJson(LogLevel::kError, "proact.lambda", st.message());
-    return 1;
+  if (!st.ok()) LogJson(LogLevel::kError, "proact.lambda", st.message());
+  int code = st.ok() ? 0 : 1;
+  if (!WaitForHandlerThreads(std::chrono::seconds(2))) {
+    // An abandoned handler still runs: do not destroy what it may use.
+    std::fflush(stdout);
+    std::_Exit(code);
   }
-  return 0;
+  return code;
 }
 
 }  // namespace proact

@@ -315,7 +315,7 @@ std::vector<std::string> Metrics::TakeEmf(const EmfOptions& options, std::int64_
     line["EventErrors"] = d.event_errors;
     line["EventsNotProcessed"] = d.not_processed;
     line["EvaluationTime"] = d.evaluation_seconds * 1000.0;
-    lines.push_back(line.dump());
+    lines.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   }
   host_flushed_ = host_;
   PolicyCounters total;
@@ -359,7 +359,7 @@ std::vector<std::string> Metrics::TakeEmf(const EmfOptions& options, std::int64_
     line["Remediations"] = delta.remediations;
     line["SavingsMinutes"] = delta.savings_minutes;
     line["SavingsUSD"] = delta.savings_usd;
-    lines.push_back(line.dump());
+    lines.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   }
   if (any && !options.per_policy) {
     nlohmann::ordered_json line = emf({"service"}, {{"Matches", "Count"},
@@ -376,7 +376,7 @@ std::vector<std::string> Metrics::TakeEmf(const EmfOptions& options, std::int64_
     line["Remediations"] = total.remediations;
     line["SavingsMinutes"] = total.savings_minutes;
     line["SavingsUSD"] = total.savings_usd;
-    lines.push_back(line.dump());
+    lines.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   }
   return lines;
 }

@@ -6,6 +6,7 @@
 #include "normalize/codec.h"
 #include "normalize/sources.h"
 #include "normalize/webhook_auth.h"
+#include "util/json_nesting.h"
 #include "util/utf8.h"
 
 namespace proact {
@@ -40,26 +41,6 @@ struct Ctx {
     return c;
   }
 };
-
-// Deepest nesting of arrays and objects in JSON text (strings skipped).
-int NestingDepth(std::string_view text) {
-  int depth = 0, max = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max) max = depth;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return max;
-}
 
 std::string KeysOf(const Json& j) {
   if (!j.is_object()) return j.is_array() ? "an array" : std::string("a ") + j.type_name();
@@ -235,7 +216,7 @@ class Run {
                      std::to_string(internal::FirstInvalidUtf8(text)) + ")");
       return false;
     }
-    if (NestingDepth(text) > kMaxJsonDepth) {
+    if (internal::JsonNestingDepth(text) > kMaxJsonDepth) {
       Error(ctx, "payload nesting is deeper than " + std::to_string(kMaxJsonDepth) + " levels");
       return false;
     }

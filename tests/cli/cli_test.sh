@@ -288,6 +288,11 @@ expect_contains "report json memory" "$TMP/out" '"memory_mb": 256.0'
 "$PROACT" eval --rules "$R/policies.yaml" "$SHARED/corpus/aws/eventbridge.cloudtrail-s3-createBucket.custodian.json" > "$TMP/eval.jsonl"
 "$PROACT" report --format csv --rules "$R/policies.yaml" "$TMP/eval.jsonl" > "$TMP/out"
 expect_contains "report reads eval output" "$TMP/out" "s3-bucket-created,1,0,0,0,0,1,0,0.00,0.00"
+printf '%s\n' '{"matches":[{"policy":"p","actions":[{"outcome":1}],"remediated":"yes"}]}' \
+  '{"_aws":{},"EventsEvaluated":1e300}' 'START RequestId: x' > "$TMP/odd.log"
+"$PROACT" report --format csv "$TMP/odd.log" > "$TMP/out" 2>&1
+expect_eq "report survives lines of other programs" $? 0
+expect_contains "report skips what it cannot read" "$TMP/out" "TOTAL,0,0,0,0,0,0,0,0.00,0.00"
 "$PROACT" report --format yaml "$R/decisions.log" > /dev/null 2>&1
 expect_eq "report with a bad format exits 2" $? 2
 "$PROACT" report /nonexistent.log > /dev/null 2>&1

@@ -146,6 +146,17 @@ TEST_CASE("dispatch: with an idempotency store a redelivered event runs nothing 
   CHECK(flaky_runs == 2);
   DispatchReport third = dispatcher.Dispatch(d);
   CHECK(third.skipped == 2);
+
+  // Another delivery holds the claim: not done yet, so this one must fail
+  // (retryable) rather than be acknowledged as if the action had run.
+  Decision other = OneMatch("p", {Act("a")}, "evt-2");
+  Result<Claim> held = store->TryClaim(IdempotencyKey("p", "evt-2", 0, "a"), std::chrono::minutes(1));
+  REQUIRE(held.ok());
+  DispatchReport in_flight = dispatcher.Dispatch(other);
+  CHECK(in_flight.actions[0].outcome == ActionOutcome::kFailed);
+  CHECK(in_flight.actions[0].failure == FailureClass::kRetryable);
+  CHECK(in_flight.actions[0].message == "duplicate delivery: already in flight");
+  CHECK(runs == 1);
 }
 
 TEST_CASE("webhook: posts JSON to an allowed host, retries 5xx with backoff, gives up") {
@@ -217,17 +228,24 @@ TEST_CASE("webhook: a url param must name an allowed host; redirects are not fol
   CHECK_FALSE(WebhookUrlAllowed("https://evil.net/?https://hooks.slack.com", allow, &why));
   CHECK_FALSE(WebhookUrlAllowed("https://hooks.slack.com@evil.net/", allow, &why));
   CHECK_FALSE(WebhookUrlAllowed("file:///etc/passwd", allow, &why));
-  CHECK(why == "webhook url 'file:///etc/passwd': only http and https are allowed");
+  CHECK(why == "webhook url scheme 'file' is not allowed: only http and https");
   CHECK_FALSE(WebhookUrlAllowed("not a url", allow, &why));
 
   options.allowed_hosts = {"127.0.0.1"};
+  options.headers = {"Authorization: Bearer for-the-configured-url-only"};
   Dispatcher allowed;
   RegisterBuiltinActions(allowed, options);
   receiver.Script({302});
-  DispatchReport redirect = allowed.Dispatch(OneMatch("p", {Act("webhook", {{"url", receiver.url()}})}));
+  DispatchReport redirect = allowed.Dispatch(
+      OneMatch("p", {Act("webhook", {{"url", receiver.url("/T000/B000/sekrit?token=abc")}})}));
   CHECK(redirect.actions[0].failure == FailureClass::kPermanent);
   CHECK(redirect.actions[0].message.find("HTTP 302") != std::string::npos);
-  CHECK(receiver.requests().size() == 1);
+  // Messages name the origin only: paths and queries may hold tokens.
+  CHECK(redirect.actions[0].message.find("sekrit") == std::string::npos);
+  CHECK(redirect.actions[0].message.find("token") == std::string::npos);
+  REQUIRE(receiver.requests().size() == 1);
+  // The configured Authorization header goes to the configured URL only.
+  CHECK(receiver.requests()[0].headers.count("Authorization") == 0);
 }
 
 TEST_CASE("webhook: a slow endpoint times out per attempt within the action's deadline") {
@@ -246,7 +264,7 @@ TEST_CASE("webhook: a slow endpoint times out per attempt within the action's de
   DispatchReport r = dispatcher.Dispatch(OneMatch("p", {Act("webhook")}));
   CHECK(std::chrono::steady_clock::now() - t0 < 700ms);
   CHECK(r.actions[0].failure == FailureClass::kRetryable);
-  CHECK(r.actions[0].message.find("imed out") != std::string::npos);
+  CHECK(r.actions[0].message.find("Timeout was reached") != std::string::npos);
 }
 
 TEST_CASE("metrics: per-policy counters, savings, Prometheus text and EMF deltas") {

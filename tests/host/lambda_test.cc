@@ -186,6 +186,35 @@ TEST_CASE("lambda: SQS batch -> batchItemFailures lists only the failed messages
   CHECK(dry);
 }
 
+TEST_CASE("lambda: SQS FIFO batch -> the first failure fails every later message") {
+  Runtime rt("fifo");
+  std::string fifo_arn = "arn:aws:sqs:us-west-2:123456789012:events.fifo";
+  nlohmann::json batch;
+  batch["Records"] = {
+      SqsRecord("f-1", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")),
+      SqsRecord("f-2", "{not json"),
+      SqsRecord("f-3", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")),
+      SqsRecord("f-4", Corpus("aws/eventbridge.ec2-instance-state-change.custodian.json")),
+  };
+  for (auto& r : batch["Records"]) r["eventSourceARN"] = fifo_arn;
+  rt.api.Invoke("req-fifo", batch.dump());
+  auto answer = rt.api.Wait("req-fifo");
+  REQUIRE(answer);
+  CHECK(nlohmann::json::parse(answer->body) == nlohmann::json::parse(R"({"batchItemFailures":[
+      {"itemIdentifier":"f-2"},{"itemIdentifier":"f-3"},{"itemIdentifier":"f-4"}]})"));
+  // Only f-1 was processed: one webhook call, not two.
+  CHECK(rt.hooks.requests().size() == 1);
+
+  // A standard queue processes the rest.
+  for (auto& r : batch["Records"]) r["eventSourceARN"] = "arn:aws:sqs:us-west-2:123456789012:events";
+  rt.api.Invoke("req-std", batch.dump());
+  auto standard = rt.api.Wait("req-std");
+  REQUIRE(standard);
+  CHECK(nlohmann::json::parse(standard->body) ==
+        nlohmann::json::parse(R"({"batchItemFailures":[{"itemIdentifier":"f-2"}]})"));
+  CHECK(rt.hooks.requests().size() == 3);
+}
+
 TEST_CASE("lambda: a malformed invocation gets an error response and the loop carries on") {
   Runtime rt("malformed");
   rt.api.Invoke("req-bad", "\x01{{{ not json");

@@ -233,6 +233,16 @@ TEST_CASE("serve: bad requests get a 4xx with the reason") {
   // Not UTF-8 (a JSON string with a lone continuation byte).
   HttpResult bad_utf8 = Post(s.url("/events"), "{\"source\": \"\x80\"}");
   CHECK(bad_utf8.status == 400);
+  // Nesting deeper than 256 levels is refused before any parser recurses.
+  HttpResult deep = Post(s.url("/events"), std::string(100000, '[') + std::string(100000, ']'));
+  CHECK(deep.status == 400);
+  CHECK(nlohmann::json::parse(deep.body)["error"] == "the body nests deeper than 256 levels");
+  // Outside the Azure Functions host, the custom-handler shape is just JSON:
+  // an `http` event, not a way around webhook verification.
+  HttpResult azure_shape = Post(s.url("/events"), R"({"Data":{"x":{"id":"1"}},"Metadata":{}})");
+  CHECK(azure_shape.status == 200);
+  CHECK(azure_shape.body.find("ReturnValue") == std::string::npos);
+  CHECK(nlohmann::json::parse(azure_shape.body)["results"][0]["source"] == "http");
   // The server is still healthy.
   CHECK(Request("GET", s.url("/healthz")).status == 200);
 }
