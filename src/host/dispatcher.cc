@@ -251,7 +251,12 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
         result = CallHandler(entry->handler, ctx);
       } else {
         SteadyTime until = std::min(deadline, now + options_.action_timeout);
-        ctx.deadline = until;
+        // The handler's own deadline comes a little earlier than the wait's
+        // end, so that a handler honouring it returns in time and is not
+        // abandoned.
+        auto grace = std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(100), (until - now) / 10);
+        ctx.deadline = until - grace;
         // The entry is shared: a replaced or destroyed dispatcher does not
         // pull the handler from under an abandoned thread.
         std::shared_ptr<const ActionHandler> handler(entry, &entry->handler);
