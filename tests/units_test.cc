@@ -7,6 +7,8 @@
 #include "load/yaml_document.h"
 #include "match/matcher.h"
 #include "program/value_index.h"
+#include "util/json_nesting.h"
+#include "util/strings.h"
 
 namespace proact::internal {
 namespace {
@@ -141,4 +143,31 @@ TEST_CASE("program/value_index: typed keys") {
 }
 
 }  // namespace
+}  // namespace proact::internal
+
+namespace proact::internal {
+
+TEST_CASE("util/strings: lower-casing, lists, yes/no variables") {
+  CHECK(AsciiLower("Content-Type: ÄB") == "content-type: Äb");
+  CHECK(SplitTrimmed(" a, b,,\tc ,", ',') == std::vector<std::string>{"a", "b", "c"});
+  CHECK(SplitTrimmed("rules:/opt/more", ':') == std::vector<std::string>{"rules", "/opt/more"});
+  CHECK(SplitTrimmed("", ',').empty());
+  CHECK(SplitTrimmed(" , ", ',').empty());
+  setenv("PROACT_UNIT_FLAG", "Yes", 1);
+  CHECK(EnvFlag("PROACT_UNIT_FLAG", false));
+  setenv("PROACT_UNIT_FLAG", "OFF", 1);
+  CHECK_FALSE(EnvFlag("PROACT_UNIT_FLAG", true));
+  setenv("PROACT_UNIT_FLAG", "maybe", 1);
+  CHECK(EnvFlag("PROACT_UNIT_FLAG", true));
+  CHECK_FALSE(EnvFlag("PROACT_UNIT_FLAG", false));
+  unsetenv("PROACT_UNIT_FLAG");
+  CHECK(EnvFlag("PROACT_UNIT_FLAG", true));
+}
+
+TEST_CASE("util/json_nesting: depth without parsing, strings skipped") {
+  CHECK(JsonNestingDepth("{\"a\":[1,{\"b\":[]}]}") == 4);
+  CHECK(JsonNestingDepth("\"[[[[\"") == 0);
+  CHECK(JsonNestingDepth("[\"\\\"[[\"]") == 1);
+}
+
 }  // namespace proact::internal

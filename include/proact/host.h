@@ -56,6 +56,10 @@ struct HostOptions {
   std::string state_description;  // for the start-up log line
 };
 
+// Webhook secrets from PROACT_GITHUB_SECRET, PROACT_SLACK_SIGNING_SECRET,
+// PROACT_OKTA_AUTHORIZATION and PROACT_REQUIRE_SIGNATURE (1/true/yes/on).
+PROACT_EXPORT WebhookSecrets WebhookSecretsFromEnvironment();
+
 // Reads the environment every adapter understands:
 //   PROACT_RULES                files or folders, ':'-separated (default: `default_rules`)
 //   PROACT_DRY_RUN              true: nothing is executed

@@ -16,6 +16,7 @@
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
 #include "proact/engine.h"
+#include "proact/host.h"
 #include "proact/normalizer.h"
 #include "proact/policy_schema.h"
 #include "proact/policy_test.h"
@@ -214,14 +215,7 @@ bool StreamPayloads(const std::string& file, std::string* name,
 
 // Webhook secrets come from the environment, never from files or flags.
 proact::Normalizer NormalizerFromEnvironment() {
-  proact::WebhookSecrets secrets;
-  if (const char* v = std::getenv("PROACT_GITHUB_SECRET")) secrets.github = v;
-  if (const char* v = std::getenv("PROACT_SLACK_SIGNING_SECRET")) secrets.slack = v;
-  if (const char* v = std::getenv("PROACT_OKTA_AUTHORIZATION")) secrets.okta_authorization = v;
-  if (const char* v = std::getenv("PROACT_REQUIRE_SIGNATURE")) {
-    secrets.require_signature = std::string(v) == "1" || std::string(v) == "true";
-  }
-  return proact::Normalizer(std::move(secrets));
+  return proact::Normalizer(proact::WebhookSecretsFromEnvironment());
 }
 
 void PrintError(const std::string& name, std::size_t line, const std::string& origin,

@@ -13,6 +13,7 @@
 
 #include "proact/host.h"
 #include "util/json_nesting.h"
+#include "util/strings.h"
 #include "util/utf8.h"
 
 namespace proact::cli {
@@ -63,11 +64,6 @@ Headers ToHeaders(const httplib::Headers& in) {
     out.emplace_back(k, v);
   }
   return out;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // Azure Functions custom handler: {"Data": {binding: value}, "Metadata": {...}}.
@@ -305,7 +301,7 @@ int Serve(const std::vector<std::string>& args) {
       return;
     }
     Headers headers = ToHeaders(req.headers);
-    std::string content_type = Lower(req.get_header_value("Content-Type"));
+    std::string content_type = internal::AsciiLower(req.get_header_value("Content-Type"));
     if (internal::JsonNestingDepth(req.body) > kMaxNesting) {
       // Before any recursive parser sees it.
       finish(res, 400, error_body("the body nests deeper than " + std::to_string(kMaxNesting) +

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <set>
 
+#include "util/strings.h"
+
 namespace proact::internal {
 
 std::vector<std::string> SplitDotted(std::string_view key) {
@@ -366,15 +368,6 @@ bool PatternCompiler::StringOperand(const Node& key, const Node& operand,
   *out = operand.text;
   return true;
 }
-
-namespace {
-std::string AsciiLower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-}  // namespace
 
 bool PatternCompiler::Operator(const Node& key, const Node& operand,
                                PendingFieldTest* test) {

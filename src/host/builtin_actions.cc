@@ -11,6 +11,7 @@
 
 #include "proact/dispatch.h"
 #include "proact/observability.h"
+#include "util/strings.h"
 
 namespace proact {
 
@@ -21,23 +22,7 @@ void GlobalCurlInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::vector<std::string> SplitList(const char* text) {
-  std::vector<std::string> out;
-  if (text == nullptr) return out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
+using internal::AsciiLower;
 
 // Scheme and host of `url`, read by libcurl's URL parser.
 bool UrlParts(std::string_view url, std::string* scheme, std::string* host) {
@@ -47,11 +32,11 @@ bool UrlParts(std::string_view url, std::string* scheme, std::string* host) {
   if (curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) return false;
   char* part = nullptr;
   if (curl_url_get(u.get(), CURLUPART_SCHEME, &part, 0) != CURLUE_OK) return false;
-  *scheme = Lower(part);
+  *scheme = AsciiLower(part);
   curl_free(part);
   part = nullptr;
   if (curl_url_get(u.get(), CURLUPART_HOST, &part, 0) != CURLUE_OK) return false;
-  *host = Lower(part);
+  *host = AsciiLower(part);
   curl_free(part);
   return true;
 }
@@ -209,7 +194,7 @@ bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options, std:
     return true;
   }
   for (const std::string& allowed_raw : options.allowed_hosts) {
-    std::string allowed = Lower(allowed_raw);
+    std::string allowed = AsciiLower(allowed_raw);
     if (allowed == "*" || allowed == host) return true;
     if (allowed.size() > 2 && allowed.compare(0, 2, "*.") == 0) {
       std::string suffix = allowed.substr(1);  // ".example.com"
@@ -227,7 +212,9 @@ bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options, std:
 WebhookOptions WebhookOptionsFromEnvironment() {
   WebhookOptions options;
   if (const char* v = std::getenv("PROACT_WEBHOOK_URL")) options.default_url = v;
-  options.allowed_hosts = SplitList(std::getenv("PROACT_WEBHOOK_ALLOWED_HOSTS"));
+  if (const char* hosts = std::getenv("PROACT_WEBHOOK_ALLOWED_HOSTS")) {
+    options.allowed_hosts = internal::SplitTrimmed(hosts, ',');
+  }
   if (const char* v = std::getenv("PROACT_WEBHOOK_TIMEOUT_MS")) {
     long ms = std::strtol(v, nullptr, 10);
     if (ms > 0) options.timeout = std::chrono::milliseconds(ms);

@@ -5,30 +5,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <unordered_map>
-#include <sstream>
+
+#include "util/strings.h"
 
 namespace proact {
 
 namespace {
-
-bool Truthy(const char* v) {
-  if (v == nullptr) return false;
-  std::string s(v);
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s == "1" || s == "true" || s == "yes" || s == "on";
-}
-
-std::vector<std::string> Split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, sep)) {
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 Status ReadMillis(const char* name, std::chrono::milliseconds* out) {
   const char* v = std::getenv(name);
@@ -45,18 +27,24 @@ Status ReadMillis(const char* name, std::chrono::milliseconds* out) {
 
 }  // namespace
 
+WebhookSecrets WebhookSecretsFromEnvironment() {
+  WebhookSecrets secrets;
+  if (const char* v = std::getenv("PROACT_GITHUB_SECRET")) secrets.github = v;
+  if (const char* v = std::getenv("PROACT_SLACK_SIGNING_SECRET")) secrets.slack = v;
+  if (const char* v = std::getenv("PROACT_OKTA_AUTHORIZATION")) secrets.okta_authorization = v;
+  secrets.require_signature = internal::EnvFlag("PROACT_REQUIRE_SIGNATURE", false);
+  return secrets;
+}
+
 Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules) {
   HostOptions options;
   const char* rules = std::getenv("PROACT_RULES");
-  options.rules = Split(rules != nullptr && *rules != '\0' ? rules : default_rules, ':');
-  options.engine.dry_run = Truthy(std::getenv("PROACT_DRY_RUN"));
+  options.rules = internal::SplitTrimmed(rules != nullptr && *rules != '\0' ? rules : default_rules, ':');
+  options.engine.dry_run = internal::EnvFlag("PROACT_DRY_RUN", false);
   if (const char* ids = std::getenv("PROACT_SELF_IDENTITIES")) {
-    options.engine.self_identities = Split(ids, ',');
+    options.engine.self_identities = internal::SplitTrimmed(ids, ',');
   }
-  if (const char* v = std::getenv("PROACT_GITHUB_SECRET")) options.secrets.github = v;
-  if (const char* v = std::getenv("PROACT_SLACK_SIGNING_SECRET")) options.secrets.slack = v;
-  if (const char* v = std::getenv("PROACT_OKTA_AUTHORIZATION")) options.secrets.okta_authorization = v;
-  options.secrets.require_signature = Truthy(std::getenv("PROACT_REQUIRE_SIGNATURE"));
+  options.secrets = WebhookSecretsFromEnvironment();
   if (Status st = ReadMillis("PROACT_ACTION_TIMEOUT_MS", &options.dispatch.action_timeout); !st.ok()) {
     return st;
   }

@@ -7,7 +7,9 @@
 #include <iostream>
 
 #include "proact/host.h"
+#include "normalize/webhook_auth.h"
 #include "util/json_nesting.h"
+#include "util/strings.h"
 
 namespace proact {
 
@@ -101,17 +103,8 @@ class RuntimeClient {
   CURL* curl_ = nullptr;
 };
 
-std::string HeaderOr(const Headers& headers, std::string_view name, std::string fallback = {}) {
-  for (const auto& [k, v] : headers) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < k.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(k[i])) ==
-             std::tolower(static_cast<unsigned char>(name[i]));
-    }
-    if (same) return v;
-  }
-  return fallback;
+std::string HeaderOr(const Headers& headers, std::string_view name) {
+  return std::string(internal::HeaderValue(headers, name).value_or(""));
 }
 
 std::string ErrorBody(std::string_view type, std::string_view message,
@@ -377,10 +370,7 @@ int LambdaMain(std::string default_rules, const std::function<void(Host&)>& regi
   LambdaOptions lambda;
   lambda.runtime_api = api;
   lambda.emf = EmfFromEnvironment();
-  if (const char* v = std::getenv("PROACT_METRICS")) {
-    std::string s(v);
-    lambda.emit_metrics = !(s == "false" || s == "0" || s == "off");
-  }
+  lambda.emit_metrics = internal::EnvFlag("PROACT_METRICS", true);
   Status st = RunLambdaRuntime(*host.value(), lambda);
   if (!st.ok()) LogJson(LogLevel::kError, "proact.lambda", st.message());
   int code = st.ok() ? 0 : 1;

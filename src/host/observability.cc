@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "util/strings.h"
+
 namespace proact {
 
 namespace {
@@ -19,19 +21,14 @@ std::mutex g_log_mu;
 std::shared_ptr<spdlog::logger> g_logger;
 std::string g_service = "proact";
 
-std::string Upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool ParseLevel(const char* text, LogLevel* level) {
   if (text == nullptr || *text == '\0') return false;
-  std::string v = Upper(text);
-  if (v == "TRACE" || v == "DEBUG") *level = LogLevel::kDebug;
-  else if (v == "INFO") *level = LogLevel::kInfo;
-  else if (v == "WARN" || v == "WARNING") *level = LogLevel::kWarning;
-  else if (v == "ERROR" || v == "FATAL" || v == "CRITICAL") *level = LogLevel::kError;
-  else if (v == "OFF" || v == "NONE" || v == "SILENT") *level = LogLevel::kOff;
+  std::string v = internal::AsciiLower(text);
+  if (v == "trace" || v == "debug") *level = LogLevel::kDebug;
+  else if (v == "info") *level = LogLevel::kInfo;
+  else if (v == "warn" || v == "warning") *level = LogLevel::kWarning;
+  else if (v == "error" || v == "fatal" || v == "critical") *level = LogLevel::kError;
+  else if (v == "off" || v == "none" || v == "silent") *level = LogLevel::kOff;
   else return false;
   return true;
 }
@@ -148,10 +145,7 @@ EmfOptions EmfFromEnvironment() {
   if (const char* s = std::getenv("POWERTOOLS_SERVICE_NAME"); s != nullptr && *s != '\0') {
     options.service = s;
   }
-  if (const char* v = std::getenv("PROACT_METRICS_PER_POLICY")) {
-    std::string value = Upper(v);
-    options.per_policy = !(value == "FALSE" || value == "0" || value == "NO");
-  }
+  options.per_policy = internal::EnvFlag("PROACT_METRICS_PER_POLICY", true);
   return options;
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "normalize/codec.h"
+#include "util/strings.h"
 #include "util/utf8.h"
 
 namespace proact::internal {
@@ -64,11 +65,6 @@ void CompleteEnvelope(Json* e) {
 
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // "a.googleapis.com" → "a"; "s3.amazonaws.com" → "s3".
 std::string ServicePrefix(const std::string& host, std::string_view suffix) {
   if (host.size() > suffix.size() &&
@@ -80,7 +76,7 @@ std::string ServicePrefix(const std::string& host, std::string_view suffix) {
 
 // The id after "/subscriptions/" in an Azure resource path, or "".
 std::string Subscription(const std::string& path) {
-  std::string lower = Lower(path);
+  std::string lower = AsciiLower(path);
   std::size_t at = lower.find("/subscriptions/");
   if (at == std::string::npos) return {};
   std::size_t start = at + 15;
@@ -91,7 +87,7 @@ std::string Subscription(const std::string& path) {
 // "Microsoft.Resources.ResourceWriteSuccess" → "azure.resources";
 // "MICROSOFT.NETWORK/networkSecurityGroups/delete" → "azure.network".
 std::string AzureProvider(const std::string& name) {
-  std::string lower = Lower(name);
+  std::string lower = AsciiLower(name);
   if (lower.rfind("microsoft.", 0) != 0) return "azure";
   std::size_t start = 10;
   std::size_t end = lower.find_first_of("./", start);
@@ -165,7 +161,7 @@ const Json* Member(const Json& j, std::string_view key) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(key);
   if (it != j.end()) return &*it;
-  it = j.find(Lower(std::string(key)));
+  it = j.find(AsciiLower(std::string(key)));
   return it != j.end() ? &*it : nullptr;
 }
 std::string MemberStr(const Json& j, std::string_view key) {
@@ -221,7 +217,7 @@ Json EventGridEnvelope(const Json& event) {
 }
 
 bool IsAzureCloudEvent(const Json& j) {
-  return HasString(j, "specversion") && Lower(Str(j, "type")).rfind("microsoft.", 0) == 0;
+  return HasString(j, "specversion") && AsciiLower(Str(j, "type")).rfind("microsoft.", 0) == 0;
 }
 
 Json AzureCloudEventEnvelope(const Json& event) {
