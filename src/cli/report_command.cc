@@ -44,6 +44,18 @@ struct Row {
   std::uint64_t matches = 0, executed = 0, failed = 0, dry_run = 0, skipped = 0, rendered = 0;
   std::uint64_t remediations = 0;
   double minutes = 0, usd = 0;
+
+  void Add(const Row& o) {
+    matches += o.matches;
+    executed += o.executed;
+    failed += o.failed;
+    dry_run += o.dry_run;
+    skipped += o.skipped;
+    rendered += o.rendered;
+    remediations += o.remediations;
+    minutes += o.minutes;
+    usd += o.usd;
+  }
 };
 
 std::string Fixed(double v, int digits) {
@@ -216,18 +228,7 @@ int Report(const std::vector<std::string>& args) {
           decision_eval_ms += j["eval_ms"].get<double>();
           ++decisions_with_time;
         }
-        for (const auto& [id, add] : line_rows) {
-          Row& r = rows[id];
-          r.matches += add.matches;
-          r.executed += add.executed;
-          r.failed += add.failed;
-          r.dry_run += add.dry_run;
-          r.skipped += add.skipped;
-          r.rendered += add.rendered;
-          r.remediations += add.remediations;
-          r.minutes += add.minutes;
-          r.usd += add.usd;
-        }
+        for (const auto& [id, add] : line_rows) rows[id].Add(add);
       } catch (const nlohmann::json::exception&) {
         ++skipped_lines;
       }
@@ -235,17 +236,7 @@ int Report(const std::vector<std::string>& args) {
   }
 
   Row total;
-  for (const auto& [id, r] : rows) {
-    total.matches += r.matches;
-    total.executed += r.executed;
-    total.failed += r.failed;
-    total.dry_run += r.dry_run;
-    total.skipped += r.skipped;
-    total.rendered += r.rendered;
-    total.remediations += r.remediations;
-    total.minutes += r.minutes;
-    total.usd += r.usd;
-  }
+  for (const auto& [id, r] : rows) total.Add(r);
   bool from_emf = emf_lines > 0;
   std::uint64_t events = from_emf ? emf_events : decisions_with_time;
   double eval_ms = from_emf ? emf_eval_ms : decision_eval_ms;

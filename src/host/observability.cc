@@ -278,22 +278,67 @@ std::string Metrics::Prometheus() const {
   return out;
 }
 
+namespace {
+
+PolicyCounters Difference(const PolicyCounters& a, const PolicyCounters& b) {
+  return {a.matches - b.matches,           a.executed - b.executed,
+          a.failed - b.failed,             a.dry_run - b.dry_run,
+          a.skipped - b.skipped,           a.remediations - b.remediations,
+          a.savings_minutes - b.savings_minutes, a.savings_usd - b.savings_usd};
+}
+
+void Accumulate(PolicyCounters* total, const PolicyCounters& d) {
+  total->matches += d.matches;
+  total->executed += d.executed;
+  total->failed += d.failed;
+  total->dry_run += d.dry_run;
+  total->skipped += d.skipped;
+  total->remediations += d.remediations;
+  total->savings_minutes += d.savings_minutes;
+  total->savings_usd += d.savings_usd;
+}
+
+struct EmfMetric {
+  const char* name;
+  const char* unit;
+  nlohmann::ordered_json value;
+};
+
+// The per-policy metrics (the service-wide line has no ActionsSkipped).
+std::vector<EmfMetric> PolicyMetrics(const PolicyCounters& c, bool with_skipped) {
+  std::vector<EmfMetric> m = {{"Matches", "Count", c.matches},
+                              {"ActionsExecuted", "Count", c.executed},
+                              {"ActionsFailed", "Count", c.failed},
+                              {"ActionsDryRun", "Count", c.dry_run}};
+  if (with_skipped) m.push_back({"ActionsSkipped", "Count", c.skipped});
+  m.push_back({"Remediations", "Count", c.remediations});
+  m.push_back({"SavingsMinutes", "None", c.savings_minutes});
+  m.push_back({"SavingsUSD", "None", c.savings_usd});
+  return m;
+}
+
+}  // namespace
+
 std::vector<std::string> Metrics::TakeEmf(const EmfOptions& options, std::int64_t timestamp_ms) {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::string> lines;
-  auto emf = [&](std::vector<std::string> dims,
-                 const std::vector<std::pair<const char*, const char*>>& metrics) {
-    nlohmann::ordered_json line;
+  // One EMF line: the metric definitions, the dimensions, then the values.
+  auto emit = [&](const std::string* policy, const std::vector<EmfMetric>& metrics) {
+    std::vector<std::string> dims = {"service"};
+    if (policy != nullptr) dims.push_back("policy");
     nlohmann::ordered_json def;
     def["Namespace"] = options.namespace_name;
     def["Dimensions"] = nlohmann::ordered_json::array({dims});
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    for (const auto& [name, unit] : metrics) list.push_back({{"Name", name}, {"Unit", unit}});
+    for (const EmfMetric& m : metrics) list.push_back({{"Name", m.name}, {"Unit", m.unit}});
     def["Metrics"] = std::move(list);
+    nlohmann::ordered_json line;
     line["_aws"] = {{"Timestamp", timestamp_ms},
                     {"CloudWatchMetrics", nlohmann::ordered_json::array({def})}};
     line["service"] = options.service;
-    return line;
+    if (policy != nullptr) line["policy"] = *policy;
+    for (const EmfMetric& m : metrics) line[m.name] = m.value;
+    lines.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   };
   HostCounters d;
   d.events = host_.events - host_flushed_.events;
@@ -301,77 +346,26 @@ std::vector<std::string> Metrics::TakeEmf(const EmfOptions& options, std::int64_
   d.not_processed = host_.not_processed - host_flushed_.not_processed;
   d.evaluation_seconds = host_.evaluation_seconds - host_flushed_.evaluation_seconds;
   if (d.events > 0 || d.event_errors > 0 || d.not_processed > 0) {
-    nlohmann::ordered_json line = emf({"service"}, {{"EventsEvaluated", "Count"},
-                                                    {"EventErrors", "Count"},
-                                                    {"EventsNotProcessed", "Count"},
-                                                    {"EvaluationTime", "Milliseconds"}});
-    line["EventsEvaluated"] = d.events;
-    line["EventErrors"] = d.event_errors;
-    line["EventsNotProcessed"] = d.not_processed;
-    line["EvaluationTime"] = d.evaluation_seconds * 1000.0;
-    lines.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    emit(nullptr, {{"EventsEvaluated", "Count", d.events},
+                   {"EventErrors", "Count", d.event_errors},
+                   {"EventsNotProcessed", "Count", d.not_processed},
+                   {"EvaluationTime", "Milliseconds", d.evaluation_seconds * 1000.0}});
   }
   host_flushed_ = host_;
   PolicyCounters total;
   bool any = false;
   for (const auto& [id, c] : policies_) {
-    PolicyCounters prev = policies_flushed_[id];
-    PolicyCounters delta{c.matches - prev.matches,           c.executed - prev.executed,
-                         c.failed - prev.failed,             c.dry_run - prev.dry_run,
-                         c.skipped - prev.skipped,           c.remediations - prev.remediations,
-                         c.savings_minutes - prev.savings_minutes,
-                         c.savings_usd - prev.savings_usd};
+    PolicyCounters delta = Difference(c, policies_flushed_[id]);
     policies_flushed_[id] = c;
     if (delta.matches == 0 && delta.executed == 0 && delta.failed == 0 && delta.dry_run == 0 &&
         delta.skipped == 0) {
       continue;
     }
     any = true;
-    total.matches += delta.matches;
-    total.executed += delta.executed;
-    total.failed += delta.failed;
-    total.dry_run += delta.dry_run;
-    total.skipped += delta.skipped;
-    total.remediations += delta.remediations;
-    total.savings_minutes += delta.savings_minutes;
-    total.savings_usd += delta.savings_usd;
-    if (!options.per_policy) continue;
-    nlohmann::ordered_json line = emf({"service", "policy"}, {{"Matches", "Count"},
-                                                              {"ActionsExecuted", "Count"},
-                                                              {"ActionsFailed", "Count"},
-                                                              {"ActionsDryRun", "Count"},
-                                                              {"ActionsSkipped", "Count"},
-                                                              {"Remediations", "Count"},
-                                                              {"SavingsMinutes", "None"},
-                                                              {"SavingsUSD", "None"}});
-    line["policy"] = id;
-    line["Matches"] = delta.matches;
-    line["ActionsExecuted"] = delta.executed;
-    line["ActionsFailed"] = delta.failed;
-    line["ActionsDryRun"] = delta.dry_run;
-    line["ActionsSkipped"] = delta.skipped;
-    line["Remediations"] = delta.remediations;
-    line["SavingsMinutes"] = delta.savings_minutes;
-    line["SavingsUSD"] = delta.savings_usd;
-    lines.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    Accumulate(&total, delta);
+    if (options.per_policy) emit(&id, PolicyMetrics(delta, /*with_skipped=*/true));
   }
-  if (any && !options.per_policy) {
-    nlohmann::ordered_json line = emf({"service"}, {{"Matches", "Count"},
-                                                    {"ActionsExecuted", "Count"},
-                                                    {"ActionsFailed", "Count"},
-                                                    {"ActionsDryRun", "Count"},
-                                                    {"Remediations", "Count"},
-                                                    {"SavingsMinutes", "None"},
-                                                    {"SavingsUSD", "None"}});
-    line["Matches"] = total.matches;
-    line["ActionsExecuted"] = total.executed;
-    line["ActionsFailed"] = total.failed;
-    line["ActionsDryRun"] = total.dry_run;
-    line["Remediations"] = total.remediations;
-    line["SavingsMinutes"] = total.savings_minutes;
-    line["SavingsUSD"] = total.savings_usd;
-    lines.push_back(line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
-  }
+  if (any && !options.per_policy) emit(nullptr, PolicyMetrics(total, /*with_skipped=*/false));
   return lines;
 }
 
