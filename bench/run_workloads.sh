@@ -9,9 +9,8 @@ cd "$(dirname "$0")/.."
 PROACT=${1:-build/release/proact}
 EVENTS=${2:-50000}
 DATA=build/bench-data
-SHARED=${PROACT_SHARED_DIR:-../shared}
 if [ ! -f "$DATA/w3/expected.jsonl" ] || [ "$(wc -l < "$DATA/w1/events.jsonl")" -ne "$EVENTS" ]; then
-  python3 "$SHARED/bench/workloads/gen_workloads.py" --out "$DATA" --events "$EVENTS" > /dev/null
+  python3 bench/workloads/gen_workloads.py --out "$DATA" --events "$EVENTS" > /dev/null
 fi
 field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 echo "| workload | events/s (1 thread) | ns/event p50 / p99 | compile ms | 2 threads events/s | copied input events/s | validate_json events/s | RSS after compile MiB | mismatches |"

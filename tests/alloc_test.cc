@@ -91,7 +91,7 @@ policies:
                            "eventbridge.ec2-instance-state-change.custodian.json",
                            "eventbridge.guardduty-finding-iam-accesskey.custodian.json",
                            "eventbridge.cloudtrail-route53-big.event-ruler.json"}) {
-    std::string path = std::string(PROACT_SHARED_DIR) + "/corpus/aws/" + name;
+    std::string path = std::string(PROACT_TESTDATA_DIR) + "/corpus/aws/" + name;
     nlohmann::json j = nlohmann::json::parse(testing::ReadFile(path));
     events.push_back(j.dump());
   }

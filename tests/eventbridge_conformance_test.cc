@@ -15,7 +15,7 @@ namespace {
 using testing::PolicyWithPattern;
 using testing::ReadJsonLines;
 
-std::string SharedDir() { return PROACT_SHARED_DIR; }
+std::string SharedDir() { return PROACT_TESTDATA_DIR; }  // tests/data
 std::string TestData() { return PROACT_TEST_DATA; }
 
 void RunVerdicts(const std::string& path, std::size_t minimum) {

@@ -49,7 +49,7 @@ nlohmann::json At(const nlohmann::json& j, const std::string& path) {
 }
 
 TEST_CASE("every corpus payload normalizes as documented") {
-  std::string corpus = std::string(PROACT_SHARED_DIR) + "/corpus/";
+  std::string corpus = std::string(PROACT_TESTDATA_DIR) + "/corpus/";
   nlohmann::json expectations = nlohmann::json::parse(
       ReadFile(std::string(PROACT_TEST_DATA) + "/normalize/testdata/corpus_expectations.json"));
   std::size_t files = 0;

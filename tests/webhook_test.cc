@@ -181,7 +181,7 @@ TEST_CASE("Okta: one-time verification, Authorization header, event hook deliver
   REQUIRE(forged.errors.size() == 1);
   CHECK(forged.errors[0].unauthenticated);
 
-  std::string delivery = testing::ReadFile(std::string(PROACT_SHARED_DIR) +
+  std::string delivery = testing::ReadFile(std::string(PROACT_TESTDATA_DIR) +
                                            "/corpus/okta/event-hook.delivery.user-session-start.okta-docs.json");
   NormalizeResult events = n.Normalize(Request(delivery, {{"authorization", "Bearer okta-hook-token"}}));
   CHECK(events.errors.empty());

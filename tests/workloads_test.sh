@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The fast path gives the reference answers: generates the benchmark
-# workloads W1-W3 (small, deterministic) with ../shared/bench/workloads and
-# checks `proact bench --expected` finds no mismatch. Correctness only: no
-# timing is asserted. Usage: workloads_test.sh PROACT SHARED_DIR WORK_DIR
+# workloads W1-W3 (small, deterministic) with the project's generator
+# (bench/workloads/gen_workloads.py, whose expected sets come from the naive
+# reference matcher bench/workloads/reference_match.py, not from the engine)
+# and checks `proact bench --expected` finds no mismatch. Correctness only:
+# no timing is asserted. Usage: workloads_test.sh PROACT SOURCE_DIR WORK_DIR
 set -eu
 PROACT=$1
-SHARED=$2
+SRC=$2
 WORK=$3
+python3 "$SRC/bench/workloads/reference_match.py" --self-test
 rm -rf "$WORK"
 mkdir -p "$WORK"
-python3 "$SHARED/bench/workloads/gen_workloads.py" --out "$WORK" --events 3000 > /dev/null
-python3 "$SHARED/bench/workloads/gen_workloads.py" --out "$WORK/seed2" --events 2000 --seed 7 > /dev/null
+python3 "$SRC/bench/workloads/gen_workloads.py" --out "$WORK" --events 3000 > /dev/null
+python3 "$SRC/bench/workloads/gen_workloads.py" --out "$WORK/seed2" --events 2000 --seed 7 > /dev/null
 passed=0
 failed=0
 for dir in "$WORK"/w1 "$WORK"/w2 "$WORK"/w3 "$WORK"/seed2/w1 "$WORK"/seed2/w2 "$WORK"/seed2/w3; do

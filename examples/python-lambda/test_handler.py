@@ -4,7 +4,7 @@ import os
 import sys
 
 SOURCE = os.environ["PROACT_SOURCE_DIR"]
-SHARED = os.environ.get("PROACT_SHARED_DIR", os.path.join(SOURCE, "..", "shared"))
+SHARED = os.environ.get("PROACT_TESTDATA_DIR", os.path.join(SOURCE, "tests", "data"))
 os.environ.setdefault("PROACT_RULES", os.path.join(SOURCE, "rules"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

@@ -123,7 +123,7 @@ expect_eq "eval with bad policies exits 1" $? 1
 expect_contains "eval prints policy diagnostics" "$TMP/err" "templates.yaml:9:39: error: unknown filter 'lowr'"
 
 # --- normalize and mixed sources --------------------------------------------
-SHARED=${PROACT_SHARED_DIR:-$SRC/../shared}
+SHARED=${PROACT_TESTDATA_DIR:-$SRC/tests/data}
 "$PROACT" normalize --help > "$TMP/out"; expect_eq "normalize --help exits 0" $? 0
 # A pretty-printed file is one document: a CloudTrail log file gives one envelope per record.
 "$PROACT" normalize "$SHARED/corpus/aws/cloudtrail-logfile.insights-pair.awsdocs.json" > "$TMP/out"

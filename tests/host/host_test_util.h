@@ -31,7 +31,7 @@ extern char** environ;
 namespace proact::testing {
 
 inline std::string Corpus(const std::string& rel) {
-  return ReadFile(std::string(PROACT_SHARED_DIR) + "/corpus/" + rel);
+  return ReadFile(std::string(PROACT_TESTDATA_DIR) + "/corpus/" + rel);
 }
 
 // A child process with extra environment variables; stdout and stderr go

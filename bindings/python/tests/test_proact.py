@@ -12,7 +12,7 @@ import pytest
 import proact
 
 SOURCE = os.environ["PROACT_SOURCE_DIR"]
-SHARED = os.environ.get("PROACT_SHARED_DIR", os.path.join(SOURCE, "..", "shared"))
+SHARED = os.environ.get("PROACT_TESTDATA_DIR", os.path.join(SOURCE, "tests", "data"))
 CLI = os.environ["PROACT_CLI"]
 RULES = os.path.join(SOURCE, "rules")
 
