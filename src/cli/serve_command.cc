@@ -13,6 +13,7 @@
 
 #include "proact/host.h"
 #include "util/json_nesting.h"
+#include "util/json_parse.h"
 #include "util/strings.h"
 #include "util/utf8.h"
 
@@ -313,7 +314,8 @@ int Serve(const std::vector<std::string>& args) {
     if (azure_host && !req.has_header("ce-specversion") &&
         content_type.find("json") != std::string::npos &&
         req.body.find("\"Metadata\"") != std::string::npos) {
-      nlohmann::json parsed = nlohmann::json::parse(req.body, nullptr, false);
+      nlohmann::json parsed;
+      internal::ParseJson(req.body, &parsed);
       if (IsAzureInvocation(parsed)) {
         HttpAnswer reply = AzureInvocation(host, parsed, info);
         finish(res, reply.status, reply.body, reply.content_type);
@@ -326,11 +328,10 @@ int Serve(const std::vector<std::string>& args) {
     }
     if (content_type.find("json") != std::string::npos) {
       // A body that says it is JSON and is not: the client's mistake, named.
-      try {
-        nlohmann::json checked = nlohmann::json::parse(req.body);
-        (void)checked;
-      } catch (const nlohmann::json::parse_error& e) {
-        finish(res, 400, error_body(std::string("invalid JSON body: ") + e.what()));
+      nlohmann::json checked;
+      std::string why;
+      if (internal::ParseJson(req.body, &checked, &why) != internal::JsonParse::kOk) {
+        finish(res, 400, error_body("invalid JSON body: " + why));
         return;
       }
     }

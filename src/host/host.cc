@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "util/json_parse.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -304,7 +305,8 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
                  " ms remained before the deadline";
       ++result.not_processed;
       // Read the id for the report without evaluating.
-      nlohmann::json parsed = nlohmann::json::parse(ev.json, nullptr, false);
+      nlohmann::json parsed;
+      internal::ParseJson(ev.json, &parsed);
       if (parsed.is_object() && parsed.contains("id") && parsed["id"].is_string()) {
         e.id = parsed["id"].get<std::string>();
       }

@@ -9,6 +9,7 @@
 #include "proact/host.h"
 #include "normalize/webhook_auth.h"
 #include "util/json_nesting.h"
+#include "util/json_parse.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -228,9 +229,8 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
               request.log_fields);
       continue;
     }
-    nlohmann::json peek = internal::JsonNestingDepth(next.body) > 256
-                              ? nlohmann::json(nlohmann::json::value_t::discarded)
-                              : nlohmann::json::parse(next.body, nullptr, false);
+    nlohmann::json peek;
+    internal::ParseJson(next.body, &peek);
     Envelope envelope = peek.is_discarded() ? Envelope::kOther : Classify(peek);
     if (envelope == Envelope::kSqs) {
       // A FIFO queue keeps order: after a failed message every later one

@@ -6,7 +6,7 @@
 #include "normalize/codec.h"
 #include "normalize/sources.h"
 #include "normalize/webhook_auth.h"
-#include "util/json_nesting.h"
+#include "util/json_parse.h"
 #include "util/utf8.h"
 
 namespace proact {
@@ -23,7 +23,6 @@ struct Normalizer::Rep {
 namespace {
 
 constexpr int kMaxEnvelopeDepth = 8;        // envelopes inside envelopes
-constexpr int kMaxJsonDepth = 256;          // nesting of any payload
 constexpr std::size_t kMaxInflated = 64u << 20;
 
 struct Ctx {
@@ -216,24 +215,29 @@ class Run {
                      std::to_string(internal::FirstInvalidUtf8(text)) + ")");
       return false;
     }
-    if (internal::JsonNestingDepth(text) > kMaxJsonDepth) {
-      Error(ctx, "payload nesting is deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-      return false;
-    }
-    *out = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (out->is_discarded()) {
-      // Parse again with exceptions for the position of the error.
-      try {
-        Json discarded = Json::parse(text);
-        (void)discarded;
-      } catch (const Json::parse_error& e) {
-        Error(ctx, std::string("invalid JSON: ") + e.what());
+    std::string err;
+    switch (internal::ParseJson(text, out, &err)) {
+      case internal::JsonParse::kOk:
+        return true;
+      case internal::JsonParse::kInvalid:
+        Error(ctx, "invalid JSON: " + err);
         return false;
-      }
-      Error(ctx, "invalid JSON");
-      return false;
+      case internal::JsonParse::kLimit:
+        Error(ctx, "payload not read: " + err);
+        return false;
     }
-    return true;
+    return false;
+  }
+
+  // A document carried inside a string (an SNS Message, a log message,
+  // Pub/Sub data, an HTTP body), which may also be plain text: kOk with
+  // `*out` set, kInvalid when it is not JSON, kLimit once the error (too
+  // deep, too large) is reported for this part.
+  internal::JsonParse Inner(std::string_view text, const Ctx& ctx, Json* out) {
+    std::string err;
+    internal::JsonParse r = internal::ParseJson(text, out, &err);
+    if (r == internal::JsonParse::kLimit) Error(ctx, "embedded document not read: " + err);
+    return r;
   }
 
   bool Emit(Json envelope, const Ctx& ctx, std::string_view kind) {
@@ -298,10 +302,12 @@ class Run {
 
   void SnsNotification(const Json& sns, const Ctx& ctx) {
     std::string message = Str(sns, "Message");
-    Json inner = Json::parse(message, nullptr, false);
-    if (!inner.is_discarded() && (inner.is_object() || inner.is_array())) {
-      Ctx c = ctx;
-      c.origin += ".Message";
+    Json inner;
+    Ctx c = ctx;
+    c.origin += ".Message";
+    internal::JsonParse parsed = Inner(message, c, &inner);
+    if (parsed == internal::JsonParse::kLimit) return;
+    if (parsed == internal::JsonParse::kOk && (inner.is_object() || inner.is_array())) {
       if (TryInner(inner, {}, c)) return;
     }
     // arn:aws:sns:REGION:ACCOUNT:topic
@@ -346,8 +352,10 @@ class Run {
       Ctx c = ctx;
       c.origin += ".logEvents[" + std::to_string(i) + "]";
       std::string message = Str(ev, "message");
-      Json inner = Json::parse(message, nullptr, false);
-      if (!inner.is_discarded() && inner.is_object() && TryInner(inner, {}, c)) continue;
+      Json inner;
+      internal::JsonParse parsed = Inner(message, c, &inner);
+      if (parsed == internal::JsonParse::kLimit) continue;
+      if (parsed == internal::JsonParse::kOk && inner.is_object() && TryInner(inner, {}, c)) continue;
       Json detail = Json::object();
       for (const char* key : {"logGroup", "logStream", "owner", "subscriptionFilters"}) {
         if (batch.contains(key)) detail[key] = batch[key];
@@ -376,10 +384,11 @@ class Run {
       }
       data = std::move(*decoded);
     }
-    Json inner = Json::parse(data, nullptr, false);
+    Json inner;
+    Ctx c = ctx;
+    c.origin += ".message.data";
+    if (Inner(data, c, &inner) == internal::JsonParse::kLimit) return;
     if (!inner.is_discarded() && (inner.is_object() || inner.is_array())) {
-      Ctx c = ctx;
-      c.origin += ".message.data";
       if (TryInner(inner, {}, c)) return;
     }
     Json detail = push;
@@ -485,14 +494,20 @@ class Run {
         }
       }
       if (!content_type.empty()) event["datacontenttype"] = content_type;
-      Json data = Json::parse(body, nullptr, false);
+      Json data;
+      Ctx body_ctx = ctx;
+      body_ctx.origin += ".body";
+      if (Inner(body, body_ctx, &data) == internal::JsonParse::kLimit) return;
       if (!data.is_discarded()) event["data"] = std::move(data);
       else if (internal::IsValidUtf8(body)) event["data"] = body;
       else event["data_base64"] = internal::Base64Encode(body);
       if (!TryValue(event, headers, ctx.Inner("cloudevent-binary", ".body"))) Unrecognized(event, ctx);
       return;
     }
-    Json parsed = Json::parse(body, nullptr, false);
+    Json parsed;
+    Ctx body_ctx = ctx;
+    body_ctx.origin += ".body";
+    if (Inner(body, body_ctx, &parsed) == internal::JsonParse::kLimit) return;
     if (!parsed.is_discarded() && parsed.is_object() && Str(parsed, "type") == "url_verification") {
       out_->challenge = Challenge{200, "text/plain", Str(parsed, "challenge")};
       return;

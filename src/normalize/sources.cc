@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "normalize/codec.h"
+#include "util/json_parse.h"
 #include "util/strings.h"
 #include "util/utf8.h"
 
@@ -132,8 +133,11 @@ Json ConfigRuleEnvelope(const Json& invocation) {
   Json detail = invocation;
   for (const char* key : {"invokingEvent", "ruleParameters"}) {
     if (detail.contains(key) && detail[key].is_string()) {
-      Json parsed = Json::parse(detail[key].get<std::string>(), nullptr, false);
-      if (!parsed.is_discarded()) detail[key] = std::move(parsed);
+      // A document too deep to read stays the string it came as.
+      Json parsed;
+      if (ParseJson(detail[key].get<std::string>(), &parsed) == JsonParse::kOk) {
+        detail[key] = std::move(parsed);
+      }
     }
   }
   const Json& event = detail["invokingEvent"];
@@ -285,8 +289,8 @@ bool IsCloudEvent(const Json& j) {
 Json CloudEventEnvelope(Json event) {
   if (event.contains("data_base64") && event["data_base64"].is_string()) {
     if (auto raw = Base64Decode(event["data_base64"].get<std::string>())) {
-      Json parsed = Json::parse(*raw, nullptr, false);
-      if (!parsed.is_discarded()) {
+      Json parsed;
+      if (ParseJson(*raw, &parsed) == JsonParse::kOk) {
         event["data"] = std::move(parsed);
       } else if (IsValidUtf8(*raw)) {
         event["data"] = Json(*raw);

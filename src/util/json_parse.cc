@@ -1,0 +1,43 @@
+#include "util/json_parse.h"
+
+#include "util/json_nesting.h"
+
+namespace proact::internal {
+
+JsonParse ParseJson(std::string_view text, nlohmann::json* out, std::string* error,
+                    const JsonLimits& limits) {
+  *out = nlohmann::json(nlohmann::json::value_t::discarded);
+  if (text.size() > limits.max_bytes) {
+    if (error) {
+      *error = "JSON document of " + std::to_string(text.size()) + " bytes is over the limit of " +
+               std::to_string(limits.max_bytes) + " bytes";
+    }
+    return JsonParse::kLimit;
+  }
+  if (JsonNestingDepth(text) > limits.max_depth) {
+    if (error) {
+      *error = "JSON nests deeper than " + std::to_string(limits.max_depth) + " levels";
+    }
+    return JsonParse::kLimit;
+  }
+  // nlohmann's parser keeps its own stack (no recursion on input depth);
+  // with exceptions on, every failure (syntax, number out of range) comes
+  // back as one json::exception with its position.
+  try {
+    *out = nlohmann::json::parse(text.begin(), text.end());
+    return JsonParse::kOk;
+  } catch (const nlohmann::json::exception& e) {
+    if (error) {
+      std::string what = e.what();
+      // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+      std::size_t close = what.find("] ");
+      *error = close == std::string::npos ? what : what.substr(close + 2);
+    }
+  } catch (const std::exception& e) {  // bad_alloc and the like: one document fails
+    if (error) *error = std::string("JSON not read: ") + e.what();
+  }
+  *out = nlohmann::json(nlohmann::json::value_t::discarded);
+  return JsonParse::kInvalid;
+}
+
+}  // namespace proact::internal
