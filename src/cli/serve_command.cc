@@ -1,9 +1,10 @@
 // `proact serve`: the HTTP adapter for Cloud Run, Cloud Functions (gen2),
 // Azure Functions custom handlers and any container platform. HTTP parsing
-// and the thread pool are cpp-httplib's.
+// and the worker pool are cli/http_server.h's (GNU libmicrohttpd).
 #include "cli/serve_command.h"
 
-#include <httplib.h>
+#include "cli/http_server.h"
+
 #include <signal.h>
 
 #include <atomic>
@@ -56,16 +57,6 @@ constexpr int kMaxNesting = 256;
 
 // The HTTP answer to one processed delivery.
 HttpAnswer ToReply(const ProcessResult& result) { return AnswerHttp(result); }
-
-Headers ToHeaders(const httplib::Headers& in) {
-  Headers out;
-  for (const auto& [k, v] : in) {
-    // cpp-httplib adds these for its own use; they are not the client's.
-    if (k == "REMOTE_ADDR" || k == "REMOTE_PORT" || k == "LOCAL_ADDR" || k == "LOCAL_PORT") continue;
-    out.emplace_back(k, v);
-  }
-  return out;
-}
 
 // Azure Functions custom handler: {"Data": {binding: value}, "Metadata": {...}}.
 bool IsAzureInvocation(const nlohmann::json& j) {
@@ -129,11 +120,6 @@ HttpAnswer AzureInvocation(Host& host, const nlohmann::json& request, const Requ
   return reply;
 }
 
-std::string TraceId(const httplib::Request& req) {
-  if (req.has_header("traceparent")) return req.get_header_value("traceparent");
-  if (req.has_header("X-Cloud-Trace-Context")) return req.get_header_value("X-Cloud-Trace-Context");
-  return {};
-}
 
 }  // namespace
 
@@ -234,170 +220,151 @@ int Serve(const std::vector<std::string>& args) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  httplib::Server server;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  server.set_payload_max_length(host.engine().options().max_event_bytes * 2);
-  server.set_read_timeout(30, 0);
-  server.set_keep_alive_max_count(100);
-  // Without TCP_NODELAY a response written in two segments waits for the
-  // client's delayed ACK: about 40 ms per request on keep-alive connections.
-  server.set_tcp_nodelay(true);
   std::atomic<std::uint64_t> request_counter{0};
-  std::atomic<bool> stopping{false};
-
-  auto finish = [&](httplib::Response& res, int status, const std::string& body,
-                    const std::string& type = "application/json") {
-    res.status = status;
-    res.set_content(body, type);
-    host.metrics().RecordHttpRequest(status);
-  };
   auto error_body = [](const std::string& message) {
     return nlohmann::json{{"error", message}}.dump(-1, ' ', false,
                                                    nlohmann::json::error_handler_t::replace);
   };
+  auto reply = [](int status, std::string body, std::string type = "application/json") {
+    HttpReply r;
+    r.status = status;
+    r.body = std::move(body);
+    r.content_type = std::move(type);
+    return r;
+  };
+  HttpServer* server_ptr = nullptr;
 
-  server.Get("/healthz", [&](const httplib::Request&, httplib::Response& res) {
-    if (stopping) {
-      finish(res, 503, "{\"status\":\"stopping\"}");
-      return;
+  // Answered on the event loop: they never wait for a worker.
+  auto quick = [&](const HttpRequest& req, HttpReply* out) -> bool {
+    if (req.method == "GET" && req.path == "/healthz") {
+      *out = server_ptr != nullptr && server_ptr->stopping()
+                 ? reply(503, "{\"status\":\"stopping\"}")
+                 : reply(200, nlohmann::json{{"status", "ok"},
+                                             {"policies", host.engine().policies().size()}}
+                                  .dump());
+      return true;
     }
-    finish(res, 200,
-           nlohmann::json{{"status", "ok"}, {"policies", host.engine().policies().size()}}.dump());
-  });
-  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    host.metrics().RecordHttpRequest(200);
-    res.set_content(host.metrics().Prometheus(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  // CloudEvents webhook abuse protection (Event Grid with the CloudEvents
-  // schema): an OPTIONS request naming its origin.
-  server.Options(".*", [&](const httplib::Request& req, httplib::Response& res) {
-    std::string origin = req.get_header_value("WebHook-Request-Origin");
-    if (origin.empty()) {
-      finish(res, 400, error_body("OPTIONS without a WebHook-Request-Origin header"));
-      return;
+    if (req.method == "GET" && req.path == "/metrics") {
+      *out = reply(200, host.metrics().Prometheus(), "text/plain; version=0.0.4; charset=utf-8");
+      return true;
     }
-    res.set_header("WebHook-Allowed-Origin", origin);
-    res.set_header("WebHook-Allowed-Rate", "*");
-    res.set_header("Allow", "POST, OPTIONS");
-    finish(res, 200, "", "text/plain");
-  });
-  server.Post(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "OPTIONS") {
+      // CloudEvents webhook abuse protection (Event Grid with the CloudEvents
+      // schema): an OPTIONS request naming its origin.
+      std::string origin = req.Header("WebHook-Request-Origin");
+      if (origin.empty()) {
+        *out = reply(400, error_body("OPTIONS without a WebHook-Request-Origin header"));
+        return true;
+      }
+      *out = reply(200, "", "text/plain");
+      out->headers = {{"WebHook-Allowed-Origin", origin},
+                      {"WebHook-Allowed-Rate", "*"},
+                      {"Allow", "POST, OPTIONS"}};
+      return true;
+    }
+    if (req.method != "POST") {
+      *out = reply(405, error_body(req.method + " " + req.path +
+                                   ": POST events; GET /healthz or /metrics"));
+      out->headers = {{"Allow", "POST, OPTIONS"}};
+      return true;
+    }
     if (!paths.empty() && std::find(paths.begin(), paths.end(), req.path) == paths.end()) {
-      finish(res, 404, error_body("no events are accepted on '" + req.path + "'"));
-      return;
+      *out = reply(404, error_body("no events are accepted on '" + req.path + "'"));
+      return true;
     }
+    if (req.body.empty()) {
+      *out = reply(400, error_body("empty body: POST an event"));
+      return true;
+    }
+    return false;
+  };
+
+  // Runs on a worker: reads, evaluates, remediates.
+  auto slow = [&](const HttpRequest& req) -> HttpReply {
     RequestInfo info;
-    info.request_id = req.get_header_value("ce-id");
-    if (info.request_id.empty()) info.request_id = req.get_header_value("X-Request-Id");
-    if (info.request_id.empty()) {
-      info.request_id = "r-" + std::to_string(++request_counter);
-    }
-    info.trace_id = TraceId(req);
+    info.request_id = req.Header("ce-id");
+    if (info.request_id.empty()) info.request_id = req.Header("X-Request-Id");
+    if (info.request_id.empty()) info.request_id = "r-" + std::to_string(++request_counter);
+    info.trace_id = req.Header("traceparent");
+    if (info.trace_id.empty()) info.trace_id = req.Header("X-Cloud-Trace-Context");
     info.deadline = std::chrono::steady_clock::now() + request_timeout;
     info.log_fields["function_request_id"] = info.request_id;
     if (!info.trace_id.empty()) info.log_fields["trace_id"] = info.trace_id;
     info.log_fields["path"] = req.path;
-    if (req.body.empty()) {
-      finish(res, 400, error_body("empty body: POST an event"));
-      return;
-    }
-    Headers headers = ToHeaders(req.headers);
-    std::string content_type = internal::AsciiLower(req.get_header_value("Content-Type"));
+    Headers headers(req.headers.begin(), req.headers.end());
+    std::string content_type = internal::AsciiLower(req.Header("Content-Type"));
     if (internal::JsonNestingDepth(req.body) > kMaxNesting) {
       // Before any recursive parser sees it.
-      finish(res, 400, error_body("the body nests deeper than " + std::to_string(kMaxNesting) +
-                                  " levels"));
-      return;
+      return reply(400, error_body("the body nests deeper than " + std::to_string(kMaxNesting) +
+                                   " levels"));
     }
     // The custom-handler protocol only under the Functions host: elsewhere a
     // request shaped like it would bypass webhook verification.
-    if (azure_host && !req.has_header("ce-specversion") &&
+    if (azure_host && !req.HasHeader("ce-specversion") &&
         content_type.find("json") != std::string::npos &&
         req.body.find("\"Metadata\"") != std::string::npos) {
       nlohmann::json parsed;
       internal::ParseJson(req.body, &parsed);
       if (IsAzureInvocation(parsed)) {
-        HttpAnswer reply = AzureInvocation(host, parsed, info);
-        finish(res, reply.status, reply.body, reply.content_type);
-        return;
+        HttpAnswer answer = AzureInvocation(host, parsed, info);
+        return reply(answer.status, answer.body, answer.content_type);
       }
     }
-    if (!internal::IsValidUtf8(req.body) && content_type.find("json") != std::string::npos) {
-      finish(res, 400, error_body("the body is not valid UTF-8"));
-      return;
+    // Events are text: a body that is not UTF-8 is refused unless it says it
+    // is binary (CloudEvents binary mode may carry any data).
+    bool binary = req.HasHeader("ce-specversion") ||
+                  content_type.find("application/octet-stream") != std::string::npos ||
+                  content_type.find("protobuf") != std::string::npos;
+    if (!binary && !internal::IsValidUtf8(req.body)) {
+      return reply(400, error_body("the body is not valid UTF-8 (byte " +
+                                   std::to_string(internal::FirstInvalidUtf8(req.body)) + ")"));
     }
     if (content_type.find("json") != std::string::npos) {
       // A body that says it is JSON and is not: the client's mistake, named.
       nlohmann::json checked;
       std::string why;
       if (internal::ParseJson(req.body, &checked, &why) != internal::JsonParse::kOk) {
-        finish(res, 400, error_body("invalid JSON body: " + why));
-        return;
+        return reply(400, error_body("invalid JSON body: " + why));
       }
     }
-    HttpAnswer reply = ToReply(host.Process(req.body, headers, info));
-    finish(res, reply.status, reply.body, reply.content_type);
-  });
-  server.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
-    finish(res, 405, error_body("GET " + req.path + ": POST events; GET /healthz or /metrics"));
-  });
-  server.set_exception_handler([&](const httplib::Request&, httplib::Response& res,
-                                   std::exception_ptr ep) {
-    std::string what = "internal error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = std::string("internal error: ") + e.what();
-    } catch (...) {
-    }
-    LogJson(LogLevel::kError, "proact.serve", what);
-    finish(res, 500, error_body(what));
-  });
+    HttpAnswer answer = ToReply(host.Process(req.body, headers, info));
+    return reply(answer.status, answer.body, answer.content_type);
+  };
 
-  int bound = port;
-  if (port == 0) {
-    bound = server.bind_to_any_port(host_addr);
-  } else if (!server.bind_to_port(host_addr, port)) {
-    bound = -1;
-  }
-  if (bound <= 0) {
-    std::cerr << "proact serve: cannot listen on " << host_addr << ":" << port << "\n";
+  HttpServerOptions server_options;
+  server_options.host = host_addr;
+  server_options.port = port;
+  server_options.workers = threads;
+  server_options.max_body_bytes = host.engine().options().max_event_bytes * 2;
+  HttpServer server(server_options, quick, slow,
+                    [&](int status) { host.metrics().RecordHttpRequest(status); });
+  server_ptr = &server;
+  std::string listen_error;
+  if (!server.Start(&listen_error)) {
+    std::cerr << "proact serve: " << listen_error << "\n";
     return 1;
   }
   LogJson(LogLevel::kInfo, "proact.serve", "listening",
           {{"host", host_addr},
-           {"port", bound},
+           {"port", server.port()},
            {"policies", host.engine().policies().size()},
            {"rules", rule_paths},
            {"paths", paths},
            {"threads", threads},
+           {"max_body_bytes", server_options.max_body_bytes},
+           {"max_header_bytes", server_options.max_header_bytes},
            {"dry_run", host.engine().options().dry_run}});
 
-  std::atomic<bool> listen_done{false};
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    if (listen_done) return;  // woken by the main thread, not a signal
-    stopping = true;
-    LogJson(LogLevel::kInfo, "proact.serve", "stopping: finishing requests in flight",
-            {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    // stop() does nothing until the server runs: a signal that came
-    // during start-up is applied once it does.
-    while (!listen_done) {
-      server.stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  });
-  bool ok = server.listen_after_bind();
-  // listen_after_bind returns once stop() ran and the worker pool drained.
-  listen_done = true;
-  if (!stopping) pthread_kill(signal_thread.native_handle(), SIGTERM);  // wake it
-  signal_thread.join();
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  LogJson(LogLevel::kInfo, "proact.serve", "stopping: finishing requests in flight",
+          {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  bool drained = server.Stop(request_timeout);
   HostCounters counters = host.metrics().host();
   LogJson(LogLevel::kInfo, "proact.serve", "stopped",
           {{"events", counters.events}, {"event_errors", counters.event_errors}});
-  int code = stopping ? 0 : (ok ? 0 : 1);
-  if (!WaitForHandlerThreads(std::chrono::seconds(2))) {
+  int code = 0;
+  if (!drained || !WaitForHandlerThreads(std::chrono::seconds(2))) {
     // An abandoned handler still runs: do not destroy what it may use.
     std::fflush(stdout);
     std::_Exit(code);

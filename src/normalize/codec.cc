@@ -50,7 +50,8 @@ std::string HexEncode(std::string_view in) {
   return out;
 }
 
-std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out) {
+std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out, bool* too_large) {
+  if (too_large) *too_large = false;
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 32) != Z_OK) return std::nullopt;  // gzip or zlib
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
@@ -68,6 +69,7 @@ std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out) {
     }
     out.append(buf, sizeof buf - zs.avail_out);
     if (out.size() > max_out) {
+      if (too_large) *too_large = true;
       inflateEnd(&zs);
       return std::nullopt;
     }

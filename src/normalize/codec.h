@@ -16,7 +16,10 @@ std::string Base64Encode(std::string_view in);
 std::string HexEncode(std::string_view in);
 
 // gzip or zlib data; nullopt if invalid or larger than max_out.
-std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out);
+// `*too_large` (when given) tells an output over `max_out` from damaged
+// input; inflating stops as soon as the output passes the limit.
+std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out,
+                                  bool* too_large = nullptr);
 
 // The value of `field` in an application/x-www-form-urlencoded body.
 std::optional<std::string> FormField(std::string_view body, std::string_view field);
