@@ -102,7 +102,10 @@ struct ProcessResult {
   std::vector<std::string> FailedMessageIds() const;
   // True when something failed that no message id identifies.
   bool HasUnidentifiedFailure() const;
-  // {"events":n,"matches":n,"failed":n,"not_processed":n,"results":[...]}
+  // {"events":n,"matches":n,"failed":n,"not_processed":n,"results":[...]}.
+  // "results" lists at most kMaxListedResults events (failed ones first in
+  // priority, each kept in batch order); "results_omitted" counts the rest.
+  static constexpr std::size_t kMaxListedResults = 100;
   nlohmann::ordered_json Summary() const;
   // The first few failure reasons, "origin: reason; ...".
   std::string Reasons() const;

@@ -98,7 +98,17 @@ nlohmann::ordered_json ProcessResult::Summary() const {
   out["failed"] = failed;
   out["not_processed"] = not_processed;
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  // The answer stays small whatever the batch (a Lambda response over 6 MB
+  // fails after the work was done, and the platform would run it again):
+  // at most kMaxListedResults entries, failed events first in priority.
+  std::size_t failed_count = 0;
+  for (const EventOutcome& e : events) failed_count += e.failed;
+  std::size_t ok_slots =
+      failed_count >= kMaxListedResults ? 0 : kMaxListedResults - failed_count;
+  std::size_t listed = 0, ok_listed = 0, failed_listed = 0;
   for (const EventOutcome& e : events) {
+    if (e.failed ? failed_listed++ >= kMaxListedResults : ok_listed++ >= ok_slots) continue;
+    ++listed;
     nlohmann::ordered_json j;
     j["id"] = e.id;
     if (!e.source.empty()) j["source"] = e.source;
@@ -113,6 +123,7 @@ nlohmann::ordered_json ProcessResult::Summary() const {
     list.push_back(std::move(j));
   }
   out["results"] = std::move(list);
+  if (listed < events.size()) out["results_omitted"] = events.size() - listed;
   return out;
 }
 

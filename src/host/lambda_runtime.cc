@@ -113,7 +113,13 @@ std::string ErrorBody(std::string_view type, std::string_view message,
   nlohmann::ordered_json j;
   j["errorMessage"] = message;
   j["errorType"] = type;
-  j["stackTrace"] = trace;
+  // Small whatever the batch: the first 50 failures, each cut to 1 KiB.
+  nlohmann::ordered_json lines = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < trace.size() && i < 50; ++i) {
+    lines.push_back(trace[i].size() > 1024 ? trace[i].substr(0, 1024) + "..." : trace[i]);
+  }
+  if (trace.size() > 50) lines.push_back("... " + std::to_string(trace.size() - 50) + " more");
+  j["stackTrace"] = std::move(lines);
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

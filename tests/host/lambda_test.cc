@@ -186,6 +186,57 @@ TEST_CASE("lambda: SQS batch -> batchItemFailures lists only the failed messages
   CHECK(dry);
 }
 
+TEST_CASE("lambda: an unreadable SQS message fails alone (number out of range, deep inner JSON)") {
+  Runtime rt("sqs-isolation");
+  std::string deep = std::string(75000, '[') + std::string(75000, ']');
+  nlohmann::json sns = {{"Type", "Notification"}, {"MessageId", "m"}, {"Message", deep},
+                        {"TopicArn", "arn:aws:sns:us-east-1:123456789012:t"}};
+  nlohmann::json batch;
+  batch["Records"] = {
+      SqsRecord("m-before", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")),
+      SqsRecord("m-range", R"({"version":"0","id":"x","detail-type":"t","source":"s","account":"1",
+          "time":"2024-01-01T00:00:00Z","region":"r","resources":[],"detail":{"n":1e400}})"),
+      SqsRecord("m-deep", sns.dump()),
+      SqsRecord("m-after", Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")),
+  };
+  rt.api.Invoke("req-iso", batch.dump());
+  auto answer = rt.api.Wait("req-iso");
+  REQUIRE(answer);
+  CHECK(answer->kind == "response");
+  CHECK(nlohmann::json::parse(answer->body) == nlohmann::json::parse(R"({"batchItemFailures":[
+      {"itemIdentifier":"m-range"},{"itemIdentifier":"m-deep"}]})"));
+  // The messages before and after ran their actions once each.
+  CHECK(rt.hooks.requests().size() == 2);
+  // The loop carries on.
+  rt.api.Invoke("req-next", Corpus("aws/eventbridge.ec2-instance-state-change.custodian.json"));
+  auto next = rt.api.Wait("req-next");
+  REQUIRE(next);
+  CHECK(next->kind == "response");
+}
+
+TEST_CASE("lambda: the response stays small whatever the batch") {
+  Runtime rt("big-batch");
+  // 5,000 CloudTrail records in one log file: each evaluated, the answer
+  // lists 100 of them.
+  nlohmann::json record =
+      nlohmann::json::parse(Corpus("aws/cloudtrail.s3-putBucketAcl.panther.json"));
+  nlohmann::json file;
+  file["Records"] = nlohmann::json::array();
+  for (int i = 0; i < 5000; ++i) {
+    record["eventID"] = "e-" + std::to_string(i);
+    file["Records"].push_back(record);
+  }
+  rt.api.Invoke("req-big", file.dump());
+  auto answer = rt.api.Wait("req-big");
+  REQUIRE(answer);
+  REQUIRE(answer->kind == "response");
+  CHECK(answer->body.size() < 100000);
+  nlohmann::json summary = nlohmann::json::parse(answer->body);
+  CHECK(summary["events"] == 5000);
+  CHECK(summary["results"].size() == 100);
+  CHECK(summary["results_omitted"] == 4900);
+}
+
 TEST_CASE("lambda: SQS FIFO batch -> the first failure fails every later message") {
   Runtime rt("fifo");
   std::string fifo_arn = "arn:aws:sqs:us-west-2:123456789012:events.fifo";

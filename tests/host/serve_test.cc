@@ -1,5 +1,6 @@
 // The real `proact serve` driven over loopback HTTP with libcurl.
 #include <curl/curl.h>
+#include <zlib.h>
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -343,6 +344,222 @@ TEST_CASE("serve: Azure Functions custom handler requests") {
   nlohmann::json hout = nlohmann::json::parse(h.body);
   CHECK(hout["Outputs"]["res"]["statusCode"] == 200);
   CHECK(nlohmann::json::parse(hout["Outputs"]["res"]["body"].get<std::string>())["matches"] == 1);
+}
+
+
+// ---- Hardening: one request must never take the instance down (issue 13).
+
+// A raw TCP connection to the server, for what libcurl will not send.
+class Raw {
+ public:
+  explicit Raw(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~Raw() { close(fd_); }
+  bool ok() const { return ok_; }
+  // False once the peer closed or reset the connection.
+  bool Send(const std::string& data) {
+    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // Everything until the peer closes or 10 s pass.
+  std::string ReadAll() {
+    std::string out;
+    char buf[4096];
+    ssize_t n;
+    while ((n = recv(fd_, buf, sizeof buf, 0)) > 0) out.append(buf, n);
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+};
+
+std::string Gzip(const std::string& in) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, 31, 9, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+TEST_CASE("serve: JSON nested deep inside a string field fails its request, never the server") {
+  Server s("deep-inner");
+  REQUIRE(s.port() > 0);
+  std::string deep = std::string(75000, '[') + std::string(75000, ']');
+  nlohmann::json push = {{"message", {{"data", Base64(deep)}, {"messageId", "1"}}},
+                         {"subscription", "projects/p/subscriptions/s"}};
+  HttpResult r = Post(s.url(), push.dump());
+  CHECK(r.status == 400);
+  CHECK(r.body.find("deeper than 256 levels") != std::string::npos);
+  nlohmann::json sns = {{"Type", "Notification"}, {"MessageId", "m"}, {"Message", deep},
+                        {"TopicArn", "arn:aws:sns:us-east-1:123456789012:t"}};
+  CHECK(Post(s.url(), sns.dump()).status == 400);
+  nlohmann::json sqs = {{"Records", {{{"messageId", "a"}, {"eventSource", "aws:sqs"},
+                                      {"body", sns.dump()}}}}};
+  CHECK(Post(s.url(), sqs.dump()).status == 400);
+  nlohmann::json url_event = {{"version", "2.0"}, {"rawPath", "/"}, {"body", deep},
+                              {"headers", {{"content-type", "application/json"}}},
+                              {"requestContext", {{"http", {{"method", "POST"}}}}}};
+  CHECK(Post(s.url(), url_event.dump()).status == 400);
+  // Still serving, and a good event is still evaluated.
+  CHECK(Request("GET", s.url("/healthz")).status == 200);
+  CHECK(Post(s.url(), Corpus("aws/eventbridge.ec2-instance-state-change.custodian.json")).status == 200);
+}
+
+TEST_CASE("serve: a number out of range is the client's 400, not a 500") {
+  Server s("range");
+  REQUIRE(s.port() > 0);
+  HttpResult r = Post(s.url(), R"({"version":"0","id":"x","detail-type":"t","source":"s",
+      "account":"1","time":"2024-01-01T00:00:00Z","region":"r","resources":[],"detail":{"n":1e400}})");
+  CHECK(r.status == 400);
+  CHECK(r.body.find("out of range") == std::string::npos);  // nlohmann's wording is "overflow"
+  CHECK(r.body.find("1e400") != std::string::npos);
+}
+
+TEST_CASE("serve: body limits hold whatever the encoding") {
+  Server s("limits");
+  REQUIRE(s.port() > 0);
+  const std::size_t limit = 8u << 20;
+  // gzip: a small body inflating far past the limit.
+  std::string bomb = Gzip(std::string(64u << 20, ' '));
+  CHECK(bomb.size() < 200000);
+  HttpResult r = Post(s.url(), bomb, {"Content-Type: application/json", "Content-Encoding: gzip"});
+  CHECK(r.status == 413);
+  CHECK(r.body.find("inflates beyond") != std::string::npos);
+  // gzip within the limit is read.
+  std::string event = Corpus("aws/eventbridge.ec2-instance-state-change.custodian.json");
+  r = Post(s.url(), Gzip(event), {"Content-Type: application/json", "Content-Encoding: gzip"});
+  CHECK(r.status == 200);
+  CHECK(nlohmann::json::parse(r.body)["matches"] == 1);
+  // Other encodings are refused, not read as JSON.
+  CHECK(Post(s.url(), event, {"Content-Type: application/json", "Content-Encoding: br"}).status == 415);
+  // Content-Length over the limit: 413 before any of the body is sent.
+  {
+    Raw c(s.port());
+    REQUIRE(c.ok());
+    c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(limit * 4) + "\r\n\r\n");
+    std::string answer = c.ReadAll();
+    CHECK(answer.rfind("HTTP/1.1 413", 0) == 0);
+  }
+  // Chunked: counted as it arrives; refused once past the limit, long
+  // before 64 MiB are sent.
+  {
+    Raw c(s.port());
+    REQUIRE(c.ok());
+    c.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n");
+    std::string chunk = "100000\r\n" + std::string(0x100000, ' ') + "\r\n";
+    std::size_t sent = 0;
+    while (sent < (64u << 20) && c.Send(chunk)) sent += 0x100000;
+    // The server stops reading and closes the connection (a client that
+    // reads before sending more sees the 413).
+    CHECK(sent < (16u << 20));
+  }
+  // Headers: 1 MiB of them is refused; the server lives on.
+  {
+    Raw c(s.port());
+    REQUIRE(c.ok());
+    std::string req = "POST / HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < 1024; ++i) req += "X-Pad-" + std::to_string(i) + ": " + std::string(1000, 'a') + "\r\n";
+    c.Send(req + "Content-Length: 2\r\n\r\n{}");
+    std::string answer = c.ReadAll();
+    CHECK(answer.rfind("HTTP/1.1 431", 0) == 0);
+  }
+  CHECK(Request("GET", s.url("/healthz")).status == 200);
+}
+
+TEST_CASE("serve: slow clients hold no worker; /healthz answers while every worker is busy") {
+  Server s("slow", {"--threads", "2"});
+  REQUIRE(s.port() > 0);
+  // 16 clients trickling their headers (8x the workers).
+  std::vector<std::unique_ptr<Raw>> slow;
+  for (int i = 0; i < 16; ++i) {
+    slow.push_back(std::make_unique<Raw>(s.port()));
+    REQUIRE(slow.back()->ok());
+    slow.back()->Send("POST / HTTP/1.1\r\nHost: x\r\n");
+  }
+  // Both workers busy on remediations stuck on a slow receiver.
+  s.hooks.Script({200}, 3000ms);
+  std::vector<std::thread> busy;
+  std::vector<long> statuses(2);
+  for (int i = 0; i < 2; ++i) {
+    busy.emplace_back([&, i] {
+      statuses[i] = Post(s.url(), Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")).status;
+    });
+  }
+  for (int i = 0; i < 400 && s.hooks.requests().size() < 2; ++i) std::this_thread::sleep_for(5ms);
+  CHECK(s.hooks.requests().size() == 2);
+  for (int probe = 0; probe < 5; ++probe) {
+    for (auto& c : slow) c->Send("X");  // still trickling
+    auto t0 = std::chrono::steady_clock::now();
+    CHECK(Request("GET", s.url("/healthz")).status == 200);
+    CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+    std::this_thread::sleep_for(100ms);
+  }
+  for (auto& t : busy) t.join();
+  CHECK(statuses[0] == 200);
+  CHECK(statuses[1] == 200);
+}
+
+TEST_CASE("serve: SIGTERM answers every accepted request: queued ones get 503 with Retry-After") {
+  Server s("sigterm-queue", {"--threads", "1"});
+  REQUIRE(s.port() > 0);
+  s.hooks.Script({200}, 1500ms);
+  const int n = 6;
+  std::vector<HttpResult> results(n);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < n; ++i) {
+    clients.emplace_back([&, i] {
+      results[i] = Post(s.url(), Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json"));
+    });
+  }
+  for (int i = 0; i < 400 && s.hooks.requests().empty(); ++i) std::this_thread::sleep_for(5ms);
+  REQUIRE(s.hooks.requests().size() == 1);
+  std::this_thread::sleep_for(200ms);  // the others are queued behind the one worker
+  s.child().Signal(SIGTERM);
+  for (auto& t : clients) t.join();
+  int ok = 0, retry = 0;
+  for (const HttpResult& r : results) {
+    INFO(r.status, " ", r.body);
+    CHECK((r.status == 200 || r.status == 503));  // never a reset connection (0)
+    ok += r.status == 200;
+    if (r.status == 503) {
+      ++retry;
+      CHECK(r.headers.find("Retry-After: 1") != std::string::npos);
+    }
+  }
+  CHECK(ok >= 1);
+  CHECK(retry >= 1);
+  CHECK(s.hooks.requests().size() == static_cast<std::size_t>(ok));  // 503 means nothing ran
+  CHECK(s.child().Wait(10s) == 0);
+}
+
+TEST_CASE("serve: a body that is not UTF-8 is refused whatever its content type") {
+  Server s("utf8");
+  REQUIRE(s.port() > 0);
+  HttpResult r = Post(s.url(), "caf\xe9", {"Content-Type: text/plain"});
+  CHECK(r.status == 400);
+  CHECK(r.body.find("not valid UTF-8") != std::string::npos);
+  // CloudEvents binary mode may carry binary data.
+  r = Post(s.url(), std::string("\x00\xff\x10", 3),
+           {"Content-Type: application/octet-stream", "ce-specversion: 1.0", "ce-type: t",
+            "ce-source: s", "ce-id: 1"});
+  CHECK(r.status == 200);
 }
 
 }  // namespace
