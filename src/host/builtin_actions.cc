@@ -25,7 +25,8 @@ void GlobalCurlInit() {
 using internal::AsciiLower;
 
 // Scheme and host of `url`, read by libcurl's URL parser.
-bool UrlParts(std::string_view url, std::string* scheme, std::string* host) {
+bool UrlParts(std::string_view url, std::string* scheme, std::string* host,
+              std::string* port = nullptr) {
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), &curl_url_cleanup);
   if (!u) return false;
   std::string text(url);
@@ -38,7 +39,48 @@ bool UrlParts(std::string_view url, std::string* scheme, std::string* host) {
   if (curl_url_get(u.get(), CURLUPART_HOST, &part, 0) != CURLUE_OK) return false;
   *host = AsciiLower(part);
   curl_free(part);
+  if (port != nullptr) {
+    // The port the request goes to: the scheme's default when none is given.
+    part = nullptr;
+    if (curl_url_get(u.get(), CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK) return false;
+    *port = part;
+    curl_free(part);
+  }
   return true;
+}
+
+// An allowlist entry: "host", "*.domain" or "*", with an optional ":port"
+// ("[v6]:port" for IPv6 addresses). Without a port only the scheme's
+// default port (443 for https, 80 for http) is allowed.
+bool EntryAllows(std::string entry, const std::string& scheme, const std::string& host,
+                 const std::string& port) {
+  entry = AsciiLower(entry);
+  if (entry == "*") return true;
+  std::string entry_port;
+  std::size_t colon = entry.rfind(':');
+  std::size_t bracket = entry.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket) &&
+      entry.find(':') == colon) {
+    entry_port = entry.substr(colon + 1);
+    entry = entry.substr(0, colon);
+  } else if (bracket != std::string::npos && colon != std::string::npos && colon > bracket) {
+    entry_port = entry.substr(colon + 1);
+    entry = entry.substr(0, colon);
+  }
+  if (entry.size() > 2 && entry.front() == '[' && entry.back() == ']') {
+    entry = entry.substr(1, entry.size() - 2);
+  }
+  std::string h = host;
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (entry_port.empty()) entry_port = scheme == "https" ? "443" : "80";
+  if (entry_port != port) return false;
+  if (entry == h) return true;
+  if (entry.size() > 2 && entry.compare(0, 2, "*.") == 0) {
+    std::string suffix = entry.substr(1);  // ".example.com"
+    return h.size() > suffix.size() &&
+           h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0;
+  }
+  return false;
 }
 
 // The CA bundle to verify HTTPS with. libcurl's compiled-in default is the
@@ -178,8 +220,8 @@ ActionResult Webhook(const WebhookOptions& options, const ActionContext& ctx) {
 
 bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options, std::string* why) {
   GlobalCurlInit();
-  std::string scheme, host;
-  bool parsed = UrlParts(url, &scheme, &host);
+  std::string scheme, host, port;
+  bool parsed = UrlParts(url, &scheme, &host, &port);
   if (!scheme.empty() && scheme != "http" && scheme != "https") {
     *why = "webhook url scheme '" + scheme + "' is not allowed: only http and https";
     return false;
@@ -188,24 +230,18 @@ bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options, std:
     *why = "webhook url is not a valid URL";
     return false;
   }
-  std::string default_scheme, default_host;
-  if (!options.default_url.empty() && UrlParts(options.default_url, &default_scheme, &default_host) &&
-      default_host == host) {
+  // The configured URL's origin (scheme, host and port) is allowed.
+  std::string default_scheme, default_host, default_port;
+  if (!options.default_url.empty() &&
+      UrlParts(options.default_url, &default_scheme, &default_host, &default_port) &&
+      default_host == host && default_port == port && default_scheme == scheme) {
     return true;
   }
-  for (const std::string& allowed_raw : options.allowed_hosts) {
-    std::string allowed = AsciiLower(allowed_raw);
-    if (allowed == "*" || allowed == host) return true;
-    if (allowed.size() > 2 && allowed.compare(0, 2, "*.") == 0) {
-      std::string suffix = allowed.substr(1);  // ".example.com"
-      if (host.size() > suffix.size() &&
-          host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        return true;
-      }
-    }
+  for (const std::string& allowed : options.allowed_hosts) {
+    if (EntryAllows(allowed, scheme, host, port)) return true;
   }
-  *why = "webhook host '" + host +
-         "' is not in the allowlist (PROACT_WEBHOOK_ALLOWED_HOSTS); the request was not sent";
+  *why = "webhook host '" + host + "' (port " + port +
+         ") is not in the allowlist (PROACT_WEBHOOK_ALLOWED_HOSTS); the request was not sent";
   return false;
 }
 

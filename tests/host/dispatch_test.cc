@@ -212,8 +212,8 @@ TEST_CASE("webhook: a url param must name an allowed host; redirects are not fol
   DispatchReport r = dispatcher.Dispatch(OneMatch("p", {Act("webhook", {{"url", receiver.url()}})}));
   CHECK(r.actions[0].failure == FailureClass::kPermanent);
   CHECK(r.actions[0].message ==
-        "webhook host '127.0.0.1' is not in the allowlist (PROACT_WEBHOOK_ALLOWED_HOSTS); the "
-        "request was not sent");
+        "webhook host '127.0.0.1' (port " + std::to_string(receiver.port()) +
+            ") is not in the allowlist (PROACT_WEBHOOK_ALLOWED_HOSTS); the request was not sent");
   CHECK(receiver.requests().empty());
 
   DispatchReport none = dispatcher.Dispatch(OneMatch("p", {Act("webhook")}));
@@ -230,8 +230,29 @@ TEST_CASE("webhook: a url param must name an allowed host; redirects are not fol
   CHECK_FALSE(WebhookUrlAllowed("file:///etc/passwd", allow, &why));
   CHECK(why == "webhook url scheme 'file' is not allowed: only http and https");
   CHECK_FALSE(WebhookUrlAllowed("not a url", allow, &why));
+  // Ports: an entry without one allows the scheme's default port only.
+  CHECK(WebhookUrlAllowed("https://hooks.slack.com:443/services/x", allow, &why));
+  CHECK(WebhookUrlAllowed("http://hooks.slack.com/services/x", allow, &why));
+  CHECK_FALSE(WebhookUrlAllowed("https://hooks.slack.com:8443/services/x", allow, &why));
+  CHECK(why == "webhook host 'hooks.slack.com' (port 8443) is not in the allowlist "
+               "(PROACT_WEBHOOK_ALLOWED_HOSTS); the request was not sent");
+  CHECK_FALSE(WebhookUrlAllowed("http://a.example.com:6379/", allow, &why));
+  WebhookOptions ported;
+  ported.allowed_hosts = {"internal.example.net:8443", "[::1]:9000", "*.corp.example:8080"};
+  CHECK(WebhookUrlAllowed("https://internal.example.net:8443/x", ported, &why));
+  CHECK_FALSE(WebhookUrlAllowed("https://internal.example.net/x", ported, &why));
+  CHECK(WebhookUrlAllowed("http://[::1]:9000/x", ported, &why));
+  CHECK_FALSE(WebhookUrlAllowed("http://[::1]:9001/x", ported, &why));
+  CHECK(WebhookUrlAllowed("http://a.corp.example:8080/", ported, &why));
+  CHECK_FALSE(WebhookUrlAllowed("http://a.corp.example:8081/", ported, &why));
+  // The configured URL allows its own origin only, not its host on any port.
+  WebhookOptions configured;
+  configured.default_url = "https://hooks.example.org/services/T0";
+  CHECK(WebhookUrlAllowed("https://hooks.example.org/other", configured, &why));
+  CHECK_FALSE(WebhookUrlAllowed("https://hooks.example.org:6379/", configured, &why));
+  CHECK_FALSE(WebhookUrlAllowed("http://hooks.example.org/", configured, &why));
 
-  options.allowed_hosts = {"127.0.0.1"};
+  options.allowed_hosts = {"127.0.0.1:" + std::to_string(receiver.port())};
   options.headers = {"Authorization: Bearer for-the-configured-url-only"};
   Dispatcher allowed;
   RegisterBuiltinActions(allowed, options);
