@@ -62,14 +62,22 @@ struct PROACT_EXPORT Decision {
   // Keys are in the order shown.
   nlohmann::ordered_json ToJson() const;
 
-  // ToJson() with the values of secret-looking params (token, secret,
-  // password, authorization, api_key, private_key, credential, in any case
-  // and nesting) replaced by "[redacted]": for logs.
+  // ToJson() with secrets in the matches (params, error messages, notes)
+  // replaced by "[redacted]", as RedactSecrets does: for logs. ToJson() is
+  // not redacted (the host needs the values to act).
   nlohmann::ordered_json ToLogJson() const;
 };
 
-// Replaces, in place, the values of secret-looking keys (as ToLogJson) at
-// any depth of `j` with "[redacted]".
+// Replaces secrets in `j`, in place, with "[redacted]": the whole value of a
+// member whose name says it holds a secret (password, pwd, secret, token,
+// api_key / x-api-key, authorization, auth, cookie, session_id, private_key,
+// client_secret, signature, credentials... compared by name segments in any
+// case and separator style, at any depth; null values stay null), and, in
+// every other string, the secret part of known value shapes (AWS access key
+// ids, JWTs, GitHub / Slack tokens, Slack webhook URLs, URL and DSN
+// passwords, PEM private keys, Bearer / Basic credentials, password=...
+// pairs). docs/security.md ("What is redacted") lists them all. Linear in
+// the size of `j`; never recurses.
 PROACT_EXPORT void RedactSecrets(nlohmann::ordered_json* j);
 
 }  // namespace proact

@@ -112,7 +112,8 @@ struct DispatchReport {
 
   // {"executed":n,"dry_run":n,"skipped":n,"failed":n,"actions":[{"policy",
   //  "action","index","outcome","failure","message","params","duration_ms"}]}
-  // with secret-looking params redacted (as Decision::ToLogJson).
+  // with secrets in params, messages and notes redacted (RedactSecrets in
+  // proact/decision.h): a handler's failure message may quote a URL.
   nlohmann::ordered_json ToJson() const;
 };
 

@@ -50,7 +50,9 @@ PROACT_EXPORT LoggingOptions LoggingFromEnvironment();
 // Sets up the process-wide JSON logger on stdout (idempotent).
 PROACT_EXPORT void ConfigureLogging(const LoggingOptions& options);
 PROACT_EXPORT bool LogEnabled(LogLevel level);
-// Writes {"level","location","message","timestamp","service",...fields}.
+// Writes {"level","location","message","timestamp","service",...fields},
+// with secrets redacted from the message and the fields (RedactSecrets in
+// proact/decision.h; docs/security.md lists what counts as one).
 // `fields` must be an object (other values are ignored).
 PROACT_EXPORT void LogJson(LogLevel level, std::string_view location, std::string_view message,
                            const nlohmann::ordered_json& fields = nlohmann::ordered_json::object());

@@ -1,6 +1,5 @@
 #include "proact/engine.h"
 
-#include <cctype>
 #include <string>
 
 #include "action/template.h"
@@ -9,6 +8,7 @@
 #include "match/matcher.h"
 #include "match/scratch.h"
 #include "program/program.h"
+#include "util/redaction.h"
 
 namespace proact {
 
@@ -64,35 +64,12 @@ nlohmann::ordered_json Decision::ToJson() const {
   return out;
 }
 
-namespace {
-
-bool SecretKey(std::string key) {
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* word : {"token", "secret", "password", "passwd", "authorization", "api_key",
-                           "apikey", "private_key", "credential"}) {
-    if (key.find(word) != std::string::npos) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-void RedactSecrets(nlohmann::ordered_json* j) {
-  if (j->is_object()) {
-    for (auto it = j->begin(); it != j->end(); ++it) {
-      if (SecretKey(it.key()) && !it.value().is_null()) it.value() = "[redacted]";
-      else RedactSecrets(&it.value());
-    }
-  } else if (j->is_array()) {
-    for (auto& item : *j) RedactSecrets(&item);
-  }
-}
+void RedactSecrets(nlohmann::ordered_json* j) { internal::RedactJson(j); }
 
 nlohmann::ordered_json Decision::ToLogJson() const {
+  // Params, error messages (a template error may quote a value) and notes.
   nlohmann::ordered_json out = ToJson();
-  for (auto& m : out["matches"]) {
-    for (auto& a : m["actions"]) RedactSecrets(&a["params"]);
-  }
+  internal::RedactJson(&out["matches"]);
   return out;
 }
 

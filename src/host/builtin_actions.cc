@@ -275,9 +275,7 @@ void RegisterBuiltinActions(Dispatcher& dispatcher, WebhookOptions webhook) {
       fields["source"] = ctx.source;
       fields["policy"] = ctx.policy;
       fields["action"] = ctx.action;
-      nlohmann::ordered_json params = ctx.params;
-      RedactSecrets(&params);
-      fields["params"] = std::move(params);
+      fields["params"] = ctx.params;  // LogJson redacts the line, message included
       std::string message = "remediation log";
       if (ctx.params.is_object() && ctx.params.contains("message") &&
           ctx.params["message"].is_string()) {

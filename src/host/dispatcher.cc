@@ -50,13 +50,12 @@ nlohmann::ordered_json DispatchReport::ToJson() const {
     j["outcome"] = OutcomeName(a.outcome);
     if (a.failure != FailureClass::kNone) j["failure"] = FailureName(a.failure);
     if (!a.message.empty()) j["message"] = a.message;
-    nlohmann::ordered_json params = a.params;
-    RedactSecrets(&params);
-    j["params"] = std::move(params);
+    j["params"] = a.params;
     if (!a.note.empty()) j["note"] = a.note;
     j["duration_ms"] = a.duration_ms;
     list.push_back(std::move(j));
   }
+  RedactSecrets(&list);
   out["actions"] = std::move(list);
   return out;
 }

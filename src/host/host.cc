@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "util/json_parse.h"
+#include "util/redaction.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -218,9 +219,7 @@ void Host::LogDecision(const Decision& decision, const EventOutcome& outcome,
       ja["outcome"] = OutcomeName(a.outcome);
       if (a.failure != FailureClass::kNone) ja["failure"] = FailureName(a.failure);
       if (!a.message.empty()) ja["message"] = a.message;
-      nlohmann::ordered_json params = a.params;
-      RedactSecrets(&params);
-      ja["params"] = std::move(params);
+      ja["params"] = a.params;  // LogJson redacts the line
       ja["duration_ms"] = a.duration_ms;
       actions.push_back(std::move(ja));
       executed += a.outcome == ActionOutcome::kExecuted;
@@ -280,7 +279,9 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     e.message_id = err.message_id;
     e.failed = true;
     e.unauthenticated = err.unauthenticated;
-    e.reason = err.message;
+    // Reasons go back to the platform (HTTP answer, Lambda error), which
+    // may log them: redacted like a log line.
+    e.reason = internal::RedactText(err.message);
     metrics_.RecordEventError(err.unauthenticated);
     if (err.unauthenticated) ++result.unauthenticated;
     nlohmann::ordered_json fields = request.log_fields;
@@ -330,7 +331,7 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     metrics_.RecordEvaluation(eval_seconds);
     if (!st.ok()) {
       e.failed = true;
-      e.reason = st.message();
+      e.reason = internal::RedactText(st.message());
       if (!fifo_position.empty()) fifo_failed = std::min(fifo_failed, position(e.message_id));
       metrics_.RecordEventError(false);
       nlohmann::ordered_json fields = request.log_fields;

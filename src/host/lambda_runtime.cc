@@ -10,6 +10,7 @@
 #include "normalize/webhook_auth.h"
 #include "util/json_nesting.h"
 #include "util/json_parse.h"
+#include "util/redaction.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -120,6 +121,8 @@ std::string ErrorBody(std::string_view type, std::string_view message,
   }
   if (trace.size() > 50) lines.push_back("... " + std::to_string(trace.size() - 50) + " more");
   j["stackTrace"] = std::move(lines);
+  // Lambda writes these to CloudWatch Logs: redacted like a log line.
+  internal::RedactJson(&j);
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

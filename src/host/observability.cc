@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "util/redaction.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -131,6 +132,9 @@ void LogJson(LogLevel level, std::string_view location, std::string_view message
   if (fields.is_object()) {
     for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
   }
+  // Every line, whoever wrote it: action params, HTTP headers copied into
+  // them, error messages quoting URLs (util/redaction.h has the list).
+  internal::RedactJson(&line);
   std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   logger->info(text);
 }

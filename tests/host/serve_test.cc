@@ -67,10 +67,11 @@ HttpResult Post(const std::string& url, const std::string& body,
 class Server {
  public:
   explicit Server(const std::string& name, std::vector<std::string> extra = {},
-                  std::map<std::string, std::string> env = {}) {
+                  std::map<std::string, std::string> env = {},
+                  const std::string& rules = "tests/host/testdata/rules") {
     log_ = std::string(PROACT_BINARY_DIR) + "/serve-" + name + ".log";
     std::vector<std::string> argv = {PROACT_CLI, "serve", "--rules",
-                                      std::string(PROACT_SOURCE_DIR) + "/tests/host/testdata/rules",
+                                      std::string(PROACT_SOURCE_DIR) + "/" + rules,
                                       "--host", "127.0.0.1"};
     bool has_port = false;
     for (const auto& e : extra) has_port = has_port || e == "--port";
@@ -560,6 +561,62 @@ TEST_CASE("serve: a body that is not UTF-8 is refused whatever its content type"
            {"Content-Type: application/octet-stream", "ce-specversion: 1.0", "ce-type: t",
             "ce-source: s", "ce-id: 1"});
   CHECK(r.status == 200);
+}
+
+TEST_CASE("serve: no secret of an HTTP event or an action param reaches the log") {
+  // Issue 13 item 8: X-Api-Key and Cookie headers of an HTTP event, a DSN
+  // password and a Slack hook URL were logged in clear.
+  const std::string api_key = "k-7f3c9a1e5b2d";
+  const std::string cookie = "session_id=c00k1e-v4lue; theme=dark";
+  const std::string bearer = "tok-91d2a8e7c6";
+  const std::string dsn_password = "dsn-pa55-42";
+  const std::string hook_secret = "abcdefghijklmnopqrstuvwx";
+  Server s("redaction", {}, {{"PROACT_LOG_LEVEL", "debug"}}, "tests/host/testdata/redaction");
+  REQUIRE(s.port() > 0);
+  nlohmann::json body = {{"db", "postgres://app:" + dsn_password + "@db.internal:5432/prod"},
+                         {"note", "nothing secret"}};
+  HttpResult r = Post(s.url("/events"), body.dump(),
+                      {"Content-Type: application/json", "X-Api-Key: " + api_key,
+                       "Cookie: " + cookie, "Authorization: Bearer " + bearer});
+  CHECK(r.status == 200);
+  REQUIRE(nlohmann::json::parse(r.body)["matches"] == 1);
+  s.child().Signal(SIGTERM);
+  CHECK(s.child().Wait(10s) == 0);
+
+  std::string log = s.log();
+  for (const std::string& secret : {api_key, std::string("c00k1e-v4lue"), bearer, dsn_password, hook_secret}) {
+    INFO(secret);
+    CHECK(log.find(secret) == std::string::npos);
+    CHECK(r.body.find(secret) == std::string::npos);
+  }
+  // What is not secret stays useful: the action ran and was logged with
+  // the hook's host, the DSN's user and host, the other headers.
+  bool action_logged = false, decision_logged = false;
+  std::istringstream in(log);
+  std::string text;
+  while (std::getline(in, text)) {
+    nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
+    if (line.is_discarded()) continue;
+    if (line.value("location", "") == "proact.action") {
+      action_logged = true;
+      const nlohmann::json& p = line["params"];
+      CHECK(p["headers"]["x-api-key"] == "[redacted]");
+      CHECK(p["headers"]["cookie"] == "[redacted]");
+      CHECK(p["headers"]["authorization"] == "[redacted]");
+      CHECK(p["headers"]["content-type"] == "application/json");
+      CHECK(p["database"] == "postgres://app:[redacted]@db.internal:5432/prod");
+      CHECK(p["notify_url"] == "https://hooks.slack.com/services/[redacted]");
+    }
+    if (line.value("location", "") == "proact.decision") {
+      decision_logged = true;
+      const nlohmann::json& actions = line["matches"][0]["actions"];
+      REQUIRE(actions.size() == 2);
+      CHECK(actions[1]["params"]["url"] == "https://hooks.slack.com/services/[redacted]");
+      CHECK(actions[1]["params"]["cookie"] == "[redacted]");
+    }
+  }
+  CHECK(action_logged);
+  CHECK(decision_logged);
 }
 
 }  // namespace
