@@ -189,13 +189,13 @@ TEST_CASE("claim TTL: read from PROACT_CLAIM_TTL_MS and checked against the acti
   good.value().dispatch.action_timeout = 20000ms;
   Result<std::unique_ptr<Host>> host = Host::Create(std::move(good.value()));
   REQUIRE_FALSE(host.ok());
-  CHECK(host.status().message().find("PROACT_CLAIM_TTL_MS=12001 must be longer than the action timeout "
+  CHECK(host.status().message().find("claim TTL PROACT_CLAIM_TTL_MS=12001 must be longer than the action timeout "
                                      "PROACT_ACTION_TIMEOUT_MS=20000") == 0);
 
   // The default claim TTL (5 minutes) against a longer action timeout.
   unsetenv("PROACT_CLAIM_TTL_MS");
   env.Set("PROACT_ACTION_TIMEOUT_MS", "600000");
-  CHECK(HostOptionsFromEnvironment("unused").status().message().find("PROACT_CLAIM_TTL_MS=300000 must be") == 0);
+  CHECK(HostOptionsFromEnvironment("unused").status().message().find("claim TTL PROACT_CLAIM_TTL_MS=300000 must be") == 0);
 
   // No action timeout: no claim TTL is long enough.
   env.Set("PROACT_ACTION_TIMEOUT_MS", "0");
