@@ -239,11 +239,12 @@ TEST_CASE("rate limits shared through Redis, and the counter-failure policy") {
   auto store = server.Store();  // ensures the server is up
   (void)store;
   std::vector<std::unique_ptr<RateCounter>> counters;
+  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(1000);  // one window
   for (int i = 0; i < 2; ++i) {
     RedisOptions ro;
     ro.port = server.port();
     ro.key_prefix = "rl-test:";
-    counters.push_back(NewRedisRateCounter(ro));
+    counters.push_back(NewRedisRateCounter(ro, [now] { return now; }));
   }
   RemediationGuard a(set, counters[0].get()), b(set, counters[1].get());
   int enforced = 0;
