@@ -15,11 +15,13 @@
 #include "proact/engine.h"
 #include "proact/guard.h"
 #include "proact/idempotency.h"
+#include "redis_server.h"
 
 namespace proact {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::RedisServer;
 
 TEST_CASE("memory store: claim, duplicate, complete, release, expiry") {
   auto now = std::chrono::steady_clock::time_point{};
@@ -51,46 +53,6 @@ TEST_CASE("memory store: claim, duplicate, complete, release, expiry") {
   // Keys cannot collide through separators in ids.
   CHECK(IdempotencyKey("a:b", "c", 0, "x") != IdempotencyKey("a", "b:c", 0, "x"));
 }
-
-// A redis-server on a free loopback port for the life of the test.
-class RedisServer {
- public:
-  RedisServer() {
-    port_ = 20000 + static_cast<int>(getpid() % 20000);
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string port = std::to_string(port_);
-      execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 100; ++i) {
-      auto store = Store();
-      if (store->TryClaim("ping", 10ms).ok()) return;
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL("redis-server did not start on port " << port_ << " (is it installed?)");
-  }
-  ~RedisServer() { Stop(); }
-  void Stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  int port() const { return port_; }
-  std::unique_ptr<IdempotencyStore> Store() const {
-    RedisOptions o;
-    o.port = port_;
-    o.key_prefix = "test:";
-    return NewRedisIdempotencyStore(o);
-  }
-
- private:
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
 
 TEST_CASE("redis store: the same semantics as in memory, over a real server") {
   RedisServer server;
@@ -221,8 +183,9 @@ TEST_CASE("configuration from the environment") {
   unsetenv("PROACT_IDEMPOTENCY_ON_FAILURE");
 }
 
-Decision OneMatch(const char* policy) {
+Decision OneMatch(const char* policy, const char* event_id = nullptr) {
   Decision d;
+  if (event_id != nullptr) d.id = event_id;
   PolicyMatch m;
   m.policy = policy;
   Action a;
@@ -276,11 +239,12 @@ TEST_CASE("rate limits shared through Redis, and the counter-failure policy") {
   auto store = server.Store();  // ensures the server is up
   (void)store;
   std::vector<std::unique_ptr<RateCounter>> counters;
+  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(1000);  // one window
   for (int i = 0; i < 2; ++i) {
     RedisOptions ro;
     ro.port = server.port();
     ro.key_prefix = "rl-test:";
-    counters.push_back(NewRedisRateCounter(ro));
+    counters.push_back(NewRedisRateCounter(ro, [now] { return now; }));
   }
   RemediationGuard a(set, counters[0].get()), b(set, counters[1].get());
   int enforced = 0;
@@ -302,6 +266,157 @@ TEST_CASE("rate limits shared through Redis, and the counter-failure policy") {
   open.Apply(&opened);
   CHECK_FALSE(opened.matches[0].actions[0].dry_run);
   CHECK(opened.matches[0].note.find("fail-open") != std::string::npos);
+}
+
+// The counting contract every RateCounter keeps (proact/guard.h): an
+// admitted id keeps its position and counts nothing again; a refused one is
+// counted on each delivery; an empty id always counts.
+void CheckCountsEachEventOnce(RateCounter& counter, std::chrono::system_clock::time_point* now) {
+  RateLimit limit;
+  limit.max = 2;
+  limit.window = 600s;
+  limit.remember = 3600s;
+  auto hit = [&](const char* id) { return counter.Hit("rate:1:p", id, limit).value(); };
+  CHECK(hit("A") == 1);
+  CHECK(hit("A") == 1);  // redelivered: the same answer, no budget
+  CHECK(hit("A") == 1);
+  CHECK(hit("B") == 2);
+  CHECK(hit("C") == 3);  // over the limit: refused
+  CHECK(hit("C") == 4);  // and still refused when delivered again
+  CHECK(hit("A") == 1);  // admitted events stay admitted
+  CHECK(hit("B") == 2);
+  CHECK(counter.Hit("rate:1:q", "A", limit).value() == 1);  // budgets are per policy
+  *now += 600s;  // the next window
+  CHECK(hit("A") == 1);  // remembered across windows: its actions ran already
+  CHECK(hit("D") == 1);
+  CHECK(hit("E") == 2);
+  CHECK(hit("F") == 3);
+  CHECK(hit("") == 4);  // no id: counted every time
+  CHECK(hit("") == 5);
+  *now += 3600s;  // A forgotten (its done markers would be too): it counts again
+  CHECK(hit("A") == 1);
+  CHECK(hit("G") == 2);
+}
+
+TEST_CASE("rate counters count each event once: memory, and Redis over a real server") {
+  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(1000);
+  auto memory = NewMemoryRateCounter([&] { return now; });
+  CheckCountsEachEventOnce(*memory, &now);
+
+  RedisServer server;
+  auto redis_now = std::chrono::system_clock::time_point{} + std::chrono::hours(1000);
+  auto redis = NewRedisRateCounter(server.Options("count-once:"), [&] { return redis_now; });
+  RateLimit limit;
+  limit.max = 2;
+  limit.window = 600s;
+  limit.remember = 3600s;
+  // Redis expires remembered ids on its own clock: the "forgotten" step
+  // is checked with a short memory below instead of the fake clock.
+  auto hit = [&](RateCounter& c, const char* id, const RateLimit& l) { return c.Hit("rate:1:p", id, l).value(); };
+  CHECK(hit(*redis, "A", limit) == 1);
+  CHECK(hit(*redis, "A", limit) == 1);
+  CHECK(hit(*redis, "B", limit) == 2);
+  CHECK(hit(*redis, "C", limit) == 3);
+  CHECK(hit(*redis, "C", limit) == 4);
+  CHECK(hit(*redis, "A", limit) == 1);
+  CHECK(hit(*redis, "B", limit) == 2);
+  CHECK(redis->Hit("rate:1:q", "A", limit).value() == 1);
+  redis_now += 600s;
+  CHECK(hit(*redis, "A", limit) == 1);
+  CHECK(hit(*redis, "D", limit) == 1);
+  CHECK(hit(*redis, "E", limit) == 2);
+  CHECK(hit(*redis, "F", limit) == 3);
+  CHECK(hit(*redis, "", limit) == 4);
+  RateLimit brief = limit;
+  brief.remember = 200ms;
+  redis_now += 600s;
+  CHECK(hit(*redis, "H", brief) == 1);
+  CHECK(hit(*redis, "H", brief) == 1);
+  std::this_thread::sleep_for(400ms);
+  CHECK(hit(*redis, "H", brief) == 2);  // forgotten: counted again
+  // Another counter (another instance) sees the same budget.
+  auto other = NewRedisRateCounter(server.Options("count-once:"), [&] { return redis_now; });
+  CHECK(hit(*other, "H", brief) == 2);
+  CHECK(hit(*other, "I", brief) == 3);
+}
+
+TEST_CASE("redis rate counter: concurrent instances admit exactly max events, each once") {
+  RedisServer server;
+  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(2000);
+  RateLimit limit;
+  limit.max = 5;
+  limit.window = 600s;
+  limit.remember = 60s;
+  // One event delivered to six instances at once: admitted once, at one
+  // position, which every delivery gets back.
+  std::atomic<int> first{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      auto counter = NewRedisRateCounter(server.Options("concurrent:"), [&] { return now; });
+      for (int i = 0; i < 20; ++i) {
+        Result<std::uint64_t> p = counter->Hit("rate:1:p", "same-event", limit);
+        (p.ok() && p.value() == 1 ? first : other)++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(first == 120);
+  CHECK(other == 0);
+  // Distinct events from four processes: exactly max - 1 more admitted.
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  std::vector<pid_t> children;
+  for (int p = 0; p < 4; ++p) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      auto counter = NewRedisRateCounter(server.Options("concurrent:"), [&] { return now; });
+      for (int i = 0; i < 10; ++i) {
+        std::string id = "event-" + std::to_string(p) + "-" + std::to_string(i);
+        Result<std::uint64_t> r = counter->Hit("rate:1:p", id, limit);
+        if (!r.ok()) _exit(2);
+        unsigned char admitted = r.value() <= limit.max ? 1 : 0;
+        if (write(fds[1], &admitted, 1) != 1) _exit(3);
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  close(fds[1]);
+  int admitted = 0, answers = 0;
+  unsigned char byte;
+  while (read(fds[0], &byte, 1) == 1) {
+    ++answers;
+    admitted += byte;
+  }
+  close(fds[0]);
+  for (pid_t pid : children) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  CHECK(answers == 40);
+  CHECK(admitted == 4);
+}
+
+TEST_CASE("rate limits: a redelivered event consumes the budget once") {
+  PolicySet set = PolicySet::FromString(
+      "policies:\n  - id: limited\n    match: {source: [x]}\n    rate_limit: {max: 2, per_seconds: 300}\n").value();
+  auto now = std::chrono::system_clock::time_point{} + std::chrono::hours(1000);
+  auto counter = NewMemoryRateCounter([&] { return now; });
+  RemediationGuard guard(set, counter.get());
+  auto enforced = [&](const char* id) {
+    Decision d = OneMatch("limited", id);
+    guard.Apply(&d);
+    return !d.matches[0].actions[0].dry_run;
+  };
+  for (int i = 0; i < 6; ++i) CHECK(enforced("evt-1"));
+  CHECK(enforced("evt-2"));   // the next distinct event still runs
+  CHECK_FALSE(enforced("evt-3"));
+  CHECK(enforced("evt-1"));   // a retry of an admitted event is never refused
+  CHECK_FALSE(enforced("evt-3"));
 }
 
 }  // namespace

@@ -44,6 +44,7 @@
 #include "proact/decision.h"
 #include "proact/export.h"
 #include "proact/idempotency.h"
+#include "proact/status.h"
 
 namespace proact {
 
@@ -126,9 +127,25 @@ struct DispatchOptions {
   // completed after success and released after a failure.
   IdempotencyStore* idempotency = nullptr;
   StoreFailurePolicy on_store_failure = StoreFailurePolicy::kFailClosed;
+  // How long a claim keeps an action "in flight" (PROACT_CLAIM_TTL_MS).
+  // REQUIRES with a store: longer than action_timeout + kClaimTtlMargin
+  // (ValidateClaimTtl), or a claim could expire while its action still
+  // runs and a redelivery would run it a second time at once.
   std::chrono::milliseconds in_flight_ttl{std::chrono::minutes(5)};
+  // How long a done marker stops redeliveries from running an action again.
   std::chrono::milliseconds done_ttl{std::chrono::hours(24)};
 };
+
+// What a claim must outlive beyond the action timeout: store round trips
+// around the handler, and a timed-out handler noticing its deadline.
+inline constexpr std::chrono::milliseconds kClaimTtlMargin{2000};
+
+// OK when `options` has no idempotency store, or when its in_flight_ttl is
+// longer than action_timeout + kClaimTtlMargin. kInvalidArgument otherwise,
+// and when action_timeout is 0 (no timeout: no claim TTL is long enough);
+// the message names both values and their variables (PROACT_CLAIM_TTL_MS,
+// PROACT_ACTION_TIMEOUT_MS). Host::Create checks it.
+PROACT_EXPORT Status ValidateClaimTtl(const DispatchOptions& options);
 
 class PROACT_EXPORT Dispatcher {
  public:

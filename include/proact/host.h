@@ -50,9 +50,14 @@ struct HostOptions {
   // Stop starting events when less than this remains before the deadline.
   std::chrono::milliseconds deadline_margin{500};
   // Shared state (owned by the host when set): idempotency store and the
-  // rate-limit counter (memory when null).
+  // rate-limit counter (memory when null: per process). From the
+  // environment, a Redis idempotency store brings a Redis counter on the
+  // same server, so that every instance shares one budget per policy.
   std::unique_ptr<IdempotencyStore> idempotency;
   std::unique_ptr<RateCounter> rate_counter;
+  // The rate limits' failure policy (from PROACT_IDEMPOTENCY_ON_FAILURE);
+  // remember_admitted is set to dispatch.done_ttl by the host.
+  GuardOptions guard;
   std::string state_description;  // for the start-up log line
 };
 
@@ -67,10 +72,14 @@ PROACT_EXPORT WebhookSecrets WebhookSecretsFromEnvironment();
 //   PROACT_GITHUB_SECRET, PROACT_SLACK_SIGNING_SECRET,
 //   PROACT_OKTA_AUTHORIZATION, PROACT_REQUIRE_SIGNATURE   webhook verification
 //   PROACT_ACTION_TIMEOUT_MS    per-action timeout (default 10000)
+//   PROACT_CLAIM_TTL_MS         idempotency claim TTL (default 300000; must
+//                               exceed the action timeout + kClaimTtlMargin)
 //   PROACT_DEADLINE_MARGIN_MS   (default 500)
 //   PROACT_WEBHOOK_*            see WebhookOptionsFromEnvironment
-//   PROACT_IDEMPOTENCY, PROACT_IDEMPOTENCY_ON_FAILURE   see proact/idempotency.h
-// kInvalidArgument names a variable whose value cannot be read.
+//   PROACT_IDEMPOTENCY, PROACT_IDEMPOTENCY_ON_FAILURE   see proact/idempotency.h;
+//                               redis://... also shares the rate limits
+// kInvalidArgument names a variable whose value cannot be read, and (from
+// ValidateClaimTtl) a claim TTL that does not outlive the action timeout.
 PROACT_EXPORT Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules);
 
 // What happened to one event (or one part that did not become an event).
@@ -139,7 +148,8 @@ class PROACT_EXPORT Host {
  public:
   // Loads and compiles the rules (kInvalidPolicy with file:line:col
   // diagnostics when they do not compile) and registers the built-in
-  // actions.
+  // actions. kInvalidArgument when ValidateClaimTtl(options.dispatch, with
+  // options.idempotency) fails.
   static Result<std::unique_ptr<Host>> Create(HostOptions options);
 
   Dispatcher& dispatcher() { return dispatcher_; }

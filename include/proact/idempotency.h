@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -96,10 +97,18 @@ PROACT_EXPORT GateDecision Gate(IdempotencyStore& store, std::string_view key,
 //   PROACT_IDEMPOTENCY             memory (default) | redis://HOST:PORT
 //   PROACT_IDEMPOTENCY_ON_FAILURE  closed (default) | open
 // kInvalidArgument names the variable and the value it could not read.
+//
+// Durability: a done marker lost by the store (Redis restarted without
+// persistence, a failover to a replica that had not received it) lets a
+// redelivery run the action again. docs/adapters.md says what persistence
+// Redis needs.
 struct IdempotencyConfig {
   std::unique_ptr<IdempotencyStore> store;
   StoreFailurePolicy on_failure = StoreFailurePolicy::kFailClosed;
   std::string description;  // e.g. "redis://127.0.0.1:6379, fail-closed"
+  // The server, when the store is Redis: hosts share rate limits through
+  // it too (NewRedisRateCounter in proact/guard.h).
+  std::optional<RedisOptions> redis;
 };
 PROACT_EXPORT Result<IdempotencyConfig> IdempotencyFromEnvironment();
 

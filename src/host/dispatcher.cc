@@ -161,6 +161,29 @@ ActionResult CallWithTimeout(std::shared_ptr<const ActionHandler> handler, const
 
 }  // namespace
 
+Status ValidateClaimTtl(const DispatchOptions& options) {
+  if (options.idempotency == nullptr) return Status::Ok();
+  long long ttl = options.in_flight_ttl.count(), timeout = options.action_timeout.count();
+  if (timeout <= 0) {
+    return Status(StatusCode::kInvalidArgument,
+                  "PROACT_ACTION_TIMEOUT_MS is 0 (no action timeout) while an idempotency store is "
+                  "configured: a claim (PROACT_CLAIM_TTL_MS, " + std::to_string(ttl) +
+                      " ms) could expire while its action still runs, and a redelivery would run it "
+                      "a second time at once; set an action timeout");
+  }
+  long long needed = timeout + kClaimTtlMargin.count();
+  if (ttl <= needed) {
+    return Status(StatusCode::kInvalidArgument,
+                  "claim TTL PROACT_CLAIM_TTL_MS=" + std::to_string(ttl) +
+                      " must be longer than the action timeout PROACT_ACTION_TIMEOUT_MS=" +
+                      std::to_string(timeout) + " plus a margin of " +
+                      std::to_string(kClaimTtlMargin.count()) + " ms (more than " +
+                      std::to_string(needed) + " ms): otherwise a claim can expire while its action "
+                      "still runs, and a redelivery runs it a second time at once");
+  }
+  return Status::Ok();
+}
+
 int RunningHandlerThreads() {
   std::lock_guard<std::mutex> lock(g_threads_mu);
   return g_threads;

@@ -2,6 +2,7 @@
 #include "proact/host.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <unordered_map>
@@ -14,14 +15,17 @@ namespace proact {
 
 namespace {
 
-Status ReadMillis(const char* name, std::chrono::milliseconds* out) {
+Status ReadMillis(const char* name, std::chrono::milliseconds* out, long long min = 0,
+                  long long max = 3600000) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return Status::Ok();
   char* end = nullptr;
+  errno = 0;
   long long ms = std::strtoll(v, &end, 10);
-  if (*end != '\0' || ms < 0 || ms > 3600000) {
-    return Status(StatusCode::kInvalidArgument,
-                  std::string(name) + " must be a number of milliseconds (0..3600000), not '" + v + "'");
+  if (*end != '\0' || errno != 0 || ms < min || ms > max) {
+    return Status(StatusCode::kInvalidArgument, std::string(name) + " must be a number of milliseconds (" +
+                                                    std::to_string(min) + ".." + std::to_string(max) +
+                                                    "), not '" + v + "'");
   }
   *out = std::chrono::milliseconds(ms);
   return Status::Ok();
@@ -53,6 +57,11 @@ Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules) {
   if (Status st = ReadMillis("PROACT_DEADLINE_MARGIN_MS", &options.deadline_margin); !st.ok()) {
     return st;
   }
+  // Claims may need to outlive long actions: up to a day.
+  if (Status st = ReadMillis("PROACT_CLAIM_TTL_MS", &options.dispatch.in_flight_ttl, 1, 86400000);
+      !st.ok()) {
+    return st;
+  }
   options.webhook = WebhookOptionsFromEnvironment();
   const char* idem = std::getenv("PROACT_IDEMPOTENCY");
   if (idem != nullptr && *idem != '\0') {
@@ -61,7 +70,13 @@ Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules) {
     if (!config.ok()) return config.status();
     options.idempotency = std::move(config.value().store);
     options.dispatch.on_store_failure = config.value().on_failure;
+    options.guard.on_counter_failure = config.value().on_failure;
     options.state_description = config.value().description;
+    if (config.value().redis) {
+      // One budget per policy for every instance on this server.
+      options.rate_counter = NewRedisRateCounter(*config.value().redis);
+      options.state_description += "; rate limits shared";
+    }
 #else
     if (std::string(idem) != "memory") {
       return Status(StatusCode::kInvalidArgument,
@@ -71,6 +86,9 @@ Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules) {
     options.state_description = "memory";
 #endif
   }
+  DispatchOptions dispatch = options.dispatch;
+  dispatch.idempotency = options.idempotency.get();
+  if (Status st = ValidateClaimTtl(dispatch); !st.ok()) return st;
   return options;
 }
 
@@ -168,6 +186,9 @@ HttpAnswer AnswerHttp(const ProcessResult& result) {
 }
 
 Result<std::unique_ptr<Host>> Host::Create(HostOptions options) {
+  DispatchOptions dispatch = options.dispatch;
+  dispatch.idempotency = options.idempotency.get();
+  if (Status st = ValidateClaimTtl(dispatch); !st.ok()) return st;
   Result<PolicySet> policies = PolicySet::Load(options.rules);
   if (!policies.ok()) return policies.status();
   std::unique_ptr<Host> host(new Host(std::move(options), std::move(policies.value())));
@@ -186,7 +207,9 @@ Host::Host(HostOptions options, PolicySet policies)
       metrics_(policies) {
   for (std::size_t i = 0; i < policies.size(); ++i) policy_index_[policies.policy(i).id] = i;
   if (!options_.rate_counter) options_.rate_counter = NewMemoryRateCounter();
-  guard_ = std::make_unique<RemediationGuard>(policies, options_.rate_counter.get());
+  GuardOptions guard = options_.guard;
+  guard.remember_admitted = options_.dispatch.done_ttl;
+  guard_ = std::make_unique<RemediationGuard>(policies, options_.rate_counter.get(), guard);
   if (options_.register_builtin_actions) RegisterBuiltinActions(dispatcher_, options_.webhook);
 }
 

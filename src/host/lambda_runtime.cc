@@ -351,6 +351,11 @@ int LambdaMain(std::string default_rules, const std::function<void(Host&)>& regi
   }
   std::vector<std::string> rules = options.value().rules;
   Result<std::unique_ptr<Host>> host = Host::Create(std::move(options.value()));
+  if (!host.ok() && host.status().code() == StatusCode::kInvalidArgument) {  // not the rules
+    LogJson(LogLevel::kError, "proact.lambda", host.status().message());
+    (void)ReportLambdaInitError(api, "Proact.InvalidConfiguration", host.status().message(), {});
+    return 1;
+  }
   if (!host.ok()) {
     std::vector<std::string> details;
     std::string message = host.status().message();
