@@ -48,6 +48,21 @@ nlohmann::json At(const nlohmann::json& j, const std::string& path) {
   return *cur;
 }
 
+TEST_CASE("CloudEvents binary mode with an audit-log type and binary data (found by http_request_fuzzer)") {
+  // The body is not UTF-8, so the event carries data_base64 and no data:
+  // the audit-log check must not read a missing member.
+  Normalizer normalizer;
+  NormalizeResult r = normalizer.Normalize(
+      std::string("\xff\xfe\x00binary", 9),
+      {{"ce-specversion", "1.0"}, {"ce-type", "google.cloud.audit.log.v1.written"},
+       {"ce-source", "//cloudaudit.googleapis.com/projects/p"}, {"ce-id", "1"},
+       {"content-type", "application/octet-stream"}});
+  REQUIRE(r.errors.empty());
+  REQUIRE(r.events.size() == 1);
+  CHECK(r.events[0].kind == "alb/cloudevent-binary/cloudevent");
+  CHECK(r.events[0].json.find("data_base64") != std::string::npos);
+}
+
 TEST_CASE("every corpus payload normalizes as documented") {
   std::string corpus = std::string(PROACT_TESTDATA_DIR) + "/corpus/";
   nlohmann::json expectations = nlohmann::json::parse(

@@ -143,7 +143,10 @@ class Run {
     }
     if (internal::IsCloudEvent(j)) {
       std::string type = Str(j, "type");
-      if (type == "google.cloud.audit.log.v1.written" && internal::IsGcpAuditLogEntry(j["data"])) {
+      // (const operator[] on a missing key is undefined: `data` may be absent
+      // when the event carries data_base64 instead.)
+      if (type == "google.cloud.audit.log.v1.written" && j.contains("data") &&
+          internal::IsGcpAuditLogEntry(j["data"])) {
         return Emit(internal::GcpAuditEnvelope(j["data"]), ctx, "eventarc/gcp-audit-log");
       }
       if (internal::IsAzureCloudEvent(j)) {
