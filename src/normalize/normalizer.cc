@@ -280,27 +280,38 @@ class Run {
     for (std::size_t i = 0; i < records.size(); ++i) {
       const Json& r = records[i];
       std::string where = ".Records[" + std::to_string(i) + "]";
-      if (Str(r, "eventSource") == "aws:sqs") {
-        Ctx c = ctx.Inner("sqs", where + ".body");
-        c.message_id = Str(r, "messageId");
-        if (!r.contains("body") || !r["body"].is_string()) {
-          Error(c, "SQS record without a string body");
-          continue;
-        }
-        Json body;
-        if (!Parse(r["body"].get<std::string>(), c, &body)) continue;
-        if (!TryValue(body, {}, c)) Unrecognized(body, c);
-      } else if (Str(r, "EventSource") == "aws:sns" && internal::HasObject(r, "Sns")) {
-        SnsNotification(r["Sns"], ctx.Inner("sns", where + ".Sns"));
-      } else if (internal::IsCloudTrailRecord(r)) {
-        Emit(internal::CloudTrailEnvelope(r), ctx.Inner("cloudtrail-log", where), "cloudtrail");
-      } else {
+      // One record that breaks something fails alone, never its batch.
+      try {
+        Record(r, where, ctx);
+      } catch (const std::exception& e) {
         Ctx c = ctx.Inner("records", where);
-        if (!TryValue(r, {}, c)) Unrecognized(r, c);
+        c.message_id = Str(r, "messageId");
+        Error(c, std::string("internal error while normalizing this record: ") + e.what());
       }
     }
     (void)first;
     return true;
+  }
+
+  void Record(const Json& r, const std::string& where, const Ctx& ctx) {
+    if (Str(r, "eventSource") == "aws:sqs") {
+      Ctx c = ctx.Inner("sqs", where + ".body");
+      c.message_id = Str(r, "messageId");
+      if (!r.contains("body") || !r["body"].is_string()) {
+        Error(c, "SQS record without a string body");
+        return;
+      }
+      Json body;
+      if (!Parse(r["body"].get<std::string>(), c, &body)) return;
+      if (!TryValue(body, {}, c)) Unrecognized(body, c);
+    } else if (Str(r, "EventSource") == "aws:sns" && internal::HasObject(r, "Sns")) {
+      SnsNotification(r["Sns"], ctx.Inner("sns", where + ".Sns"));
+    } else if (internal::IsCloudTrailRecord(r)) {
+      Emit(internal::CloudTrailEnvelope(r), ctx.Inner("cloudtrail-log", where), "cloudtrail");
+    } else {
+      Ctx c = ctx.Inner("records", where);
+      if (!TryValue(r, {}, c)) Unrecognized(r, c);
+    }
   }
 
   void SnsNotification(const Json& sns, const Ctx& ctx) {
