@@ -410,6 +410,22 @@ TEST_CASE("lambda: invalid policies -> init error with file:line:col, then exit"
   CHECK(child.Wait(5s) == 1);
 }
 
+TEST_CASE("lambda: a claim TTL not longer than the action timeout is an init error") {
+  RuntimeApi api;
+  Child child({PROACT_BOOTSTRAP},
+              {{"AWS_LAMBDA_RUNTIME_API", api.address()}, {"PROACT_RULES", TestRules()},
+               {"PROACT_IDEMPOTENCY", "memory"}, {"PROACT_ACTION_TIMEOUT_MS", "10000"},
+               {"PROACT_CLAIM_TTL_MS", "11000"}},
+              LogPath("claim-ttl"));
+  auto err = api.WaitInitError();
+  REQUIRE(err);
+  CHECK(err->error_type == "Proact.InvalidConfiguration");
+  std::string message = nlohmann::json::parse(err->body)["errorMessage"];
+  CHECK(message.find("PROACT_CLAIM_TTL_MS=11000 must be longer than the action timeout "
+                     "PROACT_ACTION_TIMEOUT_MS=10000") != std::string::npos);
+  CHECK(child.Wait(5s) == 1);
+}
+
 TEST_CASE("lambda: without AWS_LAMBDA_RUNTIME_API the bootstrap explains and exits") {
   Child child({PROACT_BOOTSTRAP}, {}, LogPath("no-api"));
   CHECK(child.Wait(5s) == 1);
