@@ -52,17 +52,26 @@ enum class TestOp : std::uint8_t {
   kAnythingButWildcard,  // wildcard ids
 };
 
+// `anything-but` value lists up to this long are compared entry by entry;
+// longer ones are looked up in Program::anything_but_index.
+inline constexpr std::uint32_t kAnythingButLinear = 8;
+
 struct ValueTest {
   TestOp op;
   std::uint8_t lo_inclusive = 0;
   std::uint8_t hi_inclusive = 0;
   std::uint32_t a = 0;
   std::uint32_t b = 0;
+  // `anything-but` prefix and suffix lists: the sum of their entries'
+  // lengths, the most bytes one test compares (per-event budget).
+  std::uint32_t list_bytes = 0;
   double lo = 0;
   double hi = 0;
 };
 
 // All value tests one rule applies to one field (ORed).
+static_assert(sizeof(ValueTest) == 32, "ValueTest stays four words");
+
 struct FieldTest {
   std::uint32_t field = 0;       // FieldTrie field id
   std::uint32_t tests_begin = 0; // into Program::value_tests
@@ -219,6 +228,15 @@ struct Program {
   std::vector<std::uint8_t> hashed_field;
   // Match rules with no anchor: checked for every event.
   std::vector<std::uint32_t> unanchored_rules;
+  // The values of every `anything-but` value list (strings, numbers,
+  // equals-ignore-case) longer than kAnythingButLinear, keyed by the test's
+  // id_pool offset (ValueTest::a) in place of a field: a value is looked up
+  // once instead of being compared with each entry.
+  ValueIndex anything_but_index;
+
+  // What the whole set costs against CompileOptions' set budget (each
+  // policy's share is in its PolicyInfo::cost).
+  PolicyCost total_cost;
 
   std::vector<Diagnostic> warnings;
   std::vector<std::string> files;
