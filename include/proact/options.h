@@ -13,10 +13,9 @@
 
 namespace proact {
 
-// What one regex run is charged against EngineOptions::max_event_scan_bytes
-// on top of the bytes it scans: its fixed cost, measured as about the time
-// RE2 takes to scan this many bytes.
-inline constexpr std::uint64_t kRegexRunBytes = 256;
+// What one regex run is charged against EngineOptions::max_event_regex_cost
+// on top of the bytes it scans, for its fixed cost.
+inline constexpr std::uint64_t kRegexRunBytes = 32;
 
 struct CompileOptions {
   // Largest policy file read, in bytes.
@@ -48,7 +47,7 @@ struct CompileOptions {
   // regexes may hold once hostile events have filled their caches.
   std::int64_t max_set_regex_mem = std::int64_t{256} << 20;
   // Distinct regexes in the set.
-  std::size_t max_set_regexes = 256;
+  std::size_t max_set_regexes = 1024;
   // Value tests in the set, counted as max_pattern_tests counts them, plus
   // one per entry of every `anything-but` prefix, suffix or wildcard list
   // (those are tried one by one).
@@ -78,11 +77,20 @@ struct EngineOptions {
   // a hash lookup and count one), and per same-element check between
   // values under arrays of objects.
   std::uint64_t max_event_steps = 1000000;
-  // Bytes of event string values scanned by `regex`, `wildcard` and
-  // `anything-but` tests of 9 values or more (hashed), summed over every
-  // test run on the event; each regex run also counts kRegexRunBytes for its
-  // fixed cost, however short the value.
-  std::uint64_t max_event_scan_bytes = 16u << 20;
+  // Bytes of event string values that the tests other than `regex` may
+  // read: a comparison counts the bytes it may compare (an exact string of
+  // the value's length, a prefix or suffix no longer than the value), a
+  // hashed `anything-but` list twice the value's length, a `wildcard` the
+  // value's length times its longest inner chunk (the search for it is
+  // quadratic at worst).
+  std::uint64_t max_event_scan_bytes = 64u << 20;
+  // Regex work: each regex run costs (value length + kRegexRunBytes) times
+  // the size of the regex's compiled program (RE2::ProgramSize), because
+  // when a hostile value exhausts RE2's DFA cache it falls back to an NFA
+  // that takes about 6 ns per byte per instruction. The default bounds an
+  // event's regexes to about 0.1 s at worst; a 30-instruction regex may scan
+  // about 500 KiB of values per event.
+  std::uint64_t max_event_regex_cost = 16000000;
   // Largest number of actions rendered for one event, over all matched
   // policies; the rest are reported as errors naming this limit.
   std::size_t max_actions_per_decision = 256;

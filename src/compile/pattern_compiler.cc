@@ -445,6 +445,8 @@ bool PatternCompiler::Operator(const Node& key, const Node& operand,
     }
     t.op = TestOp::kRegex;
     t.a = static_cast<std::uint32_t>(program_->regexes.size());
+    program_->regex_program_sizes.push_back(
+        static_cast<std::uint32_t>(std::max(1, re->ProgramSize())));
     program_->regexes.push_back(std::move(re));
     regex_ids_.emplace(std::move(s), t.a);
   } else if (op == "list") {
@@ -502,6 +504,9 @@ bool PatternCompiler::WildcardOperand(const Node& at, std::string_view text,
               " '*' characters; at most 5 are allowed (EventBridge rejects "
               "rules this complex)");
     return false;
+  }
+  for (std::size_t i = 1; i + 1 < w.chunks.size(); ++i) {
+    w.scan_factor = std::max(w.scan_factor, static_cast<std::uint32_t>(w.chunks[i].size()));
   }
   *id = static_cast<std::uint32_t>(program_->wildcards.size());
   program_->wildcards.push_back(std::move(w));
@@ -687,9 +692,14 @@ bool PatternCompiler::AnythingBut(const Node& key, const Node& operand,
                                  : TestOp::kAnythingButIgnoreCase;
     t->a = begin;
     t->b = static_cast<std::uint32_t>(values.size());
-    if (t->op == TestOp::kAnythingButPrefix || t->op == TestOp::kAnythingButSuffix) {
+    if (t->op != TestOp::kAnythingButIgnoreCase) {
       std::uint64_t bytes = 0;
-      for (const Node* v : values) bytes += v->text.size();
+      for (std::uint32_t i = 0; i < t->b; ++i) {
+        std::uint32_t id = program_->id_pool[begin + i];
+        bytes += t->op == TestOp::kAnythingButWildcard
+                     ? program_->wildcards[id].scan_factor
+                     : program_->strings[id].size();
+      }
       t->list_bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, ~std::uint32_t{0}));
     }
     if (t->op == TestOp::kAnythingButIgnoreCase) IndexAnythingBut(*t);

@@ -169,6 +169,12 @@ bool TestValue(const Program& p, const ValueTest& t, const EventValue& v,
   return false;
 }
 
+std::uint64_t RegexCost(const Program& p, const ValueTest& t,
+                        const EventValue& v) {
+  if (t.op != TestOp::kRegex || v.kind != ValueKind::kString) return 0;
+  return (v.str.size() + kRegexRunBytes) * p.regex_program_sizes[t.a];
+}
+
 void TestCost(const Program& p, const ValueTest& t, const EventValue& v,
               std::uint64_t* steps, std::uint64_t* scan_bytes) {
   // Bytes: an upper bound of what the test reads of the value (comparisons
@@ -197,10 +203,9 @@ void TestCost(const Program& p, const ValueTest& t, const EventValue& v,
       return;
     }
     case TestOp::kRegex:
-      *scan_bytes = length + kRegexRunBytes;
-      return;
+      return;  // charged by RegexCost
     case TestOp::kWildcard:
-      *scan_bytes = length;
+      *scan_bytes = length * p.wildcards[t.a].scan_factor;
       return;
     case TestOp::kAnythingButStrings:
     case TestOp::kAnythingButIgnoreCase:
@@ -215,7 +220,7 @@ void TestCost(const Program& p, const ValueTest& t, const EventValue& v,
       return;
     case TestOp::kAnythingButWildcard:
       *steps = t.b;
-      *scan_bytes = t.b * length;
+      *scan_bytes = t.list_bytes * length;
       return;
     default:
       return;
@@ -226,9 +231,15 @@ namespace {
 
 // Charges work to the event's budget. Returns false, with over_budget set,
 // once either limit is passed: the caller stops.
-bool Charge(ScratchRep* s, std::uint64_t steps, std::uint64_t scan_bytes = 0) {
+bool Charge(ScratchRep* s, std::uint64_t steps, std::uint64_t scan_bytes = 0,
+            std::uint64_t regex_cost = 0) {
   s->steps += steps;
   s->scan_bytes += scan_bytes;
+  s->regex_cost += regex_cost;
+  if (s->regex_cost > s->max_regex_cost) {
+    s->over_budget = ScratchRep::Over::kRegexCost;
+    return false;
+  }
   if (s->steps > s->max_steps) {
     s->over_budget = ScratchRep::Over::kSteps;
     return false;
@@ -253,7 +264,7 @@ bool AnyTest(const Program& p, const FieldTest& ft, const EventValue& v,
     const ValueTest& t = p.value_tests[ft.tests_begin + i];
     std::uint64_t steps, scan_bytes;
     TestCost(p, t, v, &steps, &scan_bytes);
-    if (!Charge(s, steps, scan_bytes)) return false;
+    if (!Charge(s, steps, scan_bytes, RegexCost(p, t, v))) return false;
     if (TestValue(p, t, v, &s->folded)) return true;
   }
   return false;
@@ -399,13 +410,19 @@ void ConsiderPairs(const Program& p, ScratchRep* s) {
 }  // namespace
 
 std::string OverBudgetMessage(const ScratchRep& s) {
+  if (s.over_budget == ScratchRep::Over::kRegexCost) {
+    return "event not matched: its regex runs would cost more than "
+           "max_event_regex_cost (" +
+           std::to_string(s.max_regex_cost) +
+           ") (value bytes times regex program size)";
+  }
   if (s.over_budget == ScratchRep::Over::kSteps) {
     return "event not matched: evaluating it takes more than max_event_steps (" +
            std::to_string(s.max_steps) +
            ") steps (rules, field tests and value tests tried)";
   }
-  return "event not matched: regex, wildcard and anything-but tests would scan "
-         "more than max_event_scan_bytes (" +
+  return "event not matched: its string tests would read more than "
+         "max_event_scan_bytes (" +
          std::to_string(s.max_scan_bytes) + ") bytes of its values";
 }
 

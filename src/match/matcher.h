@@ -30,8 +30,11 @@ bool RuleHolds(const Program& program, std::uint32_t rule, ScratchRep* scratch);
 bool TestValue(const Program& program, const ValueTest& test,
                const EventValue& value, std::string* folded);
 
-// What running `test` on `value` costs against the per-event budget
-// (EngineOptions::max_event_steps and max_event_scan_bytes).
+// What running `test` on `value` costs against the per-event budget:
+// steps and bytes (EngineOptions::max_event_steps, max_event_scan_bytes),
+// and regex cost (max_event_regex_cost; 0 unless `test` is a regex).
+std::uint64_t RegexCost(const Program& program, const ValueTest& test,
+                        const EventValue& value);
 void TestCost(const Program& program, const ValueTest& test,
               const EventValue& value, std::uint64_t* steps,
               std::uint64_t* scan_bytes);

@@ -62,8 +62,9 @@ struct ValueTest {
   std::uint8_t hi_inclusive = 0;
   std::uint32_t a = 0;
   std::uint32_t b = 0;
-  // `anything-but` prefix and suffix lists: the sum of their entries'
-  // lengths, the most bytes one test compares (per-event budget).
+  // Per-event budget: for `anything-but` prefix and suffix lists the sum
+  // of their entries' lengths (the most bytes one test compares), for
+  // wildcard lists the sum of the wildcards' scan factors.
   std::uint32_t list_bytes = 0;
   double lo = 0;
   double hi = 0;
@@ -96,6 +97,9 @@ struct Rule {
 // A wildcard pattern split at its unescaped '*': chunks[0] * chunks[1] ...
 struct Wildcard {
   std::vector<std::string> chunks;  // escapes resolved; size >= 1
+  // Per-event budget: what matching reads per byte of the value, at worst
+  // (the longest inner chunk, 1 when there is none).
+  std::uint32_t scan_factor = 1;
 };
 
 struct Cidr {
@@ -206,6 +210,7 @@ struct Program {
   std::vector<Cidr> cidrs;
   std::vector<Wildcard> wildcards;
   std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::uint32_t> regex_program_sizes;  // RE2::ProgramSize
   std::vector<std::uint32_t> id_pool;  // lists of string/number ids
   std::vector<ValueTest> value_tests;
   std::vector<FieldTest> field_tests;
