@@ -17,6 +17,10 @@ Scratch::~Scratch() = default;
 Scratch::Scratch(Scratch&&) noexcept = default;
 Scratch& Scratch::operator=(Scratch&&) noexcept = default;
 
+EvaluationWork Scratch::last_work() const {
+  return EvaluationWork{rep_->steps, rep_->scan_bytes, rep_->regex_cost};
+}
+
 void Decision::Clear() {
   id.reset();
   source.reset();

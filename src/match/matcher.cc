@@ -230,24 +230,26 @@ void TestCost(const Program& p, const ValueTest& t, const EventValue& v,
 namespace {
 
 // Charges work to the event's budget. Returns false, with over_budget set,
-// once either limit is passed: the caller stops.
+// when the work would pass a limit: the caller stops.
 bool Charge(ScratchRep* s, std::uint64_t steps, std::uint64_t scan_bytes = 0,
             std::uint64_t regex_cost = 0) {
-  s->steps += steps;
-  s->scan_bytes += scan_bytes;
-  s->regex_cost += regex_cost;
-  if (s->regex_cost > s->max_regex_cost) {
-    s->over_budget = ScratchRep::Over::kRegexCost;
-    return false;
-  }
-  if (s->steps > s->max_steps) {
+  // Work that would pass a limit is refused, not done: the counters never
+  // exceed their limits.
+  if (steps > s->max_steps - s->steps) {
     s->over_budget = ScratchRep::Over::kSteps;
     return false;
   }
-  if (s->scan_bytes > s->max_scan_bytes) {
+  if (scan_bytes > s->max_scan_bytes - s->scan_bytes) {
     s->over_budget = ScratchRep::Over::kScanBytes;
     return false;
   }
+  if (regex_cost > s->max_regex_cost - s->regex_cost) {
+    s->over_budget = ScratchRep::Over::kRegexCost;
+    return false;
+  }
+  s->steps += steps;
+  s->scan_bytes += scan_bytes;
+  s->regex_cost += regex_cost;
   return true;
 }
 
@@ -304,6 +306,7 @@ bool Consistent(ScratchRep* s, std::size_t tests, std::size_t k) {
     if (!ok) continue;
     s->choice[k] = c;
     if (Consistent(s, tests, k + 1)) return true;
+    if (OverBudget(*s)) return false;
   }
   return false;
 }
