@@ -176,7 +176,7 @@ TEST_CASE("evaluation bound: regexes past max_event_regex_cost fail the event, n
   Status st = engine.Evaluate(event, scratch, &d);
   CHECK(st.code() == StatusCode::kLimitExceeded);
   CHECK(st.message() ==
-        "event not matched: its regex runs would cost more than max_event_regex_cost (16000000) "
+        "event not matched: its regex runs would cost more than max_event_regex_cost (10000000) "
         "(value bytes times regex program size)");
   CHECK(d.matches.empty());
   // The run that would have crossed the bound never ran.

@@ -87,10 +87,10 @@ struct EngineOptions {
   // Regex work: each regex run costs (value length + kRegexRunBytes) times
   // the size of the regex's compiled program (RE2::ProgramSize), because
   // when a hostile value exhausts RE2's DFA cache it falls back to an NFA
-  // that takes about 6 ns per byte per instruction. The default bounds an
-  // event's regexes to about 0.1 s at worst; a 30-instruction regex may scan
-  // about 500 KiB of values per event.
-  std::uint64_t max_event_regex_cost = 16000000;
+  // that takes 6 to 10 ns per byte per instruction. The default bounds an
+  // event's regexes to about 0.1 s at worst (bench/worst_case_set.sh); a
+  // 30-instruction regex may scan about 300 KiB of values per event.
+  std::uint64_t max_event_regex_cost = 10000000;
   // Largest number of actions rendered for one event, over all matched
   // policies; the rest are reported as errors naming this limit.
   std::size_t max_actions_per_decision = 256;
