@@ -68,8 +68,8 @@ struct EngineOptions {
   // Per-event evaluation bound: the most work matching one event may take,
   // whatever the policies and the event. Past either limit the event is
   // not matched: Evaluate returns kLimitExceeded naming the limit (as for
-  // an event over max_event_bytes), so hosts report it (HTTP 413, a batch
-  // item failure) rather than acting on a partial answer.
+  // an event over max_event_bytes), so hosts report that event as failed
+  // rather than act on a partial answer.
   //
   // Steps: one per candidate rule considered, per field test visited, per
   // value test tried on one event value (an `anything-but` prefix, suffix
@@ -87,8 +87,8 @@ struct EngineOptions {
   // Regex work: each regex run costs (value length + kRegexRunBytes) times
   // the size of the regex's compiled program (RE2::ProgramSize), because
   // when a hostile value exhausts RE2's DFA cache it falls back to an NFA
-  // that takes 6 to 10 ns per byte per instruction. The default bounds an
-  // event's regexes to about 0.1 s at worst (bench/worst_case_set.sh); a
+  // that takes 6 to 16 ns per byte per instruction. The default bounds an
+  // event's regexes to 0.1-0.16 s at worst (bench/worst_case_set.sh); a
   // 30-instruction regex may scan about 300 KiB of values per event.
   std::uint64_t max_event_regex_cost = 10000000;
   // Largest number of actions rendered for one event, over all matched
