@@ -13,6 +13,7 @@
 #define PROACT_ENGINE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -30,6 +31,14 @@ namespace internal {
 struct ScratchRep;
 }  // namespace internal
 
+// The work one evaluation took, in the units of EngineOptions' per-event
+// bound (max_event_steps, max_event_scan_bytes, max_event_regex_cost).
+struct EvaluationWork {
+  std::uint64_t steps = 0;
+  std::uint64_t scan_bytes = 0;
+  std::uint64_t regex_cost = 0;
+};
+
 // Reusable per-thread working memory for Engine::Evaluate. Not thread-safe:
 // use one Scratch per thread. Movable, not copyable.
 class PROACT_EXPORT Scratch {
@@ -42,6 +51,10 @@ class PROACT_EXPORT Scratch {
   Scratch& operator=(const Scratch&) = delete;
 
   internal::ScratchRep* rep() { return rep_.get(); }
+
+  // The work the last evaluation on this scratch took (up to the point it
+  // stopped, for an event over the bound); zeros before the first.
+  EvaluationWork last_work() const;
 
  private:
   std::unique_ptr<internal::ScratchRep> rep_;

@@ -13,6 +13,10 @@
 
 namespace proact {
 
+// What one regex run is charged against EngineOptions::max_event_regex_cost
+// on top of the bytes it scans, for its fixed cost.
+inline constexpr std::uint64_t kRegexRunBytes = 32;
+
 struct CompileOptions {
   // Largest policy file read, in bytes.
   std::size_t max_file_bytes = 8u << 20;
@@ -26,8 +30,31 @@ struct CompileOptions {
   // Largest number of value tests one policy may hold (its match and except
   // patterns, after `$or` is multiplied out).
   std::size_t max_pattern_tests = 10000;
-  // Memory budget for each compiled regular expression (RE2 max_mem).
+  // Memory budget for each compiled regular expression (RE2 max_mem): its
+  // program and the DFA caches it grows while matching.
   std::int64_t regex_max_mem = 1 << 20;
+
+  // Budget for the whole set. The limits above are per file or per policy;
+  // these bound what every loaded file together may cost, so that a set
+  // that loads cannot exhaust memory or make each event slow. Policies are
+  // charged in load order; the one that takes a total over its limit gets
+  // a `set-budget` error at its file:line:col naming the limit. `proact
+  // validate --budget` prints what each policy uses; docs/security.md gives
+  // the worst case per event of a set within these limits.
+  //
+  // Sum of regex_max_mem over the distinct regexes of the set (a regex
+  // written several times is compiled, and charged, once): the memory the
+  // regexes may hold once hostile events have filled their caches.
+  std::int64_t max_set_regex_mem = std::int64_t{256} << 20;
+  // Distinct regexes in the set.
+  std::size_t max_set_regexes = 1024;
+  // Value tests in the set, counted as max_pattern_tests counts them, plus
+  // one per entry of every `anything-but` prefix, suffix or wildcard list
+  // (those are tried one by one).
+  std::size_t max_set_value_tests = 2000000;
+  // Bytes of the compiled matching program (tests, rules, interned strings,
+  // wildcards, value lists, exact-value index), regexes not included.
+  std::size_t max_set_program_bytes = std::size_t{512} << 20;
 };
 
 struct EngineOptions {
@@ -38,6 +65,32 @@ struct EngineOptions {
   // Largest number of leaf values one event may supply to the matcher
   // (all elements of all arrays at the paths the policies use).
   std::size_t max_event_values = 100000;
+  // Per-event evaluation bound: the most work matching one event may take,
+  // whatever the policies and the event. Past either limit the event is
+  // not matched: Evaluate returns kLimitExceeded naming the limit (as for
+  // an event over max_event_bytes), so hosts report that event as failed
+  // rather than act on a partial answer.
+  //
+  // Steps: one per candidate rule considered, per field test visited, per
+  // value test tried on one event value (an `anything-but` prefix, suffix
+  // or wildcard list counts its length; the other `anything-but` forms are
+  // a hash lookup and count one), and per same-element check between
+  // values under arrays of objects.
+  std::uint64_t max_event_steps = 1000000;
+  // Bytes of event string values that the tests other than `regex` may
+  // read: a comparison counts the bytes it may compare (an exact string of
+  // the value's length, a prefix or suffix no longer than the value), a
+  // hashed `anything-but` list twice the value's length, a `wildcard` the
+  // value's length times its longest inner chunk (the search for it is
+  // quadratic at worst).
+  std::uint64_t max_event_scan_bytes = 64u << 20;
+  // Regex work: each regex run costs (value length + kRegexRunBytes) times
+  // the size of the regex's compiled program (RE2::ProgramSize), because
+  // when a hostile value exhausts RE2's DFA cache it falls back to an NFA
+  // that takes 6 to 16 ns per byte per instruction. The default bounds an
+  // event's regexes to 0.1-0.16 s at worst (bench/worst_case_set.sh); a
+  // 30-instruction regex may scan about 300 KiB of values per event.
+  std::uint64_t max_event_regex_cost = 10000000;
   // Largest number of actions rendered for one event, over all matched
   // policies; the rest are reported as errors naming this limit.
   std::size_t max_actions_per_decision = 256;

@@ -38,6 +38,17 @@ struct PolicySource {
   std::string text;  // YAML
 };
 
+// What one policy, or a whole set, costs against the set budget of
+// CompileOptions (max_set_regex_mem, max_set_regexes, max_set_value_tests,
+// max_set_program_bytes). A policy is charged for what it adds: a regex or
+// string another policy already brought is free.
+struct PolicyCost {
+  std::size_t regexes = 0;        // distinct regexes
+  std::int64_t regex_mem = 0;     // their regex_max_mem, in bytes
+  std::size_t value_tests = 0;    // as max_set_value_tests counts them
+  std::size_t program_bytes = 0;  // bytes of the matching program
+};
+
 // Read-only facts about one loaded policy.
 struct PROACT_EXPORT PolicyInfo {
   std::string id;
@@ -54,6 +65,7 @@ struct PROACT_EXPORT PolicyInfo {
   std::uint64_t rate_limit_max = 0;
   std::uint64_t rate_limit_window_seconds = 0;
   SourceLocation location;     // where the policy starts
+  PolicyCost cost;             // its share of the set budget
 };
 
 class PROACT_EXPORT PolicySet {
@@ -89,6 +101,9 @@ class PROACT_EXPORT PolicySet {
   const PolicyInfo& policy(std::size_t i) const;
   // Warnings found while compiling (the set compiled despite them).
   const std::vector<Diagnostic>& warnings() const;
+  // What the whole set costs against the set budget: the sum of every
+  // policy's cost.
+  PolicyCost total_cost() const;
   // Paths of the files the set was loaded from, in load order.
   const std::vector<std::string>& files() const;
 

@@ -17,6 +17,10 @@ Scratch::~Scratch() = default;
 Scratch::Scratch(Scratch&&) noexcept = default;
 Scratch& Scratch::operator=(Scratch&&) noexcept = default;
 
+EvaluationWork Scratch::last_work() const {
+  return EvaluationWork{rep_->steps, rep_->scan_bytes, rep_->regex_cost};
+}
+
 void Decision::Clear() {
   id.reset();
   source.reset();
@@ -203,6 +207,10 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
   SetString(*s, internal::kFieldSource, &decision->source);
   SetString(*s, internal::kFieldDetailType, &decision->detail_type);
   internal::MatchEvent(p, s);
+  if (s->over_budget != internal::ScratchRep::Over::kNone) {
+    decision->Clear();
+    return Status(StatusCode::kLimitExceeded, internal::OverBudgetMessage(*s));
+  }
   if (s->matched_policies.empty()) return Status::Ok();
   bool need_dom = options_.render_actions || !options_.self_identities.empty();
   if (need_dom && !s->dom_valid) {

@@ -36,6 +36,8 @@ const std::vector<Diagnostic>& PolicySet::warnings() const {
   return program_->warnings;
 }
 
+PolicyCost PolicySet::total_cost() const { return program_->total_cost; }
+
 const std::vector<std::string>& PolicySet::files() const {
   return program_->files;
 }

@@ -424,6 +424,13 @@ bool PatternCompiler::Operator(const Node& key, const Node& operand,
   } else if (op == "regex") {
     std::string s;
     if (!StringOperand(key, operand, &s)) return false;
+    // A regex written several times is compiled once.
+    if (auto it = regex_ids_.find(s); it != regex_ids_.end()) {
+      t.op = TestOp::kRegex;
+      t.a = it->second;
+      test->tests.push_back(t);
+      return true;
+    }
     RE2::Options ro;
     ro.set_log_errors(false);
     ro.set_max_mem(options_.regex_max_mem);
@@ -438,7 +445,10 @@ bool PatternCompiler::Operator(const Node& key, const Node& operand,
     }
     t.op = TestOp::kRegex;
     t.a = static_cast<std::uint32_t>(program_->regexes.size());
+    program_->regex_program_sizes.push_back(
+        static_cast<std::uint32_t>(std::max(1, re->ProgramSize())));
     program_->regexes.push_back(std::move(re));
+    regex_ids_.emplace(std::move(s), t.a);
   } else if (op == "list") {
     std::vector<const Node*> values;
     Node wrapper;
@@ -494,6 +504,9 @@ bool PatternCompiler::WildcardOperand(const Node& at, std::string_view text,
               " '*' characters; at most 5 are allowed (EventBridge rejects "
               "rules this complex)");
     return false;
+  }
+  for (std::size_t i = 1; i + 1 < w.chunks.size(); ++i) {
+    w.scan_factor = std::max(w.scan_factor, static_cast<std::uint32_t>(w.chunks[i].size()));
   }
   *id = static_cast<std::uint32_t>(program_->wildcards.size());
   program_->wildcards.push_back(std::move(w));
@@ -679,6 +692,17 @@ bool PatternCompiler::AnythingBut(const Node& key, const Node& operand,
                                  : TestOp::kAnythingButIgnoreCase;
     t->a = begin;
     t->b = static_cast<std::uint32_t>(values.size());
+    if (t->op != TestOp::kAnythingButIgnoreCase) {
+      std::uint64_t bytes = 0;
+      for (std::uint32_t i = 0; i < t->b; ++i) {
+        std::uint32_t id = program_->id_pool[begin + i];
+        bytes += t->op == TestOp::kAnythingButWildcard
+                     ? program_->wildcards[id].scan_factor
+                     : program_->strings[id].size();
+      }
+      t->list_bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, ~std::uint32_t{0}));
+    }
+    if (t->op == TestOp::kAnythingButIgnoreCase) IndexAnythingBut(*t);
     return true;
   }
   std::vector<const Node*> values;
@@ -720,8 +744,24 @@ bool PatternCompiler::AnythingBut(const Node& key, const Node& operand,
   t->op = strings ? TestOp::kAnythingButStrings : TestOp::kAnythingButNumbers;
   t->a = begin;
   t->b = static_cast<std::uint32_t>(values.size());
+  IndexAnythingBut(*t);
   (void)key;
   return true;
+}
+
+void PatternCompiler::IndexAnythingBut(const ValueTest& t) {
+  if (t.b <= kAnythingButLinear) return;
+  for (std::uint32_t i = 0; i < t.b; ++i) {
+    std::uint32_t id = program_->id_pool[t.a + i];
+    if (t.op == TestOp::kAnythingButNumbers) {
+      char buf[8];
+      program_->anything_but_index.Add(t.a, ValueKind::kNumber,
+                                       NumberKeyBytes(program_->numbers[id], buf), 0);
+    } else {
+      program_->anything_but_index.Add(t.a, ValueKind::kString,
+                                       program_->strings[id], 0);
+    }
+  }
 }
 
 }  // namespace proact::internal

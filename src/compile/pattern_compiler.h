@@ -71,6 +71,9 @@ class PatternCompiler {
   bool CidrOperand(const Node& key, const Node& operand, ValueTest* out);
   bool WildcardOperand(const Node& key, std::string_view text,
                        std::uint32_t* id);
+  // Adds the values of an `anything-but` list longer than kAnythingButLinear
+  // to Program::anything_but_index.
+  void IndexAnythingBut(const ValueTest& t);
 
   void Error(const Node& at, const std::string& code, const std::string& msg);
 
@@ -89,6 +92,8 @@ class PatternCompiler {
   };
   std::unordered_map<std::string, std::uint32_t, StringHash, std::equal_to<>>
       string_ids_;
+  // Regex text → index in Program::regexes.
+  std::unordered_map<std::string, std::uint32_t> regex_ids_;
 };
 
 // Splits a pattern key or event key at '.' into path segments.

@@ -10,6 +10,7 @@
 #include "action/template.h"
 #include "compile/anchor_planner.h"
 #include "compile/pattern_compiler.h"
+#include "compile/set_budget.h"
 #include "load/json_document.h"
 #include "util/utf8.h"
 #include "load/yaml_document.h"
@@ -178,7 +179,7 @@ class Compiler {
  public:
   Compiler(const CompileOptions& options, DiagnosticSink* sink,
            Program* program)
-      : options_(options), sink_(sink), program_(program) {}
+      : options_(options), sink_(sink), program_(program), budget_(options) {}
 
   bool Run(const std::vector<PolicySource>& sources) {
     InternEnvelopeFields();
@@ -266,6 +267,8 @@ class Compiler {
   bool Complete() {
     sink_->SortByLocation();
     if (sink_->has_errors()) return false;
+    program_->total_cost = budget_.total();
+    program_->anything_but_index.Build();
     PlanAnchors(program_);
     program_->trie.Freeze();
     CheckSelfTriggering();
@@ -456,6 +459,7 @@ class Compiler {
   }
 
   void CompilePolicy(ParsedPolicy* p) {
+    budget_.Begin(*program_);
     const Node& node = *p->node;
     if (!ExpectKind(node, Node::Kind::kMap, "a policy")) {
       p->ok = false;
@@ -580,6 +584,11 @@ class Compiler {
                 std::to_string(options_.max_pattern_tests) + ")");
     }
     p->ok = sink_->error_count() == errors_before;
+    if (p->ok) {
+      info.cost = budget_.Measure(*program_, p->match, p->except);
+      budget_.Charge(info.cost, id_label, node.file, node.mark.line,
+                     node.mark.column, sink_);
+    }
     if (p->ok && p->match_node != nullptr) CheckSatisfiable(*p, id_label);
   }
 
@@ -745,6 +754,7 @@ class Compiler {
   std::unordered_map<std::string, const Node*> ids_;
   std::unique_ptr<PatternCompiler> patterns_;
   std::map<std::string, const Node*> effects_;  // action name → caused event
+  SetBudget budget_;
 };
 
 }  // namespace

@@ -257,6 +257,13 @@ Status ReadEvent(std::string_view json, bool padded, const Program& program,
                       std::to_string(options.max_event_bytes) + ")");
   }
   // Per-event state.
+  s->steps = 0;
+  s->scan_bytes = 0;
+  s->regex_cost = 0;
+  s->max_steps = options.max_event_steps;
+  s->max_scan_bytes = options.max_event_scan_bytes;
+  s->max_regex_cost = options.max_event_regex_cost;
+  s->over_budget = ScratchRep::Over::kNone;
   s->values.clear();
   s->trail.clear();
   s->trail_pool.clear();

@@ -178,7 +178,7 @@ Status Explain(const Program& p, const EngineOptions& options, std::string_view 
           }
           for (const EventValue* v : values) {
             for (std::uint32_t t = 0; t < ft->tests_count && !ok; ++t) {
-              ok = TestValue(p, p.value_tests[ft->tests_begin + t], *v);
+              ok = TestValue(p, p.value_tests[ft->tests_begin + t], *v, &s->folded);
             }
           }
         }

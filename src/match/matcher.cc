@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "compile/pattern_compiler.h"
 
@@ -67,7 +68,20 @@ bool WildcardMatch(const Wildcard& w, std::string_view s) {
   return true;
 }
 
-bool TestValue(const Program& p, const ValueTest& t, const EventValue& v) {
+namespace {
+
+// True when the hashed value list of `anything-but` test `t` holds `v`.
+bool InAnythingButIndex(const Program& p, const ValueTest& t, ValueKind kind,
+                        std::string_view bytes) {
+  return !p.anything_but_index
+              .FindHashed(t.a, kind, bytes, ValueIndex::ValueHash(kind, bytes))
+              .empty();
+}
+
+}  // namespace
+
+bool TestValue(const Program& p, const ValueTest& t, const EventValue& v,
+               std::string* folded) {
   const bool is_string = v.kind == ValueKind::kString;
   switch (t.op) {
     case TestOp::kString:
@@ -108,6 +122,9 @@ bool TestValue(const Program& p, const ValueTest& t, const EventValue& v) {
       return true;
     case TestOp::kAnythingButStrings: {
       if (!is_string) return true;
+      if (t.b > kAnythingButLinear) {
+        return !InAnythingButIndex(p, t, ValueKind::kString, v.str);
+      }
       for (std::uint32_t i = 0; i < t.b; ++i) {
         if (v.str == p.strings[p.id_pool[t.a + i]]) return false;
       }
@@ -115,6 +132,11 @@ bool TestValue(const Program& p, const ValueTest& t, const EventValue& v) {
     }
     case TestOp::kAnythingButNumbers: {
       if (v.kind != ValueKind::kNumber) return true;
+      if (t.b > kAnythingButLinear) {
+        char buf[8];
+        return !InAnythingButIndex(p, t, ValueKind::kNumber,
+                                   NumberKeyBytes(v.num, buf));
+      }
       for (std::uint32_t i = 0; i < t.b; ++i) {
         if (v.num == p.numbers[p.id_pool[t.a + i]]) return false;
       }
@@ -125,6 +147,11 @@ bool TestValue(const Program& p, const ValueTest& t, const EventValue& v) {
     case TestOp::kAnythingButIgnoreCase:
     case TestOp::kAnythingButWildcard: {
       if (!is_string) return true;
+      if (t.op == TestOp::kAnythingButIgnoreCase && t.b > kAnythingButLinear) {
+        folded->resize(v.str.size());
+        for (std::size_t i = 0; i < v.str.size(); ++i) (*folded)[i] = Lower(v.str[i]);
+        return !InAnythingButIndex(p, t, ValueKind::kString, *folded);
+      }
       for (std::uint32_t i = 0; i < t.b; ++i) {
         std::uint32_t id = p.id_pool[t.a + i];
         bool hit = t.op == TestOp::kAnythingButPrefix
@@ -142,11 +169,105 @@ bool TestValue(const Program& p, const ValueTest& t, const EventValue& v) {
   return false;
 }
 
+std::uint64_t RegexCost(const Program& p, const ValueTest& t,
+                        const EventValue& v) {
+  if (t.op != TestOp::kRegex || v.kind != ValueKind::kString) return 0;
+  return (v.str.size() + kRegexRunBytes) * p.regex_program_sizes[t.a];
+}
+
+void TestCost(const Program& p, const ValueTest& t, const EventValue& v,
+              std::uint64_t* steps, std::uint64_t* scan_bytes) {
+  // Bytes: an upper bound of what the test reads of the value (comparisons
+  // included), so that long pattern strings cannot hide work either.
+  *steps = 1;
+  *scan_bytes = 0;
+  if (v.kind != ValueKind::kString) {
+    if (t.op == TestOp::kAnythingButPrefix || t.op == TestOp::kAnythingButSuffix ||
+        t.op == TestOp::kAnythingButWildcard) {
+      *steps = t.b;  // still a list, though a non-string passes at once
+    }
+    return;
+  }
+  const std::uint64_t length = v.str.size();
+  switch (t.op) {
+    case TestOp::kString:
+    case TestOp::kEqualsIgnoreCase:
+      if (p.strings[t.a].size() == length) *scan_bytes = length;
+      return;
+    case TestOp::kPrefix:
+    case TestOp::kSuffix:
+    case TestOp::kPrefixIgnoreCase:
+    case TestOp::kSuffixIgnoreCase: {
+      std::uint64_t n = p.strings[t.a].size();
+      if (n <= length) *scan_bytes = n;
+      return;
+    }
+    case TestOp::kRegex:
+      return;  // charged by RegexCost
+    case TestOp::kWildcard:
+      *scan_bytes = length * p.wildcards[t.a].scan_factor;
+      return;
+    case TestOp::kAnythingButStrings:
+    case TestOp::kAnythingButIgnoreCase:
+      // Hashed: the value is hashed (folded) once and compared once; a short
+      // list compares each entry of the same length.
+      *scan_bytes = t.b > kAnythingButLinear ? 2 * length : t.b * length;
+      return;
+    case TestOp::kAnythingButPrefix:
+    case TestOp::kAnythingButSuffix:
+      *steps = t.b;
+      *scan_bytes = std::min<std::uint64_t>(t.list_bytes, t.b * length);
+      return;
+    case TestOp::kAnythingButWildcard:
+      *steps = t.b;
+      *scan_bytes = t.list_bytes * length;
+      return;
+    default:
+      return;
+  }
+}
+
 namespace {
 
-bool AnyTest(const Program& p, const FieldTest& ft, const EventValue& v) {
+// Charges work to the event's budget. Returns false, with over_budget set,
+// when the work would pass a limit: the caller stops.
+bool Charge(ScratchRep* s, std::uint64_t steps, std::uint64_t scan_bytes = 0,
+            std::uint64_t regex_cost = 0) {
+  // Work that would pass a limit is refused, not done: the counters never
+  // exceed their limits.
+  if (steps > s->max_steps - s->steps) {
+    s->over_budget = ScratchRep::Over::kSteps;
+    return false;
+  }
+  if (scan_bytes > s->max_scan_bytes - s->scan_bytes) {
+    s->over_budget = ScratchRep::Over::kScanBytes;
+    return false;
+  }
+  if (regex_cost > s->max_regex_cost - s->regex_cost) {
+    s->over_budget = ScratchRep::Over::kRegexCost;
+    return false;
+  }
+  s->steps += steps;
+  s->scan_bytes += scan_bytes;
+  s->regex_cost += regex_cost;
+  return true;
+}
+
+bool OverBudget(const ScratchRep& s) {
+  return s.over_budget != ScratchRep::Over::kNone;
+}
+
+// One (field test, event value) pair: a step, then each test's cost before
+// it runs (a test past the budget does not run).
+bool AnyTest(const Program& p, const FieldTest& ft, const EventValue& v,
+             ScratchRep* s) {
+  if (!Charge(s, 1)) return false;
   for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
-    if (TestValue(p, p.value_tests[ft.tests_begin + i], v)) return true;
+    const ValueTest& t = p.value_tests[ft.tests_begin + i];
+    std::uint64_t steps, scan_bytes;
+    TestCost(p, t, v, &steps, &scan_bytes);
+    if (!Charge(s, steps, scan_bytes, RegexCost(p, t, v))) return false;
+    if (TestValue(p, t, v, &s->folded)) return true;
   }
   return false;
 }
@@ -175,6 +296,7 @@ bool Consistent(ScratchRep* s, std::size_t tests, std::size_t k) {
        ++c) {
     std::int32_t vi = s->candidates[c];
     bool ok = true;
+    if (!Charge(s, 1 + k)) return false;  // the candidate and its checks
     if (vi >= 0) {
       for (std::size_t j = 0; j < k && ok; ++j) {
         std::int32_t vj = s->candidates[s->choice[j]];
@@ -184,14 +306,17 @@ bool Consistent(ScratchRep* s, std::size_t tests, std::size_t k) {
     if (!ok) continue;
     s->choice[k] = c;
     if (Consistent(s, tests, k + 1)) return true;
+    if (OverBudget(*s)) return false;
   }
   return false;
 }
 
 bool VerifyRule(const Program& p, const Rule& rule, ScratchRep* s) {
+  if (!Charge(s, 1)) return false;
   bool trails = false;
   for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
     const FieldTest& ft = p.field_tests[rule.field_tests_begin + f];
+    if (!Charge(s, 1)) return false;
     std::int32_t head = Head(*s, ft.field);
     if (head < 0) {
       if (ft.exists_false) continue;
@@ -200,13 +325,13 @@ bool VerifyRule(const Program& p, const Rule& rule, ScratchRep* s) {
     bool found = false;
     for (std::int32_t v = head; v >= 0; v = s->values[v].next) {
       const EventValue& ev = s->values[v];
-      if (AnyTest(p, ft, ev)) {
+      if (AnyTest(p, ft, ev, s)) {
         found = true;
         if (ev.trail_length > 0) trails = true;
         else break;  // compatible with anything: no need to look further
       }
     }
-    if (!found) return false;
+    if (!found || OverBudget(*s)) return false;
   }
   if (!trails || rule.field_tests_count < 2) return true;
   // Some tests are satisfied only under arrays of objects: find one value per
@@ -222,7 +347,8 @@ bool VerifyRule(const Program& p, const Rule& rule, ScratchRep* s) {
       continue;
     }
     for (std::int32_t v = head; v >= 0; v = s->values[v].next) {
-      if (AnyTest(p, ft, s->values[v])) s->candidates.push_back(v);
+      if (AnyTest(p, ft, s->values[v], s)) s->candidates.push_back(v);
+      if (OverBudget(*s)) return false;
     }
   }
   s->candidate_begin.push_back(static_cast<std::uint32_t>(s->candidates.size()));
@@ -231,7 +357,7 @@ bool VerifyRule(const Program& p, const Rule& rule, ScratchRep* s) {
 }
 
 void Consider(const Program& p, std::uint32_t r, ScratchRep* s) {
-  if (s->rule_stamp[r] == s->event_stamp) return;
+  if (s->rule_stamp[r] == s->event_stamp || OverBudget(*s)) return;
   s->rule_stamp[r] = s->event_stamp;
   if (VerifyRule(p, p.rules[r], s)) s->matched_rules.push_back(r);
 }
@@ -274,6 +400,7 @@ void ConsiderPairs(const Program& p, ScratchRep* s) {
           AppendPairKey(&s->pair_key, b.kind, KeyOf(b, buf_b));
           return s->pair_key;
         };
+        if (!Charge(s, 1)) return;  // one lookup
         std::uint64_t hash = ValueIndex::PairHash(a.hash, b.hash);
         for (std::uint32_t r : p.pair_index.FindLazy(sig, ValueKind::kString, hash, key)) {
           Consider(p, r, s);
@@ -284,6 +411,23 @@ void ConsiderPairs(const Program& p, ScratchRep* s) {
 }
 
 }  // namespace
+
+std::string OverBudgetMessage(const ScratchRep& s) {
+  if (s.over_budget == ScratchRep::Over::kRegexCost) {
+    return "event not matched: its regex runs would cost more than "
+           "max_event_regex_cost (" +
+           std::to_string(s.max_regex_cost) +
+           ") (value bytes times regex program size)";
+  }
+  if (s.over_budget == ScratchRep::Over::kSteps) {
+    return "event not matched: evaluating it takes more than max_event_steps (" +
+           std::to_string(s.max_steps) +
+           ") steps (rules, field tests and value tests tried)";
+  }
+  return "event not matched: its string tests would read more than "
+         "max_event_scan_bytes (" +
+         std::to_string(s.max_scan_bytes) + ") bytes of its values";
+}
 
 bool RuleHolds(const Program& p, std::uint32_t rule, ScratchRep* s) {
   return VerifyRule(p, p.rules[rule], s);
@@ -304,8 +448,16 @@ void MatchEvent(const Program& p, ScratchRep* s) {
     }
   }
   if (!p.pair_signatures.empty()) ConsiderPairs(p, s);
-  for (std::uint32_t r : p.unanchored_rules) Consider(p, r, s);
-  if (s->matched_rules.empty()) return;
+  for (std::uint32_t r : p.unanchored_rules) {
+    Consider(p, r, s);
+    if (OverBudget(*s)) break;
+  }
+  // Past the budget the answer is incomplete: report nothing (the engine
+  // fails the event naming the limit).
+  if (s->matched_rules.empty() || OverBudget(*s)) {
+    s->matched_rules.clear();
+    return;
+  }
   for (std::uint32_t r : s->matched_rules) s->matched_policies.push_back(p.rules[r].policy);
   std::sort(s->matched_policies.begin(), s->matched_policies.end());
   s->matched_policies.erase(
@@ -324,6 +476,7 @@ void MatchEvent(const Program& p, ScratchRep* s) {
     if (!suppressed) s->matched_policies[out++] = policy;
   }
   s->matched_policies.resize(out);
+  if (OverBudget(*s)) s->matched_policies.clear();
 }
 
 }  // namespace proact::internal

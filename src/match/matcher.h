@@ -7,6 +7,9 @@
 #ifndef PROACT_SRC_MATCH_MATCHER_H_
 #define PROACT_SRC_MATCH_MATCHER_H_
 
+#include <cstdint>
+#include <string>
+
 #include "match/scratch.h"
 #include "program/program.h"
 
@@ -20,9 +23,25 @@ void MatchEvent(const Program& program, ScratchRep* scratch);
 // with the same-element rule for arrays of objects).
 bool RuleHolds(const Program& program, std::uint32_t rule, ScratchRep* scratch);
 
-// True when `value` satisfies the single test `test`.
+// True when `value` satisfies the single test `test`. `folded` is working
+// memory (a hashed `anything-but` equals-ignore-case list lower-cases the
+// value into it). Charges nothing: callers that must stay within the
+// per-event budget charge TestCost first.
 bool TestValue(const Program& program, const ValueTest& test,
-               const EventValue& value);
+               const EventValue& value, std::string* folded);
+
+// What running `test` on `value` costs against the per-event budget:
+// steps and bytes (EngineOptions::max_event_steps, max_event_scan_bytes),
+// and regex cost (max_event_regex_cost; 0 unless `test` is a regex).
+std::uint64_t RegexCost(const Program& program, const ValueTest& test,
+                        const EventValue& value);
+void TestCost(const Program& program, const ValueTest& test,
+              const EventValue& value, std::uint64_t* steps,
+              std::uint64_t* scan_bytes);
+
+// The message of the kLimitExceeded status for an event whose matching
+// spent its budget (scratch.over_budget set).
+std::string OverBudgetMessage(const ScratchRep& scratch);
 
 // Glob match of `s` against a compiled wildcard.
 bool WildcardMatch(const Wildcard& w, std::string_view s);

@@ -65,6 +65,20 @@ struct ScratchRep {
   std::vector<std::uint32_t> candidate_begin;
   std::vector<std::uint32_t> choice;
 
+  // Per-event evaluation budget (EngineOptions::max_event_steps and
+  // max_event_scan_bytes, max_event_regex_cost), reset by ReadEvent and charged by the matcher.
+  // Once either is spent, matching stops and `over_budget` names the limit.
+  std::uint64_t steps = 0;
+  std::uint64_t scan_bytes = 0;
+  std::uint64_t regex_cost = 0;
+  std::uint64_t max_steps = ~std::uint64_t{0};
+  std::uint64_t max_scan_bytes = ~std::uint64_t{0};
+  std::uint64_t max_regex_cost = ~std::uint64_t{0};
+  enum class Over : std::uint8_t { kNone, kSteps, kScanBytes, kRegexCost };
+  Over over_budget = Over::kNone;
+  // A value lower-cased for a hashed `anything-but` equals-ignore-case test.
+  std::string folded;
+
   // Full parse of the event: validation (EngineOptions::validate_json) and
   // rendering actions of matched events. dom_valid: dom_root is this event's.
   simdjson::dom::parser dom_parser;

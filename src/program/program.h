@@ -52,17 +52,27 @@ enum class TestOp : std::uint8_t {
   kAnythingButWildcard,  // wildcard ids
 };
 
+// `anything-but` value lists up to this long are compared entry by entry;
+// longer ones are looked up in Program::anything_but_index.
+inline constexpr std::uint32_t kAnythingButLinear = 8;
+
 struct ValueTest {
   TestOp op;
   std::uint8_t lo_inclusive = 0;
   std::uint8_t hi_inclusive = 0;
   std::uint32_t a = 0;
   std::uint32_t b = 0;
+  // Per-event budget: for `anything-but` prefix and suffix lists the sum
+  // of their entries' lengths (the most bytes one test compares), for
+  // wildcard lists the sum of the wildcards' scan factors.
+  std::uint32_t list_bytes = 0;
   double lo = 0;
   double hi = 0;
 };
 
 // All value tests one rule applies to one field (ORed).
+static_assert(sizeof(ValueTest) == 32, "ValueTest stays four words");
+
 struct FieldTest {
   std::uint32_t field = 0;       // FieldTrie field id
   std::uint32_t tests_begin = 0; // into Program::value_tests
@@ -87,6 +97,9 @@ struct Rule {
 // A wildcard pattern split at its unescaped '*': chunks[0] * chunks[1] ...
 struct Wildcard {
   std::vector<std::string> chunks;  // escapes resolved; size >= 1
+  // Per-event budget: what matching reads per byte of the value, at worst
+  // (the longest inner chunk, 1 when there is none).
+  std::uint32_t scan_factor = 1;
 };
 
 struct Cidr {
@@ -197,6 +210,7 @@ struct Program {
   std::vector<Cidr> cidrs;
   std::vector<Wildcard> wildcards;
   std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::uint32_t> regex_program_sizes;  // RE2::ProgramSize
   std::vector<std::uint32_t> id_pool;  // lists of string/number ids
   std::vector<ValueTest> value_tests;
   std::vector<FieldTest> field_tests;
@@ -219,6 +233,15 @@ struct Program {
   std::vector<std::uint8_t> hashed_field;
   // Match rules with no anchor: checked for every event.
   std::vector<std::uint32_t> unanchored_rules;
+  // The values of every `anything-but` value list (strings, numbers,
+  // equals-ignore-case) longer than kAnythingButLinear, keyed by the test's
+  // id_pool offset (ValueTest::a) in place of a field: a value is looked up
+  // once instead of being compared with each entry.
+  ValueIndex anything_but_index;
+
+  // What the whole set costs against CompileOptions' set budget (each
+  // policy's share is in its PolicyInfo::cost).
+  PolicyCost total_cost;
 
   std::vector<Diagnostic> warnings;
   std::vector<std::string> files;

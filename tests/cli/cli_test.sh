@@ -48,6 +48,11 @@ expect_contains "eval without --rules says so" "$TMP/err" "--rules PATH is requi
 "$PROACT" validate "$SRC/examples/quickstart" > "$TMP/out" 2>"$TMP/err"
 expect_eq "validate quickstart exits 0" $? 0
 expect_contains "validate reports count" "$TMP/out" "ok: 3 policies in 2 files"
+"$PROACT" validate --budget "$SRC/examples/quickstart" > "$TMP/out" 2>"$TMP/err"
+expect_eq "validate --budget exits 0" $? 0
+expect_contains "validate --budget keeps the count line" "$TMP/out" "ok: 3 policies in 2 files"
+expect_contains "validate --budget lists policies" "$TMP/out" "budget by policy (costliest first):"
+expect_contains "validate --budget totals the set" "$TMP/out" "budget of the set (default limits): regex memory 0 of 268435456 bytes (0.0%), regexes 0 of 1024 (0.0%)"
 
 "$PROACT" validate "$SRC/tests/compile/testdata/unknown_keys.yaml" > "$TMP/out" 2>"$TMP/err"
 expect_eq "validate bad file exits 1" $? 1
