@@ -204,7 +204,7 @@ struct HttpServer::Rep {
       HttpReply reply;
       try {
         reply = slow(ex->request);
-      } catch (const std::exception& e) {
+      } catch (...) {  // a route's failure answers its own request only
         reply = Error(500, "internal error");
       }
       lock.lock();
