@@ -216,25 +216,25 @@ TEST_CASE("lambda: an unreadable SQS message fails alone (number out of range, d
 
 TEST_CASE("lambda: the response stays small whatever the batch") {
   Runtime rt("big-batch");
-  // 5,000 CloudTrail records in one log file: each evaluated, the answer
-  // lists 100 of them.
+  // 1,000 CloudTrail records in one log file: each evaluated, the answer
+  // lists 100 of them (the full list would be ten times that).
   nlohmann::json record =
       nlohmann::json::parse(Corpus("aws/cloudtrail.s3-putBucketAcl.panther.json"));
   nlohmann::json file;
   file["Records"] = nlohmann::json::array();
-  for (int i = 0; i < 5000; ++i) {
+  for (int i = 0; i < 1000; ++i) {
     record["eventID"] = "e-" + std::to_string(i);
     file["Records"].push_back(record);
   }
   rt.api.Invoke("req-big", file.dump());
-  auto answer = rt.api.Wait("req-big");
+  auto answer = rt.api.Wait("req-big", 120s);  // slow under sanitizers
   REQUIRE(answer);
   REQUIRE(answer->kind == "response");
-  CHECK(answer->body.size() < 100000);
+  CHECK(answer->body.size() < 50000);
   nlohmann::json summary = nlohmann::json::parse(answer->body);
-  CHECK(summary["events"] == 5000);
+  CHECK(summary["events"] == 1000);
   CHECK(summary["results"].size() == 100);
-  CHECK(summary["results_omitted"] == 4900);
+  CHECK(summary["results_omitted"] == 900);
 }
 
 TEST_CASE("lambda: SQS FIFO batch -> the first failure fails every later message") {
