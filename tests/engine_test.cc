@@ -127,7 +127,7 @@ policies:
   CHECK(j["matches"][0]["errors"][0]["message"] == m.errors[0].message);
 }
 
-TEST_CASE("except patterns suppress a match; named lists work in match and except") {
+TEST_CASE("except patterns suppress a match, and named lists work in match and except") {
   PolicySet set = MustCompile(R"(
 lists:
   break-glass: [alice, root-admin]

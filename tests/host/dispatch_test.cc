@@ -203,7 +203,7 @@ TEST_CASE("webhook: posts JSON to an allowed host, retries 5xx with backoff, giv
   CHECK(dispatcher.Dispatch(OneMatch("p", {Act("webhook")})).executed == 1);
 }
 
-TEST_CASE("webhook: a url param must name an allowed host; redirects are not followed") {
+TEST_CASE("webhook: a url param must name an allowed host, and redirects are not followed") {
   Receiver receiver;
   WebhookOptions options;  // no default URL
   options.backoff = 1ms;

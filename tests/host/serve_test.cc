@@ -484,7 +484,7 @@ TEST_CASE("serve: body limits hold whatever the encoding") {
   CHECK(Request("GET", s.url("/healthz")).status == 200);
 }
 
-TEST_CASE("serve: slow clients hold no worker; /healthz answers while every worker is busy") {
+TEST_CASE("serve: slow clients hold no worker, and /healthz answers while every worker is busy") {
   Server s("slow", {"--threads", "2"});
   REQUIRE(s.port() > 0);
   // 16 clients trickling their headers (8x the workers).

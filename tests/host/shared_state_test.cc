@@ -139,7 +139,7 @@ TEST_CASE("rate_limit 5 per 600 s across two hosts sharing Redis: exactly 5 exec
   CHECK(dry_run.load() == 15);
 }
 
-TEST_CASE("one event delivered 6 times to two hosts consumes the budget once; the next event runs") {
+TEST_CASE("one event delivered 6 times to two hosts consumes the budget once, and the next event runs") {
   RedisServer server;
   Env env;
   env.Set("PROACT_IDEMPOTENCY", server.Url());
