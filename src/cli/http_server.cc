@@ -138,14 +138,24 @@ struct HttpServer::Rep {
     HttpReply quick_reply;
     if (quick && quick(ex->request, &quick_reply)) return Send(ex, quick_reply, false);
     if (stopping) return Unavailable(ex, "stopping: deliver again");
-    std::lock_guard<std::mutex> lock(mu);
-    if (queue.size() >= options.max_queued) {
-      return Unavailable(ex, "busy: deliver again");
+    // Our mutex is never held while calling into libmicrohttpd (which has
+    // locks of its own, and calls back into us): no lock-order inversion.
+    bool full;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      full = queue.size() >= options.max_queued;
+      if (!full) {
+        ex->dispatched = true;
+        ++outstanding;
+      }
     }
-    ex->dispatched = true;
-    ++outstanding;
+    if (full) return Unavailable(ex, "busy: deliver again");
+    // Suspended before any worker can see it, so resuming always follows.
     MHD_suspend_connection(ex->connection);
-    queue.push_back(ex);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      queue.push_back(ex);
+    }
     work_cv.notify_one();
     return MHD_YES;
   }
@@ -211,8 +221,9 @@ struct HttpServer::Rep {
       ex->reply = std::move(reply);
       ex->ready = true;
       --busy;
+      lock.unlock();
       MHD_resume_connection(ex->connection);
-      idle_cv.notify_all();
+      lock.lock();
     }
   }
 };
@@ -299,15 +310,17 @@ bool HttpServer::Stop(std::chrono::milliseconds drain) {
   {
     std::unique_lock<std::mutex> lock(rep->mu);
     // Not started: nothing ran for them, so a redelivery is safe.
-    while (!rep->queue.empty()) {
-      Exchange* ex = rep->queue.front();
-      rep->queue.pop_front();
+    std::deque<Exchange*> refused;
+    refused.swap(rep->queue);
+    for (Exchange* ex : refused) {
       ex->reply = Error(503, "stopping: deliver again");
       ex->reply.headers.emplace_back("Retry-After", "1");
       ex->close = true;
       ex->ready = true;
-      MHD_resume_connection(ex->connection);
     }
+    lock.unlock();
+    for (Exchange* ex : refused) MHD_resume_connection(ex->connection);
+    lock.lock();
     // Done when every request handed to a worker has been answered.
     rep->idle_cv.wait_for(lock, drain, [&] { return rep->outstanding == 0; });
     rep->quit = true;
