@@ -20,21 +20,17 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--proact", default=os.path.join(ROOT, "build/release/proact"))
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--requests", type=int, default=3000)
-    ap.add_argument("--threads", type=int, default=4)
-    args = ap.parse_args()
+def start_serve(proact, threads):
+    """Starts `proact serve` on the shipped pack (dry-run, WARN logs) on a free
+    loopback port; returns (process, port) once it accepts connections."""
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
     env = dict(os.environ, PROACT_DRY_RUN="true", PROACT_LOG_LEVEL="WARN")
     server = subprocess.Popen(
-        [args.proact, "serve", "--rules", os.path.join(ROOT, "rules"), "--host", "127.0.0.1",
-         "--port", str(port), "--threads", str(args.threads)],
+        [proact, "serve", "--rules", os.path.join(ROOT, "rules"), "--host", "127.0.0.1",
+         "--port", str(port), "--threads", str(threads)],
         env=env, stdout=subprocess.DEVNULL)
     for _ in range(200):
         try:
@@ -42,6 +38,17 @@ def main():
             break
         except OSError:
             time.sleep(0.02)
+    return server, port
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--proact", default=os.path.join(ROOT, "build/release/proact"))
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--threads", type=int, default=4)
+    args = ap.parse_args()
+    server, port = start_serve(args.proact, args.threads)
     events = [
         ("CloudTrail StopLogging (matches, dry-run)",
          open(os.path.join(ROOT, "rules/fixtures/aws/cloudtrail-records.stopLogging.stratus.json"), "rb").read()),

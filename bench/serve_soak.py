@@ -17,8 +17,9 @@ import asyncio
 import json
 import os
 import socket
-import subprocess
 import time
+
+from serve_bench import start_serve
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVENT = os.path.join(ROOT, "tests/data/corpus/aws/eventbridge.cloudtrail-s3-createBucket.custodian.json")
@@ -129,22 +130,8 @@ def main():
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    env = dict(os.environ, PROACT_DRY_RUN="true", PROACT_LOG_LEVEL="WARN")
-    server = subprocess.Popen(
-        [args.proact, "serve", "--rules", os.path.join(ROOT, "rules"), "--host", "127.0.0.1",
-         "--port", str(port), "--threads", str(args.threads)],
-        env=env, stdout=subprocess.DEVNULL)
+    server, port = start_serve(args.proact, args.threads)
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         import multiprocessing
         queue = multiprocessing.Queue()
         prober = multiprocessing.Process(target=probe_process, args=(port, args.seconds, queue))

@@ -14,26 +14,17 @@
 #include <thread>
 
 #include "normalize/codec.h"
+#include "normalize/webhook_auth.h"
 #include "util/strings.h"
 
 namespace proact::cli {
 
 std::string HttpRequest::Header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() && internal::AsciiLower(k) == internal::AsciiLower(std::string(name))) {
-      return v;
-    }
-  }
-  return {};
+  return std::string(internal::HeaderValue(headers, name).value_or(""));
 }
 
 bool HttpRequest::HasHeader(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() && internal::AsciiLower(k) == internal::AsciiLower(std::string(name))) {
-      return true;
-    }
-  }
-  return false;
+  return internal::HeaderValue(headers, name).has_value();
 }
 
 namespace {
@@ -55,6 +46,10 @@ HttpReply Error(int status, const std::string& message) {
   r.status = status;
   r.body = "{\"error\":\"" + message + "\"}";  // messages here are fixed ASCII
   return r;
+}
+
+HttpReply TooLarge(std::size_t limit) {
+  return Error(413, "request body over the limit of " + std::to_string(limit) + " bytes");
 }
 
 }  // namespace
@@ -107,9 +102,7 @@ struct HttpServer::Rep {
       unsigned long long n = std::strtoull(length, &end, 10);
       if (end != length && n > options.max_body_bytes) {
         // Answered before a byte of the body is read; the connection closes.
-        return Send(ex, Error(413, "request body over the limit of " +
-                                       std::to_string(options.max_body_bytes) + " bytes"),
-                    true);
+        return Send(ex, TooLarge(options.max_body_bytes), true);
       }
     }
     ex->encoding = internal::AsciiLower(ex->request.Header("Content-Encoding"));
@@ -186,9 +179,7 @@ struct HttpServer::Rep {
       // Counted as it arrives, whatever the transfer encoding.
       if (ex->request.body.size() + *upload_size > options.max_body_bytes) {
         *upload_size = 0;
-        MHD_Result r = Send(ex, Error(413, "request body over the limit of " +
-                                               std::to_string(options.max_body_bytes) + " bytes"),
-                            true);
+        MHD_Result r = Send(ex, TooLarge(options.max_body_bytes), true);
         ex->request.body.clear();
         ex->request.body.shrink_to_fit();
         return r;

@@ -19,12 +19,14 @@
 #include <utility>
 #include <vector>
 
+#include "proact/normalizer.h"
+
 namespace proact::cli {
 
 struct HttpRequest {
   std::string method;
   std::string path;
-  std::vector<std::pair<std::string, std::string>> headers;  // as sent, in order
+  Headers headers;   // as sent, in order
   std::string body;  // decoded (Content-Encoding: gzip inflated)
 
   // First value of a header, matched case-insensitively; "" when absent.

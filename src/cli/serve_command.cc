@@ -52,9 +52,6 @@ const char kServeUsage[] =
 
 namespace {
 
-// Deepest JSON nesting accepted in a request body (as the Normalizer).
-constexpr int kMaxNesting = 256;
-
 // The HTTP answer to one processed delivery.
 HttpAnswer ToReply(const ProcessResult& result) { return AnswerHttp(result); }
 
@@ -291,11 +288,10 @@ int Serve(const std::vector<std::string>& args) {
     info.log_fields["function_request_id"] = info.request_id;
     if (!info.trace_id.empty()) info.log_fields["trace_id"] = info.trace_id;
     info.log_fields["path"] = req.path;
-    Headers headers(req.headers.begin(), req.headers.end());
     std::string content_type = internal::AsciiLower(req.Header("Content-Type"));
-    if (internal::JsonNestingDepth(req.body) > kMaxNesting) {
+    if (internal::JsonNestingDepth(req.body) > internal::kMaxJsonDepth) {
       // Before any recursive parser sees it.
-      return reply(400, error_body("the body nests deeper than " + std::to_string(kMaxNesting) +
+      return reply(400, error_body("the body nests deeper than " + std::to_string(internal::kMaxJsonDepth) +
                                    " levels"));
     }
     // The custom-handler protocol only under the Functions host: elsewhere a
@@ -327,7 +323,7 @@ int Serve(const std::vector<std::string>& args) {
         return reply(400, error_body("invalid JSON body: " + why));
       }
     }
-    HttpAnswer answer = ToReply(host.Process(req.body, headers, info));
+    HttpAnswer answer = ToReply(host.Process(req.body, req.headers, info));
     return reply(answer.status, answer.body, answer.content_type);
   };
 

@@ -31,6 +31,13 @@ Status ReadMillis(const char* name, std::chrono::milliseconds* out, long long mi
   return Status::Ok();
 }
 
+// The claim TTL against the action timeout, with the store the host will use.
+Status CheckClaimTtl(const HostOptions& options) {
+  DispatchOptions dispatch = options.dispatch;
+  dispatch.idempotency = options.idempotency.get();
+  return ValidateClaimTtl(dispatch);
+}
+
 }  // namespace
 
 WebhookSecrets WebhookSecretsFromEnvironment() {
@@ -86,9 +93,7 @@ Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules) {
     options.state_description = "memory";
 #endif
   }
-  DispatchOptions dispatch = options.dispatch;
-  dispatch.idempotency = options.idempotency.get();
-  if (Status st = ValidateClaimTtl(dispatch); !st.ok()) return st;
+  if (Status st = CheckClaimTtl(options); !st.ok()) return st;
   return options;
 }
 
@@ -186,9 +191,7 @@ HttpAnswer AnswerHttp(const ProcessResult& result) {
 }
 
 Result<std::unique_ptr<Host>> Host::Create(HostOptions options) {
-  DispatchOptions dispatch = options.dispatch;
-  dispatch.idempotency = options.idempotency.get();
-  if (Status st = ValidateClaimTtl(dispatch); !st.ok()) return st;
+  if (Status st = CheckClaimTtl(options); !st.ok()) return st;
   Result<PolicySet> policies = PolicySet::Load(options.rules);
   if (!policies.ok()) return policies.status();
   std::unique_ptr<Host> host(new Host(std::move(options), std::move(policies.value())));

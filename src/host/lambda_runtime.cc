@@ -8,7 +8,6 @@
 
 #include "proact/host.h"
 #include "normalize/webhook_auth.h"
-#include "util/json_nesting.h"
 #include "util/json_parse.h"
 #include "util/redaction.h"
 #include "util/strings.h"

@@ -276,7 +276,6 @@ class Run {
       Error(ctx, "\"Records\" is empty: no events");
       return true;
     }
-    const Json& first = records[0];
     for (std::size_t i = 0; i < records.size(); ++i) {
       const Json& r = records[i];
       std::string where = ".Records[" + std::to_string(i) + "]";
@@ -289,7 +288,6 @@ class Run {
         Error(c, std::string("internal error while normalizing this record: ") + e.what());
       }
     }
-    (void)first;
     return true;
   }
 
