@@ -1,0 +1,90 @@
+// HttpTransport: one HTTP request through libcurl, with AWS SigV4 signing.
+//
+// The only place remediation requests touch the network. A call carries the
+// exact request (method, URL, headers, body) built by the action stage;
+// Send() adds authentication (SigV4 through libcurl's CURLOPT_AWS_SIGV4, or
+// the headers a credential provider gave) and returns the status, the
+// response headers and a bounded body. It never follows redirects, speaks
+// only http and https (plain http only to loopback addresses), and never
+// throws.
+//
+// Debian 12's libcurl 7.88 signs what it is given, with these rules kept
+// here so that callers need not know them: the session token is sent as
+// X-Amz-Security-Token by us, Content-Type is always set explicitly (so it
+// is signed), S3 requests carry x-amz-content-sha256 (hex SHA-256 of the
+// body) set by us, bodies go through CURLOPT_POSTFIELDS (+ CUSTOMREQUEST for
+// methods other than POST), and no "Header:" removal entries are passed.
+//
+// Thread-safety: Send() may be called from many threads at once.
+#ifndef PROACT_SRC_HOST_REMEDIATION_HTTP_TRANSPORT_H_
+#define PROACT_SRC_HOST_REMEDIATION_HTTP_TRANSPORT_H_
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace proact::internal {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct AwsCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty for long-term keys
+  // When they stop working; time_point::max() for keys that do not expire.
+  std::chrono::system_clock::time_point expiration = std::chrono::system_clock::time_point::max();
+};
+
+struct AwsSigning {
+  AwsCredentials credentials;
+  std::string region;   // signing region, e.g. "us-east-1"
+  std::string service;  // signing name, e.g. "s3", "ec2", "iam", "sts"
+};
+
+struct HttpCall {
+  std::string method;   // GET, PUT, POST, PATCH, DELETE, HEAD
+  std::string url;      // absolute http(s) URL, already encoded
+  HeaderList headers;   // sent as given (names as written)
+  std::string body;     // sent when non-empty, or when the method is PUT/POST/PATCH
+  // Deliver the request to this "host:port" instead of the URL's host (the
+  // URL, Host header and signature stay as they are): endpoint overrides
+  // for services whose host carries request data (S3 virtual hosts).
+  // Empty: connect to the URL's host.
+  std::string connect_to;
+  // Sign with SigV4 when set (has_sigv4).
+  bool has_sigv4 = false;
+  AwsSigning sigv4;
+  // Give up at this time (connect and transfer); the call reports
+  // timed_out.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Response bodies longer than this are cut and flagged too_large.
+  std::size_t max_response_bytes = 4u << 20;
+};
+
+struct HttpReply {
+  long status = 0;             // 0 when no response arrived
+  HeaderList headers;          // names lower-cased, in arrival order
+  std::string body;
+  bool too_large = false;      // body cut at max_response_bytes
+  bool timed_out = false;      // the deadline passed
+  std::string transport_error; // curl's message when no response arrived
+
+  // First header named `name` (lower-case), or "".
+  std::string_view Header(std::string_view name) const;
+};
+
+// Sends `call`. A transport failure (DNS, refused connection, TLS, timeout)
+// is a reply with status 0 and transport_error set; the message never holds
+// credentials.
+HttpReply Send(const HttpCall& call);
+
+// True when `host` (no brackets, no port) is a loopback address or
+// "localhost": the only hosts plain http is allowed to.
+bool IsLoopbackHost(std::string_view host);
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_HOST_REMEDIATION_HTTP_TRANSPORT_H_
