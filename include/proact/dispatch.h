@@ -72,8 +72,16 @@ enum class FailureClass {
 struct ActionResult {
   FailureClass failure = FailureClass::kNone;
   std::string message;  // why it failed, or a short note on success
+  // Success without a change: the resource already complied (a read found
+  // it so, or the provider answered "already done").
+  bool already_compliant = false;
+  // The provider's id of the (last) request made, for its support and logs.
+  std::string provider_request_id;
 
   static ActionResult Ok(std::string note = {}) { return {FailureClass::kNone, std::move(note)}; }
+  static ActionResult AlreadyCompliant(std::string note = {}) {
+    return {FailureClass::kNone, std::move(note), true};
+  }
   static ActionResult Retryable(std::string why) { return {FailureClass::kRetryable, std::move(why)}; }
   static ActionResult Permanent(std::string why) { return {FailureClass::kPermanent, std::move(why)}; }
   bool ok() const { return failure == FailureClass::kNone; }
@@ -83,7 +91,8 @@ struct ActionResult {
 using ActionHandler = std::function<ActionResult(const ActionContext&)>;
 
 enum class ActionOutcome {
-  kExecuted,  // the handler ran and succeeded
+  kExecuted,  // the handler ran and succeeded ("succeeded")
+  kAlreadyCompliant,  // the handler ran and found nothing to change
   kDryRun,    // not executed: dry-run ("would run")
   kSkipped,   // not executed: it already ran (idempotency)
   kFailed,    // no handler, handler error, exception or timeout; with an
@@ -91,7 +100,8 @@ enum class ActionOutcome {
               // the store failed closed (both retryable)
 };
 
-PROACT_EXPORT std::string_view OutcomeName(ActionOutcome outcome);   // "executed", ...
+// "succeeded", "already_compliant", "dry_run", "skipped", "failed".
+PROACT_EXPORT std::string_view OutcomeName(ActionOutcome outcome);
 PROACT_EXPORT std::string_view FailureName(FailureClass failure);    // "", "retryable", "permanent"
 
 struct ActionReport {
@@ -104,15 +114,21 @@ struct ActionReport {
   nlohmann::json params;     // as rendered (redact before logging: ToJson does)
   std::string note;          // the match's note (why dry-run), if any
   double duration_ms = 0;    // handler time; 0 when not executed
+  std::string provider_request_id;  // the provider's id of its last request, if any
 };
 
 struct DispatchReport {
   std::vector<ActionReport> actions;
-  std::size_t executed = 0, dry_run = 0, skipped = 0, failed = 0;
+  // executed counts succeeded actions; already_compliant those that found
+  // nothing to change.
+  std::size_t executed = 0, already_compliant = 0, dry_run = 0, skipped = 0, failed = 0;
   std::size_t retryable_failures = 0;  // failed with FailureClass::kRetryable
 
-  // {"executed":n,"dry_run":n,"skipped":n,"failed":n,"actions":[{"policy",
-  //  "action","index","outcome","failure","message","params","duration_ms"}]}
+  // {"executed":n,"already_compliant":n,"dry_run":n,"skipped":n,"failed":n,
+  //  "actions":[{"policy","action","index","outcome","failure","message",
+  //  "provider_request_id","params","duration_ms"}]}; outcome is succeeded,
+  //  already_compliant, dry_run, skipped, failed_retryable or
+  //  failed_permanent.
   // with secrets in params, messages and notes redacted (RedactSecrets in
   // proact/decision.h): a handler's failure message may quote a URL.
   nlohmann::ordered_json ToJson() const;
@@ -208,6 +224,18 @@ PROACT_EXPORT WebhookOptions WebhookOptionsFromEnvironment();
 // 2xx is success; 408, 425, 429, 5xx and transport errors are retried, then
 // reported retryable; other statuses are permanent failures.
 PROACT_EXPORT void RegisterBuiltinActions(Dispatcher& dispatcher, WebhookOptions webhook = {});
+
+// Registers a handler for every action type declared in `policies`
+// (`action_types:`, docs/remediation.md): each runs the type's HTTP
+// requests with the platform's credentials (environment, container and
+// metadata endpoints, STS AssumeRole, GitHub App tokens), reads before it
+// writes, retries throttling within the deadline, and reports
+// already_compliant, succeeded or a classified failure with the provider's
+// request id. Credentials are fetched lazily and cached by one broker shared
+// by these handlers. Host::Create calls it (HostOptions::
+// register_declared_actions).
+class PolicySet;
+PROACT_EXPORT void RegisterDeclaredActions(Dispatcher& dispatcher, const PolicySet& policies);
 
 // True when `url` is http(s) and its host is allowed by `options`.
 PROACT_EXPORT bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options,

@@ -47,6 +47,8 @@ struct HostOptions {
   DispatchOptions dispatch;
   WebhookOptions webhook;
   bool register_builtin_actions = true;
+  // Registers the action types the policy files declare (RegisterDeclaredActions).
+  bool register_declared_actions = true;
   // Stop starting events when less than this remains before the deadline.
   std::chrono::milliseconds deadline_margin{500};
   // Shared state (owned by the host when set): idempotency store and the

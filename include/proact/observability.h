@@ -60,6 +60,7 @@ PROACT_EXPORT void LogJson(LogLevel level, std::string_view location, std::strin
 struct PolicyCounters {
   std::uint64_t matches = 0;
   std::uint64_t executed = 0;      // actions run successfully
+  std::uint64_t already_compliant = 0;  // actions that found nothing to change
   std::uint64_t failed = 0;        // actions that failed
   std::uint64_t dry_run = 0;       // actions reported, not run
   std::uint64_t skipped = 0;       // actions not run (idempotency)

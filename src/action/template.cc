@@ -421,6 +421,13 @@ bool Render(const ParamTree& tree, const FieldSource& event,
 
 }  // namespace
 
+bool RenderTemplate(const Template& t, const FieldSource& fields, nlohmann::json* out,
+                    std::string* error) {
+  return RenderString(t, fields, out, error);
+}
+
+std::string TemplateValueText(const nlohmann::json& v) { return Stringify(v); }
+
 bool RenderParams(const ParamTree& tree, const FieldSource& event,
                   nlohmann::json* out, std::string* error) {
   return Render(tree, event, "", out, error);

@@ -101,6 +101,15 @@ class FieldSource {
 bool RenderParams(const ParamTree& tree, const FieldSource& event,
                   nlohmann::json* out, std::string* error);
 
+// Renders one template: a whole-value template yields the field's JSON
+// value, mixed text a string. False with *error when a field is missing
+// and has no default.
+bool RenderTemplate(const Template& t, const FieldSource& fields, nlohmann::json* out,
+                    std::string* error);
+
+// A rendered value as text: strings as they are, other values as JSON.
+std::string TemplateValueText(const nlohmann::json& v);
+
 }  // namespace proact::internal
 
 #endif  // PROACT_SRC_ACTION_TEMPLATE_H_

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "action/template.h"
+#include "compile/action_type_compiler.h"
 #include "compile/anchor_planner.h"
 #include "compile/pattern_compiler.h"
 #include "compile/set_budget.h"
@@ -29,6 +30,9 @@ const std::vector<KeySpec>& FileKeys() {
        "test cases run by `proact test` (docs/testing.md); ignored when loading"},
       {"action_effects", "mapping", false,
        "per action name, the event running it causes (for the self-triggering check)"},
+      {"action_types", "mapping", false,
+       "remediations declared as data: per action name, its params, credentials, endpoint, "
+       "permissions and HTTP requests (docs/remediation.md)"},
   };
   return keys;
 }
@@ -322,6 +326,7 @@ class Compiler {
                        " policies loaded (limit max_policies)");
       return false;
     }
+    CompileActionTypes();
     // Policies are compiled and emitted one by one, in load order, so that
     // the intermediate forms of one are freed before the next.
     for (std::size_t i = 0; i < policies_.size(); ++i) {
@@ -329,6 +334,42 @@ class Compiler {
       if (!sink_->has_errors()) Emit(static_cast<std::uint32_t>(i), &policies_[i]);
     }
     return Complete();
+  }
+
+  // Declared action types, in load order, before any policy uses them.
+  void CompileActionTypes() {
+    ConditionCompiler conditions = [this](const Node& pattern) { return CompileCondition(pattern); };
+    for (const std::string& name : type_order_) {
+      const auto& [key, node] = type_nodes_.at(name);
+      ActionType t;
+      if (CompileActionType(*key, *node, sink_, conditions, &t)) {
+        program_->action_types.push_back(std::move(t));
+      } else {
+        failed_types_.insert(name);
+      }
+    }
+  }
+
+  // An event pattern tested against answers: a program of its own with one
+  // policy, "condition".
+  int CompileCondition(const Node& pattern) {
+    auto sub = std::make_unique<Program>();
+    Compiler c(options_, sink_, sub.get());
+    c.InternEnvelopeFields();
+    c.lists_ = lists_;
+    PatternCompiler patterns(sub.get(), &c.lists_, options_, sink_);
+    std::vector<Alternative> alts;
+    std::size_t errors = sink_->error_count();
+    if (!patterns.Compile(pattern, &alts) || sink_->error_count() != errors) return -1;
+    CompiledPolicy cp;
+    cp.info.id = "condition";
+    sub->policies.push_back(std::move(cp));
+    for (const Alternative& alt : alts) c.AddRule(0, alt, false);
+    sub->anything_but_index.Build();
+    PlanAnchors(sub.get());
+    sub->trie.Freeze();
+    program_->conditions.push_back(std::move(sub));
+    return static_cast<int>(program_->conditions.size() - 1);
   }
 
   void Error(const Node& at, const std::string& code, const std::string& msg) {
@@ -424,10 +465,27 @@ class Compiler {
         }
       }
     }
+    if (const Node* types = root.Find("action_types")) {
+      if (types->kind != Node::Kind::kNull &&
+          ExpectKind(*types, Node::Kind::kMap, "'action_types'")) {
+        for (const auto& [k, v] : types->entries) {
+          auto [it, inserted] = type_nodes_.emplace(k.text, std::make_pair(&k, &v));
+          if (!inserted) {
+            Error(k, "duplicate-action-type",
+                  "action type '" + k.text + "' is already declared at " +
+                      sink_->file_name(it->second.first->file) + ":" +
+                      std::to_string(it->second.first->mark.line) + ":" +
+                      std::to_string(it->second.first->mark.column));
+          } else {
+            type_order_.push_back(k.text);
+          }
+        }
+      }
+    }
     const Node* policies = root.Find("policies");
     if (policies == nullptr) {
       if (root.Find("lists") == nullptr && root.Find("tests") == nullptr &&
-          root.Find("action_effects") == nullptr) {
+          root.Find("action_effects") == nullptr && root.Find("action_types") == nullptr) {
         Warning(root, "empty-file", "file holds no policies");
       }
       return;
@@ -606,6 +664,15 @@ class Compiler {
         out.name = name->text;
       }
     }
+    if (!out.name.empty()) {
+      out.type = program_->FindActionType(out.name);
+      const Node* params = act.Find("params");
+      if (out.type >= 0) {
+        CheckActionParams(program_->action_types[out.type], act,
+                          params != nullptr && params->kind == Node::Kind::kMap ? params : nullptr,
+                          sink_);
+      }
+    }
     if (const Node* params = act.Find("params")) {
       if (params->kind != Node::Kind::kNull &&
           ExpectKind(*params, Node::Kind::kMap, "'params'")) {
@@ -754,6 +821,10 @@ class Compiler {
   std::unordered_map<std::string, const Node*> ids_;
   std::unique_ptr<PatternCompiler> patterns_;
   std::map<std::string, const Node*> effects_;  // action name → caused event
+  // action_types: name → (key node, value node), and their load order.
+  std::map<std::string, std::pair<const Node*, const Node*>> type_nodes_;
+  std::vector<std::string> type_order_;
+  std::set<std::string> failed_types_;
   SetBudget budget_;
 };
 

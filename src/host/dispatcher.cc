@@ -18,7 +18,8 @@ struct Dispatcher::Entry {
 
 std::string_view OutcomeName(ActionOutcome outcome) {
   switch (outcome) {
-    case ActionOutcome::kExecuted: return "executed";
+    case ActionOutcome::kExecuted: return "succeeded";
+    case ActionOutcome::kAlreadyCompliant: return "already_compliant";
     case ActionOutcome::kDryRun: return "dry_run";
     case ActionOutcome::kSkipped: return "skipped";
     case ActionOutcome::kFailed: return "failed";
@@ -38,6 +39,7 @@ std::string_view FailureName(FailureClass failure) {
 nlohmann::ordered_json DispatchReport::ToJson() const {
   nlohmann::ordered_json out;
   out["executed"] = executed;
+  out["already_compliant"] = already_compliant;
   out["dry_run"] = dry_run;
   out["skipped"] = skipped;
   out["failed"] = failed;
@@ -47,9 +49,14 @@ nlohmann::ordered_json DispatchReport::ToJson() const {
     j["policy"] = a.policy;
     j["action"] = a.action;
     j["index"] = a.index;
-    j["outcome"] = OutcomeName(a.outcome);
+    if (a.outcome == ActionOutcome::kFailed && a.failure != FailureClass::kNone) {
+      j["outcome"] = "failed_" + std::string(FailureName(a.failure));
+    } else {
+      j["outcome"] = OutcomeName(a.outcome);
+    }
     if (a.failure != FailureClass::kNone) j["failure"] = FailureName(a.failure);
     if (!a.message.empty()) j["message"] = a.message;
+    if (!a.provider_request_id.empty()) j["provider_request_id"] = a.provider_request_id;
     j["params"] = a.params;
     if (!a.note.empty()) j["note"] = a.note;
     j["duration_ms"] = a.duration_ms;
@@ -211,6 +218,7 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
       auto finish = [&](ActionReport&& done) {
         switch (done.outcome) {
           case ActionOutcome::kExecuted: ++report.executed; break;
+          case ActionOutcome::kAlreadyCompliant: ++report.already_compliant; break;
           case ActionOutcome::kDryRun: ++report.dry_run; break;
           case ActionOutcome::kSkipped: ++report.skipped; break;
           case ActionOutcome::kFailed:
@@ -287,8 +295,10 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
       r.duration_ms = std::chrono::duration<double, std::milli>(
                           std::chrono::steady_clock::now() - now).count();
       r.message = result.message;
+      r.provider_request_id = result.provider_request_id;
       if (result.ok()) {
-        r.outcome = ActionOutcome::kExecuted;
+        r.outcome = result.already_compliant ? ActionOutcome::kAlreadyCompliant
+                                             : ActionOutcome::kExecuted;
         if (!key.empty() && !gate.token.empty()) {
           Status st = options_.idempotency->Complete(key, gate.token, options_.done_ttl);
           if (!st.ok()) {

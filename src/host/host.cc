@@ -214,6 +214,7 @@ Host::Host(HostOptions options, PolicySet policies)
   guard.remember_admitted = options_.dispatch.done_ttl;
   guard_ = std::make_unique<RemediationGuard>(policies, options_.rate_counter.get(), guard);
   if (options_.register_builtin_actions) RegisterBuiltinActions(dispatcher_, options_.webhook);
+  if (options_.register_declared_actions) RegisterDeclaredActions(dispatcher_, policies);
 }
 
 void Host::LogDecision(const Decision& decision, const EventOutcome& outcome,

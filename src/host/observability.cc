@@ -192,6 +192,7 @@ void Metrics::RecordDispatch(const Decision& decision, const DispatchReport& rep
       if (a.policy != m.policy) continue;
       switch (a.outcome) {
         case ActionOutcome::kExecuted: ++c.executed; ++executed; break;
+        case ActionOutcome::kAlreadyCompliant: ++c.already_compliant; break;
         case ActionOutcome::kFailed: ++c.failed; ++failed; break;
         case ActionOutcome::kDryRun: ++c.dry_run; break;
         case ActionOutcome::kSkipped: ++c.skipped; break;
@@ -249,6 +250,8 @@ std::string Metrics::Prometheus() const {
     std::string p = PromLabel(id);
     out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"executed\"} " +
            std::to_string(c.executed) + "\n";
+    out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"already_compliant\"} " +
+           std::to_string(c.already_compliant) + "\n";
     out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"failed\"} " +
            std::to_string(c.failed) + "\n";
     out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"dry_run\"} " +
@@ -286,6 +289,7 @@ namespace {
 
 PolicyCounters Difference(const PolicyCounters& a, const PolicyCounters& b) {
   return {a.matches - b.matches,           a.executed - b.executed,
+          a.already_compliant - b.already_compliant,
           a.failed - b.failed,             a.dry_run - b.dry_run,
           a.skipped - b.skipped,           a.remediations - b.remediations,
           a.savings_minutes - b.savings_minutes, a.savings_usd - b.savings_usd};
@@ -294,6 +298,7 @@ PolicyCounters Difference(const PolicyCounters& a, const PolicyCounters& b) {
 void Accumulate(PolicyCounters* total, const PolicyCounters& d) {
   total->matches += d.matches;
   total->executed += d.executed;
+  total->already_compliant += d.already_compliant;
   total->failed += d.failed;
   total->dry_run += d.dry_run;
   total->skipped += d.skipped;

@@ -19,6 +19,7 @@
 
 #include <re2/re2.h>
 
+#include "action/action_type.h"
 #include "action/template.h"
 #include "program/value_index.h"
 #include "proact/policy_set.h"
@@ -192,6 +193,7 @@ struct PairSignature {
 struct CompiledAction {
   std::string name;
   ParamTree params;
+  int type = -1;  // index in Program::action_types when the name is declared
   int file = 0;  // where the action is written, for diagnostics
   int line = 0;
   int column = 0;
@@ -216,6 +218,19 @@ struct Program {
   std::vector<FieldTest> field_tests;
   std::vector<Rule> rules;
   std::vector<CompiledPolicy> policies;  // load order
+  // Action types declared in the loaded files (`action_types:`), and the
+  // conditions their requests test answers with (each an event pattern
+  // compiled as a one-policy program).
+  std::vector<ActionType> action_types;
+  std::vector<std::unique_ptr<Program>> conditions;
+
+  // Index of the action type named `name`, or -1.
+  int FindActionType(std::string_view name) const {
+    for (std::size_t i = 0; i < action_types.size(); ++i) {
+      if (action_types[i].name == name) return static_cast<int>(i);
+    }
+    return -1;
+  }
 
   // Exact-value index over match rules anchored on one field.
   ValueIndex index;

@@ -1,0 +1,74 @@
+// Remediation plans and permissions: what declared action types would send,
+// and what their credentials need. No network, no credentials.
+//
+// Action types are declared in policy files (`action_types:`, see
+// docs/remediation.md). The host executes them (proact/dispatch.h,
+// RegisterDeclaredActions); these functions show the same requests without
+// sending them, for `proact plan`, dry-run logs and code review, and list
+// the permissions for `proact permissions`.
+//
+// Thread-safety: free functions over an immutable PolicySet.
+#ifndef PROACT_REMEDIATION_H_
+#define PROACT_REMEDIATION_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "proact/decision.h"
+#include "proact/export.h"
+#include "proact/policy_set.h"
+#include "proact/status.h"
+
+namespace proact {
+
+struct PROACT_EXPORT PlannedRequest {
+  std::string name;    // the request's name in its action type
+  bool read = false;   // a read of the current state
+  std::string method;
+  std::string url;     // as sent (without an endpoint override)
+  std::vector<std::pair<std::string, std::string>> headers;  // as declared, plus Content-Type / Content-MD5
+  std::string body;
+  // How it is authenticated, without secrets: "aws-sigv4 s3 us-east-1",
+  // "aws-sigv4 ec2 eu-west-1 as arn:aws:iam::111122223333:role/x",
+  // "github-app installation 42", "okta-ssws", "gcp-metadata", "azure-msi",
+  // "slack-bot", "none".
+  std::string auth;
+};
+
+// The requests `action` (as a Decision renders it) would send when its name
+// is a declared action type of `set`: every request in order, writes as
+// they would be sent if every read found the resource non-compliant. Values
+// only known when sending are shown as placeholders: "<steps.read.body.X>"
+// and "[secret NAME]". kNotFound when the action's name is not a declared
+// type; kInvalidArgument naming the parameter when its params do not fit the
+// type or do not render.
+PROACT_EXPORT Status PlanAction(const PolicySet& set, const Action& action,
+                                std::vector<PlannedRequest>* out);
+
+// `proact plan` lines for one decision: per action (rendered or not), in
+// decision order,
+//   {"event":ID,"policy":ID,"action":NAME,"dry_run":BOOL,
+//    "requests":[{"name","read","method","url","headers","body","identity"}],
+//    "error":null|"message"}
+// with secrets redacted (RedactSecrets). Actions that are not declared types
+// (run by host handlers) have no requests and "handler":"host". Stable:
+// equal inputs give equal bytes.
+PROACT_EXPORT std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& set,
+                                                               const Decision& decision);
+
+// What the action types used by the set's enabled policies need:
+//   {"aws":{"remediation_policy":{IAM policy document},"assume_role_policy":
+//    {IAM policy document, when a type assumes roles}},
+//    "github":{"permissions":{name:level}},"okta":{"scopes":[...]},
+//    "gcp":{"permissions":[...]},"azure":{"actions":[...]},
+//    "slack":{"scopes":[...]},"action_types":{name:[policy ids]}}
+// Providers no type uses are left out; lists are sorted and unique; a
+// GitHub permission needed at several levels is listed at the highest.
+PROACT_EXPORT nlohmann::ordered_json RequiredPermissions(const PolicySet& set);
+
+}  // namespace proact
+
+#endif  // PROACT_REMEDIATION_H_

@@ -1,0 +1,394 @@
+#include "action/request_builder.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <set>
+
+#include "util/xml_json.h"
+
+namespace proact::internal {
+
+namespace {
+
+class ContextFields : public FieldSource {
+ public:
+  explicit ContextFields(const RequestContext& ctx) : ctx_(ctx) {}
+
+  bool Lookup(const std::vector<PathStep>& path, nlohmann::json* out) const override {
+    if (path.size() < 2 || path[0].is_index || path[1].is_index) return false;
+    const std::string& root = path[0].key;
+    if (root == "secrets") {
+      if (ctx_.plan || !ctx_.secret) {
+        *out = "[secret " + path[1].key + "]";
+        return true;
+      }
+      std::string value, error;
+      if (!ctx_.secret(path[1].key, &value, &error)) {
+        last_error_ = error;
+        return false;
+      }
+      *out = std::move(value);
+      return true;
+    }
+    const nlohmann::json* cur = nullptr;
+    if (root == "params") {
+      cur = ctx_.params;
+    } else if (root == "steps") {
+      if (ctx_.plan) {
+        std::string shown = "<steps";
+        for (std::size_t i = 1; i < path.size(); ++i) {
+          shown += path[i].is_index ? "[" + std::to_string(path[i].index) + "]" : "." + path[i].key;
+        }
+        *out = shown + ">";
+        return true;
+      }
+      cur = ctx_.steps;
+    }
+    if (cur == nullptr) return false;
+    for (std::size_t i = 1; i < path.size(); ++i) {
+      const PathStep& s = path[i];
+      if (s.is_index) {
+        if (!cur->is_array() || s.index >= cur->size()) return false;
+        cur = &(*cur)[s.index];
+      } else {
+        if (!cur->is_object()) return false;
+        auto it = cur->find(s.key);
+        if (it == cur->end()) return false;
+        cur = &*it;
+      }
+    }
+    *out = *cur;
+    return true;
+  }
+
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  const RequestContext& ctx_;
+  mutable std::string last_error_;
+};
+
+bool Render(const Template& t, const RequestContext& ctx, nlohmann::json* out, std::string* error) {
+  ContextFields fields(ctx);
+  if (!RenderTemplate(t, fields, out, error)) {
+    if (!fields.last_error().empty()) *error = fields.last_error();
+    return false;
+  }
+  return true;
+}
+
+bool IsDnsName(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::size_t label = 0;
+  char prev = '.';
+  for (char c : s) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (c == '.') {
+      if (prev == '.' || prev == '-') return false;
+      label = 0;
+    } else if (c == '-') {
+      if (prev == '.') return false;
+      ++label;
+    } else if (alnum) {
+      ++label;
+    } else {
+      return false;
+    }
+    if (label > 63) return false;
+    prev = c;
+  }
+  return prev != '.' && prev != '-';
+}
+
+std::string ExprText(const TemplateExpr& e) { return "{{ " + e.path_text + " }}"; }
+
+// Renders the parts of `t`, passing each hole's text to `place`, which may
+// reject or encode it.
+bool RenderParts(const Template& t, const RequestContext& ctx,
+                 const std::function<bool(const TemplateExpr&, std::string*, std::string*)>& place,
+                 std::string* out, std::string* error) {
+  ContextFields fields(ctx);
+  for (std::size_t i = 0; i < t.expr_index.size(); ++i) {
+    if (t.expr_index[i] < 0) {
+      out->append(t.literals[i]);
+      continue;
+    }
+    const TemplateExpr& e = t.exprs[t.expr_index[i]];
+    Template one;
+    one.literals = {""};
+    one.expr_index = {0};
+    one.exprs = {e};
+    one.whole_value = true;
+    nlohmann::json v;
+    if (!RenderTemplate(one, fields, &v, error)) {
+      if (!fields.last_error().empty()) *error = fields.last_error();
+      return false;
+    }
+    std::string text = TemplateValueText(v);
+    if (!place(e, &text, error)) return false;
+    out->append(text);
+  }
+  return true;
+}
+
+// An ordered rendering of a body tree (XML element order matters).
+bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::string& where,
+                nlohmann::ordered_json* out, std::string* error) {
+  switch (tree.kind) {
+    case ParamTree::Kind::kLiteral:
+      *out = nlohmann::ordered_json(tree.literal);
+      return true;
+    case ParamTree::Kind::kTemplate: {
+      nlohmann::json v;
+      if (!Render(tree.tmpl, ctx, &v, error)) {
+        *error = "body '" + where + "': " + *error;
+        return false;
+      }
+      *out = nlohmann::ordered_json(v);
+      return true;
+    }
+    case ParamTree::Kind::kObject:
+      *out = nlohmann::ordered_json::object();
+      for (const auto& m : tree.members) {
+        nlohmann::ordered_json v;
+        if (!RenderTree(m.second, ctx, where.empty() ? m.first : where + "." + m.first, &v, error)) {
+          return false;
+        }
+        (*out)[m.first] = std::move(v);
+      }
+      return true;
+    case ParamTree::Kind::kArray:
+      *out = nlohmann::ordered_json::array();
+      for (std::size_t i = 0; i < tree.items.size(); ++i) {
+        nlohmann::ordered_json v;
+        if (!RenderTree(tree.items[i], ctx, where + "[" + std::to_string(i) + "]", &v, error)) {
+          return false;
+        }
+        out->push_back(std::move(v));
+      }
+      return true;
+  }
+  return false;
+}
+
+std::string Base64(const unsigned char* data, std::size_t n) {
+  std::string out(4 * ((n + 2) / 3), '\0');
+  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+  out.resize(len < 0 ? 0 : static_cast<std::size_t>(len));
+  return out;
+}
+
+std::string Md5Base64(std::string_view body) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(body.data(), body.size(), md, &len, EVP_md5(), nullptr);
+  return Base64(md, len);
+}
+
+}  // namespace
+
+std::string PercentEncode(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+bool CheckParams(const ActionType& type, const nlohmann::json& params, std::string* error) {
+  if (!params.is_object()) {
+    *error = "params must be an object";
+    return false;
+  }
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    const ParamSpec* spec = type.FindParam(it.key());
+    if (spec == nullptr) {
+      *error = "action type '" + type.name + "' has no parameter '" + it.key() + "'";
+      return false;
+    }
+    std::string why;
+    if (!CheckParamValue(*spec, *it, &why)) {
+      *error = "parameter '" + it.key() + "' " + why;
+      return false;
+    }
+  }
+  for (const ParamSpec& p : type.params) {
+    if (p.required && !params.contains(p.name)) {
+      *error = "parameter '" + p.name + "' is required";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
+                std::string* error) {
+  nlohmann::json v;
+  if (!Render(t, ctx, &v, error)) return false;
+  *out = TemplateValueText(v);
+  return true;
+}
+
+bool RenderEndpoint(const ActionType& type, const RequestContext& ctx, std::string* base,
+                    std::string* error) {
+  base->clear();
+  // Holes before the first '/' after "https://" are in the host.
+  bool in_host = true;
+  std::string rendered;
+  ContextFields fields(ctx);
+  for (std::size_t i = 0; i < type.endpoint.expr_index.size(); ++i) {
+    if (type.endpoint.expr_index[i] < 0) {
+      const std::string& lit = type.endpoint.literals[i];
+      std::size_t from = rendered.size() < 8 ? 8 - rendered.size() : 0;
+      if (in_host && lit.find('/', std::min(from, lit.size())) != std::string::npos) in_host = false;
+      rendered += lit;
+      continue;
+    }
+    const TemplateExpr& e = type.endpoint.exprs[type.endpoint.expr_index[i]];
+    std::string text;
+    std::string err;
+    auto place = [&](const TemplateExpr&, std::string* value, std::string* why) {
+      if (in_host) {
+        if (!IsDnsName(*value)) {
+          *why = ExprText(e) + " renders '" + value->substr(0, 80) +
+                 "', which is not a DNS name: the endpoint " + type.endpoint_text +
+                 " takes only letters, digits, '-' and '.' there";
+          return false;
+        }
+        return true;
+      }
+      if (value->empty()) {
+        *why = ExprText(e) + " renders empty in the endpoint's path";
+        return false;
+      }
+      *value = PercentEncode(*value);
+      return true;
+    };
+    Template one;
+    one.literals = {"", ""};
+    one.expr_index = {0};
+    one.exprs = {e};
+    if (!RenderParts(one, ctx, place, &text, error)) return false;
+    rendered += text;
+  }
+  if (rendered.rfind("https://", 0) != 0 && rendered.rfind("http://", 0) != 0) {
+    *error = "the endpoint renders '" + rendered + "', not an http(s) URL";
+    return false;
+  }
+  while (!rendered.empty() && rendered.back() == '/') rendered.pop_back();
+  *base = std::move(rendered);
+  return true;
+}
+
+bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_view base,
+                  const RequestContext& ctx, RenderedRequest* out, std::string* error) {
+  *out = RenderedRequest();
+  out->name = spec.name;
+  out->read = spec.read;
+  out->method = spec.method;
+  std::string where = "request '" + spec.name + "': ";
+  // Path: every hole is one segment.
+  std::string path;
+  auto segment = [&](const TemplateExpr& e, std::string* value, std::string* why) {
+    if (value->empty() || *value == "." || *value == "..") {
+      *why = ExprText(e) + " renders '" + *value + "', which cannot be a path segment";
+      return false;
+    }
+    *value = PercentEncode(*value);
+    return true;
+  };
+  if (!RenderParts(spec.path, ctx, segment, &path, error)) {
+    *error = where + "path: " + *error;
+    return false;
+  }
+  out->url = std::string(base) + path;
+  // Query: sorted by encoded name, then value.
+  std::vector<std::pair<std::string, std::string>> query;
+  for (const auto& [name, tmpl] : spec.query) {
+    std::string value;
+    if (!RenderText(tmpl, ctx, &value, error)) {
+      *error = where + "query '" + name + "': " + *error;
+      return false;
+    }
+    query.emplace_back(PercentEncode(name), PercentEncode(value));
+  }
+  std::sort(query.begin(), query.end());
+  for (std::size_t i = 0; i < query.size(); ++i) {
+    out->url += (i == 0 ? "?" : "&") + query[i].first + "=" + query[i].second;
+  }
+  // Body.
+  std::string content_type = spec.content_type;
+  if (spec.body_kind != BodyKind::kNone) {
+    nlohmann::ordered_json body;
+    if (!RenderTree(spec.body, ctx, "", &body, error)) {
+      *error = where + *error;
+      return false;
+    }
+    switch (spec.body_kind) {
+      case BodyKind::kJson:
+        out->body = body.dump();
+        if (content_type.empty()) content_type = "application/json";
+        break;
+      case BodyKind::kXml:
+        if (!JsonToXml(body, &out->body, error)) {
+          *error = where + "xml body: " + *error;
+          return false;
+        }
+        if (content_type.empty()) content_type = "application/xml";
+        break;
+      case BodyKind::kForm: {
+        std::string form;
+        for (auto it = body.begin(); it != body.end(); ++it) {
+          if (it->is_structured()) {
+            *error = where + "form value '" + it.key() + "' is not a scalar";
+            return false;
+          }
+          if (it->is_null()) continue;  // a nullable parameter: not sent
+          if (!form.empty()) form += '&';
+          std::string v = it->is_string() ? it->get<std::string>() : it->dump();
+          form += PercentEncode(it.key()) + "=" + PercentEncode(v);
+        }
+        out->body = std::move(form);
+        if (content_type.empty()) content_type = "application/x-www-form-urlencoded; charset=utf-8";
+        break;
+      }
+      case BodyKind::kNone: break;
+    }
+  }
+  // Headers.
+  std::set<std::string> seen;
+  for (const auto& [name, tmpl] : spec.headers) {
+    std::string value;
+    if (!RenderText(tmpl, ctx, &value, error)) {
+      *error = where + "header '" + name + "': " + *error;
+      return false;
+    }
+    if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      *error = where + "header '" + name + "' renders a line break or NUL";
+      return false;
+    }
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "content-type") {
+      content_type = value;
+      continue;
+    }
+    seen.insert(lower);
+    out->headers.emplace_back(name, std::move(value));
+  }
+  if (!content_type.empty()) out->headers.emplace_back("Content-Type", content_type);
+  if (spec.content_md5) out->headers.emplace_back("Content-MD5", Md5Base64(out->body));
+  return true;
+}
+
+}  // namespace proact::internal

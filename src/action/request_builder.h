@@ -1,0 +1,75 @@
+// RequestBuilder: an action type's requests rendered for one action.
+//
+// Pure: no network, no credentials. The executor (host stage) sends what
+// this builds; `proact plan` prints it. Every rendered value is encoded for
+// the place it goes, so that no parameter or answer can change a request's
+// structure:
+//   endpoint host holes  must be DNS names (letters, digits, '-', '.'),
+//                        else an error naming the parameter and the pattern
+//   path holes           one percent-encoded segment each ('/' included);
+//                        an empty value, "." or ".." is an error
+//   query values         percent-encoded (RFC 3986 unreserved kept), the
+//                        parameters sorted by name (SigV4's canonical order)
+//   header values        CR, LF and NUL rejected
+//   json bodies          serialised by the JSON writer; whole-value holes keep
+//                        their JSON type
+//   xml bodies           element text and attributes escaped by the XML writer
+//   form bodies          names and values percent-encoded
+//
+// In plan mode (RequestContext::plan) values not known before sending are
+// shown, not fetched: steps.X.Y as "<steps.X.Y>", secrets.NAME as
+// "[secret NAME]".
+#ifndef PROACT_SRC_ACTION_REQUEST_BUILDER_H_
+#define PROACT_SRC_ACTION_REQUEST_BUILDER_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "action/action_type.h"
+
+namespace proact::internal {
+
+struct RenderedRequest {
+  std::string name;
+  bool read = false;
+  std::string method;
+  std::string url;  // endpoint + path + "?" + query
+  std::vector<std::pair<std::string, std::string>> headers;  // declared, Content-Type, Content-MD5
+  std::string body;
+};
+
+struct RequestContext {
+  const nlohmann::json* params = nullptr;  // the action's params (an object)
+  const nlohmann::json* steps = nullptr;   // name -> {status, headers, body}; may be null
+  // Resolves secrets.NAME (execution only).
+  std::function<bool(std::string_view name, std::string* value, std::string* error)> secret;
+  bool plan = false;
+};
+
+// Checks rendered params against the type: unknown or missing ones, types,
+// allowed values, patterns. The message names the parameter.
+bool CheckParams(const ActionType& type, const nlohmann::json& params, std::string* error);
+
+// The endpoint with its holes filled and checked ("https://b.s3.r.amazonaws.com").
+bool RenderEndpoint(const ActionType& type, const RequestContext& ctx, std::string* base,
+                    std::string* error);
+
+// Request `spec` of `type` against `base` (RenderEndpoint's, or an override).
+bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_view base,
+                  const RequestContext& ctx, RenderedRequest* out, std::string* error);
+
+// A credentials template (region, role, installation) rendered to text.
+bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
+                std::string* error);
+
+// RFC 3986 percent-encoding of everything but A-Z a-z 0-9 - . _ ~
+std::string PercentEncode(std::string_view s);
+
+}  // namespace proact::internal
+
+#endif  // PROACT_SRC_ACTION_REQUEST_BUILDER_H_

@@ -1,0 +1,210 @@
+// Plans and permissions of declared action types (proact/remediation.h).
+#include "proact/remediation.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "action/request_builder.h"
+#include "program/program.h"
+#include "util/redaction.h"
+
+namespace proact {
+
+namespace {
+
+using internal::ActionType;
+using internal::RequestContext;
+
+std::string AuthText(const ActionType& t, const RequestContext& ctx) {
+  const internal::CredentialSpec& c = t.credentials;
+  std::string error;
+  if (c.provider == "aws") {
+    std::string region, role;
+    if (c.has_region) internal::RenderText(c.region, ctx, &region, &error);
+    std::string s = "aws-sigv4 " + c.service + " " + region;
+    if (c.has_role && internal::RenderText(c.role, ctx, &role, &error)) s += " as " + role;
+    return s;
+  }
+  if (c.provider == "github") {
+    std::string inst;
+    if (c.has_installation && internal::RenderText(c.installation, ctx, &inst, &error)) {
+      return "github installation " + inst;
+    }
+    return "github";
+  }
+  if (c.provider == "okta") return "okta-ssws";
+  if (c.provider == "gcp") return "gcp-metadata";
+  if (c.provider == "azure") return "azure-msi";
+  if (c.provider == "slack") return "slack-bot";
+  return "none";
+}
+
+// The template's text with every hole replaced by '*' (IAM resource
+// patterns for assumed roles).
+std::string Wildcarded(const internal::Template& t) {
+  std::string s;
+  for (std::size_t i = 0; i < t.expr_index.size(); ++i) {
+    s += t.expr_index[i] < 0 ? t.literals[i] : "*";
+  }
+  return s;
+}
+
+nlohmann::ordered_json PolicyDocument(const std::set<std::string>& actions,
+                                      const nlohmann::ordered_json& resource) {
+  nlohmann::ordered_json stmt;
+  stmt["Effect"] = "Allow";
+  stmt["Action"] = nlohmann::ordered_json(std::vector<std::string>(actions.begin(), actions.end()));
+  stmt["Resource"] = resource;
+  nlohmann::ordered_json doc;
+  doc["Version"] = "2012-10-17";
+  doc["Statement"] = nlohmann::ordered_json::array({stmt});
+  return doc;
+}
+
+}  // namespace
+
+Status PlanAction(const PolicySet& set, const Action& action, std::vector<PlannedRequest>* out) {
+  out->clear();
+  const internal::Program& program = *set.program();
+  int index = program.FindActionType(action.name);
+  if (index < 0) {
+    return Status(StatusCode::kNotFound, "action '" + action.name + "' is not a declared action type");
+  }
+  const ActionType& t = program.action_types[index];
+  std::string error;
+  if (!internal::CheckParams(t, action.params, &error)) {
+    return Status(StatusCode::kInvalidArgument, error);
+  }
+  RequestContext ctx;
+  ctx.params = &action.params;
+  ctx.plan = true;
+  std::string base;
+  if (!internal::RenderEndpoint(t, ctx, &base, &error)) {
+    return Status(StatusCode::kInvalidArgument, error);
+  }
+  std::string auth = AuthText(t, ctx);
+  for (const internal::RequestSpec& spec : t.requests) {
+    internal::RenderedRequest r;
+    if (!internal::BuildRequest(t, spec, base, ctx, &r, &error)) {
+      out->clear();
+      return Status(StatusCode::kInvalidArgument, error);
+    }
+    PlannedRequest p;
+    p.name = std::move(r.name);
+    p.read = r.read;
+    p.method = std::move(r.method);
+    p.url = std::move(r.url);
+    p.headers = std::move(r.headers);
+    p.body = std::move(r.body);
+    p.auth = auth;
+    out->push_back(std::move(p));
+  }
+  return Status::Ok();
+}
+
+std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& set, const Decision& decision) {
+  std::vector<nlohmann::ordered_json> lines;
+  nlohmann::ordered_json event = decision.id ? nlohmann::ordered_json(*decision.id) : nullptr;
+  for (const PolicyMatch& m : decision.matches) {
+    auto line = [&](const std::string& name, bool dry_run) {
+      nlohmann::ordered_json j;
+      j["event"] = event;
+      j["policy"] = m.policy;
+      j["action"] = name;
+      j["dry_run"] = dry_run;
+      return j;
+    };
+    for (const Action& a : m.actions) {
+      nlohmann::ordered_json j = line(a.name, a.dry_run);
+      std::vector<PlannedRequest> planned;
+      Status st = PlanAction(set, a, &planned);
+      nlohmann::ordered_json requests = nlohmann::ordered_json::array();
+      for (const PlannedRequest& p : planned) {
+        nlohmann::ordered_json r;
+        r["name"] = p.name;
+        r["read"] = p.read;
+        r["method"] = p.method;
+        r["url"] = p.url;
+        nlohmann::ordered_json headers = nlohmann::ordered_json::object();
+        for (const auto& [k, v] : p.headers) headers[k] = v;
+        r["headers"] = std::move(headers);
+        r["body"] = p.body;
+        r["identity"] = p.auth;
+        requests.push_back(std::move(r));
+      }
+      j["requests"] = std::move(requests);
+      if (st.code() == StatusCode::kNotFound) {
+        j["handler"] = "host";
+        j["error"] = nullptr;
+      } else {
+        j["error"] = st.ok() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(st.message());
+      }
+      RedactSecrets(&j);
+      lines.push_back(std::move(j));
+    }
+    for (const ActionError& e : m.errors) {
+      nlohmann::ordered_json j = line(e.action, m.mode == "dry-run");
+      j["requests"] = nlohmann::ordered_json::array();
+      j["error"] = e.message;
+      RedactSecrets(&j);
+      lines.push_back(std::move(j));
+    }
+  }
+  return lines;
+}
+
+nlohmann::ordered_json RequiredPermissions(const PolicySet& set) {
+  const internal::Program& program = *set.program();
+  std::map<std::string, std::set<std::string>> users;  // type -> policies
+  for (const internal::CompiledPolicy& p : program.policies) {
+    if (!p.info.enabled) continue;
+    for (const internal::CompiledAction& a : p.actions) {
+      if (a.type >= 0) users[program.action_types[a.type].name].insert(p.info.id);
+    }
+  }
+  std::set<std::string> aws, roles, okta, gcp, azure, slack;
+  std::map<std::string, std::string> github;
+  auto rank = [](const std::string& level) { return level == "admin" ? 3 : level == "write" ? 2 : 1; };
+  for (const auto& [name, policies] : users) {
+    const ActionType& t = program.action_types[program.FindActionType(name)];
+    aws.insert(t.permissions.aws.begin(), t.permissions.aws.end());
+    okta.insert(t.permissions.okta.begin(), t.permissions.okta.end());
+    gcp.insert(t.permissions.gcp.begin(), t.permissions.gcp.end());
+    azure.insert(t.permissions.azure.begin(), t.permissions.azure.end());
+    slack.insert(t.permissions.slack.begin(), t.permissions.slack.end());
+    for (const auto& [perm, level] : t.permissions.github) {
+      auto it = github.find(perm);
+      if (it == github.end() || rank(level) > rank(it->second)) github[perm] = level;
+    }
+    if (t.credentials.has_role) roles.insert(Wildcarded(t.credentials.role));
+  }
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (!aws.empty() || !roles.empty()) {
+    nlohmann::ordered_json a;
+    if (!aws.empty()) a["remediation_policy"] = PolicyDocument(aws, "*");
+    if (!roles.empty()) {
+      a["assume_role_policy"] = PolicyDocument(
+          {"sts:AssumeRole"}, nlohmann::ordered_json(std::vector<std::string>(roles.begin(), roles.end())));
+    }
+    out["aws"] = std::move(a);
+  }
+  if (!github.empty()) {
+    nlohmann::ordered_json g = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : github) g[k] = v;
+    out["github"] = {{"permissions", g}};
+  }
+  auto list = [](const std::set<std::string>& s) {
+    return nlohmann::ordered_json(std::vector<std::string>(s.begin(), s.end()));
+  };
+  if (!okta.empty()) out["okta"] = {{"scopes", list(okta)}};
+  if (!gcp.empty()) out["gcp"] = {{"permissions", list(gcp)}};
+  if (!azure.empty()) out["azure"] = {{"actions", list(azure)}};
+  if (!slack.empty()) out["slack"] = {{"scopes", list(slack)}};
+  nlohmann::ordered_json types = nlohmann::ordered_json::object();
+  for (const auto& [name, policies] : users) types[name] = list(policies);
+  out["action_types"] = std::move(types);
+  return out;
+}
+
+}  // namespace proact
