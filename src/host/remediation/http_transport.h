@@ -14,6 +14,20 @@
 // is signed), S3 requests carry x-amz-content-sha256 (hex SHA-256 of the
 // body) set by us, bodies go through CURLOPT_POSTFIELDS (+ CUSTOMREQUEST for
 // methods other than POST), and no "Header:" removal entries are passed.
+// What 7.88 does not do, callers do: a SigV4 URL is given in canonical
+// form, because 7.88 signs the path and the query exactly as written:
+//   - query parameters sorted by name (then value), each written name=value
+//     even when valueless (an S3 subresource is "?publicAccessBlock="), with
+//     only unreserved characters left unencoded and %XX in upper case;
+//   - for services other than "s3", a path of unreserved characters and '/'
+//     only, without empty or dot segments (AWS encodes such paths again
+//     before signing; 7.88 does not), so no percent-encoded character.
+// Send() refuses a SigV4 URL that breaks these rules (transport_error)
+// rather than send a request whose signature cannot match. A caller's
+// Authorization and X-Amz-Date headers are dropped when signing (libcurl
+// writes both). With connect_to, the scheme stays the URL's: a test or an
+// endpoint override on loopback writes http://<production host>/... and
+// connect_to "127.0.0.1:PORT"; the signature does not cover the scheme.
 //
 // Thread-safety: Send() may be called from many threads at once.
 #ifndef PROACT_SRC_HOST_REMEDIATION_HTTP_TRANSPORT_H_
@@ -54,6 +68,12 @@ struct HttpCall {
   // for services whose host carries request data (S3 virtual hosts).
   // Empty: connect to the URL's host.
   std::string connect_to;
+  // Plain http goes to loopback hosts only (the connect_to host when set,
+  // else the URL's); with this set also to the platforms' link-local
+  // credential endpoints (169.254.169.254, 169.254.170.2, 169.254.170.23,
+  // fd00:ec2::23, metadata.google.internal). The credential broker sets it
+  // for those endpoints, nobody else.
+  bool allow_metadata_http = false;
   // Sign with SigV4 when set (has_sigv4).
   bool has_sigv4 = false;
   AwsSigning sigv4;
