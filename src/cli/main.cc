@@ -21,6 +21,7 @@
 #include "proact/policy_schema.h"
 #include "proact/policy_test.h"
 #include "proact/policy_set.h"
+#include "proact/remediation.h"
 #include "proact/version.h"
 
 namespace {
@@ -532,7 +533,57 @@ int Test(const std::vector<std::string>& args) {
   return failed == 0 ? 0 : 1;
 }
 
-int Eval(const std::vector<std::string>& args) {
+const char kPlanUsage[] =
+    "usage: proact plan --rules PATH [--rules PATH]... [--input auto|raw]\n"
+    "                   [--dry-run] [FILE|-]\n"
+    "\n"
+    "Reads events like 'proact eval' and writes JSON Lines, one line per\n"
+    "action of each match, in decision order:\n"
+    "  {\"event\":ID,\"policy\":ID,\"action\":NAME,\"dry_run\":BOOL,\n"
+    "   \"requests\":[{\"name\",\"read\",\"method\",\"url\",\"headers\",\"body\",\n"
+    "   \"identity\"}],\"error\":null|MESSAGE}\n"
+    "the exact requests a declared action type would send, writes as sent when\n"
+    "every read finds the resource non-compliant; values known only when\n"
+    "sending show as <steps.NAME.body.FIELD> and [secret NAME]. Actions run by\n"
+    "host handlers have no requests and \"handler\":\"host\". No network, no\n"
+    "credentials; secrets redacted; stable output, for diffs in code review\n"
+    "(docs/remediation.md). Options as for 'proact eval'.\n"
+    "Exit status: 0, or 1 when an event or an action could not be planned.\n";
+
+const char kPermissionsUsage[] =
+    "usage: proact permissions PATH...\n"
+    "\n"
+    "Compiles the policy files and prints, as JSON, what the action types their\n"
+    "enabled policies use need: an IAM policy document for the remediation\n"
+    "role (and one allowing sts:AssumeRole into the roles types assume), the\n"
+    "GitHub App permissions, the Okta and Slack scopes, the GCP permissions,\n"
+    "the Azure role actions, and which policies use each action type\n"
+    "(docs/remediation.md).\n";
+
+int Permissions(const std::vector<std::string>& args) {
+  if (!args.empty() && IsHelp(args[0])) {
+    std::cout << kPermissionsUsage;
+    return 0;
+  }
+  if (args.empty()) {
+    std::cerr << "proact permissions: no policy paths given\n" << kPermissionsUsage;
+    return 2;
+  }
+  for (const std::string& a : args) {
+    if (a.size() > 1 && a[0] == '-') {
+      std::cerr << "proact permissions: unknown option '" << a << "'\n" << kPermissionsUsage;
+      return 2;
+    }
+  }
+  std::optional<proact::PolicySet> set;
+  if (!LoadPolicies(args, &set)) return 1;
+  std::cout << proact::RequiredPermissions(*set).dump(2) << "\n";
+  return 0;
+}
+
+int Eval(const std::vector<std::string>& args, bool plan = false) {
+  const char* kCommand = plan ? "proact plan" : "proact eval";
+  const char* usage = plan ? kPlanUsage : kEvalUsage;
   std::vector<std::string> rules;
   std::string input_mode = "auto";
   std::string file = "-";
@@ -543,13 +594,13 @@ int Eval(const std::vector<std::string>& args) {
     const std::string& a = args[i];
     auto value = [&](const char* name) -> const std::string* {
       if (i + 1 >= args.size()) {
-        std::cerr << "proact eval: " << name << " needs a value\n";
+        std::cerr << kCommand << ": " << name << " needs a value\n";
         return nullptr;
       }
       return &args[++i];
     };
     if (IsHelp(a)) {
-      std::cout << kEvalUsage;
+      std::cout << usage;
       return 0;
     } else if (a == "--rules") {
       const std::string* v = value("--rules");
@@ -566,7 +617,7 @@ int Eval(const std::vector<std::string>& args) {
         input_mode = a.substr(8);
       }
       if (input_mode != "auto" && input_mode != "raw") {
-        std::cerr << "proact eval: --input must be auto or raw, not '"
+        std::cerr << kCommand << ": --input must be auto or raw, not '"
                   << input_mode << "'\n";
         return 2;
       }
@@ -575,11 +626,11 @@ int Eval(const std::vector<std::string>& args) {
     } else if (a == "--no-validate-json") {
       options.validate_json = false;
     } else if (a != "-" && a.size() > 1 && a[0] == '-') {
-      std::cerr << "proact eval: unknown option '" << a << "'\n" << kEvalUsage;
+      std::cerr << kCommand << ": unknown option '" << a << "'\n" << usage;
       return 2;
     } else {
       if (have_file) {
-        std::cerr << "proact eval: one input file at most\n";
+        std::cerr << kCommand << ": one input file at most\n";
         return 2;
       }
       file = a;
@@ -587,11 +638,12 @@ int Eval(const std::vector<std::string>& args) {
     }
   }
   if (rules.empty()) {
-    std::cerr << "proact eval: --rules PATH is required\n" << kEvalUsage;
+    std::cerr << kCommand << ": --rules PATH is required\n" << usage;
     return 2;
   }
   std::optional<proact::PolicySet> set;
   if (!LoadPolicies(rules, &set)) return 1;
+  proact::PolicySet policies = *set;
   proact::Engine engine(std::move(*set), options);
 
   std::string name;
@@ -607,7 +659,19 @@ int Eval(const std::vector<std::string>& args) {
       PrintError(name, line, origin, st.message());
       return;
     }
-    std::cout << decision.ToJson().dump() << "\n";
+    if (!plan) {
+      std::cout << decision.ToJson().dump() << "\n";
+      return;
+    }
+    for (const nlohmann::ordered_json& l : proact::PlanDecision(policies, decision)) {
+      if (!l["error"].is_null()) {
+        failed = true;
+        PrintError(name, line, origin, l["policy"].get<std::string>() + ": action '" +
+                                           l["action"].get<std::string>() + "': " +
+                                           l["error"].get<std::string>());
+      }
+      std::cout << l.dump() << "\n";
+    }
   };
   bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
     if (input_mode == "raw") {
@@ -624,7 +688,7 @@ int Eval(const std::vector<std::string>& args) {
     std::cout.flush();  // decisions go out as events come in
   });
   if (!readable) {
-    std::cerr << "proact eval: " << file << ": cannot be read\n";
+    std::cerr << kCommand << ": " << file << ": cannot be read\n";
     return 1;
   }
   return failed ? 1 : 0;
@@ -642,6 +706,8 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "validate") return Validate(args);
   if (command == "eval") return Eval(args);
+  if (command == "plan") return Eval(args, /*plan=*/true);
+  if (command == "permissions") return Permissions(args);
   if (command == "bench") return proact::cli::Bench(args);
   if (command == "serve") return proact::cli::Serve(args);
   if (command == "report") return proact::cli::Report(args);

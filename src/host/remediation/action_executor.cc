@@ -7,9 +7,7 @@
 #include <thread>
 
 #include "action/request_builder.h"
-#include "match/event_reader.h"
-#include "match/matcher.h"
-#include "match/scratch.h"
+#include "match/condition.h"
 #include "util/json_parse.h"
 #include "util/xml_json.h"
 
@@ -65,7 +63,7 @@ nlohmann::json ParseBody(const HttpReply& reply) {
   if (body[first] == '{' || body[first] == '[') {
     nlohmann::json j;
     std::string err;
-    if (ParseJson(body, &j, &err) == JsonParseResult::kOk) return j;
+    if (ParseJson(body, &j, &err) == JsonParse::kOk) return j;
   }
   return std::string(body);
 }
@@ -284,7 +282,7 @@ class Execution {
       // The host carries request data (S3 buckets): keep the URL, deliver
       // to the override's address.
       std::string host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
-      connect_to_ = "::" + host + ":" + u.port;
+      connect_to_ = host + ":" + u.port;
       if (u.scheme == "http") base_ = "http://" + base_.substr(base_.find("://") + 3);
     } else {
       base_ = value;
@@ -423,7 +421,8 @@ class Execution {
         return out;
       }
       // Back off, within the deadline.
-      auto cap = std::min(options_.max_backoff, options_.base_backoff * (1LL << std::min(attempt - 1, 10)));
+      std::chrono::milliseconds cap = std::min<std::chrono::milliseconds>(
+          options_.max_backoff, options_.base_backoff * (1LL << std::min(attempt - 1, 10)));
       auto wait = Jitter(cap);
       auto after = RetryAfter(reply);
       if (after.count() >= 0) wait = std::max(wait, after);
@@ -529,18 +528,6 @@ std::string ProviderErrorCode(const HttpReply& reply) {
   if (!c.empty()) return c;
   std::string_view t = reply.Header("x-amzn-errortype");
   return std::string(t.substr(0, t.find(':')));
-}
-
-bool ConditionHolds(const Program& program, int index, const nlohmann::json& body) {
-  if (index < 0 || static_cast<std::size_t>(index) >= program.conditions.size()) return false;
-  if (!body.is_object()) return false;
-  const Program& cond = *program.conditions[index];
-  ScratchRep scratch;
-  EngineOptions options;
-  std::string text = body.dump();
-  if (!ReadEvent(text, false, cond, options, &scratch).ok()) return false;
-  MatchEvent(cond, &scratch);
-  return !scratch.matched_policies.empty();
 }
 
 ActionExecutor::ActionExecutor(std::shared_ptr<const Program> program,

@@ -59,10 +59,6 @@ class ActionExecutor {
   ExecutorOptions options_;
 };
 
-// True when `body` (JSON text, or XML read as JSON) matches condition
-// `index` of `program`.
-bool ConditionHolds(const Program& program, int index, const nlohmann::json& body);
-
 // The provider's error code in an answer: AWS XML <Code>, JSON `__type`
 // (after '#'), `code`, `error.code`, `errorCode`, `error.status`, or the
 // x-amzn-ErrorType header; "" when none.

@@ -1,0 +1,21 @@
+#include "match/condition.h"
+
+#include "match/event_reader.h"
+#include "match/matcher.h"
+#include "match/scratch.h"
+
+namespace proact::internal {
+
+bool ConditionHolds(const Program& program, int index, const nlohmann::json& document) {
+  if (index < 0 || static_cast<std::size_t>(index) >= program.conditions.size()) return false;
+  if (!document.is_object()) return false;
+  const Program& cond = *program.conditions[index];
+  ScratchRep scratch;
+  EngineOptions options;
+  std::string text = document.dump();
+  if (!ReadEvent(text, false, cond, options, &scratch).ok()) return false;
+  MatchEvent(cond, &scratch);
+  return !scratch.matched_policies.empty();
+}
+
+}  // namespace proact::internal
