@@ -1,0 +1,454 @@
+// Declared action types executed against tests/remediation/fake_providers.py
+// over real loopback HTTP: the executor's requests are verified by botocore
+// (SigV4) and PyJWT (GitHub App JWTs), and answered as each test scripts.
+#include <doctest/doctest.h>
+
+#include "fake_providers.h"
+#include "host/remediation/action_executor.h"
+#include "proact/dispatch.h"
+#include "proact/policy_set.h"
+#include "proact/remediation.h"
+
+namespace proact::internal {
+namespace {
+
+using namespace fake;
+
+constexpr char kTypes[] = R"(
+action_types:
+  t.s3.block_public_access:
+    params:
+      bucket: {type: string, required: true}
+      region: {type: string, required: true, pattern: '[a-z]{2}(-[a-z]+)+-[0-9]+'}
+    credentials: {provider: aws, service: s3, region: "{{ params.region }}"}
+    endpoint: "https://{{ params.bucket }}.s3.{{ params.region }}.amazonaws.com"
+    permissions: {aws: [s3:GetBucketPublicAccessBlock, s3:PutBucketPublicAccessBlock]}
+    requests:
+      - name: read
+        read: true
+        method: GET
+        query: {publicAccessBlock: ""}
+        proceed_on: [{status: 404, code: NoSuchPublicAccessBlockConfiguration}]
+        compliant_if:
+          PublicAccessBlockConfiguration:
+            BlockPublicAcls: ["true"]
+            IgnorePublicAcls: ["true"]
+            BlockPublicPolicy: ["true"]
+            RestrictPublicBuckets: ["true"]
+      - name: write
+        method: PUT
+        query: {publicAccessBlock: ""}
+        content_md5: true
+        body:
+          xml:
+            PublicAccessBlockConfiguration:
+              "@xmlns": http://s3.amazonaws.com/doc/2006-03-01/
+              BlockPublicAcls: true
+              IgnorePublicAcls: true
+              BlockPublicPolicy: true
+              RestrictPublicBuckets: true
+  t.ec2.revoke_ingress:
+    params:
+      account: {type: string, required: true, pattern: '[0-9]{12}'}
+      region: {type: string, required: true}
+      group_id: {type: string, required: true, pattern: 'sg-[0-9a-f]+'}
+      rule_id: {type: string, required: true}
+    credentials:
+      provider: aws
+      service: ec2
+      region: "{{ params.region }}"
+      role: "arn:aws:iam::{{ params.account }}:role/proact-remediator"
+    endpoint: "https://ec2.{{ params.region }}.amazonaws.com"
+    permissions: {aws: [ec2:RevokeSecurityGroupIngress]}
+    requests:
+      - name: revoke
+        method: POST
+        body:
+          form:
+            Action: RevokeSecurityGroupIngress
+            Version: "2016-11-15"
+            GroupId: "{{ params.group_id }}"
+            SecurityGroupRuleId.1: "{{ params.rule_id }}"
+        already_done: [{code: InvalidPermission.NotFound}, {code: InvalidGroup.NotFound}]
+  t.github.restore_protection:
+    params:
+      owner: {type: string, required: true, pattern: '[A-Za-z0-9-]+'}
+      repo: {type: string, required: true, pattern: '[A-Za-z0-9._-]+'}
+      branch: {type: string, required: true}
+      installation: {type: integer, required: true}
+    credentials: {provider: github, installation: "{{ params.installation }}"}
+    endpoint: https://api.github.com
+    permissions: {github: {administration: write}}
+    requests:
+      - name: read
+        read: true
+        method: GET
+        path: "/repos/{{ params.owner }}/{{ params.repo }}/branches/{{ params.branch }}/protection"
+        headers: {Accept: application/vnd.github+json}
+        proceed_on: [{status: 404}]
+        compliant_if:
+          required_pull_request_reviews:
+            required_approving_review_count: [{numeric: [">=", 1]}]
+          enforce_admins: {enabled: [true]}
+      - name: write
+        method: PUT
+        path: "/repos/{{ params.owner }}/{{ params.repo }}/branches/{{ params.branch }}/protection"
+        headers: {Accept: application/vnd.github+json}
+        body:
+          json:
+            required_status_checks: "{{ steps.read.body.required_status_checks | default(null) }}"
+            enforce_admins: true
+            required_pull_request_reviews: {required_approving_review_count: 1}
+            restrictions: null
+  t.azure.delete_rule:
+    params:
+      subscription: {type: string, required: true, pattern: '[0-9a-f-]{36}'}
+      group: {type: string, required: true, pattern: '[A-Za-z0-9._()-]+'}
+      nsg: {type: string, required: true, pattern: '[A-Za-z0-9._-]+'}
+      rule: {type: string, required: true, pattern: '[A-Za-z0-9._-]+'}
+    credentials: {provider: azure}
+    endpoint: https://management.azure.com
+    endpoint_override: PROACT_AZURE_URL
+    permissions: {azure: [Microsoft.Network/networkSecurityGroups/securityRules/delete]}
+    requests:
+      - name: delete
+        method: DELETE
+        path: "/subscriptions/{{ params.subscription }}/resourceGroups/{{ params.group }}/providers/Microsoft.Network/networkSecurityGroups/{{ params.nsg }}/securityRules/{{ params.rule }}"
+        query: {api-version: "2023-09-01"}
+        already_done: [{status: 404}, {status: 204}]
+        poll:
+          interval_ms: 50
+          done_if: {status: [Succeeded]}
+          failed_if: {status: [Failed, Canceled]}
+)";
+
+constexpr char kBucket[] = "examplebucket";
+constexpr char kS3Host[] = "examplebucket.s3.us-east-1.amazonaws.com";
+
+struct Setup {
+  explicit Setup(std::map<std::string, std::string> env, std::vector<std::string> fake_args = {})
+      : fake(std::move(fake_args)) {
+    auto set = PolicySet::FromString(kTypes, "types.yaml");
+    REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+    program = set.value().program();
+    env["AWS_ACCESS_KEY_ID"] = kKey;
+    env["AWS_SECRET_ACCESS_KEY"] = kSecret;
+    env["AWS_SESSION_TOKEN"] = kToken;
+    env["AWS_ENDPOINT_URL"] = fake.url();
+    env["GITHUB_API_URL"] = fake.url();
+    env["PROACT_AZURE_URL"] = fake.url();
+    broker = std::make_shared<CredentialBroker>(EnvOf(env));
+    ExecutorOptions options;
+    options.base_backoff = 20ms;
+    executor = std::make_unique<ActionExecutor>(program, broker, options);
+  }
+
+  ActionResult Run(const std::string& type, const json& params,
+                   std::chrono::milliseconds budget = 10s) {
+    int index = program->FindActionType(type);
+    REQUIRE(index >= 0);
+    ActionContext ctx{"p", type, 0, "event-1", "aws.s3", "req-1", params,
+                      std::chrono::steady_clock::now() + budget};
+    ActionResult r = executor->Run(index, ctx);
+    // No secret in any message.
+    CheckAbsent(r.message, kSecret);
+    CheckAbsent(r.message, kToken);
+    return r;
+  }
+
+  Fake fake;
+  std::shared_ptr<const Program> program;
+  std::shared_ptr<CredentialBroker> broker;
+  std::unique_ptr<ActionExecutor> executor;
+};
+
+json S3Params() { return {{"bucket", kBucket}, {"region", "us-east-1"}}; }
+
+json Only(const json& requests, const std::string& method) {
+  json out = json::array();
+  for (const json& r : requests) {
+    if (r["method"] == method) out.push_back(r);
+  }
+  return out;
+}
+
+TEST_CASE("remediation executor: a read finding the bucket non-compliant, then a signed write") {
+  REQUIRE_FAKE();
+  Setup s({});
+  s.fake.Script({{"method", "GET"}, {"path", "/"}, {"host", kS3Host},
+                 {"responses", {{{"status", 404},
+                                 {"body", "<Error><Code>NoSuchPublicAccessBlockConfiguration</Code>"
+                                          "<Message>none</Message></Error>"}}}}});
+  ActionResult r = s.Run("t.s3.block_public_access", S3Params());
+  INFO(r.message);
+  CHECK(r.ok());
+  CHECK_FALSE(r.already_compliant);
+  CHECK_FALSE(r.provider_request_id.empty());
+  json reqs = s.fake.Requests();
+  REQUIRE(reqs.size() == 2);
+  CHECK(reqs[0]["method"] == "GET");
+  CHECK(reqs[0]["host"] == kS3Host);
+  CHECK(reqs[0]["query"] == "publicAccessBlock=");
+  CheckVerified(reqs[0], "s3", "us-east-1");
+  CHECK(reqs[1]["method"] == "PUT");
+  CheckVerified(reqs[1], "s3", "us-east-1");
+  std::string body = reqs[1]["body"];
+  CHECK(body.find("<BlockPublicAcls>true</BlockPublicAcls>") != std::string::npos);
+  CHECK(body.find("<RestrictPublicBuckets>true</RestrictPublicBuckets>") != std::string::npos);
+  CHECK(reqs[1]["headers"].contains("content-md5"));
+  CHECK(reqs[1]["headers"]["x-amz-security-token"] == kToken);
+  // The request the plan shows is the request sent.
+  std::vector<PlannedRequest> planned;
+  auto set = PolicySet::FromString(kTypes, "types.yaml");
+  Action a{"t.s3.block_public_access", S3Params(), false};
+  REQUIRE(PlanAction(set.value(), a, &planned).ok());
+  REQUIRE(planned.size() == 2);
+  CHECK(planned[1].body == body);
+  CHECK(planned[1].url == "https://examplebucket.s3.us-east-1.amazonaws.com/?publicAccessBlock=");
+}
+
+TEST_CASE("remediation executor: a read finding the bucket compliant stops as already_compliant") {
+  REQUIRE_FAKE();
+  Setup s({});
+  s.fake.Script({{"method", "GET"}, {"path", "/"}, {"host", kS3Host},
+                 {"responses",
+                  {{{"status", 200},
+                    {"body",
+                     "<?xml version=\"1.0\"?><PublicAccessBlockConfiguration xmlns=\"http://s3."
+                     "amazonaws.com/doc/2006-03-01/\"><BlockPublicAcls>true</BlockPublicAcls>"
+                     "<IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</"
+                     "BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></"
+                     "PublicAccessBlockConfiguration>"}}}}});
+  ActionResult r = s.Run("t.s3.block_public_access", S3Params());
+  INFO(r.message);
+  CHECK(r.ok());
+  CHECK(r.already_compliant);
+  CHECK(Only(s.fake.Requests(), "PUT").empty());
+}
+
+TEST_CASE("remediation executor: throttling then success, 5xx until the deadline, permanent 403") {
+  REQUIRE_FAKE();
+  Setup s({});
+  SUBCASE("throttled twice, then written") {
+    s.fake.Script({{"method", "GET"}, {"path", "/"}, {"responses", {{{"status", 404}, {"body", "<Error><Code>NoSuchPublicAccessBlockConfiguration</Code></Error>"}}}}});
+    s.fake.Script({{"method", "PUT"}, {"path", "/"},
+                   {"responses", {{{"status", 503}, {"body", "<Error><Code>SlowDown</Code></Error>"}},
+                                  {{"status", 429}, {"body", "{}"}}}}});
+    ActionResult r = s.Run("t.s3.block_public_access", S3Params());
+    INFO(r.message);
+    CHECK(r.ok());
+    json puts = Only(s.fake.Requests(), "PUT");
+    CHECK(puts.size() == 3);
+    for (const json& p : puts) CheckVerified(p, "s3", "us-east-1");
+  }
+  SUBCASE("5xx on every attempt: retryable, bounded") {
+    json many = json::array();
+    for (int i = 0; i < 20; ++i) many.push_back({{"status", 500}, {"body", "<Error><Code>InternalError</Code></Error>"}});
+    s.fake.Script({{"method", "GET"}, {"path", "/"}, {"responses", many}});
+    ActionResult r = s.Run("t.s3.block_public_access", S3Params(), 3s);
+    CHECK(r.failure == FailureClass::kRetryable);
+    CHECK(r.message.find("HTTP 500 InternalError") != std::string::npos);
+    CHECK(Only(s.fake.Requests(), "GET").size() <= 5);
+  }
+  SUBCASE("403 AccessDenied: permanent, with the code and the provider's request id") {
+    s.fake.Script({{"method", "GET"}, {"path", "/"},
+                   {"responses", {{{"status", 403},
+                                   {"headers", {{"x-amz-request-id", "REQ123"}}},
+                                   {"body", "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"}}}}});
+    ActionResult r = s.Run("t.s3.block_public_access", S3Params());
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("HTTP 403 AccessDenied: Access Denied") != std::string::npos);
+    CHECK(r.provider_request_id == "REQ123");
+  }
+  SUBCASE("a timeout is retryable") {
+    s.fake.Script({{"method", "GET"}, {"path", "/"}, {"responses", {{{"status", 200}, {"delay_ms", 3000}, {"body", "{}"}}}}});
+    ActionResult r = s.Run("t.s3.block_public_access", S3Params(), 1s);
+    CHECK(r.failure == FailureClass::kRetryable);
+  }
+}
+
+TEST_CASE("remediation executor: an expired credential is dropped and fetched again once") {
+  REQUIRE_FAKE();
+  Setup s({});
+  s.fake.Script({{"method", "GET"}, {"path", "/"},
+                 {"responses", {{{"status", 400}, {"body", "<Error><Code>ExpiredToken</Code></Error>"}},
+                                {{"status", 404}, {"body", "<Error><Code>NoSuchPublicAccessBlockConfiguration</Code></Error>"}}}}});
+  ActionResult r = s.Run("t.s3.block_public_access", S3Params());
+  INFO(r.message);
+  CHECK(r.ok());
+  CHECK(Only(s.fake.Requests(), "GET").size() == 2);
+}
+
+TEST_CASE("remediation executor: cross-account through AssumeRole; already done; a refused role") {
+  REQUIRE_FAKE();
+  Setup s({});
+  json params = {{"account", "111122223333"}, {"region", "eu-west-1"}, {"group_id", "sg-0abc"},
+                 {"rule_id", "sgr-0123"}};
+  SUBCASE("revoked with the assumed role's credentials") {
+    ActionResult r = s.Run("t.ec2.revoke_ingress", params);
+    INFO(r.message);
+    CHECK(r.ok());
+    json reqs = s.fake.Requests();
+    REQUIRE(reqs.size() == 2);
+    CHECK(reqs[0]["body"].get<std::string>().find("Action=AssumeRole") != std::string::npos);
+    CHECK(reqs[0]["body"].get<std::string>().find("role%2Fproact-remediator") != std::string::npos);
+    CHECK(reqs[1]["host"] == "ec2.eu-west-1.amazonaws.com");
+    CHECK(reqs[1]["body"] == "Action=RevokeSecurityGroupIngress&Version=2016-11-15&GroupId=sg-0abc&"
+                             "SecurityGroupRuleId.1=sgr-0123");
+    CheckVerified(reqs[1], "ec2", "eu-west-1");
+    CHECK(reqs[1]["headers"]["authorization"].get<std::string>().find(kKey) == std::string::npos);
+  }
+  SUBCASE("InvalidPermission.NotFound means already done") {
+    s.fake.Script({{"method", "POST"}, {"path", "/"}, {"host", "ec2.eu-west-1.amazonaws.com"},
+                   {"responses", {{{"status", 400},
+                                   {"body", "<Response><Errors><Error><Code>InvalidPermission.NotFound</Code>"
+                                            "<Message>gone</Message></Error></Errors><RequestID>r-1</RequestID></Response>"}}}}});
+    ActionResult r = s.Run("t.ec2.revoke_ingress", params);
+    INFO(r.message);
+    CHECK(r.ok());
+    CHECK(r.already_compliant);
+  }
+  SUBCASE("AssumeRole refused: permanent, naming the role") {
+    params["account"] = "999999999999";
+    s.fake.Script({{"method", "POST"}, {"path", "/"}, {"host", "sts.amazonaws.com"},
+                   {"responses", {{{"status", 403},
+                                   {"body", "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                                            "<Message>not authorized</Message></Error><RequestId>x</RequestId></ErrorResponse>"}}}}});
+    ActionResult r = s.Run("t.ec2.revoke_ingress", params);
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("arn:aws:iam::999999999999:role/proact-remediator") != std::string::npos);
+    CHECK(Only(s.fake.Requests(), "POST").size() == 1);  // AssumeRole only: nothing revoked
+  }
+}
+
+TEST_CASE("remediation executor: event data cannot move a request to another host or path") {
+  REQUIRE_FAKE();
+  Setup s({});
+  for (std::string bucket : {"attacker.example/x", "a@attacker.example", "x.attacker.example#",
+                             "x:1@attacker.example", "-x", "a..b"}) {
+    INFO(bucket);
+    ActionResult r = s.Run("t.s3.block_public_access", {{"bucket", bucket}, {"region", "us-east-1"}});
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("not a DNS name") != std::string::npos);
+  }
+  // A path segment cannot climb or split.
+  for (std::string branch : {"..", "a/../../admin"}) {
+    ActionResult r = s.Run("t.github.restore_protection",
+                           {{"owner", "o"}, {"repo", "r"}, {"branch", branch}, {"installation", 7}});
+    if (branch == "..") {
+      CHECK(r.failure == FailureClass::kPermanent);
+    }
+  }
+  json reqs = s.fake.Requests();
+  for (const json& r : reqs) {
+    if (r["path"].get<std::string>().rfind("/repos/", 0) == 0) {
+      CHECK(r["path"] == "/repos/o/r/branches/a%2F..%2F..%2Fadmin/protection");
+    } else {
+      CHECK(r["host"] != "attacker.example");
+    }
+  }
+}
+
+TEST_CASE("remediation executor: GitHub App read-modify-write carries the read's settings") {
+  REQUIRE_FAKE();
+  TempDir keys;
+  std::string priv, pub;
+  NewRsaKey(&priv, &pub);
+  std::string pub_file = keys.File("app.pub", pub);
+  Setup s({{"GITHUB_APP_ID", "12345"}, {"GITHUB_APP_PRIVATE_KEY", priv}},
+          {"--github-app-public-key", pub_file, "--github-app-id", "12345"});
+  s.fake.Script({{"method", "GET"}, {"path", "/repos/octo/app/branches/main/protection"},
+                 {"responses", {{{"status", 200},
+                                 {"headers", {{"x-github-request-id", "GH-1"}}},
+                                 {"body", json({{"required_status_checks", {{"strict", true}, {"contexts", {"ci"}}}},
+                                                {"enforce_admins", {{"enabled", false}}}}).dump()}}}}});
+  ActionResult r = s.Run("t.github.restore_protection",
+                         {{"owner", "octo"}, {"repo", "app"}, {"branch", "main"}, {"installation", 42}});
+  INFO(r.message);
+  CHECK(r.ok());
+  json reqs = s.fake.Requests();
+  REQUIRE(reqs.size() == 3);
+  CHECK(reqs[0]["path"] == "/app/installations/42/access_tokens");
+  CHECK(reqs[0]["jwt"]["verified"] == true);
+  CHECK(reqs[2]["method"] == "PUT");
+  json body = json::parse(reqs[2]["body"].get<std::string>());
+  CHECK(body["required_status_checks"] == json({{"strict", true}, {"contexts", {"ci"}}}));
+  CHECK(body["enforce_admins"] == true);
+  CHECK(body["restrictions"].is_null());
+  CHECK(reqs[2]["headers"]["authorization"].get<std::string>().rfind("token ", 0) == 0);
+  CheckAbsent(r.message, priv.substr(40, 40));
+}
+
+TEST_CASE("remediation executor: a long-running delete is polled until it succeeds or fails") {
+  REQUIRE_FAKE();
+  Setup s({{"IDENTITY_ENDPOINT", ""}, {"IDENTITY_HEADER", "idh"}}, {"--identity-header", "idh"});
+  // The broker needs the identity endpoint on the fake.
+  s.broker = std::make_shared<CredentialBroker>(EnvOf({{"IDENTITY_ENDPOINT", s.fake.url("/msi/token")},
+                                                       {"IDENTITY_HEADER", "idh"},
+                                                       {"PROACT_AZURE_URL", s.fake.url()}}));
+  s.executor = std::make_unique<ActionExecutor>(s.program, s.broker);
+  json params = {{"subscription", "00000000-0000-0000-0000-000000000001"}, {"group", "rg"},
+                 {"nsg", "web"}, {"rule", "ssh-any"}};
+  std::string path = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/"
+                     "Microsoft.Network/networkSecurityGroups/web/securityRules/ssh-any";
+  SUBCASE("succeeded") {
+    s.fake.Script({{"method", "DELETE"}, {"path", path},
+                   {"responses", {{{"status", 202}, {"headers", {{"Azure-AsyncOperation", s.fake.url("/op/1")}}}, {"body", ""}}}}});
+    s.fake.Script({{"method", "GET"}, {"path", "/op/1"},
+                   {"responses", {{{"status", 200}, {"body", R"({"status":"InProgress"})"}},
+                                  {{"status", 200}, {"body", R"({"status":"Succeeded"})"}}}}});
+    ActionResult r = s.Run("t.azure.delete_rule", params);
+    INFO(r.message);
+    CHECK(r.ok());
+    json reqs = s.fake.Requests();
+    CHECK(Only(reqs, "GET").size() == 3);  // the token, then two polls
+    CHECK(Only(reqs, "DELETE")[0]["headers"]["authorization"].get<std::string>().rfind("Bearer ", 0) == 0);
+  }
+  SUBCASE("failed") {
+    s.fake.Script({{"method", "DELETE"}, {"path", path},
+                   {"responses", {{{"status", 202}, {"headers", {{"Azure-AsyncOperation", s.fake.url("/op/2")}}}, {"body", ""}}}}});
+    s.fake.Script({{"method", "GET"}, {"path", "/op/2"},
+                   {"responses", {{{"status", 200}, {"body", R"({"status":"Failed","error":{"code":"Conflict","message":"in use"}})"}}}}});
+    ActionResult r = s.Run("t.azure.delete_rule", params);
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("the operation failed") != std::string::npos);
+  }
+  SUBCASE("an operation URL on another host is not polled") {
+    s.fake.Script({{"method", "DELETE"}, {"path", path},
+                   {"responses", {{{"status", 202}, {"headers", {{"Azure-AsyncOperation", "http://attacker.example/op"}}}, {"body", ""}}}}});
+    ActionResult r = s.Run("t.azure.delete_rule", params);
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("not on the endpoint's host") != std::string::npos);
+  }
+}
+
+TEST_CASE("remediation executor: dispatch reports outcomes, request ids, and no secrets") {
+  REQUIRE_FAKE();
+  Setup s({});
+  s.fake.Script({{"method", "GET"}, {"path", "/"},
+                 {"responses", {{{"status", 404}, {"body", "<Error><Code>NoSuchPublicAccessBlockConfiguration</Code></Error>"}}}}});
+  Dispatcher d;
+  int type = s.program->FindActionType("t.s3.block_public_access");
+  auto* exec = s.executor.get();
+  d.Register("t.s3.block_public_access", [exec, type](const ActionContext& c) { return exec->Run(type, c); });
+  Decision decision;
+  decision.id = "evt-1";
+  PolicyMatch m;
+  m.policy = "p";
+  m.actions.push_back({"t.s3.block_public_access", S3Params(), false});
+  m.actions.push_back({"t.s3.block_public_access", {{"bucket", "x/y"}, {"region", "us-east-1"}}, false});
+  decision.matches.push_back(m);
+  DispatchReport report = d.Dispatch(decision);
+  std::string text = report.ToJson().dump();
+  INFO(text);
+  CHECK(report.executed == 1);
+  CHECK(report.failed == 1);
+  CHECK(text.find("\"outcome\":\"succeeded\"") != std::string::npos);
+  CHECK(text.find("\"outcome\":\"failed_permanent\"") != std::string::npos);
+  CHECK(text.find("\"provider_request_id\"") != std::string::npos);
+  CheckAbsent(text, kSecret);
+  CheckAbsent(text, kToken);
+}
+
+}  // namespace
+}  // namespace proact::internal
