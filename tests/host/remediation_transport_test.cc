@@ -330,8 +330,12 @@ TEST_CASE("remediation transport: requests that cannot be signed or must not be 
   signed_call.sigv4.service = "s3";
   signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/?publicAccessBlock";
   refused(signed_call, "name=value");
-  signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/?prefix=a b";
+  signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/?prefix=a%2fb";
   refused(signed_call, "encoded");
+  signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/?prefix=a,b";
+  refused(signed_call, "encoded");
+  signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/?prefix=a b";
+  refused(signed_call, "not a valid");
   CHECK(fake.Requests().empty());
 
   // S3 keys may carry encoded characters: S3 signs the path as sent.
