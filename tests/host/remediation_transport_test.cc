@@ -8,6 +8,7 @@
 #include <openssl/rsa.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -212,6 +213,24 @@ TEST_CASE("remediation transport: SigV4 requests are signed as botocore signs th
     CheckVerified(r, "s3", "us-east-1");
     CHECK(r["headers"]["x-amz-content-sha256"] == Sha256Hex(""));
     CHECK(r["headers"]["x-amz-date"] != "20200101T000000Z");
+  }
+
+  SUBCASE("a body over a megabyte (libcurl may add an unsigned Expect header)") {
+    HttpCall call;
+    call.method = "PUT";
+    call.url = "http://examplebucket.s3.us-east-1.amazonaws.com/big/object.json";
+    call.connect_to = fake.hostport();
+    call.body = std::string(1536 * 1024, 'a');
+    call.has_sigv4 = true;
+    call.sigv4 = Signing("us-east-1", "s3");
+    auto start = std::chrono::steady_clock::now();
+    HttpReply reply = Send(call);
+    REQUIRE_MESSAGE(reply.status == 200, reply.transport_error);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+    json r = fake.Requests().back();
+    CheckVerified(r, "s3", "us-east-1");
+    CHECK(r["headers"]["content-type"] == "application/octet-stream");
+    CHECK(r["body"].get<std::string>().size() == call.body.size());
   }
 
   SUBCASE("EC2 query protocol: POST with a form body") {
@@ -488,6 +507,22 @@ TEST_CASE("remediation credentials: AssumeRole through the STS override, cached 
   CheckAbsent(all.dump(), kSecret);
   CheckAbsent(all.dump(), first.aws.secret_access_key);
   CheckAbsent(WithoutHeader(all, "x-amz-security-token"), first.aws.session_token);
+
+  // Many threads at once: all served, the cache stays whole.
+  CredentialBroker shared(EnvOf(AwsEnv(fake)));
+  std::vector<std::thread> threads;
+  std::atomic<int> served{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      Credential c;
+      CredentialError e;
+      if (shared.Get(request, kLongDeadline(), &c, &e) && c.aws.access_key_id.substr(0, 4) == "ASIA") ++served;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(served == 8);
+  CHECK(shared.fetches() >= 1);
+  CHECK(shared.fetches() <= 8);
 
   // Without a role: the base credentials, nothing fetched.
   CredentialRequest base;
