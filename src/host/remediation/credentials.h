@@ -10,6 +10,17 @@
 //           AssumeRole (global endpoint, signed for us-east-1) with those
 //           base credentials; the answer is cached per role until five
 //           minutes before its Expiration.
+//           AWS_ENDPOINT_URL_STS (else AWS_ENDPOINT_URL) redirects
+//           AssumeRole: an http URL on loopback receives exactly what
+//           production would (URL http://sts.amazonaws.com/, same Host and
+//           signature) through HttpCall::connect_to; any other URL is used
+//           as given (signed for the region of an sts.REGION.amazonaws.com
+//           host). A FULL_URI must be https, or http to loopback or the
+//           container endpoint's link-local address. Container credentials
+//           are cached until five minutes before their Expiration.
+//           AccessDenied and other 4xx answers are permanent errors naming
+//           the role and AWS's error code; 5xx, throttling and transport
+//           failures are retryable.
 //   github  GITHUB_TOKEN, or a GitHub App: GITHUB_APP_ID and
 //           GITHUB_APP_PRIVATE_KEY (PEM) or GITHUB_APP_PRIVATE_KEY_FILE; a JWT
 //           signed RS256 (iat 60 s in the past, exp 9 minutes ahead, iss the
@@ -17,6 +28,8 @@
 //           for an installation token, cached per installation until five
 //           minutes before its expires_at. The installation id comes from the
 //           request (the webhook's installation.id) or GITHUB_APP_INSTALLATION_ID.
+//           {api} is GITHUB_API_URL, else https://api.github.com. A key
+//           given inline with "\n" escapes instead of newlines is accepted.
 //   okta    OKTA_API_TOKEN (header "Authorization: SSWS <token>").
 //   gcp     the metadata server: GET http://{GCE_METADATA_HOST or
 //           metadata.google.internal}/computeMetadata/v1/instance/service-accounts/default/token

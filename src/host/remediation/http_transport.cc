@@ -248,6 +248,11 @@ HttpReply Send(const HttpCall& call) {
     return fail("plain http is allowed to loopback hosts only, not to " + target_host);
   }
 
+  if (call.method.empty()) return fail("invalid request method");
+  for (char c : call.method) {
+    if (!(c >= 'A' && c <= 'Z')) return fail("invalid request method");
+  }
+
   bool s3 = call.has_sigv4 && call.sigv4.service == "s3";
   if (call.has_sigv4) {
     // The path and query as written (curl_url_get would re-encode them).
@@ -362,10 +367,6 @@ HttpReply Send(const HttpCall& call) {
   } else if (call.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else {
-    for (char c : call.method) {
-      if (!(c >= 'A' && c <= 'Z')) return fail("invalid request method");
-    }
-    if (call.method.empty()) return fail("invalid request method");
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call.method.c_str());
   }
 
