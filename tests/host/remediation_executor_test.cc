@@ -253,7 +253,7 @@ TEST_CASE("remediation executor: throttling then success, 5xx until the deadline
   SUBCASE("403 AccessDenied: permanent, with the code and the provider's request id") {
     s.fake.Script({{"method", "GET"}, {"path", "/"},
                    {"responses", {{{"status", 403},
-                                   {"headers", {{"x-amz-request-id", "REQ123"}}},
+                                   {"headers", {{"x-amzn-RequestId", "REQ123"}}},
                                    {"body", "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"}}}}});
     ActionResult r = s.Run("t.s3.block_public_access", S3Params());
     CHECK(r.failure == FailureClass::kPermanent);
@@ -279,7 +279,7 @@ TEST_CASE("remediation executor: an expired credential is dropped and fetched ag
   CHECK(Only(s.fake.Requests(), "GET").size() == 2);
 }
 
-TEST_CASE("remediation executor: cross-account through AssumeRole; already done; a refused role") {
+TEST_CASE("remediation executor: cross-account through AssumeRole, already done, a refused role") {
   REQUIRE_FAKE();
   Setup s({});
   json params = {{"account", "111122223333"}, {"region", "eu-west-1"}, {"group_id", "sg-0abc"},
@@ -375,7 +375,7 @@ TEST_CASE("remediation executor: GitHub App read-modify-write carries the read's
   CHECK(body["required_status_checks"] == json({{"strict", true}, {"contexts", {"ci"}}}));
   CHECK(body["enforce_admins"] == true);
   CHECK(body["restrictions"].is_null());
-  CHECK(reqs[2]["headers"]["authorization"].get<std::string>().rfind("token ", 0) == 0);
+  CHECK(reqs[2]["headers"]["authorization"].get<std::string>().rfind("Bearer ghs_", 0) == 0);
   CheckAbsent(r.message, priv.substr(40, 40));
 }
 
