@@ -54,7 +54,7 @@ TEST_CASE("every policy key in the schema is accepted by the compiler, and only 
   CHECK(extra.status().diagnostics()[0].code == "unknown-key");
   CHECK(policy_keys.count("bogus") == 0);
   // File-level keys.
-  CHECK(Keys(schema) == std::set<std::string>{"policies", "lists", "tests", "action_effects"});
+  CHECK(Keys(schema) == std::set<std::string>{"policies", "lists", "tests", "action_effects", "action_types"});
   CHECK_FALSE(PolicySet::FromString("polices: []\n").ok());
   // Operators offered for value objects are the compiler's.
   auto ops = schema["$defs"]["patternValue"]["anyOf"][1]["propertyNames"]["enum"];

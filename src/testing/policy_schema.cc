@@ -2,6 +2,7 @@
 // the compiler and the test runner check keys against.
 #include "proact/policy_schema.h"
 
+#include "compile/action_type_compiler.h"
 #include "compile/pattern_compiler.h"
 #include "compile/policy_compiler.h"
 #include "testing/test_format.h"
@@ -86,6 +87,51 @@ nlohmann::ordered_json PolicyFileSchema() {
     if (k.name == "tags") return {{"type", "array"}, {"items", {{"type", "string"}}}};
     return nullptr;
   });
+  defs["responseRule"] = Object(internal::ResponseRuleKeys(), "An answer, by status and/or provider code",
+                                [](const KeySpec& k) -> Json {
+                                  if (k.name == "status") {
+                                    return {{"anyOf", Json::array({{{"type", "integer"}},
+                                                                   {{"type", "array"}, {"items", {{"type", "integer"}}}}})}};
+                                  }
+                                  return nullptr;
+                                });
+  defs["actionParam"] = Object(internal::ParamSpecKeys(), "A parameter of an action type",
+                               [](const KeySpec& k) -> Json {
+                                 if (k.name == "type") return Enum(internal::ParamTypeNames());
+                                 return nullptr;
+                               });
+  defs["request"] = Object(internal::RequestKeys(), "An HTTP request of an action type",
+                           [](const KeySpec& k) -> Json {
+                             if (k.name == "method") return Enum(internal::HttpMethods());
+                             if (k.name == "body") return Object(internal::BodyKeys(), "The request body", nullptr);
+                             if (k.name == "poll") return Object(internal::PollKeys(), "Long-running operations", nullptr);
+                             if (k.name == "compliant_if") return {{"$ref", "#/$defs/pattern"}};
+                             if (k.name == "already_done" || k.name == "proceed_on" || k.name == "retry_on") {
+                               return {{"type", "array"}, {"items", {{"$ref", "#/$defs/responseRule"}}}};
+                             }
+                             return nullptr;
+                           });
+  defs["actionType"] = Object(internal::ActionTypeKeys(), "A remediation declared as data (docs/remediation.md)",
+                              [](const KeySpec& k) -> Json {
+                                if (k.name == "params") {
+                                  return {{"type", "object"},
+                                          {"additionalProperties",
+                                           {{"anyOf", Json::array({Enum(internal::ParamTypeNames()),
+                                                                   {{"$ref", "#/$defs/actionParam"}}})}}}};
+                                }
+                                if (k.name == "credentials") {
+                                  return Object(internal::CredentialKeys(), "Whose credentials sign the requests",
+                                                [](const KeySpec& c) -> Json {
+                                                  if (c.name == "provider") return Enum(internal::CredentialProviders());
+                                                  return nullptr;
+                                                });
+                                }
+                                if (k.name == "permissions") return Object(internal::PermissionKeys(), "What the credentials need", nullptr);
+                                if (k.name == "requests") {
+                                  return {{"type", "array"}, {"minItems", 1}, {"items", {{"$ref", "#/$defs/request"}}}};
+                                }
+                                return nullptr;
+                              });
   defs["expectedAction"] = Object(internal::TestActionKeys(), "An action a test expects", nullptr);
   defs["expect"] = Object(internal::TestExpectKeys(), "What a test case expects", [](const KeySpec& k) -> Json {
     if (k.name == "actions") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/expectedAction"}}}};
@@ -107,6 +153,9 @@ nlohmann::ordered_json PolicyFileSchema() {
     }
     if (k.name == "tests") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/testCase"}}}};
     if (k.name == "action_effects") return {{"type", "object"}, {"additionalProperties", {{"type", "object"}}}};
+    if (k.name == "action_types") {
+      return {{"type", "object"}, {"additionalProperties", {{"$ref", "#/$defs/actionType"}}}};
+    }
     return nullptr;
   });
   Json schema = Json::object();

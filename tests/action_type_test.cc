@@ -1,0 +1,258 @@
+// Action types as data: compile-time checks with file:line:col diagnostics,
+// the schema, request building (each value encoded for its place), plans and
+// permissions. Execution against real HTTP is in
+// tests/host/remediation_executor_test.cc.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "proact/policy_schema.h"
+#include "proact/policy_set.h"
+#include "proact/remediation.h"
+
+namespace proact {
+namespace {
+
+using nlohmann::json;
+
+// The one diagnostic of `yaml` with `code`, rendered; "" when none.
+std::string Diag(const std::string& yaml, const std::string& code) {
+  Result<PolicySet> set = PolicySet::FromString(yaml, "t.yaml");
+  if (set.ok()) return "";
+  for (const Diagnostic& d : set.status().diagnostics()) {
+    if (d.code == code) return d.location.ToString() + ": " + d.message;
+  }
+  std::string all;
+  for (const Diagnostic& d : set.status().diagnostics()) all += d.ToString() + "\n";
+  return "(no " + code + "; got: " + all + ")";
+}
+
+constexpr char kType[] = R"(action_types:
+  t.bucket:
+    params:
+      bucket: {type: string, required: true, pattern: '[a-z0-9.-]{3,63}'}
+      region: {type: string, required: true}
+      mode: {type: string, allowed: [strict, loose]}
+      count: {type: integer}
+    credentials: {provider: aws, service: s3, region: "{{ params.region }}"}
+    endpoint: "https://{{ params.bucket }}.s3.{{ params.region }}.amazonaws.com"
+    requests:
+      - name: write
+        method: PUT
+        query: {z: "{{ params.bucket }}", a: "x y&z", publicAccessBlock: ""}
+        headers: {X-Mode: "{{ params.mode | default('strict') }}"}
+        body: {xml: {Root: {"@xmlns": "urn:x", Name: "{{ params.bucket }}", Note: "a<b&c"}}}
+)";
+
+std::string WithPolicy(const std::string& params) {
+  return std::string(kType) +
+         "policies:\n  - id: p\n    match: {source: [x]}\n    actions:\n      - action: t.bucket\n"
+         "        params: " + params + "\n";
+}
+
+TEST_CASE("action types: a policy action's params are checked against its type when compiling") {
+  CHECK(PolicySet::FromString(WithPolicy("{bucket: abc, region: us-east-1}")).ok());
+  CHECK(Diag(WithPolicy("{bukcet: abc, region: us-east-1}"), "unknown-param") ==
+        "t.yaml:21:18: action type 't.bucket' has no parameter 'bukcet' (did you mean 'bucket'?)");
+  CHECK(Diag(WithPolicy("{region: us-east-1}"), "missing-param") ==
+        "t.yaml:20:9: action type 't.bucket' requires parameter 'bucket'");
+  CHECK(Diag(WithPolicy("{bucket: A_B, region: us-east-1}"), "bad-param") ==
+        "t.yaml:21:26: parameter 'bucket' of action type 't.bucket' is \"A_B\", which does not "
+        "match the pattern '[a-z0-9.-]{3,63}'");
+  CHECK(Diag(WithPolicy("{bucket: abc, region: us-east-1, mode: lax}"), "bad-param") ==
+        "t.yaml:21:56: parameter 'mode' of action type 't.bucket' is \"lax\", not one of the "
+        "allowed values (\"strict\", \"loose\")");
+  CHECK(Diag(WithPolicy("{bucket: abc, region: us-east-1, count: many}"), "bad-param") ==
+        "t.yaml:21:57: parameter 'count' of action type 't.bucket' must be an integer, not a string");
+  // Templated values are checked when rendered, not now.
+  CHECK(PolicySet::FromString(WithPolicy("{bucket: '{{ detail.b }}', region: '{{ region }}'}")).ok());
+}
+
+TEST_CASE("action types: mistakes in a type are errors naming where, with hints") {
+  auto type = [](const std::string& body) {
+    return "action_types:\n  t.x:\n    params: {name: string}\n" + body;
+  };
+  std::string req = "    requests:\n      - {name: w, method: PUT, path: '/{{ params.name }}'}\n";
+  CHECK(PolicySet::FromString(type("    endpoint: https://api.example.com\n" + req)).ok());
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    reqests: []\n"), "unknown-key") ==
+        "t.yaml:5:5: unknown key 'reqests' in action type 't.x' (did you mean 'requests'?)");
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
+                  "path: '/{{ param.name }}'}\n"),
+             "unknown-field")
+            .find("action type templates start from params, steps or secrets (did you mean 'params'?)") !=
+        std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
+                  "path: '/{{ params.nme }}'}\n"),
+             "unknown-param")
+            .find("does not declare (did you mean 'name'?)") != std::string::npos);
+  CHECK(Diag(type("    endpoint: 'https://{{ params.name }}'\n" + req), "bad-endpoint")
+            .find("must end in a fixed domain") != std::string::npos);
+  CHECK(Diag(type("    endpoint: http://api.example.com\n" + req), "bad-endpoint")
+            .find("must start with https://") != std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
+                  "body: {json: '{{ steps.later.body }}'}}\n      - {name: later, method: GET}\n"),
+             "unknown-step")
+            .find("step 'later', which is not an earlier request") != std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: r, read: true, "
+                  "method: GET}\n"),
+             "bad-request")
+            .find("only reads") != std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUTT}\n"),
+             "bad-request")
+            .find("(did you mean 'PUT'?)") != std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    credentials: {provider: aws}\n" + req),
+             "missing-key")
+            .find("need 'service'") != std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    credentials: {provider: github, service: s3}\n" + req),
+             "bad-credentials") == "t.yaml:5:46: 'service' applies to provider aws only");
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
+                  "headers: {Authorization: x}}\n"),
+             "bad-request")
+            .find("is set by proact") != std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    permissions: {aws: [PutObject]}\n" + req),
+             "bad-permission")
+            .find("not shaped like s3:PutBucketPublicAccessBlock") != std::string::npos);
+  {
+    std::string file = type("    endpoint: https://api.example.com\n" + req);
+    Result<PolicySet> twice = PolicySet::FromSources({{"a.yaml", file}, {"b.yaml", file}});
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.status().diagnostics()[0].ToString().find(
+              "b.yaml:2:3: error: action type 't.x' is already declared at a.yaml:2:3") == 0);
+  }
+}
+
+TEST_CASE("action types: the schema lists exactly the compiler's keys") {
+  nlohmann::ordered_json schema = PolicyFileSchema();
+  auto keys = [](const nlohmann::ordered_json& o) {
+    std::vector<std::string> out;
+    for (auto it = o["properties"].begin(); it != o["properties"].end(); ++it) out.push_back(it.key());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(keys(schema["$defs"]["actionType"]) ==
+        std::vector<std::string>{"credentials", "description", "endpoint", "endpoint_override",
+                                 "params", "permissions", "requests"});
+  CHECK(keys(schema["$defs"]["request"]) ==
+        std::vector<std::string>{"already_done", "body", "compliant_if", "content_md5", "content_type",
+                                 "headers", "method", "name", "path", "poll", "proceed_on", "query",
+                                 "read", "retry_on", "success"});
+  // A type using every request key compiles.
+  const char* every = R"(action_types:
+  t.every:
+    description: d
+    params: {id: {type: string, required: true, nullable: false, pattern: '[a-z]+', description: x}}
+    credentials: {provider: azure, resource: "https://management.azure.com/"}
+    endpoint: https://management.azure.com
+    endpoint_override: PROACT_AZURE_URL
+    permissions: {azure: [Microsoft.Network/networkSecurityGroups/write], aws: [ec2:DescribeX],
+                  github: {administration: write}, okta: [okta.users.manage], gcp: [compute.firewalls.update],
+                  slack: ["chat:write"]}
+    requests:
+      - {name: r, read: true, method: GET, path: "/x/{{ params.id }}", query: {a: b}, headers: {X-A: b},
+         proceed_on: [{status: 404}], retry_on: [{code: Busy}], already_done: [410],
+         compliant_if: {properties: {state: [off]}}, success: [200]}
+      - {name: w, method: PUT, path: /x, body: {form: {a: "{{ steps.r.body.etag }}"}}, content_type: text/plain,
+         content_md5: true, poll: {status: [202], url_headers: [Location], done_if: {status: [Succeeded]},
+         failed_if: {status: [Failed]}, interval_ms: 100}}
+)";
+  Result<PolicySet> set = PolicySet::FromString(every);
+  CHECK_MESSAGE(set.ok(), set.status().ToString());
+}
+
+TEST_CASE("action types: plans encode every value for its place") {
+  Result<PolicySet> set = PolicySet::FromString(kType);
+  REQUIRE(set.ok());
+  std::vector<PlannedRequest> plan;
+  Action a{"t.bucket", {{"bucket", "my.bucket"}, {"region", "eu-west-1"}}, false};
+  REQUIRE(PlanAction(set.value(), a, &plan).ok());
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].method == "PUT");
+  // Query parameters sorted, values percent-encoded, the valueless one as "name=".
+  CHECK(plan[0].url == "https://my.bucket.s3.eu-west-1.amazonaws.com/?a=x%20y%26z&publicAccessBlock=&z=my.bucket");
+  CHECK(plan[0].body ==
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Root xmlns=\"urn:x\"><Name>my.bucket</Name>"
+        "<Note>a&lt;b&amp;c</Note></Root>");
+  CHECK(plan[0].headers == std::vector<std::pair<std::string, std::string>>{
+                               {"X-Mode", "strict"}, {"Content-Type", "application/xml"}});
+  CHECK(plan[0].auth == "aws-sigv4 s3 eu-west-1");
+  // Params are checked again after rendering (event data): type, pattern.
+  Action bad{"t.bucket", {{"bucket", "evil.example/x"}, {"region", "eu-west-1"}}, false};
+  Status st = PlanAction(set.value(), bad, &plan);
+  CHECK(st.code() == StatusCode::kInvalidArgument);
+  CHECK(st.message().find("parameter 'bucket'") == 0);
+  Action unknown{"log", json::object(), false};
+  CHECK(PlanAction(set.value(), unknown, &plan).code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("action types: path holes are single segments, headers refuse line breaks, json keeps types") {
+  const char* yaml = R"(action_types:
+  t.gh:
+    params: {repo: string, branch: string, settings: {type: object}, token_name: string}
+    credentials: {provider: github}
+    endpoint: https://api.github.com
+    requests:
+      - name: read
+        read: true
+        method: GET
+        path: "/repos/{{ params.repo }}/branches/{{ params.branch }}/protection"
+      - name: write
+        method: PUT
+        path: "/repos/{{ params.repo }}/branches/{{ params.branch }}/protection"
+        headers: {X-Note: "{{ params.token_name }}", X-Key: "{{ secrets.API_KEY }}"}
+        body: {json: {settings: "{{ params.settings }}", etag: "{{ steps.read.headers.etag }}", n: 3}}
+)";
+  Result<PolicySet> set = PolicySet::FromString(yaml);
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  std::vector<PlannedRequest> plan;
+  json params = {{"repo", "a/b"}, {"branch", "feature/x y"}, {"settings", {{"strict", true}}}, {"token_name", "n"}};
+  REQUIRE(PlanAction(set.value(), {"t.gh", params, false}, &plan).ok());
+  REQUIRE(plan.size() == 2);
+  CHECK(plan[0].url == "https://api.github.com/repos/a%2Fb/branches/feature%2Fx%20y/protection");
+  CHECK(json::parse(plan[1].body) ==
+        json({{"settings", {{"strict", true}}}, {"etag", "<steps.read.headers.etag>"}, {"n", 3}}));
+  CHECK(plan[1].headers[1] == std::pair<std::string, std::string>{"X-Key", "[secret API_KEY]"});
+  params["token_name"] = "x\r\nX-Injected: 1";
+  Status st = PlanAction(set.value(), {"t.gh", params, false}, &plan);
+  CHECK(st.message().find("renders a line break") != std::string::npos);
+  params["token_name"] = "n";
+  params["branch"] = "..";
+  CHECK(PlanAction(set.value(), {"t.gh", params, false}, &plan).message().find("cannot be a path segment") !=
+        std::string::npos);
+}
+
+TEST_CASE("action types: permissions of the enabled policies' types, merged") {
+  const char* yaml = R"(action_types:
+  t.a:
+    credentials: {provider: aws, service: ec2, region: us-east-1, role: "arn:aws:iam::{{ params.account }}:role/fixer"}
+    params: {account: string}
+    endpoint: https://ec2.us-east-1.amazonaws.com
+    permissions: {aws: [ec2:RevokeSecurityGroupIngress, ec2:DescribeSecurityGroups], github: {contents: read}}
+    requests: [{name: w, method: POST}]
+  t.b:
+    endpoint: https://api.github.com
+    permissions: {aws: [ec2:RevokeSecurityGroupIngress], github: {contents: write, administration: write}}
+    requests: [{name: w, method: PUT}]
+  t.unused:
+    endpoint: https://api.github.com
+    permissions: {okta: [okta.users.manage]}
+    requests: [{name: w, method: PUT}]
+policies:
+  - {id: p1, match: {source: [x]}, actions: [{action: t.a, params: {account: "{{ account }}"}}, {action: t.b}]}
+  - {id: p2, match: {source: [y]}, actions: [{action: t.b}]}
+  - {id: p3, enabled: false, match: {source: [z]}, actions: [{action: t.unused}]}
+)";
+  Result<PolicySet> set = PolicySet::FromString(yaml);
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  nlohmann::ordered_json p = RequiredPermissions(set.value());
+  CHECK(p["aws"]["remediation_policy"]["Statement"][0]["Action"] ==
+        json({"ec2:DescribeSecurityGroups", "ec2:RevokeSecurityGroupIngress"}));
+  CHECK(p["aws"]["assume_role_policy"]["Statement"][0]["Action"] == json({"sts:AssumeRole"}));
+  CHECK(p["aws"]["assume_role_policy"]["Statement"][0]["Resource"] == json({"arn:aws:iam::*:role/fixer"}));
+  CHECK(p["github"]["permissions"] == json({{"administration", "write"}, {"contents", "write"}}));
+  CHECK_FALSE(p.contains("okta"));
+  CHECK(p["action_types"]["t.b"] == json({"p1", "p2"}));
+}
+
+}  // namespace
+}  // namespace proact
