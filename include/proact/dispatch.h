@@ -115,6 +115,10 @@ struct ActionReport {
   std::string note;          // the match's note (why dry-run), if any
   double duration_ms = 0;    // handler time; 0 when not executed
   std::string provider_request_id;  // the provider's id of its last request, if any
+
+  // The outcome as reports and logs name it: succeeded, already_compliant,
+  // dry_run, skipped, failed_retryable or failed_permanent.
+  std::string OutcomeLabel() const;
 };
 
 struct DispatchReport {

@@ -664,13 +664,14 @@ int Eval(const std::vector<std::string>& args, bool plan = false) {
       return;
     }
     for (const nlohmann::ordered_json& l : proact::PlanDecision(policies, decision)) {
-      if (!l["error"].is_null()) {
-        failed = true;
-        PrintError(name, line, origin, l["policy"].get<std::string>() + ": action '" +
-                                           l["action"].get<std::string>() + "': " +
-                                           l["error"].get<std::string>());
-      }
       std::cout << l.dump() << "\n";
+      if (!l["error"].is_null()) {
+        // The plan line carries the error; stderr gets the diagnostic.
+        failed = true;
+        std::cerr << name << ":" << line << ": error: " << (origin.empty() ? "" : origin + ": ")
+                  << l["policy"].get<std::string>() << ": action '" << l["action"].get<std::string>()
+                  << "': " << l["error"].get<std::string>() << "\n";
+      }
     }
   };
   bool readable = StreamPayloads(file, &name, [&](const Payload& p) {

@@ -21,7 +21,8 @@ const char kReportUsage[] =
     "\n"
     "Reads JSON log lines written by the host adapters (the Lambda bootstrap,\n"
     "proact serve) or `proact eval` output, and prints per policy: matches,\n"
-    "actions executed / failed / dry-run / skipped / rendered (eval output:\n"
+    "actions executed (succeeded) / already compliant / failed / dry-run /\n"
+    "skipped / rendered (eval output:\n"
     "decided, not run), remediations (matches whose actions all ran), and the\n"
     "estimated hours and USD saved (remediations x the policy's `savings`).\n"
     "Lines that are not JSON objects (platform lines, text) are skipped and\n"
@@ -41,13 +42,15 @@ const char kReportUsage[] =
 namespace {
 
 struct Row {
-  std::uint64_t matches = 0, executed = 0, failed = 0, dry_run = 0, skipped = 0, rendered = 0;
+  std::uint64_t matches = 0, executed = 0, compliant = 0, failed = 0, dry_run = 0, skipped = 0,
+                rendered = 0;
   std::uint64_t remediations = 0;
   double minutes = 0, usd = 0;
 
   void Add(const Row& o) {
     matches += o.matches;
     executed += o.executed;
+    compliant += o.compliant;
     failed += o.failed;
     dry_run += o.dry_run;
     skipped += o.skipped;
@@ -196,8 +199,12 @@ int Report(const std::vector<std::string>& args) {
           if (m.contains("actions") && m["actions"].is_array()) {
             for (const auto& a : m["actions"]) {
               std::string outcome = a.is_object() ? a.value("outcome", "") : "";
-              if (outcome == "executed") ++r.executed, ++executed;
-              else if (outcome == "failed") ++r.failed, ++failed;
+              // "executed" and "failed" are the names of logs before the
+              // remediation outcomes were refined.
+              if (outcome == "succeeded" || outcome == "executed") ++r.executed, ++executed;
+              else if (outcome == "already_compliant") ++r.compliant;
+              else if (outcome == "failed" || outcome == "failed_retryable" ||
+                       outcome == "failed_permanent") ++r.failed, ++failed;
               else if (outcome == "dry_run") ++r.dry_run;
               else if (outcome == "skipped") ++r.skipped;
               else if (a.is_object() && a.value("dry_run", false)) ++r.dry_run;
@@ -252,6 +259,7 @@ int Report(const std::vector<std::string>& args) {
       j["policy"] = id;
       j["matches"] = r.matches;
       j["executed"] = r.executed;
+      j["already_compliant"] = r.compliant;
       j["failed"] = r.failed;
       j["dry_run"] = r.dry_run;
       j["skipped"] = r.skipped;
@@ -278,10 +286,11 @@ int Report(const std::vector<std::string>& args) {
     return 0;
   }
   if (format == "csv") {
-    std::cout << "policy,matches,executed,failed,dry_run,skipped,rendered,remediations,hours_saved,"
-                 "usd_saved\n";
+    std::cout << "policy,matches,executed,already_compliant,failed,dry_run,skipped,rendered,"
+                 "remediations,hours_saved,usd_saved\n";
     auto csv = [](const std::string& id, const Row& r) {
-      std::cout << CsvField(id) << "," << r.matches << "," << r.executed << "," << r.failed << ","
+      std::cout << CsvField(id) << "," << r.matches << "," << r.executed << "," << r.compliant
+                << "," << r.failed << ","
                 << r.dry_run << "," << r.skipped << "," << r.rendered << "," << r.remediations
                 << "," << Fixed(r.minutes / 60.0, 2) << "," << Fixed(r.usd, 2) << "\n";
     };
@@ -297,14 +306,15 @@ int Report(const std::vector<std::string>& args) {
   };
   auto text_row = [&](const std::string& id, const Row& r) {
     std::cout << pad(id, width, true) << pad(std::to_string(r.matches), 9, false)
-              << pad(std::to_string(r.executed), 10, false) << pad(std::to_string(r.failed), 8, false)
+              << pad(std::to_string(r.executed), 10, false)
+              << pad(std::to_string(r.compliant), 11, false) << pad(std::to_string(r.failed), 8, false)
               << pad(std::to_string(r.dry_run), 9, false) << pad(std::to_string(r.skipped), 9, false)
               << pad(std::to_string(r.rendered), 10, false)
               << pad(std::to_string(r.remediations), 14, false)
               << pad(Fixed(r.minutes / 60.0, 2), 13, false) << pad(Fixed(r.usd, 2), 11, false)
               << "\n";
   };
-  std::cout << pad("policy", width, true) << "  matches  executed  failed  dry-run  skipped"
+  std::cout << pad("policy", width, true) << "  matches  executed  compliant  failed  dry-run  skipped"
             << "  rendered  remediations  hours saved  USD saved\n";
   for (const auto& [id, r] : rows) text_row(id, r);
   text_row("TOTAL", total);

@@ -36,6 +36,13 @@ std::string_view FailureName(FailureClass failure) {
   return "";
 }
 
+std::string ActionReport::OutcomeLabel() const {
+  if (outcome == ActionOutcome::kFailed) {
+    return failure == FailureClass::kRetryable ? "failed_retryable" : "failed_permanent";
+  }
+  return std::string(OutcomeName(outcome));
+}
+
 nlohmann::ordered_json DispatchReport::ToJson() const {
   nlohmann::ordered_json out;
   out["executed"] = executed;
@@ -49,11 +56,7 @@ nlohmann::ordered_json DispatchReport::ToJson() const {
     j["policy"] = a.policy;
     j["action"] = a.action;
     j["index"] = a.index;
-    if (a.outcome == ActionOutcome::kFailed && a.failure != FailureClass::kNone) {
-      j["outcome"] = "failed_" + std::string(FailureName(a.failure));
-    } else {
-      j["outcome"] = OutcomeName(a.outcome);
-    }
+    j["outcome"] = a.OutcomeLabel();
     if (a.failure != FailureClass::kNone) j["failure"] = FailureName(a.failure);
     if (!a.message.empty()) j["message"] = a.message;
     if (!a.provider_request_id.empty()) j["provider_request_id"] = a.provider_request_id;

@@ -1,5 +1,6 @@
 // Host: normalize -> evaluate -> guard -> dispatch -> log and count.
 #include "proact/host.h"
+#include "proact/remediation.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -243,10 +244,32 @@ void Host::LogDecision(const Decision& decision, const EventOutcome& outcome,
       if (a.policy != m.policy) continue;
       nlohmann::ordered_json ja;
       ja["action"] = a.action;
-      ja["outcome"] = OutcomeName(a.outcome);
+      ja["outcome"] = a.OutcomeLabel();
       if (a.failure != FailureClass::kNone) ja["failure"] = FailureName(a.failure);
       if (!a.message.empty()) ja["message"] = a.message;
+      if (!a.provider_request_id.empty()) ja["provider_request_id"] = a.provider_request_id;
       ja["params"] = a.params;  // LogJson redacts the line
+      if (a.outcome == ActionOutcome::kDryRun) {
+        // What a declared action type would have sent (the plan).
+        std::vector<PlannedRequest> plan;
+        Action act{a.action, a.params, true};
+        if (PlanAction(engine_.policies(), act, &plan).ok()) {
+          nlohmann::ordered_json reqs = nlohmann::ordered_json::array();
+          for (const PlannedRequest& r : plan) {
+            nlohmann::ordered_json jr;
+            jr["name"] = r.name;
+            jr["method"] = r.method;
+            jr["url"] = r.url;
+            nlohmann::ordered_json headers = nlohmann::ordered_json::object();
+            for (const auto& [k, v] : r.headers) headers[k] = v;
+            jr["headers"] = std::move(headers);
+            jr["body"] = r.body;
+            jr["identity"] = r.auth;
+            reqs.push_back(std::move(jr));
+          }
+          ja["requests"] = std::move(reqs);
+        }
+      }
       ja["duration_ms"] = a.duration_ms;
       actions.push_back(std::move(ja));
       executed += a.outcome == ActionOutcome::kExecuted;

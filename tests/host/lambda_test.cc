@@ -115,7 +115,7 @@ TEST_CASE("lambda: EventBridge event -> actions run, response, logs and EMF metr
       CHECK(l["source"] == "aws.s3");
       CHECK(l["decision"] == "match");
       CHECK(l["matches"][0]["policy"] == "bucket-created");
-      CHECK(l["matches"][0]["actions"][0]["outcome"] == "executed");
+      CHECK(l["matches"][0]["actions"][0]["outcome"] == "succeeded");
       CHECK(l["matches"][0]["remediated"] == true);
       CHECK(l["matches"][0]["savings_minutes"] == 30.0);
       CHECK(l["matches"][0]["savings_usd"] == 12.5);

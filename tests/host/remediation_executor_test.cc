@@ -122,6 +122,22 @@ action_types:
           failed_if: {status: [Failed, Canceled]}
 )";
 
+constexpr char kOktaType[] = R"(
+action_types:
+  t.okta.clear_sessions:
+    params: {user: {type: string, required: true, pattern: '[A-Za-z0-9]+'}}
+    credentials: {provider: okta}
+    endpoint: https://example.okta.com
+    permissions: {okta: [okta.users.manage, okta.sessions.manage]}
+    requests:
+      - name: clear
+        method: DELETE
+        path: "/api/v1/users/{{ params.user }}/sessions"
+        query: {oauthTokens: "true"}
+        success: [204]
+        already_done: [{status: 404, code: E0000007}]
+)";
+
 constexpr char kBucket[] = "examplebucket";
 constexpr char kS3Host[] = "examplebucket.s3.us-east-1.amazonaws.com";
 
@@ -419,6 +435,65 @@ TEST_CASE("remediation executor: a long-running delete is polled until it succee
     ActionResult r = s.Run("t.azure.delete_rule", params);
     CHECK(r.failure == FailureClass::kPermanent);
     CHECK(r.message.find("not on the endpoint's host") != std::string::npos);
+  }
+}
+
+TEST_CASE("remediation executor: Okta with an API token, or as an OAuth service app") {
+  REQUIRE_FAKE();
+  TempDir keys;
+  std::string priv, pub;
+  NewRsaKey(&priv, &pub);
+  std::string pub_file = keys.File("okta.pub", pub);
+  Fake fake({"--okta-public-key", pub_file, "--okta-client-id", "0oa1client"});
+  auto set = PolicySet::FromString(kOktaType, "okta.yaml");
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  auto program = set.value().program();
+  auto run = [&](std::map<std::string, std::string> env) {
+    env["OKTA_ORG_URL"] = fake.url();
+    auto broker = std::make_shared<CredentialBroker>(EnvOf(env));
+    ActionExecutor executor(program, broker);
+    json params = {{"user", "00u1abc"}};
+    ActionContext ctx{"p", "t.okta.clear_sessions", 0, "e", "okta", "r", params,
+                      std::chrono::steady_clock::now() + 10s};
+    return executor.Run(0, ctx);
+  };
+  fake.Script({{"method", "DELETE"}, {"path", "/api/v1/users/00u1abc/sessions"},
+               {"responses", {{{"status", 204}, {"body", ""}}}}});
+  SUBCASE("SSWS token") {
+    ActionResult r = run({{"OKTA_API_TOKEN", "00abcSSWStoken"}});
+    INFO(r.message);
+    CHECK(r.ok());
+    json reqs = fake.Requests();
+    REQUIRE(reqs.size() == 1);
+    CHECK(reqs[0]["headers"]["authorization"] == "SSWS 00abcSSWStoken");
+    CHECK(reqs[0]["query"] == "oauthTokens=true");
+  }
+  SUBCASE("service app: a client assertion checked by PyJWT, the type's scopes asked for") {
+    ActionResult r = run({{"OKTA_CLIENT_ID", "0oa1client"}, {"OKTA_PRIVATE_KEY", priv}});
+    INFO(r.message);
+    CHECK(r.ok());
+    json reqs = fake.Requests();
+    REQUIRE(reqs.size() == 2);
+    CHECK(reqs[0]["path"] == "/oauth2/v1/token");
+    CHECK(reqs[0]["okta"]["verified"] == true);
+    CHECK(reqs[0]["okta"]["scope"] == "okta.sessions.manage okta.users.manage");
+    CHECK(reqs[1]["headers"]["authorization"].get<std::string>().rfind("Bearer eyJraWQi.okta-", 0) == 0);
+  }
+  SUBCASE("a user already gone is already done") {
+    fake.Reset();
+    fake.Script({{"method", "DELETE"}, {"path", "/api/v1/users/00u1abc/sessions"},
+                 {"responses", {{{"status", 404}, {"body", R"({"errorCode":"E0000007","errorSummary":"Not found: Resource not found"})"}}}}});
+    ActionResult r = run({{"OKTA_API_TOKEN", "00abcSSWStoken"}});
+    CHECK(r.already_compliant);
+  }
+  SUBCASE("a refused assertion is a permanent error naming the client, without the key") {
+    std::string other_priv, other_pub;
+    NewRsaKey(&other_priv, &other_pub);
+    ActionResult r = run({{"OKTA_CLIENT_ID", "0oa1client"}, {"OKTA_PRIVATE_KEY", other_priv}});
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("okta: token request for client 0oa1client") != std::string::npos);
+    CHECK(r.message.find("invalid_client") != std::string::npos);
+    CheckAbsent(r.message, other_priv.substr(40, 40));
   }
 }
 

@@ -128,7 +128,7 @@ TEST_CASE("rate_limit 5 per 600 s across two hosts sharing Redis: exactly 5 exec
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i) {
         std::string outcome = Deliver(*hosts[t % 2], "distinct-" + std::to_string(t) + "-" + std::to_string(i));
-        if (outcome == "executed") ++executed;
+        if (outcome == "succeeded") ++executed;
         if (outcome == "dry_run") ++dry_run;
       }
     });
@@ -148,9 +148,9 @@ TEST_CASE("one event delivered 6 times to two hosts consumes the budget once, an
   std::atomic<bool> fail{false};
   std::unique_ptr<Host> a = MakeHost(&runs, &fail), b = MakeHost(&runs, &fail);
   AwayFromWindowEdge(600);
-  CHECK(Deliver(*a, "evt-1") == "executed");
+  CHECK(Deliver(*a, "evt-1") == "succeeded");
   for (int i = 0; i < 5; ++i) CHECK(Deliver(i % 2 ? *a : *b, "evt-1") == "skipped");  // already done
-  CHECK(Deliver(*b, "evt-2") == "executed");   // the budget of 2 was used once by evt-1
+  CHECK(Deliver(*b, "evt-2") == "succeeded");   // the budget of 2 was used once by evt-1
   CHECK(runs.load() == 2);
   CHECK(Deliver(*a, "evt-3") == "dry_run");    // now over the limit
   CHECK(Deliver(*b, "evt-3") == "dry_run");    // and still, when redelivered
@@ -170,7 +170,7 @@ TEST_CASE("a failed action's retry runs even when the budget has since been used
   CHECK(Deliver(*a, "evt-1") == "failed");     // admitted; the receiver is down
   fail = false;
   CHECK(Deliver(*b, "evt-2") == "dry_run");    // the budget of 1 belongs to evt-1
-  CHECK(Deliver(*b, "evt-1") == "executed");   // its redelivery runs
+  CHECK(Deliver(*b, "evt-1") == "succeeded");   // its redelivery runs
   CHECK(runs.load() == 1);
 }
 

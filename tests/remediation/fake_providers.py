@@ -363,6 +363,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "token": random_id("ghs_", 36, string.ascii_letters + string.digits),
                 "expires_at": iso8601(time.time() + 3600),
                 "permissions": {"contents": "write"}, "repository_selection": "all"})
+        if path == "/oauth2/v1/token" and record["method"] == "POST":
+            return self._okta_token(record, body)
         if path == "/computeMetadata/v1/instance/service-accounts/default/token":
             if record["headers"].get("metadata-flavor") != "Google":
                 return 403, {"Content-Type": "text/html"}, "Missing Metadata-Flavor: Google header"
@@ -383,6 +385,41 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "expires_on": str(int(time.time()) + 3600), "resource": q["resource"][0],
                 "token_type": "Bearer", "client_id": "00000000-0000-0000-0000-000000000000"})
         return 200, json_type, "{}"
+
+    def _okta_token(self, record, body):
+        # Client credentials with private_key_jwt: the assertion is checked
+        # with PyJWT against --okta-public-key.
+        state = self.server.state
+        json_type = {"Content-Type": "application/json"}
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+
+        def refuse(error, description):
+            record["okta"] = {"verified": False, "error": description}
+            return 401, json_type, json.dumps({"error": error, "error_description": description})
+
+        if form.get("grant_type") != ["client_credentials"] or not form.get("scope"):
+            return 400, json_type, json.dumps({"error": "invalid_request",
+                                               "error_description": "grant_type and scope required"})
+        if form.get("client_assertion_type") != ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]:
+            return refuse("invalid_client", "client_assertion_type must be jwt-bearer")
+        if pyjwt is None or not state.args.okta_public_key:
+            return refuse("invalid_client", "no --okta-public-key or python3-jwt")
+        with open(state.args.okta_public_key, "rb") as f:
+            key = f.read()
+        aud = "http://%s%s" % (record["host"], record["path"])
+        try:
+            claims = pyjwt.decode(form.get("client_assertion", [""])[0], key, algorithms=["RS256"],
+                                  audience=aud, options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]})
+        except Exception as e:  # noqa: BLE001
+            return refuse("invalid_client", "client assertion rejected: %s" % e)
+        if claims["iss"] != state.args.okta_client_id or claims["sub"] != state.args.okta_client_id:
+            return refuse("invalid_client", "iss and sub must be the client id")
+        if claims["exp"] - claims["iat"] > 3600:
+            return refuse("invalid_client", "the assertion lives longer than an hour")
+        record["okta"] = {"verified": True, "error": "", "scope": form["scope"][0]}
+        return 200, json_type, json.dumps({"token_type": "Bearer", "expires_in": 3600,
+                                           "access_token": random_id("eyJraWQi.okta-", 40, string.ascii_letters),
+                                           "scope": form["scope"][0]})
 
     def _assume_role(self, record, form):
         state = self.server.state
@@ -428,6 +465,8 @@ def main():
     parser.add_argument("--github-app-public-key")
     parser.add_argument("--github-app-id")
     parser.add_argument("--container-token")
+    parser.add_argument("--okta-public-key")
+    parser.add_argument("--okta-client-id")
     parser.add_argument("--identity-header")
     parser.add_argument("--sts-expiry-seconds", type=int, default=3600)
     args = parser.parse_args()

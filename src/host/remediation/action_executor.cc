@@ -264,6 +264,9 @@ class Execution {
     } else if (type_.credentials.provider == "github") {
       var = "GITHUB_API_URL";
       ov = broker_.Env(var);
+    } else if (type_.credentials.provider == "okta") {
+      var = "OKTA_ORG_URL";
+      ov = broker_.Env(var);
     }
     if (!ov || ov->empty()) return true;
     std::string value = *ov;
@@ -305,6 +308,9 @@ class Execution {
       return false;
     }
     if (!c.resource.empty()) cred_request_.azure_resource = c.resource;
+    for (const std::string& scope : type_.permissions.okta) {
+      cred_request_.okta_scopes += (cred_request_.okta_scopes.empty() ? "" : " ") + scope;
+    }
     if (c.provider == "aws" && c.has_region && !RenderText(c.region, rc_, &region_, error)) {
       *error = "credentials region: " + *error;
       return false;

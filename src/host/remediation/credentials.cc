@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/pem.h>
 
 #include <atomic>
@@ -285,6 +286,7 @@ std::string CacheKey(const CredentialRequest& r) {
   if (r.provider == "aws") return "aws\n" + r.aws_role_arn + "\n" + r.aws_session_name;
   if (r.provider == "github") return "github\n" + r.github_installation_id;
   if (r.provider == "azure") return "azure\n" + r.azure_resource;
+  if (r.provider == "okta") return "okta\n" + r.okta_scopes;
   return r.provider;
 }
 
@@ -566,6 +568,74 @@ bool CredentialBroker::Get(const CredentialRequest& request,
     return true;
   };
 
+  // Okta OAuth service app: client credentials with a private_key_jwt.
+  auto okta_service_app = [&](Credential* cred) -> bool {
+    std::string key_cache = CacheKey(request);
+    if (cache_->Lookup(key_cache, cred)) return true;
+    std::string client = TrimSpace(Env("OKTA_CLIENT_ID").value_or(""));
+    std::string org = TrimSpace(Env("OKTA_ORG_URL").value_or(""));
+    while (!org.empty() && org.back() == '/') org.pop_back();
+    if (org.empty()) return fail(false, "okta: OKTA_CLIENT_ID is set but OKTA_ORG_URL is not");
+    if (request.okta_scopes.empty()) {
+      return fail(false, "okta: the action type declares no okta scopes (permissions.okta) to ask for");
+    }
+    std::string pem;
+    if (!secret("OKTA_PRIVATE_KEY", &pem)) return fail(false, "okta: " + secret_error);
+    std::string token_url = org + "/oauth2/v1/token";
+    long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                        Clock::now().time_since_epoch()).count();
+    unsigned char nonce[16];
+    std::string jti;
+    if (RAND_bytes(nonce, sizeof nonce) != 1) return fail(true, "okta: no random bytes for the jti");
+    for (unsigned char c : nonce) {
+      static const char* kHex = "0123456789abcdef";
+      jti += kHex[c >> 4];
+      jti += kHex[c & 15];
+    }
+    nlohmann::json claims = {{"iss", client}, {"sub", client}, {"aud", token_url},
+                             {"iat", now},    {"exp", now + 300}, {"jti", jti}};
+    std::string jwt, jwt_error;
+    if (!SignJwtRs256(claims.dump(), pem, &jwt, &jwt_error)) {
+      return fail(false, "okta: OKTA_PRIVATE_KEY: " + jwt_error);
+    }
+    cache_->Remember(jwt);
+    HttpCall call;
+    call.method = "POST";
+    call.url = token_url;
+    call.headers = {{"Accept", "application/json"},
+                    {"Content-Type", "application/x-www-form-urlencoded"}};
+    call.body = "grant_type=client_credentials&scope=" + FormEncode(request.okta_scopes) +
+                "&client_assertion_type=" +
+                FormEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+                "&client_assertion=" + jwt;
+    call.deadline = deadline;
+    call.max_response_bytes = 64 << 10;
+    cache_->fetches++;
+    HttpReply reply = Send(call);
+    std::string where = "okta: token request for client " + client + " at " + token_url;
+    nlohmann::json doc = nlohmann::json::parse(reply.body, nullptr, false);
+    if (reply.status != 200) {
+      std::string text = where + ": " + Describe(reply);
+      if (doc.is_object() && doc.contains("error") && doc["error"].is_string()) {
+        text += " " + Excerpt(doc["error"].get<std::string>());
+        if (doc.contains("error_description") && doc["error_description"].is_string()) {
+          text += ": " + Excerpt(doc["error_description"].get<std::string>());
+        }
+      }
+      return fail(RetryableStatus(reply), text);
+    }
+    if (!doc.is_object() || !doc.contains("access_token") || !doc["access_token"].is_string()) {
+      return fail(true, where + ": answer without an access_token");
+    }
+    std::string token = doc["access_token"].get<std::string>();
+    cache_->Remember(token);
+    long long seconds = doc.contains("expires_in") && doc["expires_in"].is_number()
+                            ? doc["expires_in"].get<long long>() : 0;
+    *cred = BearerCredential(token, "okta service app " + client);
+    cache_->Store(key_cache, *cred, Clock::now() + std::chrono::seconds(seconds));
+    return true;
+  };
+
   // GET a JSON token document; used by gcp and azure.
   auto token_endpoint = [&](HttpCall call, const std::string& where, nlohmann::json* doc) -> bool {
     call.method = "GET";
@@ -588,6 +658,9 @@ bool CredentialBroker::Get(const CredentialRequest& request,
   if (provider == "none" || provider == "pagerduty" || provider.empty()) {
     result.description = provider.empty() ? "none" : provider;
     ok = true;
+  } else if (provider == "okta" && !Env("OKTA_API_TOKEN") && !Env("OKTA_API_TOKEN_FILE") &&
+             Env("OKTA_CLIENT_ID")) {
+    ok = okta_service_app(&result);
   } else if (provider == "slack" || provider == "okta") {
     const char* variable = provider == "slack" ? "SLACK_BOT_TOKEN" : "OKTA_API_TOKEN";
     std::string token;

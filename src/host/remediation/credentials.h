@@ -30,7 +30,13 @@
 //           request (the webhook's installation.id) or GITHUB_APP_INSTALLATION_ID.
 //           {api} is GITHUB_API_URL, else https://api.github.com. A key
 //           given inline with "\n" escapes instead of newlines is accepted.
-//   okta    OKTA_API_TOKEN (header "Authorization: SSWS <token>").
+//   okta    OKTA_API_TOKEN (header "Authorization: SSWS <token>"), or an OAuth
+//           service app: OKTA_CLIENT_ID and OKTA_PRIVATE_KEY (PEM) with
+//           OKTA_ORG_URL; a client assertion JWT (RS256; iss and sub the
+//           client id, aud the token URL, 5 minutes, a random jti) is
+//           exchanged at POST {OKTA_ORG_URL}/oauth2/v1/token (client
+//           credentials, the request's scopes) for a Bearer token, cached per
+//           scope set until five minutes before it expires.
 //   gcp     the metadata server: GET http://{GCE_METADATA_HOST or
 //           metadata.google.internal}/computeMetadata/v1/instance/service-accounts/default/token
 //           with "Metadata-Flavor: Google" -> access_token, expires_in.
@@ -68,6 +74,7 @@ struct CredentialRequest {
   std::string aws_session_name = "proact-remediation";
   std::string github_installation_id;   // github App: empty -> GITHUB_APP_INSTALLATION_ID
   std::string azure_resource = "https://management.azure.com/";
+  std::string okta_scopes;              // okta OAuth service app: space-separated scopes
 };
 
 struct Credential {
