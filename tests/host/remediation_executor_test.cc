@@ -476,7 +476,7 @@ TEST_CASE("remediation executor: Okta with an API token, or as an OAuth service 
     REQUIRE(reqs.size() == 2);
     CHECK(reqs[0]["path"] == "/oauth2/v1/token");
     CHECK(reqs[0]["okta"]["verified"] == true);
-    CHECK(reqs[0]["okta"]["scope"] == "okta.sessions.manage okta.users.manage");
+    CHECK(reqs[0]["okta"]["scope"] == "okta.users.manage okta.sessions.manage");  // as declared
     CHECK(reqs[1]["headers"]["authorization"].get<std::string>().rfind("Bearer eyJraWQi.okta-", 0) == 0);
   }
   SUBCASE("a user already gone is already done") {
