@@ -10,6 +10,7 @@
 #include "proact/policy_schema.h"
 #include "proact/policy_set.h"
 #include "proact/remediation.h"
+#include "util/xml_json.h"
 
 namespace proact {
 namespace {
@@ -256,3 +257,32 @@ policies:
 
 }  // namespace
 }  // namespace proact
+
+namespace proact::internal {
+namespace {
+
+TEST_CASE("action types: XML answers read as JSON, bounded in depth") {
+  nlohmann::json j;
+  std::string error;
+  REQUIRE(XmlToJson("<?xml version=\"1.0\"?><R xmlns=\"urn:x\"><a>1</a><b><c>x</c></b><i>1</i><i>2</i>"
+                    "<i>3</i><e/><n:m xmlns:n=\"urn:n\">t</n:m></R>",
+                    &j, &error));
+  CHECK(j == nlohmann::json::parse(R"({"R":{"a":"1","b":{"c":"x"},"i":["1","2","3"],"e":"","m":"t"}})"));
+  CHECK_FALSE(XmlToJson("<a><b></a>", &j, &error));
+  CHECK(error.find("invalid XML") == 0);
+  std::string deep;
+  for (int i = 0; i < 200; ++i) deep += "<d>";
+  for (int i = 0; i < 200; ++i) deep += "</d>";
+  CHECK_FALSE(XmlToJson(deep, &j, &error));
+  CHECK(error.find("XML nested deeper than 128 elements") == 0);
+  // Writing: order kept, text and attributes escaped, arrays repeated.
+  std::string xml;
+  REQUIRE(JsonToXml(nlohmann::ordered_json::parse(R"({"R":{"@id":"a\"b","z":"<&>","a":[1,true]}})"), &xml,
+                    &error));
+  CHECK(xml == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><R id=\"a&quot;b\"><z>&lt;&amp;&gt;</z><a>1</a>"
+               "<a>true</a></R>");
+  CHECK_FALSE(JsonToXml(nlohmann::ordered_json::parse(R"({"R":{"bad name":1}})"), &xml, &error));
+}
+
+}  // namespace
+}  // namespace proact::internal

@@ -1,5 +1,7 @@
 #include "util/xml_json.h"
 
+#include "util/json_parse.h"
+
 #include <pugixml.hpp>
 #include <re2/re2.h>
 
@@ -112,11 +114,18 @@ bool XmlToJson(std::string_view xml, nlohmann::json* out, std::string* error) {
   struct Item {
     pugi::xml_node node;
     nlohmann::json* slot;
+    int depth;
   };
-  std::vector<Item> stack{{root, &(*out)[LocalName(root.name())]}};
+  std::vector<Item> stack{{root, &(*out)[LocalName(root.name())], 1}};
   while (!stack.empty()) {
     Item item = stack.back();
     stack.pop_back();
+    if (item.depth > kMaxJsonDepth / 2) {
+      // Each element level is up to two JSON levels (object, array).
+      *error = "XML nested deeper than " + std::to_string(kMaxJsonDepth / 2) + " elements";
+      *out = nullptr;
+      return false;
+    }
     bool has_elements = false;
     for (pugi::xml_node c = item.node.first_child(); c; c = c.next_sibling()) {
       if (c.type() == pugi::node_element) has_elements = true;
@@ -145,9 +154,9 @@ bool XmlToJson(std::string_view xml, nlohmann::json* out, std::string* error) {
     for (const auto& [c, name] : children) {
       nlohmann::json& slot = obj[name];
       if (slot.is_array()) {
-        stack.push_back({c, &slot[next[name]++]});
+        stack.push_back({c, &slot[next[name]++], item.depth + 1});
       } else {
-        stack.push_back({c, &slot});
+        stack.push_back({c, &slot, item.depth + 1});
       }
     }
   }
