@@ -34,7 +34,7 @@ inline constexpr char kKey[] = "AKIDEXAMPLEPROACT01";
 inline constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzzSECRETzz";
 inline constexpr char kToken[] = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKENzz";
 
-bool PythonHas(const char* module) {
+inline bool PythonHas(const char* module) {
   std::string command = std::string("/usr/bin/python3 -c 'import ") + module + "' >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;
 }
