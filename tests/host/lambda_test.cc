@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 
+#include "e2e_s3.h"
 #include "host_test_util.h"
 
 namespace proact {
@@ -431,6 +432,98 @@ TEST_CASE("lambda: without AWS_LAMBDA_RUNTIME_API the bootstrap explains and exi
   CHECK(child.Wait(5s) == 1);
   CHECK(testing::ReadFile(LogPath("no-api")).find("AWS_LAMBDA_RUNTIME_API is not set") !=
         std::string::npos);
+}
+
+// ---- End to end: a declared action type against the fake providers.
+
+TEST_CASE("lambda: a declared S3 action delivered again and again calls the provider once") {
+  using namespace internal::fake;
+  namespace e2e = internal::e2e;
+  REQUIRE_FAKE();
+  Fake fake;
+  TempDir dir;
+  std::map<std::string, std::string> env = e2e::FakeEnv(fake);
+  env["PROACT_RULES"] = dir.File("policies.yaml", e2e::PolicyYaml());
+  e2e::ScriptNoConfiguration(fake);
+  Runtime rt("e2e-s3", env);
+  REQUIRE(rt.child->started());
+
+  std::string event = e2e::Event("e2e-dup-1");
+  // Delivered directly, then twice in one SQS batch, then directly again.
+  rt.api.Invoke("req-1", event);
+  auto first = rt.api.Wait("req-1", 30s);
+  REQUIRE(first);
+  INFO("first: " << first->body);
+  CHECK(first->kind == "response");
+  nlohmann::json body = nlohmann::json::parse(first->body);
+  CHECK(body["matches"] == 1);
+  CHECK(body["results"][0]["executed"] == 1);
+  CHECK(body["failed"] == 0);
+
+  nlohmann::json batch;
+  batch["Records"] = {SqsRecord("m-dup-1", event), SqsRecord("m-dup-2", event)};
+  rt.api.Invoke("req-2", batch.dump());
+  auto second = rt.api.Wait("req-2", 30s);
+  REQUIRE(second);
+  INFO("second: " << second->body);
+  CHECK(second->kind == "response");
+  CHECK(nlohmann::json::parse(second->body) == nlohmann::json::parse(R"({"batchItemFailures":[]})"));
+
+  rt.api.Invoke("req-3", event);
+  auto third = rt.api.Wait("req-3", 30s);
+  REQUIRE(third);
+  INFO("third: " << third->body);
+  CHECK(third->kind == "response");
+  nlohmann::json third_body = nlohmann::json::parse(third->body);
+  CHECK(third_body["matches"] == 1);
+  CHECK(third_body["results"][0]["executed"] == 0);
+  CHECK(third_body["failed"] == 0);
+
+  // Exactly one write reached the provider, signed.
+  nlohmann::json reqs = fake.Requests();
+  INFO("fake requests: " << reqs.dump(2));
+  nlohmann::json puts = e2e::OnlyMethod(reqs, "PUT");
+  REQUIRE(puts.size() == 1);
+  CHECK(puts[0]["host"] == e2e::kS3Host);
+  CheckVerified(puts[0], "s3", "us-east-1");
+  CHECK(e2e::OnlyMethod(reqs, "GET").size() == 1);
+  CHECK(reqs.size() == 2);
+
+  rt.child->Signal(SIGTERM);
+  rt.child->Wait(5s);
+  std::string log = testing::ReadFile(rt.log);
+  CHECK(e2e::DecisionOutcomes(log) ==
+        std::vector<std::string>{"succeeded", "skipped", "skipped", "skipped"});
+  CheckAbsent(log, kSecret);
+  CheckAbsent(log, kToken);
+  for (const auto& a : {*first, *second, *third}) {
+    CheckAbsent(a.body, kSecret);
+    CheckAbsent(a.body, kToken);
+  }
+}
+
+TEST_CASE("lambda: a declared S3 action in a dry-run policy sends no request") {
+  using namespace internal::fake;
+  namespace e2e = internal::e2e;
+  REQUIRE_FAKE();
+  Fake fake;
+  TempDir dir;
+  std::map<std::string, std::string> env = e2e::FakeEnv(fake);
+  env["PROACT_RULES"] = dir.File("policies.yaml", e2e::PolicyYaml("dry-run"));
+  Runtime rt("e2e-s3-dry", env);
+  REQUIRE(rt.child->started());
+  rt.api.Invoke("req-dry", e2e::Event("e2e-dry-1"));
+  auto answer = rt.api.Wait("req-dry", 30s);
+  REQUIRE(answer);
+  INFO(answer->body);
+  CHECK(answer->kind == "response");
+  nlohmann::json body = nlohmann::json::parse(answer->body);
+  CHECK(body["results"][0]["executed"] == 0);
+  CHECK(body["results"][0]["dry_run"] == 1);
+  CHECK(fake.Requests().empty());
+  rt.child->Signal(SIGTERM);
+  rt.child->Wait(5s);
+  CHECK(e2e::DecisionOutcomes(testing::ReadFile(rt.log)) == std::vector<std::string>{"dry_run"});
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "e2e_s3.h"
 #include "host_test_util.h"
 #include "proact/normalizer.h"
 
@@ -70,8 +71,11 @@ class Server {
                   std::map<std::string, std::string> env = {},
                   const std::string& rules = "tests/host/testdata/rules") {
     log_ = std::string(PROACT_BINARY_DIR) + "/serve-" + name + ".log";
+    // `rules`: relative to the source tree, or an absolute path.
     std::vector<std::string> argv = {PROACT_CLI, "serve", "--rules",
-                                      std::string(PROACT_SOURCE_DIR) + "/" + rules,
+                                      rules.rfind('/', 0) == 0
+                                          ? rules
+                                          : std::string(PROACT_SOURCE_DIR) + "/" + rules,
                                       "--host", "127.0.0.1"};
     bool has_port = false;
     for (const auto& e : extra) has_port = has_port || e == "--port";
@@ -617,6 +621,88 @@ TEST_CASE("serve: no secret of an HTTP event or an action param reaches the log"
   }
   CHECK(action_logged);
   CHECK(decision_logged);
+}
+
+// ---- End to end: a declared action type against the fake providers.
+
+TEST_CASE("serve: a declared S3 action delivered three times calls the provider once") {
+  using namespace internal::fake;
+  namespace e2e = internal::e2e;
+  REQUIRE_FAKE();
+  Fake fake;
+  TempDir dir;
+  std::string rules = dir.File("policies.yaml", e2e::PolicyYaml());
+  e2e::ScriptNoConfiguration(fake);
+  Server s("e2e-s3", {}, e2e::FakeEnv(fake), rules);
+  REQUIRE(s.port() > 0);
+
+  // The same event (same id) delivered three times.
+  std::string event = e2e::Event("e2e-dup-1");
+  std::vector<nlohmann::json> answers;
+  for (int i = 0; i < 3; ++i) {
+    HttpResult r = Post(s.url(), event);
+    INFO("delivery " << i << ": " << r.status << " " << r.body);
+    REQUIRE(r.status == 200);
+    nlohmann::json body = nlohmann::json::parse(r.body);
+    CHECK(body["matches"] == 1);
+    CHECK(body["results"][0]["id"] == "e2e-dup-1");
+    CHECK(body["results"][0]["failed_actions"] == 0);
+    answers.push_back(body);
+    CheckAbsent(r.body, kSecret);
+    CheckAbsent(r.body, kToken);
+  }
+  // The first delivery executed the action; the duplicates did not.
+  CHECK(answers[0]["results"][0]["executed"] == 1);
+  CHECK(answers[1]["results"][0]["executed"] == 0);
+  CHECK(answers[2]["results"][0]["executed"] == 0);
+
+  // The provider saw one read and exactly one write, both signed.
+  nlohmann::json reqs = fake.Requests();
+  INFO("fake requests: " << reqs.dump(2));
+  nlohmann::json puts = e2e::OnlyMethod(reqs, "PUT");
+  REQUIRE(puts.size() == 1);
+  CHECK(puts[0]["host"] == e2e::kS3Host);
+  CHECK(puts[0]["query"] == "publicAccessBlock=");
+  CheckVerified(puts[0], "s3", "us-east-1");
+  CHECK(puts[0]["headers"]["x-amz-security-token"] == kToken);
+  CHECK(puts[0]["body"].get<std::string>().find("<BlockPublicAcls>true</BlockPublicAcls>") !=
+        std::string::npos);
+  nlohmann::json gets = e2e::OnlyMethod(reqs, "GET");
+  REQUIRE(gets.size() == 1);
+  CheckVerified(gets[0], "s3", "us-east-1");
+  CHECK(reqs.size() == 2);
+
+  s.child().Signal(SIGTERM);
+  CHECK(s.child().Wait(10s) == 0);
+  std::string log = s.log();
+  // The decision log: succeeded once, then skipped for each duplicate.
+  CHECK(e2e::DecisionOutcomes(log) == std::vector<std::string>{"succeeded", "skipped", "skipped"});
+  CheckAbsent(log, kSecret);
+  CheckAbsent(log, kToken);
+}
+
+TEST_CASE("serve: a declared S3 action in a dry-run policy sends no request") {
+  using namespace internal::fake;
+  namespace e2e = internal::e2e;
+  REQUIRE_FAKE();
+  Fake fake;
+  TempDir dir;
+  std::string rules = dir.File("policies.yaml", e2e::PolicyYaml("dry-run"));
+  e2e::ScriptNoConfiguration(fake);
+  Server s("e2e-s3-dry", {}, e2e::FakeEnv(fake), rules);
+  REQUIRE(s.port() > 0);
+  HttpResult r = Post(s.url(), e2e::Event("e2e-dry-1"));
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  nlohmann::json body = nlohmann::json::parse(r.body);
+  CHECK(body["matches"] == 1);
+  CHECK(body["results"][0]["executed"] == 0);
+  CHECK(body["results"][0]["dry_run"] == 1);
+  CHECK(fake.Requests().empty());
+  s.child().Signal(SIGTERM);
+  CHECK(s.child().Wait(10s) == 0);
+  CHECK(e2e::DecisionOutcomes(s.log()) == std::vector<std::string>{"dry_run"});
+  CheckAbsent(s.log(), kSecret);
+  CheckAbsent(s.log(), kToken);
 }
 
 }  // namespace
