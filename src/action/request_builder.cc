@@ -296,7 +296,7 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
   out->name = spec.name;
   out->read = spec.read;
   out->method = spec.method;
-  std::string where = "request '" + spec.name + "': ";
+  std::string where = "action type '" + type.name + "', request '" + spec.name + "': ";
   // Path: every hole is one segment.
   std::string path;
   auto segment = [&](const TemplateExpr& e, std::string* value, std::string* why) {
@@ -336,7 +336,7 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
     }
     switch (spec.body_kind) {
       case BodyKind::kJson:
-        out->body = body.dump();
+        out->body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
         if (content_type.empty()) content_type = "application/json";
         break;
       case BodyKind::kXml:
@@ -355,7 +355,8 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
           }
           if (it->is_null()) continue;  // a nullable parameter: not sent
           if (!form.empty()) form += '&';
-          std::string v = it->is_string() ? it->get<std::string>() : it->dump();
+          std::string v = it->is_string() ? it->get<std::string>()
+                                          : it->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
           form += PercentEncode(it.key()) + "=" + PercentEncode(v);
         }
         out->body = std::move(form);

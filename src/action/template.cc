@@ -293,7 +293,7 @@ namespace {
 
 std::string Stringify(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string UrlEncode(std::string_view s) {
@@ -342,7 +342,9 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
       case FilterKind::kJson:
       case FilterKind::kUrl: {
         if (!found) break;
-        std::string s = f.kind == FilterKind::kJson ? out->dump() : Stringify(*out);
+        std::string s = f.kind == FilterKind::kJson
+                            ? out->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                            : Stringify(*out);
         if (f.kind == FilterKind::kLower) {
           for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         } else if (f.kind == FilterKind::kUpper) {

@@ -199,7 +199,8 @@ class TypeCompiler {
   }
 
   void CheckKeys(const Node& map, const std::vector<KeySpec>& keys, const std::string& what) {
-    for (const auto& [k, v] : map.entries) {
+    for (const auto& entry : map.entries) {
+      const Node& k = entry.first;
       bool known = std::any_of(keys.begin(), keys.end(),
                                [&](const KeySpec& s) { return s.name == k.text; });
       if (!known) {

@@ -12,7 +12,7 @@ bool ConditionHolds(const Program& program, int index, const nlohmann::json& doc
   const Program& cond = *program.conditions[index];
   ScratchRep scratch;
   EngineOptions options;
-  std::string text = document.dump();
+  std::string text = document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (!ReadEvent(text, false, cond, options, &scratch).ok()) return false;
   MatchEvent(cond, &scratch);
   return !scratch.matched_policies.empty();

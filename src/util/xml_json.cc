@@ -1,6 +1,7 @@
 #include "util/xml_json.h"
 
 #include "util/json_parse.h"
+#include "util/utf8.h"
 
 #include <pugixml.hpp>
 #include <re2/re2.h>
@@ -98,6 +99,11 @@ bool JsonToXml(const nlohmann::ordered_json& value, std::string* xml, std::strin
 }
 
 bool XmlToJson(std::string_view xml, nlohmann::json* out, std::string* error) {
+  std::size_t bad = FirstInvalidUtf8(xml);
+  if (bad != std::string_view::npos) {
+    *error = "XML that is not valid UTF-8 (byte " + std::to_string(bad) + ")";
+    return false;
+  }
   pugi::xml_document doc;
   pugi::xml_parse_result r = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
   if (!r) {

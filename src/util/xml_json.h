@@ -10,7 +10,8 @@
 // object (children sharing a name become an array), an element with only
 // text becomes its string, an empty one "". Namespace prefixes are dropped,
 // attributes ignored. The root element is the single member of the result.
-// Documents nested deeper than kMaxJsonDepth / 2 elements are refused (the
+// Documents that are not valid UTF-8 are refused (JSON text must be), and
+// documents nested deeper than kMaxJsonDepth / 2 elements are refused (the
 // result must stay within the JSON nesting every other reader allows).
 #ifndef PROACT_SRC_UTIL_XML_JSON_H_
 #define PROACT_SRC_UTIL_XML_JSON_H_

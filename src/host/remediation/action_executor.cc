@@ -9,6 +9,7 @@
 #include "action/request_builder.h"
 #include "match/condition.h"
 #include "util/json_parse.h"
+#include "util/utf8.h"
 #include "util/xml_json.h"
 
 namespace proact::internal {
@@ -50,6 +51,19 @@ std::string AwsServiceVariable(const std::string& service) {
   return v;
 }
 
+// Text with every byte that breaks UTF-8 replaced by '?': answers end up
+// in messages and logs, which are JSON.
+std::string ValidUtf8(std::string_view text) {
+  std::string out(text);
+  std::size_t from = 0;
+  for (;;) {
+    std::size_t bad = FirstInvalidUtf8(std::string_view(out).substr(from));
+    if (bad == std::string_view::npos) return out;
+    out[from + bad] = '?';
+    from += bad + 1;
+  }
+}
+
 nlohmann::json ParseBody(const HttpReply& reply) {
   std::string_view body = reply.body;
   std::size_t first = body.find_first_not_of(" \t\r\n");
@@ -58,14 +72,14 @@ nlohmann::json ParseBody(const HttpReply& reply) {
     nlohmann::json j;
     std::string err;
     if (XmlToJson(body, &j, &err)) return j;
-    return std::string(body);
+    return ValidUtf8(body);
   }
   if (body[first] == '{' || body[first] == '[') {
     nlohmann::json j;
     std::string err;
     if (ParseJson(body, &j, &err) == JsonParse::kOk) return j;
   }
-  return std::string(body);
+  return ValidUtf8(body);
 }
 
 std::string FindCode(const nlohmann::json& j) {
@@ -127,7 +141,7 @@ std::string RequestId(const HttpReply& reply, const nlohmann::json& body) {
   for (const char* h : {"x-amzn-requestid", "x-amz-request-id", "x-github-request-id",
                         "x-okta-request-id", "x-ms-request-id", "x-request-id"}) {
     std::string_view v = reply.Header(h);
-    if (!v.empty()) return std::string(v.substr(0, 128));
+    if (!v.empty()) return ValidUtf8(v.substr(0, 128));
   }
   // EC2 and the query APIs put it in the body.
   if (body.is_object() && body.size() == 1) {
@@ -511,7 +525,7 @@ class Execution {
     std::string c = FindCode(body);
     if (!c.empty()) return c;
     std::string_view t = reply.Header("x-amzn-errortype");
-    return std::string(t.substr(0, t.find(':')));
+    return ValidUtf8(t.substr(0, std::min<std::size_t>(t.find(':'), 128)));
   }
 
   const Program& program_;
@@ -533,7 +547,7 @@ std::string ProviderErrorCode(const HttpReply& reply) {
   std::string c = FindCode(ParseBody(reply));
   if (!c.empty()) return c;
   std::string_view t = reply.Header("x-amzn-errortype");
-  return std::string(t.substr(0, t.find(':')));
+  return ValidUtf8(t.substr(0, std::min<std::size_t>(t.find(':'), 128)));
 }
 
 ActionExecutor::ActionExecutor(std::shared_ptr<const Program> program,
