@@ -238,9 +238,14 @@ TEST_CASE("action types: permissions of the enabled policies' types, merged") {
     endpoint: https://api.github.com
     permissions: {okta: [okta.users.manage]}
     requests: [{name: w, method: PUT}]
+  t.cloud:
+    endpoint: https://management.azure.com
+    permissions: {azure: [Microsoft.Network/networkSecurityGroups/securityRules/delete],
+                  gcp: [compute.firewalls.update, compute.firewalls.get]}
+    requests: [{name: w, method: DELETE}]
 policies:
   - {id: p1, match: {source: [x]}, actions: [{action: t.a, params: {account: "{{ account }}"}}, {action: t.b}]}
-  - {id: p2, match: {source: [y]}, actions: [{action: t.b}]}
+  - {id: p2, match: {source: [y]}, actions: [{action: t.b}, {action: t.cloud}]}
   - {id: p3, enabled: false, match: {source: [z]}, actions: [{action: t.unused}]}
 )";
   Result<PolicySet> set = PolicySet::FromString(yaml);
@@ -252,6 +257,10 @@ policies:
   CHECK(p["aws"]["assume_role_policy"]["Statement"][0]["Resource"] == json({"arn:aws:iam::*:role/fixer"}));
   CHECK(p["github"]["permissions"] == json({{"administration", "write"}, {"contents", "write"}}));
   CHECK_FALSE(p.contains("okta"));
+  CHECK(p["gcp"]["custom_role"]["includedPermissions"] == json({"compute.firewalls.get", "compute.firewalls.update"}));
+  CHECK(p["azure"]["role_definition"]["Actions"] ==
+        json({"Microsoft.Network/networkSecurityGroups/securityRules/delete"}));
+  CHECK(p["azure"]["role_definition"]["IsCustom"] == true);
   CHECK(p["action_types"]["t.b"] == json({"p1", "p2"}));
 }
 

@@ -63,7 +63,8 @@ PROACT_EXPORT std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& 
 //   {"aws":{"remediation_policy":{IAM policy document},"assume_role_policy":
 //    {IAM policy document, when a type assumes roles}},
 //    "github":{"permissions":{name:level}},"okta":{"scopes":[...]},
-//    "gcp":{"permissions":[...]},"azure":{"actions":[...]},
+//    "gcp":{"permissions":[...],"custom_role":{gcloud role file}},
+//    "azure":{"actions":[...],"role_definition":{az custom role}},
 //    "slack":{"scopes":[...]},"action_types":{name:[policy ids]}}
 // Providers no type uses are left out; lists are sorted and unique; a
 // GitHub permission needed at several levels is listed at the highest.

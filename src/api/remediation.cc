@@ -198,8 +198,33 @@ nlohmann::ordered_json RequiredPermissions(const PolicySet& set) {
     return nlohmann::ordered_json(std::vector<std::string>(s.begin(), s.end()));
   };
   if (!okta.empty()) out["okta"] = {{"scopes", list(okta)}};
-  if (!gcp.empty()) out["gcp"] = {{"permissions", list(gcp)}};
-  if (!azure.empty()) out["azure"] = {{"actions", list(azure)}};
+  if (!gcp.empty()) {
+    // A custom role granting exactly these (gcloud iam roles create --file).
+    nlohmann::ordered_json role;
+    role["title"] = "proact remediator";
+    role["description"] = "What the proact action types in use need";
+    role["stage"] = "GA";
+    role["includedPermissions"] = list(gcp);
+    nlohmann::ordered_json g;
+    g["permissions"] = list(gcp);
+    g["custom_role"] = std::move(role);
+    out["gcp"] = std::move(g);
+  }
+  if (!azure.empty()) {
+    // A custom role definition (az role definition create --role-definition);
+    // the assignable scope is the user's to fill in.
+    nlohmann::ordered_json role;
+    role["Name"] = "proact remediator";
+    role["IsCustom"] = true;
+    role["Description"] = "What the proact action types in use need";
+    role["Actions"] = list(azure);
+    role["NotActions"] = nlohmann::ordered_json::array();
+    role["AssignableScopes"] = nlohmann::ordered_json::array({"/subscriptions/{subscription-id}"});
+    nlohmann::ordered_json a;
+    a["actions"] = list(azure);
+    a["role_definition"] = std::move(role);
+    out["azure"] = std::move(a);
+  }
   if (!slack.empty()) out["slack"] = {{"scopes", list(slack)}};
   nlohmann::ordered_json types = nlohmann::ordered_json::object();
   for (const auto& [name, policies] : users) types[name] = list(policies);

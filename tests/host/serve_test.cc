@@ -701,6 +701,10 @@ TEST_CASE("serve: a declared S3 action in a dry-run policy sends no request") {
   s.child().Signal(SIGTERM);
   CHECK(s.child().Wait(10s) == 0);
   CHECK(e2e::DecisionOutcomes(s.log()) == std::vector<std::string>{"dry_run"});
+  // The log carries the plan: what would have been sent.
+  std::string log = s.log();
+  CHECK(log.find(R"("requests":[{"name":"read","method":"GET","url":"https://)") != std::string::npos);
+  CHECK(log.find(R"("name":"write","method":"PUT")") != std::string::npos);
   CheckAbsent(s.log(), kSecret);
   CheckAbsent(s.log(), kToken);
 }
