@@ -133,7 +133,7 @@ TEST_CASE("action types: the schema lists exactly the compiler's keys") {
   };
   CHECK(keys(schema["$defs"]["actionType"]) ==
         std::vector<std::string>{"credentials", "description", "endpoint", "endpoint_override",
-                                 "params", "permissions", "requests"});
+                                 "manual", "params", "permissions", "requests"});
   CHECK(keys(schema["$defs"]["request"]) ==
         std::vector<std::string>{"already_done", "body", "compliant_if", "content_md5", "content_type",
                                  "headers", "method", "name", "path", "poll", "proceed_on", "query",
@@ -220,6 +220,37 @@ TEST_CASE("action types: path holes are single segments, headers refuse line bre
   params["branch"] = "..";
   CHECK(PlanAction(set.value(), {"t.gh", params, false}, &plan).message().find("cannot be a path segment") !=
         std::string::npos);
+}
+
+TEST_CASE("action types: a manual type plans nothing and says why") {
+  const char* yaml = R"(action_types:
+  t.restore_repo:
+    manual: No API restores a deleted repository; GitHub Support can, within 90 days
+    params: {repo: {type: string, required: true}}
+    permissions: {github: {administration: write}}
+policies:
+  - {id: p, match: {source: [x]}, actions: [{action: t.restore_repo, params: {repo: "{{ detail.r }}"}}]}
+)";
+  Result<PolicySet> set = PolicySet::FromString(yaml);
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  CHECK(ManualReason(set.value(), "t.restore_repo").find("No API restores") == 0);
+  Decision d;
+  d.id = "e";
+  PolicyMatch m;
+  m.policy = "p";
+  m.actions.push_back({"t.restore_repo", {{"repo", "a"}}, false});
+  d.matches.push_back(m);
+  auto lines = PlanDecision(set.value(), d);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0]["requests"].empty());
+  CHECK(lines[0]["manual"] == "No API restores a deleted repository; GitHub Support can, within 90 days");
+  CHECK(lines[0]["error"].is_null());
+  // Manual types need no permissions.
+  CHECK_FALSE(RequiredPermissions(set.value()).contains("github"));
+  CHECK(Diag("action_types:\n  t.x:\n    manual: why\n    endpoint: https://a.example.com\n", "bad-action-type") ==
+        "t.yaml:4:15: a manual action type has no 'endpoint'");
+  CHECK(Diag("action_types:\n  t.x:\n    params: {a: string}\n", "missing-key") ==
+        "t.yaml:3:5: action type 't.x' is missing required key 'endpoint' (or 'manual', when no API can do it)");
 }
 
 TEST_CASE("action types: permissions of the enabled policies' types, merged") {

@@ -75,12 +75,17 @@ struct ActionResult {
   // Success without a change: the resource already complied (a read found
   // it so, or the provider answered "already done").
   bool already_compliant = false;
+  // Not done: no API can do it, a person must (a manual action type).
+  bool manual = false;
   // The provider's id of the (last) request made, for its support and logs.
   std::string provider_request_id;
 
   static ActionResult Ok(std::string note = {}) { return {FailureClass::kNone, std::move(note)}; }
   static ActionResult AlreadyCompliant(std::string note = {}) {
     return {FailureClass::kNone, std::move(note), true};
+  }
+  static ActionResult Manual(std::string why) {
+    return {FailureClass::kNone, std::move(why), false, true};
   }
   static ActionResult Retryable(std::string why) { return {FailureClass::kRetryable, std::move(why)}; }
   static ActionResult Permanent(std::string why) { return {FailureClass::kPermanent, std::move(why)}; }
@@ -93,6 +98,7 @@ using ActionHandler = std::function<ActionResult(const ActionContext&)>;
 enum class ActionOutcome {
   kExecuted,  // the handler ran and succeeded ("succeeded")
   kAlreadyCompliant,  // the handler ran and found nothing to change
+  kManual,    // not done: no API can do it, a person must ("manual")
   kDryRun,    // not executed: dry-run ("would run")
   kSkipped,   // not executed: it already ran (idempotency)
   kFailed,    // no handler, handler error, exception or timeout; with an
@@ -100,7 +106,7 @@ enum class ActionOutcome {
               // the store failed closed (both retryable)
 };
 
-// "succeeded", "already_compliant", "dry_run", "skipped", "failed".
+// "succeeded", "already_compliant", "manual", "dry_run", "skipped", "failed".
 PROACT_EXPORT std::string_view OutcomeName(ActionOutcome outcome);
 PROACT_EXPORT std::string_view FailureName(FailureClass failure);    // "", "retryable", "permanent"
 
@@ -125,7 +131,7 @@ struct DispatchReport {
   std::vector<ActionReport> actions;
   // executed counts succeeded actions; already_compliant those that found
   // nothing to change.
-  std::size_t executed = 0, already_compliant = 0, dry_run = 0, skipped = 0, failed = 0;
+  std::size_t executed = 0, already_compliant = 0, manual = 0, dry_run = 0, skipped = 0, failed = 0;
   std::size_t retryable_failures = 0;  // failed with FailureClass::kRetryable
 
   // {"executed":n,"already_compliant":n,"dry_run":n,"skipped":n,"failed":n,

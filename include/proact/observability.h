@@ -61,6 +61,7 @@ struct PolicyCounters {
   std::uint64_t matches = 0;
   std::uint64_t executed = 0;      // actions run successfully
   std::uint64_t already_compliant = 0;  // actions that found nothing to change
+  std::uint64_t manual = 0;        // actions no API can do (a person must)
   std::uint64_t failed = 0;        // actions that failed
   std::uint64_t dry_run = 0;       // actions reported, not run
   std::uint64_t skipped = 0;       // actions not run (idempotency)

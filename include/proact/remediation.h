@@ -44,9 +44,14 @@ struct PROACT_EXPORT PlannedRequest {
 // only known when sending are shown as placeholders: "<steps.read.body.X>"
 // and "[secret NAME]". kNotFound when the action's name is not a declared
 // type; kInvalidArgument naming the parameter when its params do not fit the
-// type or do not render.
+// type or do not render. A manual type (no API can do it) plans no request;
+// ManualReason says why.
 PROACT_EXPORT Status PlanAction(const PolicySet& set, const Action& action,
                                 std::vector<PlannedRequest>* out);
+
+// Why action type `name` of `set` is manual (declared with `manual:`); ""
+// when it is not declared or not manual.
+PROACT_EXPORT std::string ManualReason(const PolicySet& set, std::string_view name);
 
 // `proact plan` lines for one decision: per action (rendered or not), in
 // decision order,
@@ -54,7 +59,8 @@ PROACT_EXPORT Status PlanAction(const PolicySet& set, const Action& action,
 //    "requests":[{"name","read","method","url","headers","body","identity"}],
 //    "error":null|"message"}
 // with secrets redacted (RedactSecrets). Actions that are not declared types
-// (run by host handlers) have no requests and "handler":"host". Stable:
+// (run by host handlers) have no requests and "handler":"host"; manual ones
+// have no requests and "manual":REASON. Stable:
 // equal inputs give equal bytes.
 PROACT_EXPORT std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& set,
                                                                const Decision& decision);

@@ -109,6 +109,7 @@ struct PermissionSpec {
 struct ActionType {
   std::string name;
   std::string description;
+  std::string manual;            // non-empty: no API does it; why
   int file = 0, line = 0, column = 0;
   std::vector<ParamSpec> params;
   CredentialSpec credentials;

@@ -76,6 +76,7 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
   if (!internal::CheckParams(t, action.params, &error)) {
     return Status(StatusCode::kInvalidArgument, error);
   }
+  if (!t.manual.empty()) return Status::Ok();
   RequestContext ctx;
   ctx.params = &action.params;
   ctx.plan = true;
@@ -101,6 +102,12 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
     out->push_back(std::move(p));
   }
   return Status::Ok();
+}
+
+std::string ManualReason(const PolicySet& set, std::string_view name) {
+  const internal::Program& program = *set.program();
+  int index = program.FindActionType(name);
+  return index < 0 ? std::string() : program.action_types[index].manual;
 }
 
 std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& set, const Decision& decision) {
@@ -134,8 +141,12 @@ std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& set, const Dec
         requests.push_back(std::move(r));
       }
       j["requests"] = std::move(requests);
+      std::string manual = ManualReason(set, a.name);
       if (st.code() == StatusCode::kNotFound) {
         j["handler"] = "host";
+        j["error"] = nullptr;
+      } else if (!manual.empty() && st.ok()) {
+        j["manual"] = manual;
         j["error"] = nullptr;
       } else {
         j["error"] = st.ok() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(st.message());
@@ -168,6 +179,7 @@ nlohmann::ordered_json RequiredPermissions(const PolicySet& set) {
   auto rank = [](const std::string& level) { return level == "admin" ? 3 : level == "write" ? 2 : 1; };
   for (const auto& [name, policies] : users) {
     const ActionType& t = program.action_types[program.FindActionType(name)];
+    if (!t.manual.empty()) continue;
     aws.insert(t.permissions.aws.begin(), t.permissions.aws.end());
     okta.insert(t.permissions.okta.begin(), t.permissions.okta.end());
     gcp.insert(t.permissions.gcp.begin(), t.permissions.gcp.end());

@@ -21,7 +21,8 @@ const char kReportUsage[] =
     "\n"
     "Reads JSON log lines written by the host adapters (the Lambda bootstrap,\n"
     "proact serve) or `proact eval` output, and prints per policy: matches,\n"
-    "actions executed (succeeded) / already compliant / failed / dry-run /\n"
+    "actions executed (succeeded) / already compliant / manual / failed /\n"
+    "dry-run / "
     "skipped / rendered (eval output:\n"
     "decided, not run), remediations (matches whose actions all ran), and the\n"
     "estimated hours and USD saved (remediations x the policy's `savings`).\n"
@@ -42,7 +43,7 @@ const char kReportUsage[] =
 namespace {
 
 struct Row {
-  std::uint64_t matches = 0, executed = 0, compliant = 0, failed = 0, dry_run = 0, skipped = 0,
+  std::uint64_t matches = 0, executed = 0, compliant = 0, manual = 0, failed = 0, dry_run = 0, skipped = 0,
                 rendered = 0;
   std::uint64_t remediations = 0;
   double minutes = 0, usd = 0;
@@ -51,6 +52,7 @@ struct Row {
     matches += o.matches;
     executed += o.executed;
     compliant += o.compliant;
+    manual += o.manual;
     failed += o.failed;
     dry_run += o.dry_run;
     skipped += o.skipped;
@@ -203,6 +205,7 @@ int Report(const std::vector<std::string>& args) {
               // remediation outcomes were refined.
               if (outcome == "succeeded" || outcome == "executed") ++r.executed, ++executed;
               else if (outcome == "already_compliant") ++r.compliant;
+              else if (outcome == "manual") ++r.manual;
               else if (outcome == "failed" || outcome == "failed_retryable" ||
                        outcome == "failed_permanent") ++r.failed, ++failed;
               else if (outcome == "dry_run") ++r.dry_run;
@@ -260,6 +263,7 @@ int Report(const std::vector<std::string>& args) {
       j["matches"] = r.matches;
       j["executed"] = r.executed;
       j["already_compliant"] = r.compliant;
+      j["manual"] = r.manual;
       j["failed"] = r.failed;
       j["dry_run"] = r.dry_run;
       j["skipped"] = r.skipped;
@@ -286,11 +290,11 @@ int Report(const std::vector<std::string>& args) {
     return 0;
   }
   if (format == "csv") {
-    std::cout << "policy,matches,executed,already_compliant,failed,dry_run,skipped,rendered,"
+    std::cout << "policy,matches,executed,already_compliant,manual,failed,dry_run,skipped,rendered,"
                  "remediations,hours_saved,usd_saved\n";
     auto csv = [](const std::string& id, const Row& r) {
       std::cout << CsvField(id) << "," << r.matches << "," << r.executed << "," << r.compliant
-                << "," << r.failed << ","
+                << "," << r.manual << "," << r.failed << ","
                 << r.dry_run << "," << r.skipped << "," << r.rendered << "," << r.remediations
                 << "," << Fixed(r.minutes / 60.0, 2) << "," << Fixed(r.usd, 2) << "\n";
     };
@@ -307,14 +311,15 @@ int Report(const std::vector<std::string>& args) {
   auto text_row = [&](const std::string& id, const Row& r) {
     std::cout << pad(id, width, true) << pad(std::to_string(r.matches), 9, false)
               << pad(std::to_string(r.executed), 10, false)
-              << pad(std::to_string(r.compliant), 11, false) << pad(std::to_string(r.failed), 8, false)
+              << pad(std::to_string(r.compliant), 11, false) << pad(std::to_string(r.manual), 8, false)
+              << pad(std::to_string(r.failed), 8, false)
               << pad(std::to_string(r.dry_run), 9, false) << pad(std::to_string(r.skipped), 9, false)
               << pad(std::to_string(r.rendered), 10, false)
               << pad(std::to_string(r.remediations), 14, false)
               << pad(Fixed(r.minutes / 60.0, 2), 13, false) << pad(Fixed(r.usd, 2), 11, false)
               << "\n";
   };
-  std::cout << pad("policy", width, true) << "  matches  executed  compliant  failed  dry-run  skipped"
+  std::cout << pad("policy", width, true) << "  matches  executed  compliant  manual  failed  dry-run  skipped"
             << "  rendered  remediations  hours saved  USD saved\n";
   for (const auto& [id, r] : rows) text_row(id, r);
   text_row("TOTAL", total);

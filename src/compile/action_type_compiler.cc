@@ -15,7 +15,10 @@ const std::vector<KeySpec>& ActionTypeKeys() {
       {"credentials", "mapping", false,
        "whose credentials sign the requests: {provider: aws|github|okta|gcp|azure|slack|"
        "pagerduty|none, ...}"},
-      {"endpoint", "string", true,
+      {"manual", "string", false,
+       "why no API can do this (a person must): the type then has no endpoint and no requests, "
+       "and its actions are reported as manual"},
+      {"endpoint", "string", false,
        "https://HOST[:PORT][/BASE]: where every request goes; holes in HOST are checked to be "
        "DNS labels, and HOST must end in a fixed domain"},
       {"endpoint_override", "string", false,
@@ -24,7 +27,7 @@ const std::vector<KeySpec>& ActionTypeKeys() {
       {"permissions", "mapping", false,
        "what the credentials need: aws (IAM actions), github (App permissions), okta (scopes), "
        "gcp (IAM permissions), azure (role actions), slack (scopes)"},
-      {"requests", "list", true, "the HTTP requests, run in order"},
+      {"requests", "list", false, "the HTTP requests, run in order (required unless manual)"},
   };
   return keys;
 }
@@ -180,6 +183,23 @@ class TypeCompiler {
     }
     if (const Node* p = node.Find("permissions")) Permissions(*p);
     if (const Node* r = node.Find("requests")) Requests(*r);
+    if (const Node* m = node.Find("manual")) {
+      if (String(*m, "'manual'", &t_->manual) && t_->manual.empty()) {
+        Error(*m, "bad-action-type", "'manual' says why no API can do it; it must not be empty");
+      }
+      for (const char* key : {"endpoint", "requests", "credentials", "endpoint_override"}) {
+        if (const Node* k = node.Find(key)) {
+          Error(*k, "bad-action-type", std::string("a manual action type has no '") + key + "'");
+        }
+      }
+    } else {
+      for (const char* key : {"endpoint", "requests"}) {
+        if (node.Find(key) == nullptr) {
+          Error(node, "missing-key", "action type '" + name.text + "' is missing required key '" +
+                                         key + "' (or 'manual', when no API can do it)");
+        }
+      }
+    }
     return sink_->error_count() == before;
   }
 

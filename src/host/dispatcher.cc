@@ -20,6 +20,7 @@ std::string_view OutcomeName(ActionOutcome outcome) {
   switch (outcome) {
     case ActionOutcome::kExecuted: return "succeeded";
     case ActionOutcome::kAlreadyCompliant: return "already_compliant";
+    case ActionOutcome::kManual: return "manual";
     case ActionOutcome::kDryRun: return "dry_run";
     case ActionOutcome::kSkipped: return "skipped";
     case ActionOutcome::kFailed: return "failed";
@@ -47,6 +48,7 @@ nlohmann::ordered_json DispatchReport::ToJson() const {
   nlohmann::ordered_json out;
   out["executed"] = executed;
   out["already_compliant"] = already_compliant;
+  out["manual"] = manual;
   out["dry_run"] = dry_run;
   out["skipped"] = skipped;
   out["failed"] = failed;
@@ -222,6 +224,7 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
         switch (done.outcome) {
           case ActionOutcome::kExecuted: ++report.executed; break;
           case ActionOutcome::kAlreadyCompliant: ++report.already_compliant; break;
+          case ActionOutcome::kManual: ++report.manual; break;
           case ActionOutcome::kDryRun: ++report.dry_run; break;
           case ActionOutcome::kSkipped: ++report.skipped; break;
           case ActionOutcome::kFailed:
@@ -300,8 +303,9 @@ DispatchReport Dispatcher::Dispatch(const Decision& decision, std::string_view r
       r.message = result.message;
       r.provider_request_id = result.provider_request_id;
       if (result.ok()) {
-        r.outcome = result.already_compliant ? ActionOutcome::kAlreadyCompliant
-                                             : ActionOutcome::kExecuted;
+        r.outcome = result.manual              ? ActionOutcome::kManual
+                    : result.already_compliant ? ActionOutcome::kAlreadyCompliant
+                                               : ActionOutcome::kExecuted;
         if (!key.empty() && !gate.token.empty()) {
           Status st = options_.idempotency->Complete(key, gate.token, options_.done_ttl);
           if (!st.ok()) {

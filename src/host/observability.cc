@@ -193,6 +193,7 @@ void Metrics::RecordDispatch(const Decision& decision, const DispatchReport& rep
       switch (a.outcome) {
         case ActionOutcome::kExecuted: ++c.executed; ++executed; break;
         case ActionOutcome::kAlreadyCompliant: ++c.already_compliant; break;
+        case ActionOutcome::kManual: ++c.manual; break;
         case ActionOutcome::kFailed: ++c.failed; ++failed; break;
         case ActionOutcome::kDryRun: ++c.dry_run; break;
         case ActionOutcome::kSkipped: ++c.skipped; break;
@@ -252,6 +253,8 @@ std::string Metrics::Prometheus() const {
            std::to_string(c.executed) + "\n";
     out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"already_compliant\"} " +
            std::to_string(c.already_compliant) + "\n";
+    out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"manual\"} " +
+           std::to_string(c.manual) + "\n";
     out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"failed\"} " +
            std::to_string(c.failed) + "\n";
     out += "proact_policy_actions_total{policy=\"" + p + "\",outcome=\"dry_run\"} " +
@@ -289,7 +292,7 @@ namespace {
 
 PolicyCounters Difference(const PolicyCounters& a, const PolicyCounters& b) {
   return {a.matches - b.matches,           a.executed - b.executed,
-          a.already_compliant - b.already_compliant,
+          a.already_compliant - b.already_compliant, a.manual - b.manual,
           a.failed - b.failed,             a.dry_run - b.dry_run,
           a.skipped - b.skipped,           a.remediations - b.remediations,
           a.savings_minutes - b.savings_minutes, a.savings_usd - b.savings_usd};
@@ -299,6 +302,7 @@ void Accumulate(PolicyCounters* total, const PolicyCounters& d) {
   total->matches += d.matches;
   total->executed += d.executed;
   total->already_compliant += d.already_compliant;
+  total->manual += d.manual;
   total->failed += d.failed;
   total->dry_run += d.dry_run;
   total->skipped += d.skipped;

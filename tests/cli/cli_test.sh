@@ -267,9 +267,9 @@ if cmp -s "$TMP/plan.jsonl" "$TMP/plan2.jsonl"; then check "plan output is stabl
 expect_eq "permissions exits 0" $? 0
 if diff -u "$D/expected-permissions.json" "$TMP/perm.json" > "$TMP/diff"; then check "docs example remediation permissions" 0; else
   check "docs example remediation permissions" 1; cat "$TMP/diff"; fi
-printf '%s\n' '{"matches":[{"policy":"p","actions":[{"outcome":"succeeded"},{"outcome":"already_compliant"},{"outcome":"failed_retryable"}]}]}' > "$TMP/outcomes.log"
+printf '%s\n' '{"matches":[{"policy":"p","actions":[{"outcome":"succeeded"},{"outcome":"already_compliant"},{"outcome":"failed_retryable"},{"outcome":"manual"}]}]}' > "$TMP/outcomes.log"
 "$PROACT" report --format csv "$TMP/outcomes.log" > "$TMP/out"
-expect_contains "report counts the remediation outcomes" "$TMP/out" "p,1,1,1,1,0,0,0,0,0.00,0.00"
+expect_contains "report counts the remediation outcomes" "$TMP/out" "p,1,1,1,1,1,0,0,0,0,0.00,0.00"
 
 # --- proact serve: the README's snippet, with real curl over loopback -------------
 if command -v curl > /dev/null; then
@@ -302,20 +302,20 @@ if diff -u "$R/expected.txt" "$TMP/out" > "$TMP/diff"; then check "docs example 
 if diff -u "$R/expected.csv" "$TMP/out" > "$TMP/diff"; then check "docs example report (csv)" 0; else
   check "docs example report (csv)" 1; cat "$TMP/diff"; fi
 # Two buckets created, each remediated (savings 30 min, 12.5 USD): 1 hour, 25 USD.
-expect_contains "report counts savings of executed remediations" "$TMP/out" "s3-bucket-created,2,2,0,0,0,0,0,2,1.00,25.00"
-expect_contains "report counts a failed action" "$TMP/out" "ec2-state-change,1,0,0,1,0,0,0,0,0.00,0.00"
+expect_contains "report counts savings of executed remediations" "$TMP/out" "s3-bucket-created,2,2,0,0,0,0,0,0,2,1.00,25.00"
+expect_contains "report counts a failed action" "$TMP/out" "ec2-state-change,1,0,0,0,1,0,0,0,0,0.00,0.00"
 "$PROACT" report --format json --memory-mb 256 "$R/decisions.log" > "$TMP/out"
 expect_contains "report json totals" "$TMP/out" '"usd_saved": 25.0'
 expect_contains "report json memory" "$TMP/out" '"memory_mb": 256.0'
 # eval output has no outcomes: actions are counted as rendered, savings need --rules.
 "$PROACT" eval --rules "$R/policies.yaml" "$SHARED/corpus/aws/eventbridge.cloudtrail-s3-createBucket.custodian.json" > "$TMP/eval.jsonl"
 "$PROACT" report --format csv --rules "$R/policies.yaml" "$TMP/eval.jsonl" > "$TMP/out"
-expect_contains "report reads eval output" "$TMP/out" "s3-bucket-created,1,0,0,0,0,0,1,0,0.00,0.00"
+expect_contains "report reads eval output" "$TMP/out" "s3-bucket-created,1,0,0,0,0,0,0,1,0,0.00,0.00"
 printf '%s\n' '{"matches":[{"policy":"p","actions":[{"outcome":1}],"remediated":"yes"}]}' \
   '{"_aws":{},"EventsEvaluated":1e300}' 'START RequestId: x' > "$TMP/odd.log"
 "$PROACT" report --format csv "$TMP/odd.log" > "$TMP/out" 2>&1
 expect_eq "report survives lines of other programs" $? 0
-expect_contains "report skips what it cannot read" "$TMP/out" "TOTAL,0,0,0,0,0,0,0,0,0.00,0.00"
+expect_contains "report skips what it cannot read" "$TMP/out" "TOTAL,0,0,0,0,0,0,0,0,0,0.00,0.00"
 "$PROACT" report --format yaml "$R/decisions.log" > /dev/null 2>&1
 expect_eq "report with a bad format exits 2" $? 2
 "$PROACT" report /nonexistent.log > /dev/null 2>&1

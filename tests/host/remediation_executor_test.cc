@@ -100,6 +100,9 @@ action_types:
             enforce_admins: true
             required_pull_request_reviews: {required_approving_review_count: 1}
             restrictions: null
+  t.manual.restore_repository:
+    manual: No API restores a deleted repository
+    params: {repo: string}
   t.azure.delete_rule:
     params:
       subscription: {type: string, required: true, pattern: '[0-9a-f-]{36}'}
@@ -506,12 +509,16 @@ TEST_CASE("remediation executor: dispatch reports outcomes, request ids, and no 
   int type = s.program->FindActionType("t.s3.block_public_access");
   auto* exec = s.executor.get();
   d.Register("t.s3.block_public_access", [exec, type](const ActionContext& c) { return exec->Run(type, c); });
+  int manual = s.program->FindActionType("t.manual.restore_repository");
+  d.Register("t.manual.restore_repository",
+             [exec, manual](const ActionContext& c) { return exec->Run(manual, c); });
   Decision decision;
   decision.id = "evt-1";
   PolicyMatch m;
   m.policy = "p";
   m.actions.push_back({"t.s3.block_public_access", S3Params(), false});
   m.actions.push_back({"t.s3.block_public_access", {{"bucket", "x/y"}, {"region", "us-east-1"}}, false});
+  m.actions.push_back({"t.manual.restore_repository", {{"repo", "r"}}, false});
   decision.matches.push_back(m);
   DispatchReport report = d.Dispatch(decision);
   std::string text = report.ToJson().dump();
@@ -520,6 +527,9 @@ TEST_CASE("remediation executor: dispatch reports outcomes, request ids, and no 
   CHECK(report.failed == 1);
   CHECK(text.find("\"outcome\":\"succeeded\"") != std::string::npos);
   CHECK(text.find("\"outcome\":\"failed_permanent\"") != std::string::npos);
+  CHECK(report.manual == 1);
+  CHECK(text.find("\"outcome\":\"manual\",\"message\":\"manual: No API restores a deleted repository\"") !=
+        std::string::npos);
   CHECK(text.find("\"provider_request_id\"") != std::string::npos);
   CheckAbsent(text, kSecret);
   CheckAbsent(text, kToken);

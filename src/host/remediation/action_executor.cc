@@ -558,7 +558,9 @@ ActionResult ActionExecutor::Run(int type, const ActionContext& ctx) const {
   if (type < 0 || static_cast<std::size_t>(type) >= program_->action_types.size()) {
     return ActionResult::Permanent("unknown action type");
   }
-  Execution run(*program_, program_->action_types[type], *broker_, options_, ctx);
+  const ActionType& t = program_->action_types[type];
+  if (!t.manual.empty()) return ActionResult::Manual("manual: " + t.manual);
+  Execution run(*program_, t, *broker_, options_, ctx);
   return run.Go();
 }
 
