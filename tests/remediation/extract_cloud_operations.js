@@ -87,9 +87,21 @@ function googleOps(name, file, wanted) {
       const root = section.match(/const rootUrl = options\.rootUrl \|\| '([^']+)'/);
       if (!url || !m || !root) fail(`${file}: ${cls}.${method} incomplete`);
       const list = s => (s ? [...s[1].matchAll(/'([^']+)'/g)].map(x => x[1]) : []);
+      const dts = read(name, file.replace(/\.js$/, '.d.ts'));
+      const fieldsOf = iface => {
+        const at = dts.search(new RegExp(`interface ${iface.replace(/\$/g, '\\$')} `, 'i'));
+        if (at < 0) fail(`${file}: no ${iface}`);
+        const body = dts.slice(at, dts.indexOf('\n    }\n', at));
+        return [...body.matchAll(/\n\s+'?([$\w.]+)'?\?:/g)].map(x => x[1]);
+      };
+      const standard = fieldsOf('StandardParameters').filter(f => !['auth'].includes(f));
+      const own = fieldsOf(`Params$Resource$${cls}$${method}`);
+      const pathParams = list(pp);
       out[`${cls.replace(/\$/g, '.').toLowerCase()}.${method}`] = {
         method: m[1], root_url: root[1].replace(/\/$/, ''), path: url[1],
-        required_params: list(req), path_params: list(pp), source: {package: name, file}};
+        required_params: list(req), path_params: pathParams,
+        query: own.filter(f => f !== 'requestBody' && !pathParams.includes(f)).concat(standard),
+        source: {package: name, file}};
     }
   }
   return out;
@@ -159,10 +171,15 @@ const out = {
         oktaOps(OKTA_API + 'AuthenticatorApi.js', ['getAuthenticator', 'activateAuthenticator']),
         oktaOps(OKTA_API + 'RoleAssignmentApi.js', ['listAssignedRolesForUser', 'unassignRoleFromUser',
                                                     'listGroupAssignedRoles', 'unassignRoleFromGroup'])),
-    enums: {
-      'getOrgOktaSupportSettings.support': oktaEnum('src/types/generated/models/OrgOktaSupportSetting.d.ts'),
-      'getAuthenticator.status': oktaEnum('src/types/generated/models/LifecycleStatus.d.ts'),
-    },
+    // Enumerated fields: `in` is the answer (tested by compliant_if) or the body.
+    enums: [
+      {operations: ['getOrgOktaSupportSettings'], in: 'answer', field: 'support',
+       values: oktaEnum('src/types/generated/models/OrgOktaSupportSetting.d.ts'),
+       source: {package: OKTA, file: 'src/types/generated/models/OrgOktaSupportSetting.d.ts'}},
+      {operations: ['getAuthenticator'], in: 'answer', field: 'status',
+       values: oktaEnum('src/types/generated/models/LifecycleStatus.d.ts'),
+       source: {package: OKTA, file: 'src/types/generated/models/LifecycleStatus.d.ts'}},
+    ],
   },
   gcp: {
     operations: Object.assign(
@@ -175,11 +192,14 @@ const out = {
     schemas: {
       SetIamPolicyRequest: googleSchema('@googleapis/cloudresourcemanager', 'build/v3.d.ts', 'SetIamPolicyRequest'),
     },
-    enums: {
-      // Typed as a plain string in the SDK; values from the Cloud Storage JSON
-      // API reference (Bucket resource, iamConfiguration.publicAccessPrevention).
-      'buckets.patch.body.iamConfiguration.publicAccessPrevention': ['inherited', 'enforced'],
-    },
+    enums: [
+      // Typed as a plain string in the SDK (build/v1.d.ts, Schema$Bucket);
+      // the values are from the Cloud Storage JSON API reference (Bucket
+      // resource, iamConfiguration.publicAccessPrevention).
+      {operations: ['buckets.get', 'buckets.patch'], in: 'answer+body', field: 'iamConfiguration.publicAccessPrevention',
+       values: ['inherited', 'enforced'],
+       source: {document: 'https://cloud.google.com/storage/docs/json_api/v1/buckets (iamConfiguration.publicAccessPrevention)'}},
+    ],
   },
   azure: {
     operations: {
