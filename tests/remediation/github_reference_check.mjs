@@ -270,7 +270,37 @@ for (const f of ['github.yaml', 'notify.yaml']) {
     if (t.requests && !seenTypes.has(name)) fail(`${name}: no planned event exercised it`);
   }
 }
+// A read's compliant_if names fields of the operation's answer (200), with
+// values its schema allows: a misspelt field would never match, and the
+// write would run every time.
+function checkPattern(schema, pattern, where, label) {
+  for (const [k, v] of Object.entries(pattern)) {
+    if (k.startsWith('$')) continue;
+    const alts = schema?.oneOf ?? schema?.anyOf ?? [schema];
+    const prop = alts.map((s) => s?.properties?.[k]).find(Boolean);
+    if (!prop) { fail(`${label}: compliant_if field '${where}${k}' is not in the answer's schema`); continue; }
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        if (typeof x === 'string' && prop.enum && !prop.enum.includes(x)) fail(`${label}: compliant_if ${where}${k}: ${x} is not one of ${JSON.stringify(prop.enum)}`);
+      }
+    } else if (v && typeof v === 'object') checkPattern(prop, v, `${where}${k}.`, label);
+  }
+}
+let patternsChecked = 0;
+const actionDoc = YAML.parse(fs.readFileSync(path.join(rulesDir, 'actions', 'github.yaml'), 'utf8'));
+for (const [name, t] of Object.entries(actionDoc.action_types ?? {})) {
+  for (const r of t.requests ?? []) {
+    if (!r.compliant_if) continue;
+    const label = `${name} request ${r.name}`;
+    const concrete = r.path.replace(/\{\{[^}]*\}\}/g, 'x');
+    const found = findOperation(r.method.toLowerCase(), concrete);
+    if (!found) { fail(`${label}: no operation ${r.method} ${r.path}`); continue; }
+    checkPattern(found.op.responses?.['200']?.content?.['application/json']?.schema, r.compliant_if, '', label);
+    patternsChecked++;
+    operations.add(`${name}: compliant_if on the answer of ${found.op.operationId}`);
+  }
+}
 for (const o of [...operations].sort()) console.log(`  ${o}`);
 for (const f of failures) console.error(`MISMATCH: ${f}`);
-console.log(`${checked} requests checked (${plans.length} planned actions from ${events.length} events; GitHub REST description ${path.basename(openapiFile)}), ${failures.length} mismatches`);
+console.log(`${checked} requests checked, ${patternsChecked} compliant_if patterns (${plans.length} planned actions from ${events.length} events; GitHub REST description ${path.basename(openapiFile)}), ${failures.length} mismatches`);
 process.exit(failures.length ? 1 : 0);
