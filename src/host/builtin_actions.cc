@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "host/remediation/http_transport.h"
 #include "proact/dispatch.h"
 #include "proact/observability.h"
 #include "util/strings.h"
@@ -83,24 +84,6 @@ bool EntryAllows(std::string entry, const std::string& scheme, const std::string
   return false;
 }
 
-// The CA bundle to verify HTTPS with. libcurl's compiled-in default is the
-// build machine's path; a package run elsewhere (Amazon Linux keeps its
-// bundle in /etc/pki) looks for the first bundle that exists.
-const std::string& CaBundle() {
-  static const std::string path = [] {
-    for (const char* env : {"PROACT_CA_BUNDLE", "SSL_CERT_FILE"}) {
-      const char* v = std::getenv(env);
-      if (v != nullptr && *v != '\0') return std::string(v);
-    }
-    for (const char* p : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
-                          "/etc/ssl/cert.pem"}) {
-      if (access(p, R_OK) == 0) return std::string(p);
-    }
-    return std::string();
-  }();
-  return path;
-}
-
 // scheme://host[:port] of `url`, for messages: paths and query strings may
 // carry tokens (Slack incoming webhooks do), and userinfo a password.
 std::string Origin(std::string_view url) {
@@ -147,7 +130,9 @@ ActionResult PostOnce(const std::string& url, const std::string& body,
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not escape the allowlist
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_USERAGENT, "proact-webhook");
-  if (!CaBundle().empty()) curl_easy_setopt(c, CURLOPT_CAINFO, CaBundle().c_str());
+  if (!internal::CaBundlePath().empty()) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, internal::CaBundlePath().c_str());
+  }
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
   CURLcode rc = curl_easy_perform(c);

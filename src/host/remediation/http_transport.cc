@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <cstdlib>
+#include <unistd.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -336,6 +338,7 @@ HttpReply Send(const HttpCall& call) {
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(h, CURLOPT_URL, call.url.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!CaBundlePath().empty()) curl_easy_setopt(h, CURLOPT_CAINFO, CaBundlePath().c_str());
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -393,6 +396,21 @@ HttpReply Send(const HttpCall& call) {
   }
   reply.transport_error = message;
   return reply;
+}
+
+const std::string& CaBundlePath() {
+  static const std::string path = [] {
+    for (const char* env : {"PROACT_CA_BUNDLE", "SSL_CERT_FILE"}) {
+      const char* v = std::getenv(env);
+      if (v != nullptr && *v != '\0') return std::string(v);
+    }
+    for (const char* p : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                          "/etc/ssl/cert.pem"}) {
+      if (access(p, R_OK) == 0) return std::string(p);
+    }
+    return std::string();
+  }();
+  return path;
 }
 
 }  // namespace proact::internal

@@ -101,6 +101,13 @@ struct HttpReply {
 // credentials.
 HttpReply Send(const HttpCall& call);
 
+// The CA bundle HTTPS is verified with: PROACT_CA_BUNDLE, SSL_CERT_FILE,
+// else the first that exists of /etc/ssl/certs/ca-certificates.crt
+// (Debian), /etc/pki/tls/certs/ca-bundle.crt (Amazon Linux, so the Lambda
+// package verifies with the host's bundle), /etc/ssl/cert.pem; "" for
+// libcurl's compiled-in default. Read once.
+const std::string& CaBundlePath();
+
 // True when `host` (no brackets, no port) is a loopback address or
 // "localhost": the only hosts plain http is allowed to.
 bool IsLoopbackHost(std::string_view host);
