@@ -282,6 +282,13 @@ class Execution {
     } else if (type_.credentials.provider == "okta") {
       var = "OKTA_ORG_URL";
       ov = broker_.Env(var);
+    } else {
+      // No ecosystem convention: PROACT_<PROVIDER>_URL.
+      const std::string& p = type_.credentials.provider;
+      if (p == "gcp" || p == "azure" || p == "slack" || p == "pagerduty") {
+        var = "PROACT_" + AwsServiceVariable(p) + "_URL";
+        ov = broker_.Env(var);
+      }
     }
     if (!ov || ov->empty()) return true;
     std::string value = *ov;

@@ -1,3 +1,8 @@
+// Endpoint overrides (docs/remediation.md): the type's endpoint_override
+// variable, else aws AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL, github
+// GITHUB_API_URL, okta OKTA_ORG_URL, gcp / azure / slack / pagerduty
+// PROACT_<PROVIDER>_URL.
+//
 // ActionExecutor: runs a declared action type (action/action_type.h)
 // against the real API, as a Dispatcher handler.
 //
