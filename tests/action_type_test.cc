@@ -111,6 +111,14 @@ TEST_CASE("action types: mistakes in a type are errors naming where, with hints"
                   "headers: {Authorization: x}}\n"),
              "bad-request")
             .find("is set by proact") != std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
+                  "headers: {X-K: '{{ secrets.AWS_SECRET_ACCESS_KEY }}'}}\n"),
+             "bad-template")
+            .find("is a credential of a provider or of proact itself") != std::string::npos);
+  CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
+                  "headers: {X-K: '{{ secrets.PROACT_GITHUB_SECRET }}'}}\n"),
+             "bad-template")
+            .find("is a credential") != std::string::npos);
   CHECK(Diag(type("    endpoint: https://api.example.com\n    permissions: {aws: [PutObject]}\n" + req),
              "bad-permission")
             .find("not shaped like s3:PutBucketPublicAccessBlock") != std::string::npos);

@@ -80,15 +80,25 @@ struct ActionResult {
   // The provider's id of the (last) request made, for its support and logs.
   std::string provider_request_id;
 
-  static ActionResult Ok(std::string note = {}) { return {FailureClass::kNone, std::move(note)}; }
+  static ActionResult Ok(std::string note = {}) { return Make(FailureClass::kNone, std::move(note)); }
   static ActionResult AlreadyCompliant(std::string note = {}) {
-    return {FailureClass::kNone, std::move(note), true};
+    ActionResult r = Make(FailureClass::kNone, std::move(note));
+    r.already_compliant = true;
+    return r;
   }
   static ActionResult Manual(std::string why) {
-    return {FailureClass::kNone, std::move(why), false, true};
+    ActionResult r = Make(FailureClass::kNone, std::move(why));
+    r.manual = true;
+    return r;
   }
-  static ActionResult Retryable(std::string why) { return {FailureClass::kRetryable, std::move(why)}; }
-  static ActionResult Permanent(std::string why) { return {FailureClass::kPermanent, std::move(why)}; }
+  static ActionResult Retryable(std::string why) { return Make(FailureClass::kRetryable, std::move(why)); }
+  static ActionResult Permanent(std::string why) { return Make(FailureClass::kPermanent, std::move(why)); }
+  static ActionResult Make(FailureClass failure, std::string message) {
+    ActionResult r;
+    r.failure = failure;
+    r.message = std::move(message);
+    return r;
+  }
   bool ok() const { return failure == FailureClass::kNone; }
 };
 

@@ -149,6 +149,22 @@ const std::vector<std::string_view>& HttpMethods() {
 
 namespace {
 
+// Variables holding the providers' credentials, and proact's own secrets:
+// not readable as secrets.NAME (a type could otherwise send them to its
+// endpoint instead of using them to sign).
+bool IsCredentialVariable(std::string_view name) {
+  static const char* kNames[] = {
+      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+      "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+      "GITHUB_TOKEN", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_FILE",
+      "OKTA_API_TOKEN", "OKTA_API_TOKEN_FILE", "OKTA_PRIVATE_KEY", "OKTA_PRIVATE_KEY_FILE",
+      "IDENTITY_HEADER", "IDENTITY_HEADER_FILE", "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN_FILE"};
+  for (const char* n : kNames) {
+    if (name == n) return true;
+  }
+  return name.rfind("PROACT_", 0) == 0;  // webhook secrets, Redis URLs, ...
+}
+
 std::vector<std::string_view> Names(const std::vector<KeySpec>& keys) {
   std::vector<std::string_view> out;
   for (const KeySpec& k : keys) out.push_back(k.name);
@@ -427,6 +443,12 @@ class TypeCompiler {
       } else if (!RE2::FullMatch(member, "[A-Z][A-Z0-9_]*")) {
         ErrorAt(n, at, "bad-template",
                 "'" + e.path_text + "': secrets are environment variable names (A-Z, 0-9, _)");
+        ok = false;
+      } else if (IsCredentialVariable(member)) {
+        ErrorAt(n, at, "bad-template",
+                "'" + e.path_text + "' is a credential of a provider or of proact itself: action "
+                "types get credentials through 'credentials:', never as values they could send "
+                "anywhere");
         ok = false;
       }
     }
