@@ -144,8 +144,8 @@ TEST_CASE("action types: the schema lists exactly the compiler's keys") {
                                  "manual", "params", "permissions", "requests"});
   CHECK(keys(schema["$defs"]["request"]) ==
         std::vector<std::string>{"already_done", "body", "compliant_if", "content_md5", "content_type",
-                                 "headers", "method", "name", "path", "poll", "proceed_on", "query",
-                                 "read", "retry_on", "success"});
+                                 "failed_if", "headers", "method", "name", "path", "poll", "proceed_on",
+                                 "query", "read", "retry_on", "success", "when"});
   // A type using every request key compiles.
   const char* every = R"(action_types:
   t.every:
@@ -228,6 +228,41 @@ TEST_CASE("action types: path holes are single segments, headers refuse line bre
   params["branch"] = "..";
   CHECK(PlanAction(set.value(), {"t.gh", params, false}, &plan).message().find("cannot be a path segment") !=
         std::string::npos);
+}
+
+TEST_CASE("action types: multi-segment path holes and conditional requests") {
+  const char* yaml = R"(action_types:
+  t.azure:
+    params:
+      id: {type: string, required: true, pattern: '(/[^/]+)+'}
+      invitation: {type: string, nullable: true}
+      member: {type: string, nullable: true}
+    endpoint: https://management.azure.com
+    requests:
+      - {name: del, method: DELETE, path: "{{ params.id | path }}", query: {api-version: "2023-09-01"}}
+      - {name: inv, method: DELETE, path: "/invitations/{{ params.invitation }}", when: "{{ params.invitation }}"}
+      - {name: mem, method: PUT, path: "/members/{{ params.member }}", when: "{{ params.member }}"}
+)";
+  Result<PolicySet> set = PolicySet::FromString(yaml);
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  std::vector<PlannedRequest> plan;
+  json params = {{"id", "/subscriptions/s1/resourceGroups/rg (x)/providers/Microsoft.Network/x"},
+                 {"invitation", nullptr}, {"member", "octo"}};
+  REQUIRE(PlanAction(set.value(), {"t.azure", params, false}, &plan).ok());
+  REQUIRE(plan.size() == 2);  // the invitation request is not sent: its `when` is null
+  CHECK(plan[0].url ==
+        "https://management.azure.com/subscriptions/s1/resourceGroups/rg%20%28x%29/providers/"
+        "Microsoft.Network/x?api-version=2023-09-01");
+  CHECK(plan[1].name == "mem");
+  params["invitation"] = "42";
+  params["member"] = nullptr;
+  REQUIRE(PlanAction(set.value(), {"t.azure", params, false}, &plan).ok());
+  REQUIRE(plan.size() == 2);
+  CHECK(plan[1].name == "inv");
+  // `| path` still refuses empty and dot segments.
+  params["id"] = "/subscriptions/s1/../x";
+  CHECK(PlanAction(set.value(), {"t.azure", params, false}, &plan).message().find(
+            "has an empty, '.' or '..' segment") != std::string::npos);
 }
 
 TEST_CASE("action types: a manual type plans nothing and says why") {

@@ -81,6 +81,9 @@ struct RequestSpec {
   std::vector<ResponseRule> proceed_on;    // reads: an answer meaning "not compliant, go on"
   std::vector<ResponseRule> retry_on;      // added to the built-in throttling list
   int compliant_if = -1;        // reads: Program::conditions index, or -1
+  int failed_if = -1;           // a successful answer that means failure, or -1
+  Template when;                // sent only when this renders a value (has_when)
+  bool has_when = false;
   PollSpec poll;
   int line = 0, column = 0;
 };

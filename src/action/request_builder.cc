@@ -231,6 +231,18 @@ bool CheckParams(const ActionType& type, const nlohmann::json& params, std::stri
   return true;
 }
 
+bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx) {
+  if (!spec.has_when) return true;
+  nlohmann::json v;
+  std::string error;
+  if (!Render(spec.when, ctx, &v, &error)) return false;  // a missing field
+  if (v.is_null() || (v.is_boolean() && !v.get<bool>())) return false;
+  if (v.is_string() && (v.get_ref<const std::string&>().empty() || v == "null" || v == "false")) {
+    return false;
+  }
+  return true;
+}
+
 bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
                 std::string* error) {
   nlohmann::json v;
@@ -300,17 +312,42 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
   // Path: every hole is one segment.
   std::string path;
   auto segment = [&](const TemplateExpr& e, std::string* value, std::string* why) {
-    if (value->empty() || *value == "." || *value == "..") {
-      *why = ExprText(e) + " renders '" + *value + "', which cannot be a path segment";
-      return false;
+    bool several = std::any_of(e.filters.begin(), e.filters.end(),
+                               [](const Filter& f) { return f.kind == FilterKind::kPath; });
+    std::vector<std::string> parts;
+    if (several) {
+      // `| path`: segments separated by '/', each encoded; a leading '/'
+      // (an Azure resource id) is one separator, not an empty segment.
+      std::string_view v = *value;
+      if (!v.empty() && v[0] == '/') v.remove_prefix(1);
+      std::size_t from = 0;
+      for (;;) {
+        std::size_t slash = v.find('/', from);
+        parts.emplace_back(v.substr(from, slash == std::string_view::npos ? std::string_view::npos
+                                                                          : slash - from));
+        if (slash == std::string_view::npos) break;
+        from = slash + 1;
+      }
+    } else {
+      parts.push_back(*value);
     }
-    *value = PercentEncode(*value);
+    std::string out;
+    for (const std::string& part : parts) {
+      if (part.empty() || part == "." || part == "..") {
+        *why = ExprText(e) + " renders '" + *value + "', which " +
+               (several ? "has an empty, '.' or '..' segment" : "cannot be a path segment");
+        return false;
+      }
+      out += (out.empty() ? "" : "/") + PercentEncode(part);
+    }
+    *value = std::move(out);
     return true;
   };
   if (!RenderParts(spec.path, ctx, segment, &path, error)) {
     *error = where + "path: " + *error;
     return false;
   }
+  if (path.empty() || path[0] != '/') path.insert(0, 1, '/');
   out->url = std::string(base) + path;
   // Query: sorted by encoded name, then value.
   std::vector<std::pair<std::string, std::string>> query;

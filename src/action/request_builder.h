@@ -63,6 +63,10 @@ bool RenderEndpoint(const ActionType& type, const RequestContext& ctx, std::stri
 bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_view base,
                   const RequestContext& ctx, RenderedRequest* out, std::string* error);
 
+// False when `spec` has a `when` that renders null, false, "" or a missing
+// field: the request is not sent (nor planned).
+bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx);
+
 // A credentials template (region, role, installation) rendered to text.
 bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
                 std::string* error);

@@ -152,7 +152,7 @@ bool ParseLiteral(std::string_view text, std::size_t* i, nlohmann::json* out) {
 
 const std::vector<std::string_view>& FilterNames() {
   static const std::vector<std::string_view> names = {
-      "default", "lower", "upper", "trim", "json", "url"};
+      "default", "lower", "upper", "trim", "json", "url", "path"};
   return names;
 }
 
@@ -210,6 +210,7 @@ bool ParseExpr(std::string_view text, std::size_t base, TemplateExpr* expr,
     else if (name == "trim") filter.kind = FilterKind::kTrim;
     else if (name == "json") filter.kind = FilterKind::kJson;
     else if (name == "url") filter.kind = FilterKind::kUrl;
+    else if (name == "path") filter.kind = FilterKind::kPath;
     else {
       error->offset = base + off;
       error->message = "unknown filter '" + std::string(name) + "'" +
@@ -330,6 +331,8 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
   bool found = event.Lookup(expr.path, out);
   for (const Filter& f : expr.filters) {
     switch (f.kind) {
+      case FilterKind::kPath:
+        break;  // a placement, not a change: see request_builder.cc
       case FilterKind::kDefault:
         if (!found || out->is_null()) {
           *out = f.arg;

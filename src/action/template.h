@@ -11,7 +11,8 @@
 // JSON value (object, number, array...); mixed text yields a string.
 //
 // Filters: default(LITERAL) (used when the field is missing or null), lower,
-// upper, trim, json (the value as JSON text), url (percent-encoding).
+// upper, trim, json (the value as JSON text), url (percent-encoding), path
+// (in an action type's request path: the value is several segments).
 #ifndef PROACT_SRC_ACTION_TEMPLATE_H_
 #define PROACT_SRC_ACTION_TEMPLATE_H_
 
@@ -37,7 +38,9 @@ struct PathStep {
 bool ParseFieldPath(std::string_view text, std::vector<PathStep>* steps,
                     std::string* error, std::size_t* offset);
 
-enum class FilterKind : std::uint8_t { kDefault, kLower, kUpper, kTrim, kJson, kUrl };
+// kPath changes no value: in an action type's `path` it makes the hole a
+// run of path segments (request_builder.h).
+enum class FilterKind : std::uint8_t { kDefault, kLower, kUpper, kTrim, kJson, kUrl, kPath };
 
 struct Filter {
   FilterKind kind;

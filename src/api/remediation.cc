@@ -86,6 +86,7 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
   }
   std::string auth = AuthText(t, ctx);
   for (const internal::RequestSpec& spec : t.requests) {
+    if (!internal::ShouldSend(spec, ctx)) continue;
     internal::RenderedRequest r;
     if (!internal::BuildRequest(t, spec, base, ctx, &r, &error)) {
       out->clear();

@@ -92,6 +92,12 @@ const std::vector<KeySpec>& RequestKeys() {
       {"proceed_on", "list", false,
        "reads: answers meaning 'not compliant', so the action goes on ([{status: 404}])"},
       {"retry_on", "list", false, "answers to retry besides throttling and 5xx"},
+      {"when", "string", false,
+       "a template: the request is sent only when it renders a value other than null, false or "
+       "\"\" (a missing field counts as null), e.g. \"{{ params.invitation_id }}\""},
+      {"failed_if", "mapping", false,
+       "an event pattern on a successful answer that means failure (Slack answers 200 with "
+       "{ok: false})"},
       {"compliant_if", "mapping", false,
        "reads: an event pattern; when the answer matches, the action stops as already_compliant"},
       {"poll", "mapping", false,
@@ -710,8 +716,8 @@ class TypeCompiler {
       if (const Node* p = item.Find("path")) {
         if (Tmpl(*p, "'path'", true, &r.path)) {
           r.path_text = p->text;
-          if (p->text.empty() || p->text[0] != '/') {
-            Error(*p, "bad-request", "'path' starts with '/'");
+          if (p->text.empty() || (p->text[0] != '/' && p->text.rfind("{{", 0) != 0)) {
+            Error(*p, "bad-request", "'path' starts with '/' (or with a hole)");
           } else if (p->text.find_first_of("?#") != std::string::npos) {
             Error(*p, "bad-request", "'path' holds no '?' or '#': write query parameters under 'query'");
           }
@@ -760,6 +766,16 @@ class TypeCompiler {
         r.compliant_if = Condition(*c, "'compliant_if'");
       }
       if (const Node* p = item.Find("poll")) Poll(*p, &r.poll);
+      if (const Node* f = item.Find("failed_if")) r.failed_if = Condition(*f, "'failed_if'");
+      if (const Node* w = item.Find("when")) {
+        r.has_when = Tmpl(*w, "'when'", true, &r.when);
+        for (const TemplateExpr& e : r.when.exprs) {
+          if (!e.path.empty() && e.path[0].key == "secrets") {
+            Error(*w, "bad-request", "'when' may not test secrets");
+            r.has_when = false;
+          }
+        }
+      }
       if (r.read && r.method != "GET" && r.method != "HEAD" && r.method != "POST") {
         if (const Node* m = item.Find("method")) {
           Error(*m, "bad-request", "a read uses GET, HEAD or POST (query APIs), not " + r.method);

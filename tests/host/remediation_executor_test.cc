@@ -141,6 +141,26 @@ action_types:
         already_done: [{status: 404, code: E0000007}]
 )";
 
+constexpr char kSlackType[] = R"(
+action_types:
+  t.slack.post:
+    params: {channel: string, text: string, thread: {type: string, nullable: true}}
+    credentials: {provider: slack}
+    endpoint: https://slack.com
+    endpoint_override: PROACT_SLACK_URL
+    requests:
+      - name: post
+        method: POST
+        path: /api/chat.postMessage
+        body: {json: {channel: "{{ params.channel }}", text: "{{ params.text }}"}}
+        failed_if: {ok: [false]}
+      - name: reply
+        method: POST
+        path: /api/chat.postMessage
+        when: "{{ params.thread }}"
+        body: {json: {channel: "{{ params.channel }}", text: "more", thread_ts: "{{ params.thread }}"}}
+)";
+
 constexpr char kBucket[] = "examplebucket";
 constexpr char kS3Host[] = "examplebucket.s3.us-east-1.amazonaws.com";
 
@@ -498,6 +518,38 @@ TEST_CASE("remediation executor: Okta with an API token, or as an OAuth service 
     CHECK(r.message.find("invalid_client") != std::string::npos);
     CheckAbsent(r.message, other_priv.substr(40, 40));
   }
+}
+
+TEST_CASE("remediation executor: an answer reporting failure in a 200, and conditional requests") {
+  REQUIRE_FAKE();
+  Fake fake;
+  auto set = PolicySet::FromString(kSlackType, "slack.yaml");
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  auto broker = std::make_shared<CredentialBroker>(
+      EnvOf({{"SLACK_BOT_TOKEN", "xoxb-1-test"}, {"PROACT_SLACK_URL", fake.url()}}));
+  ActionExecutor executor(set.value().program(), broker);
+  auto run = [&](const json& params) {
+    ActionContext ctx{"p", "t.slack.post", 0, "e", "s", "r", params, std::chrono::steady_clock::now() + 10s};
+    return executor.Run(0, ctx);
+  };
+  fake.Script({{"method", "POST"}, {"path", "/api/chat.postMessage"},
+               {"responses", {{{"status", 200}, {"body", R"({"ok":false,"error":"channel_not_found"})"}}}}});
+  ActionResult r = run({{"channel", "#nope"}, {"text", "x"}, {"thread", nullptr}});
+  CHECK(r.failure == FailureClass::kPermanent);
+  CHECK(r.message.find("HTTP 200, but the answer reports a failure: channel_not_found") != std::string::npos);
+  fake.Reset();
+  fake.Script({{"method", "POST"}, {"path", "/api/chat.postMessage"},
+               {"responses", {{{"status", 200}, {"body", R"({"ok":true,"ts":"1.2"})"}}}}});
+  r = run({{"channel", "#sec"}, {"text", "x"}, {"thread", nullptr}});
+  CHECK(r.ok());
+  CHECK(fake.Requests().size() == 1);  // no thread: the reply is not sent
+  fake.Reset();
+  r = run({{"channel", "#sec"}, {"text", "x"}, {"thread", "1.2"}});
+  CHECK(r.ok());
+  json reqs = fake.Requests();
+  REQUIRE(reqs.size() == 2);
+  CHECK(reqs[1]["headers"]["authorization"] == "Bearer xoxb-1-test");
+  CHECK(json::parse(reqs[1]["body"].get<std::string>())["thread_ts"] == "1.2");
 }
 
 TEST_CASE("remediation executor: dispatch reports outcomes, request ids, and no secrets") {

@@ -238,6 +238,7 @@ class Execution {
       return retryable_error_ ? Retryable(error) : Permanent(error);
     }
     for (const RequestSpec& spec : type_.requests) {
+      if (!ShouldSend(spec, rc_)) continue;
       Step step = Send(spec);
       if (step.stop) return step.result;
     }
@@ -411,6 +412,16 @@ class Execution {
             std::find(spec.poll.statuses.begin(), spec.poll.statuses.end(), static_cast<int>(st)) !=
                 spec.poll.statuses.end()) {
           return Poll(spec, req, reply);
+        }
+        if (spec.failed_if >= 0 && ConditionHolds(program_, spec.failed_if, body)) {
+          out.stop = true;
+          std::string why = FindMessage(body);
+          if (why.empty()) why = code.empty() ? FindCode(body) : code;
+          out.result = Permanent("request '" + spec.name + "' (" + req.method + " " +
+                                 StripQuery(req.url) + "): HTTP " + std::to_string(st) +
+                                 ", but the answer reports a failure" +
+                                 (why.empty() ? "" : ": " + why));
+          return out;
         }
         steps_[spec.name] = StepRecord(reply, body);
         if (spec.read && spec.compliant_if >= 0 && ConditionHolds(program_, spec.compliant_if, body)) {
