@@ -1,0 +1,431 @@
+#!/usr/bin/python3
+"""Checks the AWS action types of the shipped pack against botocore.
+
+usage: aws_reference_check.py PROACT_BINARY PROJECT_SOURCE_DIR
+
+For every event the pack's AWS tests use (rules/fixtures/aws/*.json and the
+events of rules/aws/*_test.yaml), runs `proact eval` (the rendered params of
+each action) and `proact plan` (the requests each declared type would send).
+For every planned request of an aws.* type, builds the same operation with
+Debian's python3-botocore (its own serializers, endpoint ruleset and SigV4
+signer; nothing is sent: a before-send handler captures the prepared
+request) and compares method, host, path, query (as parameter lists), body
+(form bodies as parameter lists, JSON and XML structurally), the content
+headers botocore sets, and the signing service and region (from botocore's
+credential scope) with the plan's identity.
+
+Two SYNTHETIC events (below, marked as such) cover the role and group
+requests of aws.iam.detach_policy, which no fixture or test event reaches.
+
+REFERENCE below is this test's claim: which operation each request of each
+action type performs, with which parameters. botocore is the judge of what
+that operation looks like on the wire.
+
+Exit status: 0 when every request matches and every declared aws.* type was
+compared at least once; 1 otherwise. Last line: a one-line summary.
+"""
+
+import base64
+import glob
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+import xml.etree.ElementTree as ET
+
+import botocore.session
+from botocore.config import Config
+
+import yaml
+
+
+def compact(doc):
+    return json.dumps(doc, separators=(",", ":"))
+
+
+QUARANTINE_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "ProactQuarantineDenyAll", "Effect": "Deny",
+                   "Action": "*", "Resource": "*"}],
+}
+
+REQUIRE_MFA_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{
+        "Sid": "ProactDenyAllExceptMfaSetupWithoutMfa",
+        "Effect": "Deny",
+        "NotAction": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice",
+                      "iam:GetUser", "iam:ListMFADevices",
+                      "iam:ListVirtualMFADevices", "iam:ResyncMFADevice",
+                      "iam:ChangePassword", "iam:GetAccountPasswordPolicy",
+                      "sts:GetSessionToken"],
+        "Resource": "*",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+    }],
+}
+
+GLOBAL = "us-east-1"  # IAM is global, signed for us-east-1
+
+# action type -> request name -> (service, operation, region, params)
+REFERENCE = {
+    "aws.cloudtrail.start_logging": {
+        "read": ("cloudtrail", "GetTrailStatus", lambda p: p["region"],
+                 lambda p: {"Name": p["trail"]}),
+        "write": ("cloudtrail", "StartLogging", lambda p: p["region"],
+                  lambda p: {"Name": p["trail"]}),
+    },
+    "aws.config.start_configuration_recorder": {
+        "read": ("config", "DescribeConfigurationRecorderStatus", lambda p: p["region"],
+                 lambda p: {"ConfigurationRecorderNames": [p["recorder_name"]]}),
+        "write": ("config", "StartConfigurationRecorder", lambda p: p["region"],
+                  lambda p: {"ConfigurationRecorderName": p["recorder_name"]}),
+    },
+    "aws.ec2.reset_image_attribute": {
+        "read": ("ec2", "DescribeImageAttribute", lambda p: p["region"],
+                 lambda p: {"ImageId": p["image_id"], "Attribute": "launchPermission"}),
+        "write": ("ec2", "ResetImageAttribute", lambda p: p["region"],
+                  lambda p: {"ImageId": p["image_id"], "Attribute": p["attribute"]}),
+    },
+    "aws.ec2.reset_snapshot_attribute": {
+        "read": ("ec2", "DescribeSnapshotAttribute", lambda p: p["region"],
+                 lambda p: {"SnapshotId": p["snapshot_id"],
+                            "Attribute": "createVolumePermission"}),
+        "write": ("ec2", "ResetSnapshotAttribute", lambda p: p["region"],
+                  lambda p: {"SnapshotId": p["snapshot_id"], "Attribute": p["attribute"]}),
+    },
+    "aws.iam.deactivate_access_key": {
+        "write": ("iam", "UpdateAccessKey", lambda p: GLOBAL,
+                  lambda p: {"UserName": p["user_name"],
+                             "AccessKeyId": p["access_key_id"], "Status": "Inactive"}),
+    },
+    "aws.iam.detach_policy": {
+        "user": ("iam", "DetachUserPolicy", lambda p: GLOBAL,
+                 lambda p: {"UserName": p["user_name"], "PolicyArn": p["policy_arn"]}),
+        "role": ("iam", "DetachRolePolicy", lambda p: GLOBAL,
+                 lambda p: {"RoleName": p["role_name"], "PolicyArn": p["policy_arn"]}),
+        "group": ("iam", "DetachGroupPolicy", lambda p: GLOBAL,
+                  lambda p: {"GroupName": p["group_name"], "PolicyArn": p["policy_arn"]}),
+    },
+    "aws.iam.quarantine_user": {
+        "write": ("iam", "PutUserPolicy", lambda p: GLOBAL,
+                  lambda p: {"UserName": p["user_name"], "PolicyName": "proact-quarantine",
+                             "PolicyDocument": compact(QUARANTINE_POLICY)}),
+    },
+    "aws.iam.require_mfa": {
+        "write": ("iam", "PutUserPolicy", lambda p: GLOBAL,
+                  lambda p: {"UserName": p["user_name"], "PolicyName": "proact-require-mfa",
+                             "PolicyDocument": compact(REQUIRE_MFA_POLICY)}),
+    },
+    "aws.kms.cancel_key_deletion": {
+        "read": ("kms", "DescribeKey", lambda p: p["region"],
+                 lambda p: {"KeyId": p["key_id"]}),
+        "write": ("kms", "CancelKeyDeletion", lambda p: p["region"],
+                  lambda p: {"KeyId": p["key_id"]}),
+    },
+    "aws.lambda.remove_permission": {
+        "write": ("lambda", "RemovePermission", lambda p: p["region"],
+                  lambda p: {"FunctionName": p["function_name"],
+                             "StatementId": p["statement_id"]}),
+    },
+    "aws.s3.put_public_access_block": {
+        "read": ("s3", "GetPublicAccessBlock", lambda p: p["region"],
+                 lambda p: {"Bucket": p["bucket"]}),
+        "write": ("s3", "PutPublicAccessBlock", lambda p: p["region"],
+                  lambda p: {"Bucket": p["bucket"], "PublicAccessBlockConfiguration": {
+                      "BlockPublicAcls": True, "IgnorePublicAcls": True,
+                      "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}),
+    },
+}
+
+# SYNTHETIC events, used only because no fixture or test event of the pack
+# reaches a request: each is minimal and says which request it is for.
+def _synthetic_attach(kind, name_key, name, n):
+    return ("SYNTHETIC: AdministratorAccess attached to a %s (aws.iam.detach_policy %r)" % (kind, kind), {
+        "version": "0", "id": "00000000-0000-4000-8000-00000000a00%d" % n,
+        "detail-type": "AWS API Call via CloudTrail", "source": "aws.iam",
+        "account": "123456789012", "time": "2024-01-01T00:00:00Z", "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "eventSource": "iam.amazonaws.com",
+            "eventName": "Attach%sPolicy" % kind.capitalize(),
+            "awsRegion": "us-east-1",
+            "userIdentity": {"type": "IAMUser", "userName": "alice",
+                             "arn": "arn:aws:iam::123456789012:user/alice"},
+            "requestParameters": {name_key: name,
+                                  "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+            "responseElements": None,
+        },
+    })
+
+
+SYNTHETIC_EVENTS = [
+    _synthetic_attach("role", "roleName", "app-runtime", 1),
+    _synthetic_attach("group", "groupName", "developers", 2),
+]
+
+# Headers describing the body (and, for JSON 1.1, the operation). The
+# Content-MD5 values differ when the XML bytes differ (declaration,
+# whitespace): proact's must be the MD5 of proact's own body, and botocore
+# must send one too.
+CONTENT_HEADERS = ("content-type", "x-amz-target")
+
+# Form fields that `proact plan` masks with its secret redaction (AWS access
+# key ids have a secret's shape): compared as "present and masked", noted.
+REDACTED_IN_PLAN = {"AccessKeyId"}
+REDACTED = re.compile(r"(\[redacted\])+")
+
+
+class Captured(Exception):
+    def __init__(self, request):
+        super().__init__("captured")
+        self.request = request
+
+
+_clients = {}
+
+
+def client_for(service, region):
+    key = (service, region)
+    if key not in _clients:
+        session = botocore.session.get_session()
+        # S3: the regional virtual-hosted endpoint in every region, the form
+        # proact's type uses (botocore's legacy default for us-east-1 is the
+        # global s3.amazonaws.com host, which also serves it).
+        config = Config(retries={"total_max_attempts": 1},
+                        s3={"addressing_style": "virtual",
+                            "us_east_1_regional_endpoint": "regional"})
+        client = session.create_client(
+            service, region_name=region, config=config,
+            aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
+
+        def capture(request, **_):
+            raise Captured(request)
+
+        client.meta.events.register_first("before-send", capture)
+        _clients[key] = client
+    return _clients[key]
+
+
+def botocore_request(service, operation, region, params):
+    client = client_for(service, region)
+    method = client.meta.method_to_api_mapping
+    name = {v: k for k, v in method.items()}[operation]
+    try:
+        getattr(client, name)(**params)
+    except Captured as c:
+        return c.request
+    raise RuntimeError("botocore sent nothing for %s.%s" % (service, operation))
+
+
+def xml_tree(text):
+    def walk(e):
+        return (e.tag, tuple(sorted(e.attrib.items())), (e.text or "").strip(),
+                tuple(walk(c) for c in e))
+    return walk(ET.fromstring(text))
+
+
+def body_value(body, content_type):
+    if body is None:
+        body = b""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8")
+    if body == "":
+        return ("empty",)
+    ct = (content_type or "").split(";")[0].strip().lower()
+    if ct == "application/x-www-form-urlencoded":
+        return ("form", sorted(urllib.parse.parse_qsl(body, keep_blank_values=True,
+                                                      strict_parsing=True)))
+    if ct.startswith("application/") and "json" in ct:
+        return ("json", json.loads(body))
+    if body.lstrip().startswith("<"):
+        return ("xml", xml_tree(body))
+    return ("text", body)
+
+
+def compare(planned, action, params):
+    """Returns a list of mismatch messages for one planned request."""
+    ref = REFERENCE[action][planned["name"]]
+    service, operation, region_of, params_of = ref
+    expected = botocore_request(service, operation, region_of(params), params_of(params))
+    problems = []
+
+    def check(what, mine, theirs):
+        if mine != theirs:
+            problems.append("%s: proact %r, botocore %r" % (what, mine, theirs))
+
+    mine_url = urllib.parse.urlsplit(planned["url"])
+    their_url = urllib.parse.urlsplit(expected.url)
+    check("method", planned["method"], expected.method)
+    check("scheme", mine_url.scheme, their_url.scheme)
+    check("host", mine_url.netloc, their_url.netloc)
+    check("path", mine_url.path or "/", their_url.path or "/")
+    check("query", sorted(urllib.parse.parse_qsl(mine_url.query, keep_blank_values=True)),
+          sorted(urllib.parse.parse_qsl(their_url.query, keep_blank_values=True)))
+
+    mine_headers = {k.lower(): v for k, v in planned["headers"].items()}
+    their_headers = {k.lower(): (v.decode() if isinstance(v, bytes) else v)
+                     for k, v in expected.headers.items()}
+    notes = []
+    for h in CONTENT_HEADERS:
+        if h in their_headers:
+            check("header " + h, mine_headers.get(h), their_headers[h])
+        elif h in mine_headers:
+            notes.append("%s sent, botocore sets none" % h)
+    if "content-md5" in their_headers or "content-md5" in mine_headers:
+        body = planned["body"].encode("utf-8")
+        own = base64.b64encode(hashlib.md5(body).digest()).decode()
+        check("header content-md5 sent", "content-md5" in mine_headers,
+              "content-md5" in their_headers)
+        check("header content-md5 (of proact's body)", mine_headers.get("content-md5"), own)
+    mine_body = body_value(planned["body"], mine_headers.get("content-type"))
+    their_body = body_value(expected.body, their_headers.get("content-type",
+                                                             mine_headers.get("content-type")))
+    if mine_body[0] == "form" and their_body[0] == "form":
+        theirs = dict(their_body[1])
+        fixed = []
+        for k, v in mine_body[1]:
+            if k in REDACTED_IN_PLAN and REDACTED.fullmatch(v) and theirs.get(k):
+                notes.append("%s masked by plan's redaction" % k)
+                v = theirs[k]
+            fixed.append((k, v))
+        mine_body = ("form", sorted(fixed))
+    check("body", mine_body, their_body)
+
+    # Signing service and region: botocore's credential scope.
+    auth = their_headers.get("authorization", "")
+    scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/") if "Credential=" in auth else []
+    identity = planned.get("identity", "").split()
+    if len(scope) >= 4 and len(identity) >= 3:
+        check("signing service", identity[1], scope[3])
+        check("signing region", identity[2], scope[2])
+    else:
+        problems.append("cannot read signing scope (identity %r, authorization %r)"
+                        % (planned.get("identity"), auth[:60]))
+    return problems, notes, "%s.%s" % (service, operation)
+
+
+def events_from_tests(source_dir):
+    """(label, path) for every event of rules/aws/*_test.yaml; inline events
+    are written to temporary files."""
+    out = []
+    tmp = tempfile.mkdtemp(prefix="aws_reference_")
+    for test_file in sorted(glob.glob(os.path.join(source_dir, "rules", "aws", "*_test.yaml"))):
+        doc = yaml.safe_load(open(test_file, encoding="utf-8"))
+        for i, test in enumerate(doc.get("tests", [])):
+            evs = test.get("events") or ([test["event"]] if "event" in test else [])
+            for j, ev in enumerate(evs):
+                label = "%s: %s" % (os.path.basename(test_file), test.get("name", i))
+                if isinstance(ev, str):
+                    out.append((label, os.path.normpath(os.path.join(os.path.dirname(test_file), ev))))
+                else:
+                    path = os.path.join(tmp, "%s.%d.%d.json" % (os.path.basename(test_file), i, j))
+                    with open(path, "w", encoding="utf-8") as f:
+                        json.dump(ev, f)
+                    out.append((label, path))
+    return out
+
+
+def run_lines(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()], r
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    proact, source_dir = sys.argv[1], sys.argv[2]
+    rules = os.path.join(source_dir, "rules")
+
+    # The declared aws.* types, from the pack itself.
+    declared = set()
+    for f in glob.glob(os.path.join(rules, "**", "*.yaml"), recursive=True):
+        doc = yaml.safe_load(open(f, encoding="utf-8")) or {}
+        if isinstance(doc, dict):
+            for name, decl in (doc.get("action_types") or {}).items():
+                if name.startswith("aws.") and "manual" not in decl:
+                    declared.add(name)
+    unmapped = sorted(declared - set(REFERENCE))
+
+    inputs = [("fixture " + os.path.basename(p), p)
+              for p in sorted(glob.glob(os.path.join(rules, "fixtures", "aws", "*.json")))]
+    inputs += events_from_tests(source_dir)
+    tmp = tempfile.mkdtemp(prefix="aws_reference_synthetic_")
+    for i, (label, event) in enumerate(SYNTHETIC_EVENTS):
+        path = os.path.join(tmp, "synthetic.%d.json" % i)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(event, f)
+        inputs.append((label, path))
+
+    compared, failures = 0, []
+    covered = {}
+    seen = set()
+    requests_seen = set()
+    for label, path in inputs:
+        evals, _ = run_lines([proact, "eval", "--rules", rules, path])
+        plans, plan_run = run_lines([proact, "plan", "--rules", rules, path])
+        actions = [(d.get("id"), m["policy"], a["action"], a["params"])
+                   for d in evals for m in d.get("matches", []) for a in m.get("actions", [])
+                   if a["action"].startswith("aws.")]
+        planned = [p for p in plans if p["action"].startswith("aws.")]
+        if len(actions) != len(planned):
+            failures.append("%s: eval gave %d aws actions, plan %d (%s)"
+                            % (label, len(actions), len(planned), plan_run.stderr.strip()))
+            continue
+        for (event_id, policy, action, params), plan in zip(actions, planned):
+            if (plan["event"], plan["policy"], plan["action"]) != (event_id, policy, action):
+                failures.append("%s: eval and plan disagree: %r vs %r" % (
+                    label, (event_id, policy, action),
+                    (plan["event"], plan["policy"], plan["action"])))
+                continue
+            if action not in declared:
+                continue  # run by a host handler: nothing to compare
+            if plan.get("error"):
+                failures.append("%s: %s %s could not be planned: %s"
+                                % (label, policy, action, plan["error"]))
+                continue
+            key = (action, json.dumps(params, sort_keys=True), plan["dry_run"])
+            for req in plan["requests"]:
+                if action not in REFERENCE or req["name"] not in REFERENCE[action]:
+                    failures.append("%s: %s request %r has no reference mapping"
+                                    % (label, action, req["name"]))
+                    continue
+                problems, notes, op = compare(req, action, params)
+                compared += 1
+                covered.setdefault(action, set()).add(op)
+                requests_seen.add((action, req["name"]))
+                if problems:
+                    failures.append("%s: %s %s (%s): %s" % (label, action, req["name"], op,
+                                                            "; ".join(problems)))
+                elif key not in seen:
+                    print("ok   %-42s %-6s %-40s %s%s" % (
+                        action, req["name"], op,
+                        label if label.startswith("SYNTHETIC") else os.path.basename(path),
+                        (" [" + "; ".join(notes) + "]") if notes else ""))
+            seen.add(key)
+
+    for action in unmapped:
+        failures.append("%s is declared but has no REFERENCE mapping" % action)
+    for action in sorted(declared):
+        if action not in covered:
+            failures.append("%s: no fixture or test event plans it: not compared" % action)
+
+    for action in sorted(declared & set(REFERENCE)):
+        for name in REFERENCE[action]:
+            if action in covered and (action, name) not in requests_seen:
+                print("note %s request %r: no event plans it, not compared" % (action, name))
+
+    for f in failures:
+        print("FAIL " + f)
+    print("aws_reference: %d requests compared with botocore %s, %d of %d declared aws types "
+          "covered, %d failures" % (compared, botocore.__version__, len(covered),
+                                    len(declared), len(failures)))
+    return 1 if failures or compared == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
