@@ -2,6 +2,8 @@
 #include "proact/host.h"
 #include "proact/remediation.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -142,6 +144,9 @@ nlohmann::ordered_json ProcessResult::Summary() const {
     j["processed"] = e.processed;
     j["matches"] = e.matches;
     j["executed"] = e.dispatch.executed;
+    j["already_compliant"] = e.dispatch.already_compliant;
+    j["manual"] = e.dispatch.manual;
+    j["skipped"] = e.dispatch.skipped;
     j["dry_run"] = e.dispatch.dry_run;
     j["failed_actions"] = e.dispatch.failed;
     if (e.failed) j["error"] = e.reason;
@@ -217,6 +222,25 @@ Host::Host(HostOptions options, PolicySet policies)
   if (options_.register_builtin_actions) RegisterBuiltinActions(dispatcher_, options_.webhook);
   if (options_.register_declared_actions) RegisterDeclaredActions(dispatcher_, policies);
 }
+
+namespace {
+
+// "sha256:<hex>" of an event's JSON: the id of a matched event that has
+// none, for idempotency and rate limits.
+std::string ContentId(std::string_view event_json) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(event_json.data(), event_json.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string id = "sha256:";
+  for (unsigned int i = 0; i < len; ++i) {
+    id += kHex[digest[i] >> 4];
+    id += kHex[digest[i] & 15];
+  }
+  return id;
+}
+
+}  // namespace
 
 void Host::LogDecision(const Decision& decision, const EventOutcome& outcome,
                        const RequestInfo& request, double eval_ms) {
@@ -391,6 +415,11 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
       LogJson(LogLevel::kError, "proact.evaluate", "event not evaluated", fields);
       result.events.push_back(std::move(e));
       continue;
+    }
+    if ((!decision.id || decision.id->empty()) && !decision.matches.empty()) {
+      // No id (some Okta System Log exports): the content names the event,
+      // so that a redelivery is still claimed, counted and skipped once.
+      decision.id = ContentId(ev.json);
     }
     guard_->Apply(&decision);
     e.id = decision.id.value_or("");
