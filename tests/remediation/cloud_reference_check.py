@@ -10,6 +10,11 @@ the events of rules/{okta,gcp,azure}/*_test.yaml, and checks each planned
 request: an operation of the same method whose path template matches the
 path, the query parameters it knows (and api-version for Azure), required
 body fields, and enumerated values in bodies and in the type's compliant_if.
+Every field a compliant_if tests must be one the reference describes for the
+answer (an enum, or a field whose declared type the values must have); an
+Azure operation answering 202 (long-running) must be polled; an
+already_done success status must be one the operation answers; a parameter
+going into a path as several segments (`| path`) must declare a pattern.
 Where a reference is known to be wrong (remediation-facts.md: two Azure SDK
 defects), the check says so and checks the documented REST shape instead.
 stdlib only; exit status 1 on any mismatch.
@@ -226,12 +231,32 @@ def get_path(obj, dotted):
 
 
 def leaves(pattern, prefix=""):
-    """(field path, allowed values) of an event pattern's value lists."""
+    """(field path, [(value, ignore_case)]) of an event pattern's value lists;
+    `$or` alternatives are read in place, {equals-ignore-case: X} as X."""
     if isinstance(pattern, dict):
         for k, v in pattern.items():
-            yield from leaves(v, prefix + ("." if prefix else "") + k)
+            if k == "$or" and isinstance(v, list):
+                for alt in v:
+                    yield from leaves(alt, prefix)
+            else:
+                yield from leaves(v, prefix + ("." if prefix else "") + k)
     elif isinstance(pattern, list):
-        yield prefix, [x for x in pattern if not isinstance(x, dict)]
+        vals = []
+        for x in pattern:
+            if not isinstance(x, dict):
+                vals.append((x, False))
+            elif "equals-ignore-case" in x:
+                vals.append((x["equals-ignore-case"], True))
+            else:
+                vals.append((x, False))     # another operator: checked as a value, so refused
+        yield prefix, vals
+
+
+TS_TYPES = {"boolean": bool, "string": str, "number": (int, float)}
+
+
+def pattern_fields(spec):
+    return [f for f, _ in leaves(spec.get("compliant_if") or {})] if spec else []
 
 
 class Checker:
@@ -335,15 +360,58 @@ class Checker:
             if "answer" in enum["in"] and spec and spec.get("compliant_if"):
                 for field, values in leaves(spec["compliant_if"]):
                     if field == enum["field"]:
-                        bad = [v for v in values if v not in enum["values"]]
+                        bad = [v for v, ci in values if not any(
+                            v == e or (ci and isinstance(v, str) and v.lower() == e.lower())
+                            for e in enum["values"])]
                         if bad:
                             self.fail(where, f"compliant_if {field} {bad} not among the answer's values {enum['values']}")
+        if spec and spec.get("compliant_if"):
+            described = {e["field"] for e in self.refs[provider].get("enums", [])
+                         if op_id in e["operations"] and "answer" in e["in"]}
+            for af in self.refs[provider].get("answer_fields", []):
+                if op_id not in af["operations"]:
+                    continue
+                described.add(af["field"])
+                want = TS_TYPES.get(af["type"])
+                for field, values in leaves(spec["compliant_if"]):
+                    if field == af["field"] and want:
+                        bad = [v for v, _ in values if not isinstance(v, want) or
+                               (want is not bool and isinstance(v, bool))]
+                        if bad:
+                            self.fail(where, f"compliant_if {field} {bad}: the answer's field is a {af['type']} "
+                                             f"({af['source']['package']} {af['source'].get('interface', '')})")
+            for field in pattern_fields(spec):
+                if field not in described:
+                    self.fail(where, f"compliant_if tests {field}, which reference {op_id} does not describe")
+        if spec and 202 in op.get("responses", []):
+            poll = spec.get("poll") or {}
+            if 202 not in (poll.get("status") or []) or not poll.get("done_if") or not poll.get("url_headers"):
+                self.fail(where, f"{op_id} is long-running (answers 202): the request must poll "
+                                 f"(status [202], url_headers, done_if)")
+        if spec and op.get("responses"):
+            for rule in spec.get("already_done") or []:
+                st = rule.get("status")
+                for code in (st if isinstance(st, list) else [st]):
+                    if isinstance(code, int) and 200 <= code < 300 and code not in op["responses"]:
+                        self.fail(where, f"already_done status {code} is not an answer of {op_id} {op['responses']}")
         if spec and spec.get("query"):
             # The plan redacts values of names that look secret
             # (oauthTokens=[redacted]): check the declared value instead.
             for name, value in spec["query"].items():
                 if name not in known:
                     self.fail(where, f"declared query '{name}' unknown to {op_id}")
+
+    def check_types(self):
+        """A param going into a path as several segments needs a pattern."""
+        for action, t in sorted(self.types.items()):
+            params = (t or {}).get("params") or {}
+            for r in (t or {}).get("requests") or []:
+                for m in re.finditer(r"\{\{\s*params\.(\w+)\s*\|\s*path\s*\}\}", r.get("path") or ""):
+                    decl = params.get(m.group(1))
+                    if not isinstance(decl, dict) or not decl.get("pattern"):
+                        self.fail(f"{action} request '{r.get('name')}'",
+                                  f"params.{m.group(1)} goes into the path as several segments "
+                                  f"but declares no pattern")
 
     def request_spec(self, action, name):
         t = self.types.get(action) or {}
@@ -354,10 +422,10 @@ class Checker:
 
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
-# The checker checked: requests the Azure types would send once declared (the
-# pack's full resource ids need a multi-segment path hole, rules/actions/
-# azure.yaml), and requests that must be refused. (action, request, expected
-# error substrings: none means it must pass).
+NSG_RULE = SUB + "/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg/securityRules/ssh"
+# The checker checked: requests the types send, and requests that must be
+# refused. (action, request, expected error substrings: none means it must
+# pass[, the request's declaration in place of the one in rules/actions]).
 SELF_TEST = [
     ("azure.storage.disable_blob_public_access",
      {"name": "write", "method": "PATCH", "body": '{"properties":{"allowBlobPublicAccess":false}}',
@@ -388,13 +456,49 @@ SELF_TEST = [
      {"name": "write", "method": "PATCH", "body": '{"iamConfiguration":{"publicAccessPrevention":"on"}}',
       "url": "https://storage.googleapis.com/storage/v1/b/bucket?fields=iamConfiguration&force=true"},
      ["publicAccessPrevention='on'", "query parameter 'force'"]),
+    ("azure.network.delete_security_rule",           # long-running, not polled
+     {"name": "delete", "method": "DELETE", "body": "",
+      "url": "https://management.azure.com" + NSG_RULE + "?api-version=2025-05-01"},
+     ["long-running"], {"name": "delete", "already_done": [{"status": 204}]}),
+    ("azure.network.delete_security_rule",           # an access value ARM never answers
+     {"name": "read", "method": "GET", "body": "",
+      "url": "https://management.azure.com" + NSG_RULE + "?api-version=2025-05-01"},
+     ["compliant_if properties.access ['Denied']"],
+     {"name": "read", "read": True, "compliant_if": {"properties": {"$or": [{"access": ["Denied"]}]}}}),
+    ("azure.network.delete_security_rule",           # a field the answer does not have
+     {"name": "read", "method": "GET", "body": "",
+      "url": "https://management.azure.com" + NSG_RULE + "?api-version=2025-05-01"},
+     ["does not describe"], {"name": "read", "read": True, "compliant_if": {"properties": {"enabled": [False]}}}),
+    ("azure.storage.disable_blob_public_access",     # a boolean field compared with a string
+     {"name": "read", "method": "GET", "body": "",
+      "url": "https://management.azure.com" + SUB + "/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct?api-version=2025-08-01"},
+     ["is a boolean"], {"name": "read", "read": True,
+                        "compliant_if": {"properties": {"allowBlobPublicAccess": ["false"]}}}),
+    ("azure.authorization.delete_role_assignment",   # a status Delete By Id never answers
+     {"name": "delete", "method": "DELETE", "body": "",
+      "url": "https://management.azure.com" + SUB + "/providers/Microsoft.Authorization/roleAssignments/a1b2c3d4-e5f6-7890-abcd-ef1234567890?api-version=2022-04-01"},
+     ["already_done status 202"], {"name": "delete", "already_done": [{"status": 202}]}),
+    ("gcp.compute.disable_firewall_rule",
+     {"name": "write", "method": "PATCH", "body": '{"disabled":true}',
+      "url": "https://compute.googleapis.com/compute/v1/projects/p-123456/global/firewalls/allow-ssh"}, []),
+    ("gcp.compute.disable_firewall_rule",            # the name as one segment
+     {"name": "write", "method": "PATCH", "body": '{"disabled":true}',
+      "url": "https://compute.googleapis.com/compute/v1/projects%2Fp-123456%2Fglobal%2Ffirewalls%2Fallow-ssh"},
+     ["encoded '/' in the path"]),
+    ("gcp.iam.disable_service_account_key",
+     {"name": "disable", "method": "POST", "body": "{}",
+      "url": "https://iam.googleapis.com/v1/projects/p/serviceAccounts/a%40p.iam.gserviceaccount.com/keys/k:disable"}, []),
+    ("gcp.iam.disable_service_account_key",          # compliant_if on a string
+     {"name": "read", "method": "GET", "body": "",
+      "url": "https://iam.googleapis.com/v1/projects/p/serviceAccounts/a%40p.iam.gserviceaccount.com/keys/k"},
+     ["is a boolean"], {"name": "read", "read": True, "compliant_if": {"disabled": ["true"]}}),
 ]
 
 
 def self_test(refs, types):
     errors, notes = [], []
-    for action, req, expected in SELF_TEST:
-        c = Checker(refs, types)
+    for action, req, expected, *spec in SELF_TEST:
+        c = Checker(refs, dict(types, **{action: {"requests": spec}}) if spec else types)
         c.check_request(action, req, "self-test")
         got = "\n".join(c.errors)
         notes.extend(c.notes)
@@ -480,6 +584,7 @@ def main():
                 seen_types.add(action)
                 for req in line["requests"]:
                     checker.check_request(action, req, label)
+    checker.check_types()
     for t in sorted(set(types) - seen_types):
         checker.fail("coverage", f"declared type {t} was never planned on the pack's fixtures and test events")
     selftest, notes = self_test(refs, types)

@@ -10,6 +10,12 @@
 //     @azure/arm-network @azure/arm-storage @azure/arm-authorization
 //   node tests/remediation/extract_cloud_operations.js /tmp/ref/node_modules \
 //     > tests/remediation/cloud_operations.json
+//
+// Pin the versions recorded in the JSON's _provenance (@okta/okta-sdk-nodejs@8.1.0
+// @googleapis/compute@42.0.0 @googleapis/iam@38.0.1 @googleapis/storage@21.2.0
+// @googleapis/cloudresourcemanager@7.0.0 @azure/arm-network@36.0.0
+// @azure/arm-storage@20.0.0 @azure/arm-authorization@9.0.0) to regenerate it
+// without changing what is already there.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -119,6 +125,31 @@ function googleSchema(name, file, schema) {
   return {fields, source: {package: name, file}};
 }
 
+// The declared TypeScript type of some fields of an interface (boolean,
+// string...), for the fields compliant_if tests in answers. `iface` is the
+// interface's name, `prefix` where its fields sit in the answer.
+function tsFieldTypes(name, file, iface, fields, prefix, operations) {
+  const text = read(name, file);
+  const start = text.search(new RegExp(`export interface ${iface.replace(/\$/g, '\\$')} (?:extends [\\w, ]+)?\\{`));
+  if (start < 0) fail(`${file}: no interface ${iface}`);
+  const body = text.slice(start, text.indexOf('\n}\n', start) < 0 ? undefined : text.indexOf('\n}\n', start));
+  const end = body.indexOf('\n    }\n');
+  const own = end < 0 ? body : body.slice(0, end);
+  return fields.map(f => {
+    const m = own.match(new RegExp(`\\n\\s+(?:readonly )?${f}\\?: ([^;\\n]+);`));
+    if (!m) fail(`${file}: ${iface} has no field ${f}`);
+    return {operations, in: 'answer', field: prefix + f, type: m[1].replace(/ \| null$/, ''),
+            source: {package: name, file, interface: iface}};
+  });
+}
+// Values of an Azure "Known..." enum object (autorest, models/index.js).
+function azureKnown(name, file, known) {
+  const text = read(name, file);
+  const out = [...text.matchAll(new RegExp(`\\b${known}\\["\\w+"\\] = "([^"]+)"`, 'g'))].map(x => x[1]);
+  if (!out.length) fail(`${file}: no ${known}`);
+  return out;
+}
+
 // --- Azure: operation specs (autorest) or URL templates (TypeSpec) ---------
 function azureSpec(name, file, spec, paramsFile) {
   const text = read(name, file);
@@ -189,6 +220,12 @@ const out = {
         googleOps('@googleapis/cloudresourcemanager', 'build/v3.js', {
           Projects: ['getIamPolicy', 'setIamPolicy'], Folders: ['getIamPolicy', 'setIamPolicy'],
           Organizations: ['getIamPolicy', 'setIamPolicy']})),
+    // Fields tested by compliant_if, with their declared types.
+    answer_fields: [
+      ...tsFieldTypes('@googleapis/compute', 'build/v1.d.ts', 'Schema$Firewall', ['disabled'], '', ['firewalls.get']),
+      ...tsFieldTypes('@googleapis/iam', 'build/v1.d.ts', 'Schema$ServiceAccountKey', ['disabled'], '',
+                      ['projects.serviceaccounts.keys.get']),
+    ],
     schemas: {
       SetIamPolicyRequest: googleSchema('@googleapis/cloudresourcemanager', 'build/v3.d.ts', 'SetIamPolicyRequest'),
     },
@@ -216,6 +253,18 @@ const out = {
       'storageAccounts.update': azureTemplate('@azure/arm-storage', 'dist/commonjs/api/storageAccounts/operations.js',
                                               '_updateSend'),
     },
+    answer_fields: [
+      ...tsFieldTypes('@azure/arm-storage', 'dist/commonjs/models/models.d.ts', 'StorageAccountProperties',
+                      ['allowBlobPublicAccess'], 'properties.', ['storageAccounts.getProperties']),
+    ],
+    enums: [
+      {operations: ['securityRules.get'], in: 'answer', field: 'properties.access',
+       values: azureKnown('@azure/arm-network', 'dist/commonjs/models/index.js', 'KnownSecurityRuleAccess'),
+       source: {package: '@azure/arm-network', file: 'dist/commonjs/models/index.js'}},
+      {operations: ['securityRules.get'], in: 'answer', field: 'properties.direction',
+       values: azureKnown('@azure/arm-network', 'dist/commonjs/models/index.js', 'KnownSecurityRuleDirection'),
+       source: {package: '@azure/arm-network', file: 'dist/commonjs/models/index.js'}},
+    ],
   },
 };
 // Known defects of the references themselves (remediation-facts.md),
