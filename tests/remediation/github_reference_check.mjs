@@ -16,8 +16,14 @@
 //   slack.com       chat.postMessage as documented (no offline package; the
 //                   fields are written below as data).
 //   events.pagerduty.com  Events API v2 as documented (likewise).
-// Any other host, a planning error, or a declared type with requests that
-// no event exercised is a failure. Prints "N requests checked".
+// Any other host, a planning error, a path with a `null` segment (a
+// nullable param its request's `when` does not guard), or a declared
+// request that no event sent (each request, so both branches of a type
+// whose requests carry `when`) is a failure. The answer rules are checked
+// too: compliant_if and failed_if fields and values against the answer's
+// schema (Slack's documented chat.postMessage answer for notify.slack), and
+// the statuses of success, already_done and proceed_on against the answers
+// the operation documents. Prints "N requests checked".
 //
 // MODULES_DIR holds node_modules with the pinned packages of package.json
 // beside this file (the ctest wrapper installs them with `npm ci`).
@@ -245,6 +251,7 @@ function checkPagerDuty(r, url, label) {
 // ----------------------------------------------------------------- run
 let checked = 0;
 const seenTypes = new Set();
+const seenRequests = new Set();  // requests with `when` run for some events only
 const operations = new Set();
 for (const plan of plans) {
   const label0 = `event ${plan.event} policy ${plan.policy} action ${plan.action}`;
@@ -252,8 +259,12 @@ for (const plan of plans) {
   if (plan.manual || plan.handler === 'host') continue;
   for (const r of plan.requests ?? []) {
     seenTypes.add(plan.action);
+    seenRequests.add(`${plan.action} request ${r.name}`);
     const label = `${label0} request ${r.name}`;
     const url = new URL(r.url);
+    // A null param rendered into a path (a request whose `when` does not
+    // guard it) still fits the operation's template: catch it here.
+    if (url.pathname.split('/').slice(1).some((seg) => seg === 'null' || seg === '')) fail(`${label}: path ${url.pathname} has a null or empty segment`);
     let op;
     if (url.host === 'api.github.com') op = checkGitHub(r, url, label);
     else if (url.host === 'slack.com') op = checkSlack(r, url, label);
@@ -268,39 +279,82 @@ for (const f of ['github.yaml', 'notify.yaml']) {
   const doc = YAML.parse(fs.readFileSync(path.join(rulesDir, 'actions', f), 'utf8'));
   for (const [name, t] of Object.entries(doc.action_types ?? {})) {
     if (t.requests && !seenTypes.has(name)) fail(`${name}: no planned event exercised it`);
+    else for (const r of t.requests ?? []) {
+      if (!seenRequests.has(`${name} request ${r.name}`)) fail(`${name} request ${r.name}: no planned event sent it (when: ${r.when ?? 'always'})`);
+    }
   }
 }
-// A read's compliant_if names fields of the operation's answer (200), with
-// values its schema allows: a misspelt field would never match, and the
-// write would run every time.
-function checkPattern(schema, pattern, where, label) {
+// Answer rules. A read's compliant_if (and a failed_if) names fields of the
+// operation's answer, with values its schema allows: a misspelt field would
+// never match, and the write would run every time (or a failure pass as
+// success). The statuses of success, already_done and proceed_on are ones
+// the operation documents (404 aside, below).
+function checkPattern(schema, pattern, where, label, key = 'compliant_if') {
   for (const [k, v] of Object.entries(pattern)) {
     if (k.startsWith('$')) continue;
     const alts = schema?.oneOf ?? schema?.anyOf ?? [schema];
     const prop = alts.map((s) => s?.properties?.[k]).find(Boolean);
-    if (!prop) { fail(`${label}: compliant_if field '${where}${k}' is not in the answer's schema`); continue; }
+    if (!prop) { fail(`${label}: ${key} field '${where}${k}' is not in the answer's schema`); continue; }
     if (Array.isArray(v)) {
       for (const x of v) {
-        if (typeof x === 'string' && prop.enum && !prop.enum.includes(x)) fail(`${label}: compliant_if ${where}${k}: ${x} is not one of ${JSON.stringify(prop.enum)}`);
+        if (typeof x === 'string' && prop.enum && !prop.enum.includes(x)) fail(`${label}: ${key} ${where}${k}: ${x} is not one of ${JSON.stringify(prop.enum)}`);
+        if (x !== null && typeof x !== 'object' && prop.type && prop.type !== typeOf(x) && !(prop.type === 'number' && typeOf(x) === 'integer')) {
+          fail(`${label}: ${key} ${where}${k}: ${JSON.stringify(x)} is not a ${prop.type}`);
+        }
       }
-    } else if (v && typeof v === 'object') checkPattern(prop, v, `${where}${k}.`, label);
+    } else if (v && typeof v === 'object') checkPattern(prop, v, `${where}${k}.`, label, key);
   }
 }
+const statusesOf = (rules) => (rules ?? []).flatMap((a) => (a.status === undefined ? [] : [].concat(a.status)));
+// https://api.slack.com/methods/chat.postMessage ("Response"): {ok: true,
+// channel, ts, message} or {ok: false, error}, either with warning and
+// response_metadata.
+const slackPostMessageAnswer = {
+  type: 'object',
+  properties: {
+    ok: {type: 'boolean'}, channel: {type: 'string'}, ts: {type: 'string'}, message: {type: 'object'},
+    error: {type: 'string'}, warning: {type: 'string'}, response_metadata: {type: 'object'},
+  },
+};
 let patternsChecked = 0;
-const actionDoc = YAML.parse(fs.readFileSync(path.join(rulesDir, 'actions', 'github.yaml'), 'utf8'));
-for (const [name, t] of Object.entries(actionDoc.action_types ?? {})) {
-  for (const r of t.requests ?? []) {
-    if (!r.compliant_if) continue;
-    const label = `${name} request ${r.name}`;
-    const concrete = r.path.replace(/\{\{[^}]*\}\}/g, 'x');
-    const found = findOperation(r.method.toLowerCase(), concrete);
-    if (!found) { fail(`${label}: no operation ${r.method} ${r.path}`); continue; }
-    checkPattern(found.op.responses?.['200']?.content?.['application/json']?.schema, r.compliant_if, '', label);
-    patternsChecked++;
-    operations.add(`${name}: compliant_if on the answer of ${found.op.operationId}`);
+for (const f of ['github.yaml', 'notify.yaml']) {
+  const doc = YAML.parse(fs.readFileSync(path.join(rulesDir, 'actions', f), 'utf8'));
+  for (const [name, t] of Object.entries(doc.action_types ?? {})) {
+    for (const r of t.requests ?? []) {
+      const label = `${name} request ${r.name}`;
+      if (t.endpoint === 'https://slack.com') {
+        if (r.failed_if) {
+          checkPattern(slackPostMessageAnswer, r.failed_if, '', label, 'failed_if');
+          patternsChecked++;
+          operations.add(`${name}: failed_if on the answer of chat.postMessage`);
+        }
+        continue;
+      }
+      if (t.endpoint !== 'https://api.github.com') continue;
+      const concrete = r.path.replace(/\{\{[^}]*\}\}/g, 'x');
+      const found = findOperation(r.method.toLowerCase(), concrete);
+      if (!found) { fail(`${label}: no operation ${r.method} ${r.path}`); continue; }
+      const documented = Object.keys(found.op.responses ?? {});
+      for (const [key, statuses] of [['success', r.success ?? []], ['already_done', statusesOf(r.already_done)], ['proceed_on', statusesOf(r.proceed_on)]]) {
+        for (const st of statuses) {
+          // GitHub answers 404 for any resource that is missing or that the
+          // token cannot see, documented or not (repos/delete-deploy-key
+          // lists only 204): an answer rule may name it, success may not.
+          if (key !== 'success' && st === 404) continue;
+          if (!documented.includes(String(st))) fail(`${label}: ${key} status ${st} is not an answer ${found.op.operationId} documents (${documented.join(', ')})`);
+        }
+      }
+      for (const key of ['compliant_if', 'failed_if']) {
+        if (!r[key]) continue;
+        const ok = documented.find((st) => /^2/.test(st) && found.op.responses[st]?.content?.['application/json']);
+        checkPattern(found.op.responses?.[ok]?.content?.['application/json']?.schema, r[key], '', label, key);
+        patternsChecked++;
+        operations.add(`${name}: ${key} on the answer of ${found.op.operationId}`);
+      }
+    }
   }
 }
 for (const o of [...operations].sort()) console.log(`  ${o}`);
 for (const f of failures) console.error(`MISMATCH: ${f}`);
-console.log(`${checked} requests checked, ${patternsChecked} compliant_if patterns (${plans.length} planned actions from ${events.length} events; GitHub REST description ${path.basename(openapiFile)}), ${failures.length} mismatches`);
+console.log(`${checked} requests checked, ${patternsChecked} answer patterns (${plans.length} planned actions from ${events.length} events; GitHub REST description ${path.basename(openapiFile)}), ${failures.length} mismatches`);
 process.exit(failures.length ? 1 : 0);
