@@ -259,6 +259,18 @@ TEST_CASE("action types: multi-segment path holes and conditional requests") {
   REQUIRE(PlanAction(set.value(), {"t.azure", params, false}, &plan).ok());
   REQUIRE(plan.size() == 2);
   CHECK(plan[1].name == "inv");
+  // A null path hole is an error, never the segment "null".
+  json null_member = {{"id", "/subscriptions/s1/x"}, {"invitation", "42"}, {"member", nullptr}};
+  const char* nullpath = R"(action_types:
+  t.n:
+    params: {member: {type: string, nullable: true}}
+    endpoint: https://api.example.com
+    requests: [{name: w, method: PUT, path: "/members/{{ params.member }}", query: {m: "{{ params.member }}"}}]
+)";
+  Result<PolicySet> ns = PolicySet::FromString(nullpath);
+  REQUIRE(ns.ok());
+  CHECK(PlanAction(ns.value(), {"t.n", {{"member", nullptr}}, false}, &plan).message().find(
+            "{{ params.member }} renders null") != std::string::npos);
   // `| path` still refuses empty and dot segments.
   params["id"] = "/subscriptions/s1/../x";
   CHECK(PlanAction(set.value(), {"t.azure", params, false}, &plan).message().find(

@@ -125,6 +125,11 @@ bool RenderParts(const Template& t, const RequestContext& ctx,
       if (!fields.last_error().empty()) *error = fields.last_error();
       return false;
     }
+    if (v.is_null()) {
+      // Never the text "null" in a host or a path.
+      *error = ExprText(e) + " renders null";
+      return false;
+    }
     std::string text = TemplateValueText(v);
     if (!place(e, &text, error)) return false;
     out->append(text);
@@ -352,12 +357,13 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
   // Query: sorted by encoded name, then value.
   std::vector<std::pair<std::string, std::string>> query;
   for (const auto& [name, tmpl] : spec.query) {
-    std::string value;
-    if (!RenderText(tmpl, ctx, &value, error)) {
+    nlohmann::json v;
+    if (!Render(tmpl, ctx, &v, error)) {
       *error = where + "query '" + name + "': " + *error;
       return false;
     }
-    query.emplace_back(PercentEncode(name), PercentEncode(value));
+    if (v.is_null()) continue;  // a nullable parameter: not sent
+    query.emplace_back(PercentEncode(name), PercentEncode(TemplateValueText(v)));
   }
   std::sort(query.begin(), query.end());
   for (std::size_t i = 0; i < query.size(); ++i) {
@@ -406,11 +412,13 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
   // Headers.
   std::set<std::string> seen;
   for (const auto& [name, tmpl] : spec.headers) {
-    std::string value;
-    if (!RenderText(tmpl, ctx, &value, error)) {
+    nlohmann::json rendered;
+    if (!Render(tmpl, ctx, &rendered, error)) {
       *error = where + "header '" + name + "': " + *error;
       return false;
     }
+    if (rendered.is_null()) continue;  // a nullable parameter: not sent
+    std::string value = TemplateValueText(rendered);
     if (value.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
       *error = where + "header '" + name + "' renders a line break or NUL";
       return false;

@@ -9,8 +9,12 @@
 //   path holes           one percent-encoded segment each ('/' included);
 //                        an empty value, "." or ".." is an error
 //   query values         percent-encoded (RFC 3986 unreserved kept), the
-//                        parameters sorted by name (SigV4's canonical order)
-//   header values        CR, LF and NUL rejected
+//                        parameters sorted by name (SigV4's canonical order);
+//                        a null value leaves its parameter out
+//   header values        CR, LF and NUL rejected; a null value leaves the
+//                        header out
+// A hole rendering null in the endpoint or the path is an error (never the
+// text "null").
 //   json bodies          serialised by the JSON writer; whole-value holes keep
 //                        their JSON type
 //   xml bodies           element text and attributes escaped by the XML writer
