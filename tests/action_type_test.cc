@@ -81,7 +81,7 @@ TEST_CASE("action types: mistakes in a type are errors naming where, with hints"
   CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
                   "path: '/{{ param.name }}'}\n"),
              "unknown-field")
-            .find("action type templates start from params, steps or secrets (did you mean 'params'?)") !=
+            .find("action type templates start from params, steps, secrets or item (did you mean 'params'?)") !=
         std::string::npos);
   CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
                   "path: '/{{ params.nme }}'}\n"),
@@ -145,7 +145,7 @@ TEST_CASE("action types: the schema lists exactly the compiler's keys") {
   CHECK(keys(schema["$defs"]["request"]) ==
         std::vector<std::string>{"already_done", "body", "compliant_if", "content_md5", "content_type",
                                  "failed_if", "headers", "method", "name", "path", "poll", "proceed_on",
-                                 "query", "read", "retry_on", "success", "when"});
+                                 "query", "read", "retry_on", "success", "unless", "when"});
   // A type using every request key compiles.
   const char* every = R"(action_types:
   t.every:
@@ -275,6 +275,48 @@ TEST_CASE("action types: multi-segment path holes and conditional requests") {
   params["id"] = "/subscriptions/s1/../x";
   CHECK(PlanAction(set.value(), {"t.azure", params, false}, &plan).message().find(
             "has an empty, '.' or '..' segment") != std::string::npos);
+}
+
+TEST_CASE("action types: form fields repeated per list element, and unless") {
+  const char* yaml = R"(action_types:
+  t.ec2:
+    params:
+      group: {type: string, required: true}
+      rules: {type: array, nullable: true}
+      accounts: {type: array}
+    endpoint: https://ec2.us-east-1.amazonaws.com
+    requests:
+      - name: by_id
+        method: POST
+        when: "{{ params.rules }}"
+        body:
+          form:
+            Action: RevokeSecurityGroupIngress
+            GroupId: "{{ params.group }}"
+            "SecurityGroupRuleId.{n}": {each: "{{ params.rules }}", value: "{{ item.securityGroupRuleId }}"}
+      - name: other
+        method: POST
+        unless: "{{ params.rules }}"
+        body: {form: {Action: X, "ValuesToRemove.AttributeValue.{n}": "{{ params.accounts }}"}}
+)";
+  Result<PolicySet> set = PolicySet::FromString(yaml);
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  std::vector<PlannedRequest> plan;
+  json params = {{"group", "sg-1"},
+                 {"rules", {{{"securityGroupRuleId", "sgr-a"}}, {{"securityGroupRuleId", "sgr-b"}}}},
+                 {"accounts", {"111", "222"}}};
+  REQUIRE(PlanAction(set.value(), {"t.ec2", params, false}, &plan).ok());
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].body ==
+        "Action=RevokeSecurityGroupIngress&GroupId=sg-1&SecurityGroupRuleId.1=sgr-a&SecurityGroupRuleId.2=sgr-b");
+  params["rules"] = nullptr;
+  REQUIRE(PlanAction(set.value(), {"t.ec2", params, false}, &plan).ok());
+  REQUIRE(plan.size() == 1);
+  CHECK(plan[0].name == "other");
+  CHECK(plan[0].body == "Action=X&ValuesToRemove.AttributeValue.1=111&ValuesToRemove.AttributeValue.2=222");
+  params["accounts"] = json::array();
+  REQUIRE(PlanAction(set.value(), {"t.ec2", params, false}, &plan).ok());
+  CHECK(plan[0].body == "Action=X");
 }
 
 TEST_CASE("action types: a manual type plans nothing and says why") {

@@ -84,6 +84,8 @@ struct RequestSpec {
   int failed_if = -1;           // a successful answer that means failure, or -1
   Template when;                // sent only when this renders a value (has_when)
   bool has_when = false;
+  Template unless;              // not sent when this renders a value (has_unless)
+  bool has_unless = false;
   PollSpec poll;
   int line = 0, column = 0;
 };

@@ -16,8 +16,27 @@ class ContextFields : public FieldSource {
   explicit ContextFields(const RequestContext& ctx) : ctx_(ctx) {}
 
   bool Lookup(const std::vector<PathStep>& path, nlohmann::json* out) const override {
-    if (path.size() < 2 || path[0].is_index || path[1].is_index) return false;
+    if (path.empty() || path[0].is_index || (path.size() > 1 && path[1].is_index)) return false;
     const std::string& root = path[0].key;
+    if (root == "item") {
+      if (ctx_.item == nullptr) return false;
+      const nlohmann::json* cur = ctx_.item;
+      for (std::size_t i = 1; i < path.size(); ++i) {
+        const PathStep& s = path[i];
+        if (s.is_index) {
+          if (!cur->is_array() || s.index >= cur->size()) return false;
+          cur = &(*cur)[s.index];
+        } else {
+          if (!cur->is_object()) return false;
+          auto it = cur->find(s.key);
+          if (it == cur->end()) return false;
+          cur = &*it;
+        }
+      }
+      *out = *cur;
+      return true;
+    }
+    if (path.size() < 2) return false;
     if (root == "secrets") {
       if (ctx_.plan || !ctx_.secret) {
         *out = "[secret " + path[1].key + "]";
@@ -236,15 +255,91 @@ bool CheckParams(const ActionType& type, const nlohmann::json& params, std::stri
   return true;
 }
 
-bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx) {
-  if (!spec.has_when) return true;
+namespace {
+
+// A value other than null, false, "" (a missing field counts as null).
+bool Truthy(const Template& t, const RequestContext& ctx) {
   nlohmann::json v;
   std::string error;
-  if (!Render(spec.when, ctx, &v, &error)) return false;  // a missing field
+  if (!Render(t, ctx, &v, &error)) return false;  // a missing field
   if (v.is_null() || (v.is_boolean() && !v.get<bool>())) return false;
   if (v.is_string() && (v.get_ref<const std::string&>().empty() || v == "null" || v == "false")) {
     return false;
   }
+  return true;
+}
+
+std::string ScalarText(const nlohmann::ordered_json& v) {
+  return v.is_string() ? v.get<std::string>()
+                       : v.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+// A form body: fields in order; "{n}" names repeat per array element.
+bool RenderForm(const ParamTree& body, const RequestContext& ctx, std::string* form,
+                std::string* error) {
+  auto add = [&](const std::string& name, const nlohmann::ordered_json& v) -> bool {
+    if (v.is_null()) return true;  // a nullable parameter: not sent
+    if (v.is_structured()) {
+      *error = "form value '" + name + "' is not a scalar";
+      return false;
+    }
+    if (!form->empty()) *form += '&';
+    *form += PercentEncode(name) + "=" + PercentEncode(ScalarText(v));
+    return true;
+  };
+  for (const auto& m : body.members) {
+    std::size_t slot = m.first.find("{n}");
+    if (slot == std::string::npos) {
+      nlohmann::ordered_json v;
+      if (!RenderTree(m.second, ctx, m.first, &v, error) || !add(m.first, v)) return false;
+      continue;
+    }
+    // The list, and how each element becomes a value.
+    const ParamTree* each = &m.second;
+    const ParamTree* value = nullptr;
+    if (m.second.kind == ParamTree::Kind::kObject) {
+      each = value = nullptr;
+      for (const auto& mm : m.second.members) {
+        if (mm.first == "each") each = &mm.second;
+        else if (mm.first == "value") value = &mm.second;
+      }
+      if (each == nullptr || value == nullptr || m.second.members.size() != 2) {
+        *error = "form field '" + m.first + "' repeats: its value is a list template, or {each, value}";
+        return false;
+      }
+    }
+    nlohmann::ordered_json list;
+    if (!RenderTree(*each, ctx, m.first, &list, error)) return false;
+    if (list.is_null()) continue;
+    if (!list.is_array()) {
+      if (ctx.plan && list.is_string()) list = nlohmann::ordered_json::array({list});  // a placeholder
+      else {
+        *error = "form field '" + m.first + "' repeats over a value that is not a list";
+        return false;
+      }
+    }
+    std::size_t n = 0;
+    for (const auto& element : list) {
+      ++n;
+      std::string name = m.first.substr(0, slot) + std::to_string(n) + m.first.substr(slot + 3);
+      nlohmann::ordered_json v = element;
+      if (value != nullptr) {
+        nlohmann::json item = nlohmann::json::parse(element.dump(), nullptr, false);
+        RequestContext inner = ctx;
+        inner.item = &item;
+        if (!RenderTree(*value, inner, name, &v, error)) return false;
+      }
+      if (!add(name, v)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx) {
+  if (spec.has_when && !Truthy(spec.when, ctx)) return false;
+  if (spec.has_unless && Truthy(spec.unless, ctx)) return false;
   return true;
 }
 
@@ -373,7 +468,7 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
   std::string content_type = spec.content_type;
   if (spec.body_kind != BodyKind::kNone) {
     nlohmann::ordered_json body;
-    if (!RenderTree(spec.body, ctx, "", &body, error)) {
+    if (spec.body_kind != BodyKind::kForm && !RenderTree(spec.body, ctx, "", &body, error)) {
       *error = where + *error;
       return false;
     }
@@ -391,16 +486,9 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
         break;
       case BodyKind::kForm: {
         std::string form;
-        for (auto it = body.begin(); it != body.end(); ++it) {
-          if (it->is_structured()) {
-            *error = where + "form value '" + it.key() + "' is not a scalar";
-            return false;
-          }
-          if (it->is_null()) continue;  // a nullable parameter: not sent
-          if (!form.empty()) form += '&';
-          std::string v = it->is_string() ? it->get<std::string>()
-                                          : it->dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-          form += PercentEncode(it.key()) + "=" + PercentEncode(v);
+        if (!RenderForm(spec.body, ctx, &form, error)) {
+          *error = where + *error;
+          return false;
         }
         out->body = std::move(form);
         if (content_type.empty()) content_type = "application/x-www-form-urlencoded; charset=utf-8";

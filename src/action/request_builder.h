@@ -18,7 +18,11 @@
 //   json bodies          serialised by the JSON writer; whole-value holes keep
 //                        their JSON type
 //   xml bodies           element text and attributes escaped by the XML writer
-//   form bodies          names and values percent-encoded
+//   form bodies          names and values percent-encoded; a name with
+//                        "{n}" repeats its field per element of an array:
+//                        `"X.{n}": "{{ params.list }}"`, or
+//                        `"X.{n}": {each: "{{ params.list }}", value:
+//                        "{{ item.field }}"}`, n counting from 1
 //
 // In plan mode (RequestContext::plan) values not known before sending are
 // shown, not fetched: steps.X.Y as "<steps.X.Y>", secrets.NAME as
@@ -53,6 +57,7 @@ struct RequestContext {
   // Resolves secrets.NAME (execution only).
   std::function<bool(std::string_view name, std::string* value, std::string* error)> secret;
   bool plan = false;
+  const nlohmann::json* item = nullptr;    // the element of an `each` being rendered
 };
 
 // Checks rendered params against the type: unknown or missing ones, types,
@@ -68,7 +73,8 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
                   const RequestContext& ctx, RenderedRequest* out, std::string* error);
 
 // False when `spec` has a `when` that renders null, false, "" or a missing
-// field: the request is not sent (nor planned).
+// field, or an `unless` that renders anything else: the request is not sent
+// (nor planned).
 bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx);
 
 // A credentials template (region, role, installation) rendered to text.

@@ -95,6 +95,9 @@ const std::vector<KeySpec>& RequestKeys() {
       {"when", "string", false,
        "a template: the request is sent only when it renders a value other than null, false or "
        "\"\" (a missing field counts as null), e.g. \"{{ params.invitation_id }}\""},
+      {"unless", "string", false,
+       "a template: the request is not sent when it renders a value other than null, false or "
+       "\"\" (the other branch of a `when`)"},
       {"failed_if", "mapping", false,
        "an event pattern on a successful answer that means failure (Slack answers 200 with "
        "{ok: false})"},
@@ -400,14 +403,15 @@ class TypeCompiler {
       std::size_t at = n.text.find(e.path_text);
       if (at == std::string::npos) at = 0;
       const PathStep& root = e.path[0];
-      static const std::vector<std::string_view> roots = {"params", "steps", "secrets"};
+      static const std::vector<std::string_view> roots = {"params", "steps", "secrets", "item"};
       if (root.is_index || std::find(roots.begin(), roots.end(), root.key) == roots.end()) {
         ErrorAt(n, at, "unknown-field",
                 "template refers to '" + e.path_text + "': action type templates start from "
-                "params, steps or secrets" + DidYouMeanSuffix(root.key, roots));
+                "params, steps, secrets or item" + DidYouMeanSuffix(root.key, roots));
         ok = false;
         continue;
       }
+      if (root.key == "item") continue;  // an element of a form field's `each`
       if (e.path.size() < 2 || e.path[1].is_index) {
         ErrorAt(n, at, "unknown-field", "template refers to '" + e.path_text +
                                             "': name a member, e.g. " + root.key + ".NAME");
@@ -639,7 +643,16 @@ class TypeCompiler {
       r->body_kind = BodyKind::kForm;
       if (Expect(value, Node::Kind::kMap, "a form body")) {
         for (const auto& [k, v] : value.entries) {
-          if (!v.IsScalar()) Error(v, "bad-body", "form values are scalars or templates");
+          bool repeats = k.text.find("{n}") != std::string::npos;
+          if (repeats && v.kind == Node::Kind::kMap) {
+            if (v.entries.size() != 2 || v.Find("each") == nullptr || v.Find("value") == nullptr) {
+              Error(v, "bad-body", "a repeated form field ('" + k.text +
+                                       "') takes a list template, or {each: LIST, value: TEMPLATE}");
+            }
+          } else if (!v.IsScalar()) {
+            Error(v, "bad-body", "form values are scalars or templates (a field named with {n} "
+                                 "may repeat over a list)");
+          }
         }
       }
       Tree(value, &r->body);
@@ -767,12 +780,16 @@ class TypeCompiler {
       }
       if (const Node* p = item.Find("poll")) Poll(*p, &r.poll);
       if (const Node* f = item.Find("failed_if")) r.failed_if = Condition(*f, "'failed_if'");
-      if (const Node* w = item.Find("when")) {
-        r.has_when = Tmpl(*w, "'when'", true, &r.when);
-        for (const TemplateExpr& e : r.when.exprs) {
+      for (const char* key : {"when", "unless"}) {
+        const Node* w = item.Find(key);
+        if (w == nullptr) continue;
+        Template* t = std::string(key) == "when" ? &r.when : &r.unless;
+        bool* has = std::string(key) == "when" ? &r.has_when : &r.has_unless;
+        *has = Tmpl(*w, std::string("'") + key + "'", true, t);
+        for (const TemplateExpr& e : t->exprs) {
           if (!e.path.empty() && e.path[0].key == "secrets") {
-            Error(*w, "bad-request", "'when' may not test secrets");
-            r.has_when = false;
+            Error(*w, "bad-request", std::string("'") + key + "' may not test secrets");
+            *has = false;
           }
         }
       }
