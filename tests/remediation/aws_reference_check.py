@@ -14,8 +14,15 @@ request) and compares method, host, path, query (as parameter lists), body
 headers botocore sets, and the signing service and region (from botocore's
 credential scope) with the plan's identity.
 
-Two SYNTHETIC events (below, marked as such) cover the role and group
-requests of aws.iam.detach_policy, which no fixture or test event reaches.
+SYNTHETIC events (below, marked as such) cover requests no fixture or test
+event reaches: the role and group requests of aws.iam.detach_policy, the
+cluster request of aws.rds.remove_snapshot_share, and the single_rule and one_permission requests of
+aws.ec2.revoke_security_group_ingress (AuthorizeSecurityGroupIngress recorded
+without rule ids). Requests with an `unless` on an earlier answer (GuardDuty's
+create) never appear in a plan (plans show answers as placeholders, which
+count as values); they are compared through a VARIANT of the pack written to
+a temporary directory without that `unless`. Every request of every declared
+aws.* type must be compared at least once.
 
 REFERENCE below is this test's claim: which operation each request of each
 action type performs, with which parameters. botocore is the judge of what
@@ -264,7 +271,29 @@ def _synthetic_authorize(what, request_parameters, n):
     })
 
 
+SYNTHETIC_RDS_CLUSTER_SHARE = (
+    "SYNTHETIC: a DB cluster snapshot shared with an outside account and the public "
+    "(aws.rds.remove_snapshot_share 'cluster')", {
+        "version": "0", "id": "00000000-0000-4000-8000-00000000c001",
+        "detail-type": "AWS API Call via CloudTrail", "source": "aws.rds",
+        "account": "123456789012", "time": "2024-01-01T00:00:00Z", "region": "eu-west-1",
+        "resources": [],
+        "detail": {
+            "eventSource": "rds.amazonaws.com",
+            "eventName": "ModifyDBClusterSnapshotAttribute",
+            "awsRegion": "eu-west-1",
+            "userIdentity": {"type": "IAMUser", "userName": "alice",
+                             "arn": "arn:aws:iam::123456789012:user/alice"},
+            "requestParameters": {"dBClusterSnapshotIdentifier": "orders-cluster-snap",
+                                  "attributeName": "restore",
+                                  "valuesToAdd": ["444455556666", "all"]},
+            "responseElements": None,
+        },
+    })
+
+
 SYNTHETIC_EVENTS = [
+    SYNTHETIC_RDS_CLUSTER_SHARE,
     _synthetic_attach("role", "roleName", "app-runtime", 1),
     _synthetic_attach("group", "groupName", "developers", 2),
     _synthetic_authorize("single-rule form without rule ids, request 'single_rule'", {
