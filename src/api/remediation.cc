@@ -102,6 +102,11 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
     p.auth = auth;
     out->push_back(std::move(p));
   }
+  if (out->empty()) {
+    return Status(StatusCode::kInvalidArgument,
+                  "no request of action type '" + t.name +
+                      "' applies to these params (each is excluded by its when/unless)");
+  }
   return Status::Ok();
 }
 

@@ -237,10 +237,17 @@ class Execution {
     if (!Authorize(&error, &retryable_error_)) {
       return retryable_error_ ? Retryable(error) : Permanent(error);
     }
+    int sent = 0;
     for (const RequestSpec& spec : type_.requests) {
       if (!ShouldSend(spec, rc_)) continue;
+      ++sent;
       Step step = Send(spec);
       if (step.stop) return step.result;
+    }
+    if (sent == 0) {
+      return Permanent("no request of action type '" + type_.name +
+                       "' applies to these params (each is excluded by its when/unless): "
+                       "nothing was changed");
     }
     std::string note = "request" + std::string(type_.requests.size() > 1 ? "s " : " ");
     for (std::size_t i = 0; i < type_.requests.size(); ++i) {
