@@ -24,6 +24,19 @@ std::string FirstError(const Result<PolicySet>& r) {
   return r.ok() || r.status().diagnostics().empty() ? std::string() : r.status().diagnostics()[0].ToString();
 }
 
+TEST_CASE("policies: control characters are a clear error, never handed to the YAML parser") {
+  // A NUL in some places crashed libfyaml 0.7.12 (found by policy_fuzzer).
+  static const char kNul[] = "poliies:\n? -\n          (- : \t\0 y\n";
+  std::string text(kNul, sizeof kNul - 1);
+  Result<PolicySet> set = PolicySet::FromString(text, "nul.yaml");
+  REQUIRE_FALSE(set.ok());
+  REQUIRE(set.status().diagnostics().size() == 1);
+  CHECK(set.status().diagnostics()[0].ToString().find(
+            "nul.yaml:3:17: error: control character 0x00 is not allowed in YAML") == 0);
+  CHECK_FALSE(PolicySet::FromString(std::string("a: b\x1b[31m\n"), "esc.yaml").ok());
+  CHECK(PolicySet::FromString("policies: []\r\n", "crlf.yaml").ok());
+}
+
 TEST_CASE("events: malformed, truncated, invalid UTF-8, huge, deep") {
   Engine engine = SimpleEngine();
   Decision d;

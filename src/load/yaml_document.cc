@@ -348,6 +348,22 @@ bool ParseYaml(std::string_view text, int file, int max_depth,
   *root = Node();
   root->file = file;
   root->mark = Mark{1, 1};
+  // YAML allows no NUL and no C0 control character but tab, LF and CR
+  // (c-printable). libfyaml 0.7.12 crashes on some NUL placements (found by
+  // policy_fuzzer): refuse them before it sees the text.
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') continue;
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + i, '\n'));
+    std::size_t bol = text.rfind('\n', i == 0 ? 0 : i - 1);
+    int col = static_cast<int>(i - (bol == std::string_view::npos || i == 0 ? 0 : bol + 1)) + 1;
+    char code[8];
+    std::snprintf(code, sizeof code, "0x%02X", c);
+    sink->Error(file, line, col, "yaml-syntax",
+                std::string("control character ") + code +
+                    " is not allowed in YAML (only tab, line feed and carriage return are)");
+    return false;
+  }
   fy_diag_cfg diag_cfg;
   fy_diag_cfg_default(&diag_cfg);
   diag_cfg.fp = nullptr;
