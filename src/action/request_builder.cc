@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "util/strings.h"
 #include "util/xml_json.h"
 
 namespace proact::internal {
@@ -212,22 +213,6 @@ std::string Md5Base64(std::string_view body) {
 
 }  // namespace
 
-std::string PercentEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 bool CheckParams(const ActionType& type, const nlohmann::json& params, std::string* error) {
   if (!params.is_object()) {

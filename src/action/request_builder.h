@@ -81,8 +81,6 @@ bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx);
 bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
                 std::string* error);
 
-// RFC 3986 percent-encoding of everything but A-Z a-z 0-9 - . _ ~
-std::string PercentEncode(std::string_view s);
 
 }  // namespace proact::internal
 

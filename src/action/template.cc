@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "load/diagnostic_sink.h"
+#include "util/strings.h"
 
 namespace proact::internal {
 namespace {
@@ -297,20 +298,6 @@ std::string Stringify(const nlohmann::json& v) {
   return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string UrlEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 std::string PathText(const std::vector<PathStep>& path) {
   std::string out;
@@ -357,7 +344,7 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
           std::size_t e = s.find_last_not_of(" \t\r\n");
           s = b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
         } else if (f.kind == FilterKind::kUrl) {
-          s = UrlEncode(s);
+          s = PercentEncode(s);
         }
         *out = std::move(s);
         break;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "normalize/codec.h"
 #include "util/json_parse.h"
 #include "util/redaction.h"
 #include "util/strings.h"
@@ -231,13 +232,7 @@ std::string ContentId(std::string_view event_json) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(event_json.data(), event_json.size(), digest, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string id = "sha256:";
-  for (unsigned int i = 0; i < len; ++i) {
-    id += kHex[digest[i] >> 4];
-    id += kHex[digest[i] & 15];
-  }
-  return id;
+  return "sha256:" + internal::HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 }  // namespace

@@ -10,6 +10,26 @@
 
 namespace proact::internal {
 
+// RFC 3986 percent-encoding of every byte but A-Z a-z 0-9 - . _ ~ (upper-
+// case hex): URL path segments, query and form values, SigV4's canonical
+// encoding.
+inline std::string PercentEncode(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 // ASCII letters lower-cased; every other byte as it is.
 inline std::string AsciiLower(std::string s) {
   for (char& c : s) {

@@ -18,6 +18,9 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "normalize/codec.h"
+#include "util/strings.h"
+
 namespace proact::internal {
 
 namespace {
@@ -58,22 +61,6 @@ std::string Base64Url(std::string_view data) {
   return out;
 }
 
-// application/x-www-form-urlencoded value (and a SigV4-safe query value):
-// unreserved characters stay, everything else is %XX.
-std::string FormEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // "2024-05-01T12:00:00Z", with optional fractional seconds and a Z or
 // +hh:mm / -hh:mm offset.
@@ -451,8 +438,8 @@ bool CredentialBroker::Get(const CredentialRequest& request,
       }
     }
     call.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-    call.body = "Action=AssumeRole&RoleArn=" + FormEncode(role) +
-                "&RoleSessionName=" + FormEncode(request.aws_session_name) + "&Version=2011-06-15";
+    call.body = "Action=AssumeRole&RoleArn=" + PercentEncode(role) +
+                "&RoleSessionName=" + PercentEncode(request.aws_session_name) + "&Version=2011-06-15";
     call.deadline = deadline;
     call.max_response_bytes = 64 << 10;
     cache_->fetches++;
@@ -585,13 +572,8 @@ bool CredentialBroker::Get(const CredentialRequest& request,
     long long now = std::chrono::duration_cast<std::chrono::seconds>(
                         Clock::now().time_since_epoch()).count();
     unsigned char nonce[16];
-    std::string jti;
     if (RAND_bytes(nonce, sizeof nonce) != 1) return fail(true, "okta: no random bytes for the jti");
-    for (unsigned char c : nonce) {
-      static const char* kHex = "0123456789abcdef";
-      jti += kHex[c >> 4];
-      jti += kHex[c & 15];
-    }
+    std::string jti = HexEncode(std::string_view(reinterpret_cast<const char*>(nonce), sizeof nonce));
     nlohmann::json claims = {{"iss", client}, {"sub", client}, {"aud", token_url},
                              {"iat", now},    {"exp", now + 300}, {"jti", jti}};
     std::string jwt, jwt_error;
@@ -604,9 +586,9 @@ bool CredentialBroker::Get(const CredentialRequest& request,
     call.url = token_url;
     call.headers = {{"Accept", "application/json"},
                     {"Content-Type", "application/x-www-form-urlencoded"}};
-    call.body = "grant_type=client_credentials&scope=" + FormEncode(request.okta_scopes) +
+    call.body = "grant_type=client_credentials&scope=" + PercentEncode(request.okta_scopes) +
                 "&client_assertion_type=" +
-                FormEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
+                PercentEncode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
                 "&client_assertion=" + jwt;
     call.deadline = deadline;
     call.max_response_bytes = 64 << 10;
@@ -711,7 +693,7 @@ bool CredentialBroker::Get(const CredentialRequest& request,
       } else {
         HttpCall call;
         call.url = endpoint + (endpoint.find('?') == std::string::npos ? "?" : "&") +
-                   "api-version=2019-08-01&resource=" + FormEncode(request.azure_resource);
+                   "api-version=2019-08-01&resource=" + PercentEncode(request.azure_resource);
         call.headers.emplace_back("X-IDENTITY-HEADER", header);
         nlohmann::json doc;
         ok = token_endpoint(call, "azure: managed identity endpoint IDENTITY_ENDPOINT", &doc);
