@@ -36,6 +36,11 @@ struct PROACT_EXPORT PlannedRequest {
   // "github-app installation 42", "okta-ssws", "gcp-metadata", "azure-msi",
   // "slack-bot", "none".
   std::string auth;
+
+  // {"name","read","method","url","headers":{...},"body","identity"}: a
+  // request as `proact plan` and the adapters' dry-run log lines show it
+  // (not redacted: the caller redacts the line).
+  nlohmann::ordered_json ToJson() const;
 };
 
 // The requests `action` (as a Decision renders it) would send when its name

@@ -110,6 +110,20 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
   return Status::Ok();
 }
 
+nlohmann::ordered_json PlannedRequest::ToJson() const {
+  nlohmann::ordered_json r;
+  r["name"] = name;
+  r["read"] = read;
+  r["method"] = method;
+  r["url"] = url;
+  nlohmann::ordered_json h = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : headers) h[k] = v;
+  r["headers"] = std::move(h);
+  r["body"] = body;
+  r["identity"] = auth;
+  return r;
+}
+
 std::string ManualReason(const PolicySet& set, std::string_view name) {
   const internal::Program& program = *set.program();
   int index = program.FindActionType(name);
@@ -133,19 +147,7 @@ std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& set, const Dec
       std::vector<PlannedRequest> planned;
       Status st = PlanAction(set, a, &planned);
       nlohmann::ordered_json requests = nlohmann::ordered_json::array();
-      for (const PlannedRequest& p : planned) {
-        nlohmann::ordered_json r;
-        r["name"] = p.name;
-        r["read"] = p.read;
-        r["method"] = p.method;
-        r["url"] = p.url;
-        nlohmann::ordered_json headers = nlohmann::ordered_json::object();
-        for (const auto& [k, v] : p.headers) headers[k] = v;
-        r["headers"] = std::move(headers);
-        r["body"] = p.body;
-        r["identity"] = p.auth;
-        requests.push_back(std::move(r));
-      }
+      for (const PlannedRequest& p : planned) requests.push_back(p.ToJson());
       j["requests"] = std::move(requests);
       std::string manual = ManualReason(set, a.name);
       if (st.code() == StatusCode::kNotFound) {

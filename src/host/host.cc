@@ -274,19 +274,8 @@ void Host::LogDecision(const Decision& decision, const EventOutcome& outcome,
         Action act{a.action, a.params, true};
         if (PlanAction(engine_.policies(), act, &plan).ok()) {
           nlohmann::ordered_json reqs = nlohmann::ordered_json::array();
-          for (const PlannedRequest& r : plan) {
-            nlohmann::ordered_json jr;
-            jr["name"] = r.name;
-            jr["method"] = r.method;
-            jr["url"] = r.url;
-            nlohmann::ordered_json headers = nlohmann::ordered_json::object();
-            for (const auto& [k, v] : r.headers) headers[k] = v;
-            jr["headers"] = std::move(headers);
-            jr["body"] = r.body;
-            jr["identity"] = r.auth;
-            reqs.push_back(std::move(jr));
-          }
-          ja["requests"] = std::move(reqs);
+          for (const PlannedRequest& r : plan) reqs.push_back(r.ToJson());
+          ja["requests"] = std::move(reqs);  // LogJson redacts the line
         }
       }
       ja["duration_ms"] = a.duration_ms;

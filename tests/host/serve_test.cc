@@ -703,8 +703,9 @@ TEST_CASE("serve: a declared S3 action in a dry-run policy sends no request") {
   CHECK(e2e::DecisionOutcomes(s.log()) == std::vector<std::string>{"dry_run"});
   // The log carries the plan: what would have been sent.
   std::string log = s.log();
-  CHECK(log.find(R"("requests":[{"name":"read","method":"GET","url":"https://)") != std::string::npos);
-  CHECK(log.find(R"("name":"write","method":"PUT")") != std::string::npos);
+  CHECK(log.find(R"("requests":[{"name":"read","read":true,"method":"GET","url":"https://)") !=
+        std::string::npos);
+  CHECK(log.find(R"("name":"write","read":false,"method":"PUT")") != std::string::npos);
   CheckAbsent(s.log(), kSecret);
   CheckAbsent(s.log(), kToken);
 }
