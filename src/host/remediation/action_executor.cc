@@ -156,6 +156,16 @@ std::string RequestId(const HttpReply& reply, const nlohmann::json& body) {
   return "";
 }
 
+// The provider's error code in an answer: AWS XML <Code>, JSON `__type`
+// (after '#'), `code`, `error.code`, `errorCode`, `error.status`, or the
+// x-amzn-ErrorType header; "" when none.
+std::string ProviderErrorCode(const HttpReply& reply, const nlohmann::json& body) {
+  std::string c = FindCode(body);
+  if (!c.empty()) return c;
+  std::string_view t = reply.Header("x-amzn-errortype");
+  return ValidUtf8(t.substr(0, std::min<std::size_t>(t.find(':'), 128)));
+}
+
 bool RuleMatches(const std::vector<ResponseRule>& rules, long status, const std::string& code) {
   for (const ResponseRule& r : rules) {
     bool s = r.statuses.empty() ||
@@ -430,7 +440,7 @@ class Execution {
         if (spec.failed_if >= 0 && ConditionHolds(program_, spec.failed_if, body)) {
           out.stop = true;
           std::string why = FindMessage(body);
-          if (why.empty()) why = code.empty() ? FindCode(body) : code;
+          if (why.empty()) why = code;
           out.result = Permanent("request '" + spec.name + "' (" + req.method + " " +
                                  StripQuery(req.url) + "): HTTP " + std::to_string(st) +
                                  ", but the answer reports a failure" +
@@ -546,13 +556,6 @@ class Execution {
     }
   }
 
-  std::string ProviderErrorCode(const HttpReply& reply, const nlohmann::json& body) {
-    std::string c = FindCode(body);
-    if (!c.empty()) return c;
-    std::string_view t = reply.Header("x-amzn-errortype");
-    return ValidUtf8(t.substr(0, std::min<std::size_t>(t.find(':'), 128)));
-  }
-
   const Program& program_;
   const ActionType& type_;
   CredentialBroker& broker_;
@@ -567,13 +570,6 @@ class Execution {
 };
 
 }  // namespace
-
-std::string ProviderErrorCode(const HttpReply& reply) {
-  std::string c = FindCode(ParseBody(reply));
-  if (!c.empty()) return c;
-  std::string_view t = reply.Header("x-amzn-errortype");
-  return ValidUtf8(t.substr(0, std::min<std::size_t>(t.find(':'), 128)));
-}
 
 ActionExecutor::ActionExecutor(std::shared_ptr<const Program> program,
                                std::shared_ptr<CredentialBroker> broker, ExecutorOptions options)

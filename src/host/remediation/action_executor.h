@@ -64,11 +64,6 @@ class ActionExecutor {
   ExecutorOptions options_;
 };
 
-// The provider's error code in an answer: AWS XML <Code>, JSON `__type`
-// (after '#'), `code`, `error.code`, `errorCode`, `error.status`, or the
-// x-amzn-ErrorType header; "" when none.
-std::string ProviderErrorCode(const HttpReply& reply);
-
 }  // namespace proact::internal
 
 #endif  // PROACT_SRC_HOST_REMEDIATION_ACTION_EXECUTOR_H_
