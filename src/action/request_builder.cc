@@ -12,6 +12,27 @@ namespace proact::internal {
 
 namespace {
 
+// The value at path[1...] under `root`; false when root is null or a step
+// is missing.
+bool Walk(const nlohmann::json* root, const std::vector<PathStep>& path, nlohmann::json* out) {
+  const nlohmann::json* cur = root;
+  if (cur == nullptr) return false;
+  for (std::size_t i = 1; i < path.size(); ++i) {
+    const PathStep& s = path[i];
+    if (s.is_index) {
+      if (!cur->is_array() || s.index >= cur->size()) return false;
+      cur = &(*cur)[s.index];
+    } else {
+      if (!cur->is_object()) return false;
+      auto it = cur->find(s.key);
+      if (it == cur->end()) return false;
+      cur = &*it;
+    }
+  }
+  *out = *cur;
+  return true;
+}
+
 class ContextFields : public FieldSource {
  public:
   explicit ContextFields(const RequestContext& ctx) : ctx_(ctx) {}
@@ -19,24 +40,7 @@ class ContextFields : public FieldSource {
   bool Lookup(const std::vector<PathStep>& path, nlohmann::json* out) const override {
     if (path.empty() || path[0].is_index || (path.size() > 1 && path[1].is_index)) return false;
     const std::string& root = path[0].key;
-    if (root == "item") {
-      if (ctx_.item == nullptr) return false;
-      const nlohmann::json* cur = ctx_.item;
-      for (std::size_t i = 1; i < path.size(); ++i) {
-        const PathStep& s = path[i];
-        if (s.is_index) {
-          if (!cur->is_array() || s.index >= cur->size()) return false;
-          cur = &(*cur)[s.index];
-        } else {
-          if (!cur->is_object()) return false;
-          auto it = cur->find(s.key);
-          if (it == cur->end()) return false;
-          cur = &*it;
-        }
-      }
-      *out = *cur;
-      return true;
-    }
+    if (root == "item") return Walk(ctx_.item, path, out);
     if (path.size() < 2) return false;
     if (root == "secrets") {
       if (ctx_.plan || !ctx_.secret) {
@@ -51,34 +55,14 @@ class ContextFields : public FieldSource {
       *out = std::move(value);
       return true;
     }
-    const nlohmann::json* cur = nullptr;
-    if (root == "params") {
-      cur = ctx_.params;
-    } else if (root == "steps") {
-      if (ctx_.plan) {
-        std::string shown = "<steps";
-        for (std::size_t i = 1; i < path.size(); ++i) {
-          shown += path[i].is_index ? "[" + std::to_string(path[i].index) + "]" : "." + path[i].key;
-        }
-        *out = shown + ">";
-        return true;
-      }
-      cur = ctx_.steps;
-    }
-    if (cur == nullptr) return false;
+    if (root == "params") return Walk(ctx_.params, path, out);
+    if (root != "steps") return false;
+    if (!ctx_.plan) return Walk(ctx_.steps, path, out);
+    std::string shown = "<steps";
     for (std::size_t i = 1; i < path.size(); ++i) {
-      const PathStep& s = path[i];
-      if (s.is_index) {
-        if (!cur->is_array() || s.index >= cur->size()) return false;
-        cur = &(*cur)[s.index];
-      } else {
-        if (!cur->is_object()) return false;
-        auto it = cur->find(s.key);
-        if (it == cur->end()) return false;
-        cur = &*it;
-      }
+      shown += path[i].is_index ? "[" + std::to_string(path[i].index) + "]" : "." + path[i].key;
     }
-    *out = *cur;
+    *out = shown + ">";
     return true;
   }
 
