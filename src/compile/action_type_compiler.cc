@@ -174,11 +174,6 @@ bool IsCredentialVariable(std::string_view name) {
   return name.rfind("PROACT_", 0) == 0;  // webhook secrets, Redis URLs, ...
 }
 
-std::vector<std::string_view> Names(const std::vector<KeySpec>& keys) {
-  std::vector<std::string_view> out;
-  for (const KeySpec& k : keys) out.push_back(k.name);
-  return out;
-}
 
 class TypeCompiler {
  public:
@@ -244,21 +239,9 @@ class TypeCompiler {
   }
 
   void CheckKeys(const Node& map, const std::vector<KeySpec>& keys, const std::string& what) {
-    for (const auto& entry : map.entries) {
-      const Node& k = entry.first;
-      bool known = std::any_of(keys.begin(), keys.end(),
-                               [&](const KeySpec& s) { return s.name == k.text; });
-      if (!known) {
-        Error(k, "unknown-key",
-              "unknown key '" + k.text + "' in " + what + DidYouMeanSuffix(k.text, Names(keys)));
-      }
-    }
-    for (const KeySpec& s : keys) {
-      if (s.required && map.Find(s.name) == nullptr) {
-        Error(map, "missing-key", what + " is missing required key '" + std::string(s.name) + "'");
-      }
-    }
+    CheckMapKeys(map, keys, what, sink_);
   }
+
 
   bool String(const Node& n, const std::string& what, std::string* out) {
     if (n.kind != Node::Kind::kString) {

@@ -21,6 +21,27 @@
 
 namespace proact::internal {
 
+void CheckMapKeys(const Node& map, const std::vector<KeySpec>& keys, const std::string& what,
+                  DiagnosticSink* sink) {
+  for (const auto& entry : map.entries) {
+    const Node& k = entry.first;
+    bool known = std::any_of(keys.begin(), keys.end(),
+                             [&](const KeySpec& spec) { return spec.name == k.text; });
+    if (!known) {
+      std::vector<std::string_view> names;
+      for (const KeySpec& spec : keys) names.push_back(spec.name);
+      sink->Error(k.file, k.mark.line, k.mark.column, "unknown-key",
+                  "unknown key '" + k.text + "' in " + what + DidYouMeanSuffix(k.text, names));
+    }
+  }
+  for (const KeySpec& spec : keys) {
+    if (spec.required && map.Find(spec.name) == nullptr) {
+      sink->Error(map.file, map.mark.line, map.mark.column, "missing-key",
+                  what + " is missing required key '" + std::string(spec.name) + "'");
+    }
+  }
+}
+
 const std::vector<KeySpec>& FileKeys() {
   static const std::vector<KeySpec> keys = {
       {"policies", "list", false, "the policies in this file"},
@@ -162,12 +183,6 @@ void FieldTrie::Freeze() {
 }
 
 namespace {
-
-std::vector<std::string_view> Names(const std::vector<KeySpec>& keys) {
-  std::vector<std::string_view> out;
-  for (const KeySpec& k : keys) out.push_back(k.name);
-  return out;
-}
 
 struct ParsedPolicy {
   const Node* node = nullptr;
@@ -383,24 +398,7 @@ class Compiler {
   // Reports unknown keys of `map` against `keys`; `what` names the mapping.
   void CheckKeys(const Node& map, const std::vector<KeySpec>& keys,
                  const std::string& what) {
-    for (const auto& [k, v] : map.entries) {
-      const std::string& name = k.text;
-      bool known = std::any_of(keys.begin(), keys.end(),
-                               [&](const KeySpec& spec) { return spec.name == name; });
-      if (!known) {
-        std::vector<std::string_view> names = Names(keys);
-        Error(k, "unknown-key",
-              "unknown key '" + k.text + "' in " + what +
-                  DidYouMeanSuffix(k.text, names));
-      }
-    }
-    for (const KeySpec& spec : keys) {
-      if (spec.required && map.Find(spec.name) == nullptr) {
-        Error(map, "missing-key",
-              what + " is missing required key '" + std::string(spec.name) +
-                  "'");
-      }
-    }
+    CheckMapKeys(map, keys, what, sink_);
   }
 
   bool ExpectKind(const Node& n, Node::Kind kind, const std::string& what) {

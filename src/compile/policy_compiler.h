@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "load/diagnostic_sink.h"
+#include "load/yaml_document.h"
 #include "proact/options.h"
 #include "proact/policy_set.h"
 #include "program/program.h"
@@ -29,6 +30,12 @@ struct KeySpec {
   bool required;
   std::string_view description;
 };
+
+// Reports every key of mapping `map` that `keys` does not list
+// ("unknown-key", with a did-you-mean hint) and every required key it lacks
+// ("missing-key"); `what` names the mapping in messages.
+void CheckMapKeys(const Node& map, const std::vector<KeySpec>& keys, const std::string& what,
+                  DiagnosticSink* sink);
 
 const std::vector<KeySpec>& FileKeys();
 const std::vector<KeySpec>& PolicyKeys();
