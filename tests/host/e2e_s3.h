@@ -21,11 +21,9 @@ inline constexpr char kS3Host[] = "examplebucket.s3.us-east-1.amazonaws.com";
 inline constexpr char kPolicyId[] = "e2e-s3-public";
 inline constexpr char kActionType[] = "t.s3.block_public_access";
 
-// The policy set: the action type of remediation_executor_test.cc and one
-// policy emitting it; `mode` is "" (enforce) or e.g. "dry-run".
-inline std::string PolicyYaml(const std::string& mode = "") {
-  std::string yaml = R"(
-action_types:
+// The S3 action type (read, then PUT), as an entry of `action_types:`;
+// remediation_executor_test.cc declares it beside its other types.
+inline constexpr char kS3Type[] = R"(
   t.s3.block_public_access:
     params:
       bucket: {type: string, required: true}
@@ -57,7 +55,12 @@ action_types:
               IgnorePublicAcls: true
               BlockPublicPolicy: true
               RestrictPublicBuckets: true
+)";
 
+// The policy set: the S3 action type and one policy emitting it; `mode` is
+// "" (enforce) or e.g. "dry-run".
+inline std::string PolicyYaml(const std::string& mode = "") {
+  std::string yaml = std::string("\naction_types:") + kS3Type + R"(
 policies:
   - id: e2e-s3-public
     description: A bucket ACL changed; block public access on it.

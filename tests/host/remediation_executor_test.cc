@@ -3,6 +3,7 @@
 // (SigV4) and PyJWT (GitHub App JWTs), and answered as each test scripts.
 #include <doctest/doctest.h>
 
+#include "e2e_s3.h"
 #include "fake_providers.h"
 #include "host/remediation/action_executor.h"
 #include "proact/dispatch.h"
@@ -14,40 +15,8 @@ namespace {
 
 using namespace fake;
 
-constexpr char kTypes[] = R"(
-action_types:
-  t.s3.block_public_access:
-    params:
-      bucket: {type: string, required: true}
-      region: {type: string, required: true, pattern: '[a-z]{2}(-[a-z]+)+-[0-9]+'}
-    credentials: {provider: aws, service: s3, region: "{{ params.region }}"}
-    endpoint: "https://{{ params.bucket }}.s3.{{ params.region }}.amazonaws.com"
-    permissions: {aws: [s3:GetBucketPublicAccessBlock, s3:PutBucketPublicAccessBlock]}
-    requests:
-      - name: read
-        read: true
-        method: GET
-        query: {publicAccessBlock: ""}
-        proceed_on: [{status: 404, code: NoSuchPublicAccessBlockConfiguration}]
-        compliant_if:
-          PublicAccessBlockConfiguration:
-            BlockPublicAcls: ["true"]
-            IgnorePublicAcls: ["true"]
-            BlockPublicPolicy: ["true"]
-            RestrictPublicBuckets: ["true"]
-      - name: write
-        method: PUT
-        query: {publicAccessBlock: ""}
-        content_md5: true
-        body:
-          xml:
-            PublicAccessBlockConfiguration:
-              "@xmlns": http://s3.amazonaws.com/doc/2006-03-01/
-              BlockPublicAcls: true
-              IgnorePublicAcls: true
-              BlockPublicPolicy: true
-              RestrictPublicBuckets: true
-  t.ec2.revoke_ingress:
+// The S3 type is the end-to-end tests' (e2e_s3.h); the others follow it.
+constexpr char kOtherTypes[] = R"(  t.ec2.revoke_ingress:
     params:
       account: {type: string, required: true, pattern: '[0-9]{12}'}
       region: {type: string, required: true}
@@ -161,13 +130,15 @@ action_types:
         body: {json: {channel: "{{ params.channel }}", text: "more", thread_ts: "{{ params.thread }}"}}
 )";
 
-constexpr char kBucket[] = "examplebucket";
-constexpr char kS3Host[] = "examplebucket.s3.us-east-1.amazonaws.com";
+std::string Types() { return std::string("\naction_types:") + e2e::kS3Type + kOtherTypes; }
+
+using e2e::kBucket;
+using e2e::kS3Host;
 
 struct Setup {
   explicit Setup(std::map<std::string, std::string> env, std::vector<std::string> fake_args = {})
       : fake(std::move(fake_args)) {
-    auto set = PolicySet::FromString(kTypes, "types.yaml");
+    auto set = PolicySet::FromString(Types(), "types.yaml");
     REQUIRE_MESSAGE(set.ok(), set.status().ToString());
     program = set.value().program();
     env["AWS_ACCESS_KEY_ID"] = kKey;
@@ -238,7 +209,7 @@ TEST_CASE("remediation executor: a read finding the bucket non-compliant, then a
   CHECK(reqs[1]["headers"]["x-amz-security-token"] == kToken);
   // The request the plan shows is the request sent.
   std::vector<PlannedRequest> planned;
-  auto set = PolicySet::FromString(kTypes, "types.yaml");
+  auto set = PolicySet::FromString(Types(), "types.yaml");
   Action a{"t.s3.block_public_access", S3Params(), false};
   REQUIRE(PlanAction(set.value(), a, &planned).ok());
   REQUIRE(planned.size() == 2);
