@@ -35,6 +35,12 @@ TEST_CASE("policies: control characters are a clear error, never handed to the Y
             "nul.yaml:3:17: error: control character 0x00 is not allowed in YAML") == 0);
   CHECK_FALSE(PolicySet::FromString(std::string("a: b\x1b[31m\n"), "esc.yaml").ok());
   CHECK(PolicySet::FromString("policies: []\r\n", "crlf.yaml").ok());
+  // A tab between block indicators after an explicit key crashed it too.
+  Result<PolicySet> tab = PolicySet::FromString("x:\n? -\n b: \t-\n", "tab.yaml");
+  REQUIRE_FALSE(tab.ok());
+  CHECK(tab.status().diagnostics()[0].ToString().find(
+            "tab.yaml:3:6: error: a tab before the block indicator '-' is not allowed in YAML") == 0);
+  CHECK(PolicySet::FromString("policies: []\ntests: [{name: \"a: \t-1\"}]\n", "ok.yaml").ok());
 }
 
 TEST_CASE("events: malformed, truncated, invalid UTF-8, huge, deep") {

@@ -364,6 +364,29 @@ bool ParseYaml(std::string_view text, int file, int max_depth,
                     " is not allowed in YAML (only tab, line feed and carriage return are)");
     return false;
   }
+  // A tab between two block indicators (": \t- x", "? \t? y") is invalid
+  // YAML (tabs may not indent), and after an explicit key it crashes
+  // libfyaml 0.7.12 (found by policy_fuzzer): refuse it first.
+  auto indicator = [&](std::size_t k) {
+    char c = text[k];
+    if (c != '-' && c != '?' && c != ':') return false;
+    return k + 1 == text.size() || text[k + 1] == ' ' || text[k + 1] == '\t' ||
+           text[k + 1] == '\n' || text[k + 1] == '\r';
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!indicator(i)) continue;
+    std::size_t k = i + 1;
+    bool tab = false;
+    while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) tab |= text[k++] == '\t';
+    if (!tab || k >= text.size() || !indicator(k)) continue;
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + k, '\n'));
+    std::size_t bol = text.rfind('\n', k - 1);
+    int col = static_cast<int>(k - (bol == std::string_view::npos ? 0 : bol + 1)) + 1;
+    sink->Error(file, line, col, "yaml-syntax",
+                std::string("a tab before the block indicator '") + text[k] +
+                    "' is not allowed in YAML (tabs may not indent)");
+    return false;
+  }
   fy_diag_cfg diag_cfg;
   fy_diag_cfg_default(&diag_cfg);
   diag_cfg.fp = nullptr;
