@@ -81,7 +81,7 @@ TEST_CASE("action types: mistakes in a type are errors naming where, with hints"
   CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
                   "path: '/{{ param.name }}'}\n"),
              "unknown-field")
-            .find("action type templates start from params, steps, secrets or item (did you mean 'params'?)") !=
+            .find("action type templates start from params, steps, secrets, config or item (did you mean 'params'?)") !=
         std::string::npos);
   CHECK(Diag(type("    endpoint: https://api.example.com\n    requests:\n      - {name: w, method: PUT, "
                   "path: '/{{ params.nme }}'}\n"),
@@ -144,8 +144,9 @@ TEST_CASE("action types: the schema lists exactly the compiler's keys") {
                                  "manual", "params", "permissions", "requests"});
   CHECK(keys(schema["$defs"]["request"]) ==
         std::vector<std::string>{"already_done", "body", "compliant_if", "content_md5", "content_type",
-                                 "failed_if", "headers", "method", "name", "path", "poll", "proceed_on",
-                                 "query", "read", "retry_on", "success", "unless", "when"});
+                                 "failed_if", "for_each", "headers", "method", "name", "path", "poll",
+                                 "proceed_on", "query", "read", "retry_on", "success", "unless",
+                                 "when"});
   // A type using every request key compiles.
   const char* every = R"(action_types:
   t.every:
@@ -164,6 +165,8 @@ TEST_CASE("action types: the schema lists exactly the compiler's keys") {
       - {name: w, method: PUT, path: /x, body: {form: {a: "{{ steps.r.body.etag }}"}}, content_type: text/plain,
          content_md5: true, poll: {status: [202], url_headers: [Location], done_if: {status: [Succeeded]},
          failed_if: {status: [Failed]}, interval_ms: 100}}
+      - {name: e, method: DELETE, path: "/x/{{ item.id }}", for_each: "{{ steps.r.body.list }}",
+         when: "{{ item.kind | eq('a') }}"}
 )";
   Result<PolicySet> set = PolicySet::FromString(every);
   CHECK_MESSAGE(set.ok(), set.status().ToString());

@@ -80,7 +80,7 @@ TEST_CASE("action/template: parsing") {
   CHECK(path[2].index == 2);
   CHECK(path[3].key == "x.y");
   CHECK(t.exprs[0].filters.size() == 2);
-  CHECK(t.exprs[0].filters[0].arg == "n");
+  CHECK(t.exprs[0].filters[0].args.at(0).literal == "n");
   REQUIRE(ParseTemplate("a {{ b }} c", &t, &err));
   CHECK_FALSE(t.whole_value);
   REQUIRE(ParseTemplate("no holes", &t, &err));

@@ -10,6 +10,10 @@
 //   steps.NAME.headers.NAME  its response headers (names lower-case)
 //   steps.NAME.body...       its response body (JSON; XML read as JSON)
 //   secrets.NAME             a secret from the environment (never in plans)
+//   config.NAME              deployment configuration, PROACT_CONFIG_NAME in
+//                            the environment (not secret: plans show it as
+//                            <config.NAME>)
+//   item                     the element of a `for_each` (or a form `each`)
 // and each rendered value is encoded for the place it goes (request_builder.h),
 // so no parameter can change a request's structure.
 //
@@ -86,6 +90,8 @@ struct RequestSpec {
   bool has_when = false;
   Template unless;              // not sent when this renders a value (has_unless)
   bool has_unless = false;
+  Template for_each;            // a list: the request is sent per element (`item`)
+  bool has_for_each = false;
   PollSpec poll;
   int line = 0, column = 0;
 };

@@ -40,8 +40,28 @@ class ContextFields : public FieldSource {
   bool Lookup(const std::vector<PathStep>& path, nlohmann::json* out) const override {
     if (path.empty() || path[0].is_index || (path.size() > 1 && path[1].is_index)) return false;
     const std::string& root = path[0].key;
-    if (root == "item") return Walk(ctx_.item, path, out);
+    if (root == "item") {
+      if (ctx_.item == nullptr && ctx_.plan && ctx_.item_unknown) {
+        *out = "<" + Shown(path) + ">";
+        return true;
+      }
+      return Walk(ctx_.item, path, out);
+    }
     if (path.size() < 2) return false;
+    if (root == "config") {
+      if (ctx_.plan || !ctx_.config) {
+        *out = "<config." + path[1].key + ">";
+        return true;
+      }
+      std::string value;
+      if (!ctx_.config(path[1].key, &value)) {
+        last_error_ = "config." + path[1].key + " is not set (the environment variable PROACT_CONFIG_" +
+                      path[1].key + ")";
+        return false;
+      }
+      *out = std::move(value);
+      return true;
+    }
     if (root == "secrets") {
       if (ctx_.plan || !ctx_.secret) {
         *out = "[secret " + path[1].key + "]";
@@ -58,12 +78,16 @@ class ContextFields : public FieldSource {
     if (root == "params") return Walk(ctx_.params, path, out);
     if (root != "steps") return false;
     if (!ctx_.plan) return Walk(ctx_.steps, path, out);
-    std::string shown = "<steps";
+    *out = "<" + Shown(path) + ">";
+    return true;
+  }
+
+  static std::string Shown(const std::vector<PathStep>& path) {
+    std::string shown = path[0].key;
     for (std::size_t i = 1; i < path.size(); ++i) {
       shown += path[i].is_index ? "[" + std::to_string(path[i].index) + "]" : "." + path[i].key;
     }
-    *out = shown + ">";
-    return true;
+    return shown;
   }
 
   const std::string& last_error() const { return last_error_; }
@@ -141,6 +165,9 @@ bool RenderParts(const Template& t, const RequestContext& ctx,
   return true;
 }
 
+enum class Test { kFalse, kTrue, kUnknown };
+Test Truthy(const Template& t, const RequestContext& ctx);
+
 // An ordered rendering of a body tree (XML element order matters).
 bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::string& where,
                 nlohmann::ordered_json* out, std::string* error) {
@@ -177,6 +204,10 @@ bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::str
         out->push_back(std::move(v));
       }
       return true;
+    case ParamTree::Kind::kChoice:
+      // In a plan, an unknown test shows the value.
+      return RenderTree(tree.items[Truthy(tree.tmpl, ctx) == Test::kFalse ? 1 : 0], ctx, where,
+                        out, error);
   }
   return false;
 }
@@ -226,16 +257,30 @@ bool CheckParams(const ActionType& type, const nlohmann::json& params, std::stri
 
 namespace {
 
-// A value other than null, false, "" (a missing field counts as null).
-bool Truthy(const Template& t, const RequestContext& ctx) {
+// A value other than null, false, "" (a missing field counts as null). In
+// a plan, a test that reads a value known only when sending (an answer, an
+// element of a list still to be read) is unknown.
+Test Truthy(const Template& t, const RequestContext& ctx) {
+  if (ctx.plan) {
+    bool unknown = false;
+    for (const TemplateExpr& e : t.exprs) {
+      ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string&) {
+        if (path[0].key == "steps" || path[0].key == "config" ||
+            (path[0].key == "item" && ctx.item == nullptr)) {
+          unknown = true;
+        }
+      });
+    }
+    if (unknown) return Test::kUnknown;
+  }
   nlohmann::json v;
   std::string error;
-  if (!Render(t, ctx, &v, &error)) return false;  // a missing field
-  if (v.is_null() || (v.is_boolean() && !v.get<bool>())) return false;
+  if (!Render(t, ctx, &v, &error)) return Test::kFalse;  // a missing field
+  if (v.is_null() || (v.is_boolean() && !v.get<bool>())) return Test::kFalse;
   if (v.is_string() && (v.get_ref<const std::string&>().empty() || v == "null" || v == "false")) {
-    return false;
+    return Test::kFalse;
   }
-  return true;
+  return Test::kTrue;
 }
 
 std::string ScalarText(const nlohmann::ordered_json& v) {
@@ -306,9 +351,38 @@ bool RenderForm(const ParamTree& body, const RequestContext& ctx, std::string* f
 
 }  // namespace
 
+bool ForEachItems(const RequestSpec& spec, const RequestContext& ctx,
+                  std::vector<nlohmann::json>* items, bool* unknown, std::string* error) {
+  items->clear();
+  *unknown = false;
+  nlohmann::json list;
+  if (!Render(spec.for_each, ctx, &list, error)) {
+    *error = "request '" + spec.name + "': for_each: " + *error;
+    return false;
+  }
+  if (list.is_null()) return true;
+  if (!list.is_array()) {
+    if (ctx.plan && list.is_string()) {  // a placeholder: <steps.X...>
+      *unknown = true;
+      return true;
+    }
+    *error = "request '" + spec.name + "': for_each renders " + std::string(list.type_name()) +
+             ", not a list";
+    return false;
+  }
+  if (list.size() > kMaxForEachItems) {
+    *error = "request '" + spec.name + "': for_each renders " + std::to_string(list.size()) +
+             " elements, more than " + std::to_string(kMaxForEachItems);
+    return false;
+  }
+  for (auto& e : list) items->push_back(std::move(e));
+  return true;
+}
+
 bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx) {
-  if (spec.has_when && !Truthy(spec.when, ctx)) return false;
-  if (spec.has_unless && Truthy(spec.unless, ctx)) return false;
+  // In a plan, an unknown test shows the request.
+  if (spec.has_when && Truthy(spec.when, ctx) == Test::kFalse) return false;
+  if (spec.has_unless && Truthy(spec.unless, ctx) == Test::kTrue) return false;
   return true;
 }
 

@@ -25,8 +25,10 @@
 //                        "{{ item.field }}"}`, n counting from 1
 //
 // In plan mode (RequestContext::plan) values not known before sending are
-// shown, not fetched: steps.X.Y as "<steps.X.Y>", secrets.NAME as
-// "[secret NAME]".
+// shown, not fetched: steps.X.Y as "<steps.X.Y>", config.NAME as
+// "<config.NAME>", item.X of a for_each over a step's answer as "<item.X>",
+// secrets.NAME as "[secret NAME]"; a when/unless or a body's {when, value}
+// that reads one of them counts as holding.
 #ifndef PROACT_SRC_ACTION_REQUEST_BUILDER_H_
 #define PROACT_SRC_ACTION_REQUEST_BUILDER_H_
 
@@ -56,9 +58,23 @@ struct RequestContext {
   const nlohmann::json* steps = nullptr;   // name -> {status, headers, body}; may be null
   // Resolves secrets.NAME (execution only).
   std::function<bool(std::string_view name, std::string* value, std::string* error)> secret;
+  // Resolves config.NAME (execution only; plans show <config.NAME>): false
+  // when it is not set.
+  std::function<bool(std::string_view name, std::string* value)> config;
   bool plan = false;
-  const nlohmann::json* item = nullptr;    // the element of an `each` being rendered
+  const nlohmann::json* item = nullptr;    // the element of an `each` or `for_each`
+  bool item_unknown = false;               // plans: a for_each over a list still to be read
 };
+
+// The most elements a `for_each` may send a request for.
+constexpr std::size_t kMaxForEachItems = 100;
+
+// The elements a request with `for_each` is sent for: the rendered list
+// (null: none). In a plan, a list still to be read (a step's answer) sets
+// *unknown instead. False with *error when the value is not a list or has
+// more than kMaxForEachItems elements.
+bool ForEachItems(const RequestSpec& spec, const RequestContext& ctx,
+                  std::vector<nlohmann::json>* items, bool* unknown, std::string* error);
 
 // Checks rendered params against the type: unknown or missing ones, types,
 // allowed values, patterns. The message names the parameter.

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "action/template_filters.h"
 #include "load/diagnostic_sink.h"
 #include "util/strings.h"
 
@@ -151,11 +152,85 @@ bool ParseLiteral(std::string_view text, std::size_t* i, nlohmann::json* out) {
   return true;
 }
 
-const std::vector<std::string_view>& FilterNames() {
-  static const std::vector<std::string_view> names = {
-      "default", "lower", "upper", "trim", "json", "url", "path"};
+std::vector<std::string_view> FilterNames() {
+  std::vector<std::string_view> names;
+  for (const FilterInfo& f : AllFilters()) names.push_back(f.name);
   return names;
 }
+
+// Splits `text` at `sep` outside quotes and brackets.
+std::vector<std::pair<std::size_t, std::size_t>> SplitOutside(std::string_view text, char sep) {
+  std::vector<std::pair<std::size_t, std::size_t>> pieces;
+  std::size_t start = 0;
+  char quote = 0;
+  int depth = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote) {
+      if (c == '\\') ++i;
+      else if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '(' || c == '[') {
+      ++depth;
+    } else if (c == ')' || c == ']') {
+      --depth;
+    } else if (c == sep && depth == 0) {
+      pieces.emplace_back(start, i);
+      start = i + 1;
+    }
+  }
+  pieces.emplace_back(start, text.size());
+  return pieces;
+}
+
+// One filter argument: a literal, or a field path.
+bool ParseArg(std::string_view text, FilterArg* arg, std::string* error) {
+  arg->text = std::string(text);
+  if (text.empty()) {
+    *error = "empty argument";
+    return false;
+  }
+  char c = text[0];
+  bool literal = c == '"' || c == '\'' || c == '-' || c == '+' ||
+                 std::isdigit(static_cast<unsigned char>(c)) || text == "true" ||
+                 text == "false" || text == "null";
+  if (literal) {
+    std::size_t i = 0;
+    if (!ParseLiteral(text, &i, &arg->literal)) {
+      *error = "'" + std::string(text) + "' is not a literal";
+      return false;
+    }
+    SkipSpace(text, &i);
+    if (i != text.size()) {
+      *error = "unexpected text after the literal in '" + std::string(text) + "'";
+      return false;
+    }
+    return true;
+  }
+  arg->is_path = true;
+  std::size_t off = 0;
+  std::string perr;
+  if (!ParseFieldPath(text, &arg->path, &perr, &off)) {
+    *error = "argument '" + std::string(text) + "' is neither a literal nor a field path: " + perr;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void ForEachPath(const TemplateExpr& e,
+                 const std::function<void(const std::vector<PathStep>&, const std::string&)>& fn) {
+  fn(e.path, e.path_text);
+  for (const Filter& f : e.filters) {
+    for (const FilterArg& a : f.args) {
+      if (a.is_path) fn(a.path, a.text);
+    }
+  }
+}
+
+namespace {
 
 bool ParseExpr(std::string_view text, std::size_t base, TemplateExpr* expr,
                TemplateError* error) {
@@ -204,44 +279,56 @@ bool ParseExpr(std::string_view text, std::size_t base, TemplateExpr* expr,
     std::string_view name = f.substr(0, paren);
     while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back())))
       name.remove_suffix(1);
-    Filter filter{FilterKind::kLower, nullptr};
-    if (name == "default") filter.kind = FilterKind::kDefault;
-    else if (name == "lower") filter.kind = FilterKind::kLower;
-    else if (name == "upper") filter.kind = FilterKind::kUpper;
-    else if (name == "trim") filter.kind = FilterKind::kTrim;
-    else if (name == "json") filter.kind = FilterKind::kJson;
-    else if (name == "url") filter.kind = FilterKind::kUrl;
-    else if (name == "path") filter.kind = FilterKind::kPath;
-    else {
+    const FilterInfo* info = FindFilter(name);
+    if (info == nullptr) {
+      std::string all;
+      for (std::string_view n : FilterNames()) all += (all.empty() ? "" : ", ") + std::string(n);
       error->offset = base + off;
       error->message = "unknown filter '" + std::string(name) + "'" +
-                       DidYouMeanSuffix(name, FilterNames()) +
-                       "; filters are default, lower, upper, trim, json, url";
+                       DidYouMeanSuffix(name, FilterNames()) + "; filters are " + all;
       return false;
     }
-    if (filter.kind == FilterKind::kDefault) {
-      if (paren == std::string_view::npos) {
-        error->offset = base + off;
-        error->message = "filter 'default' needs a value: default(\"...\")";
-        return false;
-      }
-      std::size_t i = paren + 1;
-      if (!ParseLiteral(f, &i, &filter.arg)) {
+    Filter filter{info->kind, {}};
+    if (paren != std::string_view::npos) {
+      if (f.back() != ')') {
         error->offset = base + off + paren;
-        error->message =
-            "default(...) takes one literal: a quoted string, number, true, "
-            "false or null";
+        error->message = "filter '" + std::string(name) + "(...)' needs a closing ')'";
         return false;
       }
-      SkipSpace(f, &i);
-      if (i >= f.size() || f[i] != ')' || i + 1 != f.size()) {
-        error->offset = base + off + paren;
-        error->message = "default(...) takes one literal and a closing ')'";
-        return false;
+      std::string_view inside = f.substr(paren + 1, f.size() - paren - 2);
+      std::size_t first = inside.find_first_not_of(" \t");
+      if (first != std::string_view::npos) {
+        for (auto [b, e] : SplitOutside(inside, ',')) {
+          std::string_view piece = inside.substr(b, e - b);
+          std::size_t lead = 0;
+          while (lead < piece.size() && std::isspace(static_cast<unsigned char>(piece[lead]))) ++lead;
+          piece.remove_prefix(lead);
+          while (!piece.empty() && std::isspace(static_cast<unsigned char>(piece.back()))) {
+            piece.remove_suffix(1);
+          }
+          FilterArg arg;
+          std::string aerr;
+          if (!ParseArg(piece, &arg, &aerr)) {
+            error->offset = base + off + paren + 1 + b + lead;
+            error->message = "filter '" + std::string(name) + "': " + aerr;
+            return false;
+          }
+          filter.args.push_back(std::move(arg));
+        }
       }
-    } else if (paren != std::string_view::npos) {
-      error->offset = base + off + paren;
-      error->message = "filter '" + std::string(name) + "' takes no arguments";
+    }
+    int n = static_cast<int>(filter.args.size());
+    if (n < info->min_args || (info->max_args >= 0 && n > info->max_args)) {
+      error->offset = base + off;
+      std::string want = info->min_args == info->max_args
+                             ? std::to_string(info->min_args)
+                             : info->max_args < 0 ? "at least " + std::to_string(info->min_args)
+                                                  : std::to_string(info->min_args) + " or " +
+                                                        std::to_string(info->max_args);
+      error->message = "filter '" + std::string(name) + "' takes " + want + " argument" +
+                       (info->max_args == 1 && info->min_args == 1 ? "" : "s") + ", not " +
+                       std::to_string(n);
+      if (info->kind == FilterKind::kDefault) error->message += ": default(\"...\")";
       return false;
     }
     expr->filters.push_back(std::move(filter));
@@ -316,40 +403,17 @@ std::string PathText(const std::vector<PathStep>& path) {
 bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
               nlohmann::json* out, std::string* error) {
   bool found = event.Lookup(expr.path, out);
+  if (!found) *out = nullptr;
+  std::vector<nlohmann::json> args;
   for (const Filter& f : expr.filters) {
-    switch (f.kind) {
-      case FilterKind::kPath:
-        break;  // a placement, not a change: see request_builder.cc
-      case FilterKind::kDefault:
-        if (!found || out->is_null()) {
-          *out = f.arg;
-          found = true;
-        }
-        break;
-      case FilterKind::kLower:
-      case FilterKind::kUpper:
-      case FilterKind::kTrim:
-      case FilterKind::kJson:
-      case FilterKind::kUrl: {
-        if (!found) break;
-        std::string s = f.kind == FilterKind::kJson
-                            ? out->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                            : Stringify(*out);
-        if (f.kind == FilterKind::kLower) {
-          for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        } else if (f.kind == FilterKind::kUpper) {
-          for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        } else if (f.kind == FilterKind::kTrim) {
-          std::size_t b = s.find_first_not_of(" \t\r\n");
-          std::size_t e = s.find_last_not_of(" \t\r\n");
-          s = b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-        } else if (f.kind == FilterKind::kUrl) {
-          s = PercentEncode(s);
-        }
-        *out = std::move(s);
-        break;
-      }
+    args.clear();
+    for (const FilterArg& a : f.args) {
+      nlohmann::json v;
+      if (!a.is_path) v = a.literal;
+      else if (!event.Lookup(a.path, &v)) v = nullptr;
+      args.push_back(std::move(v));
     }
+    if (!ApplyFilter(f, args, &found, out, error)) return false;
   }
   if (!found) {
     *error = "field '" + PathText(expr.path) + "' is missing";
@@ -407,6 +471,8 @@ bool Render(const ParamTree& tree, const FieldSource& event,
         out->push_back(std::move(v));
       }
       return true;
+    case ParamTree::Kind::kChoice:
+      break;  // action type bodies only (request_builder.cc)
   }
   return false;
 }

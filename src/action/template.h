@@ -10,14 +10,22 @@
 // `detail["a.b"]`). A string that is exactly one hole yields the field's
 // JSON value (object, number, array...); mixed text yields a string.
 //
-// Filters: default(LITERAL) (used when the field is missing or null), lower,
-// upper, trim, json (the value as JSON text), url (percent-encoding), path
-// (in an action type's request path: the value is several segments).
+// Filters (template_filters.h has each one's contract): default(V) (used
+// when the field is missing or null), lower, upper, trim, json (the value as
+// JSON text), url (percent-encoding), path (in an action type's request
+// path: the value is several segments), comparisons eq(V), ne(V), in(V...),
+// contains(V), lists split(SEP), pluck(KEY), map(K, V, ...), uuid, and
+// document edits revert_changes(CHANGES) (GitHub webhooks) and the IAM
+// policy edits revert_binding_deltas(DELTAS), without_member(MEMBER[, ROLE]),
+// without_roles(ROLE...), restore_audit_logging(DELTAS) (Google Cloud).
+// An argument is a literal (a quoted string, number, true, false, null) or
+// a field path from the same root as the expression's.
 #ifndef PROACT_SRC_ACTION_TEMPLATE_H_
 #define PROACT_SRC_ACTION_TEMPLATE_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,11 +48,24 @@ bool ParseFieldPath(std::string_view text, std::vector<PathStep>* steps,
 
 // kPath changes no value: in an action type's `path` it makes the hole a
 // run of path segments (request_builder.h).
-enum class FilterKind : std::uint8_t { kDefault, kLower, kUpper, kTrim, kJson, kUrl, kPath };
+enum class FilterKind : std::uint8_t {
+  kDefault, kLower, kUpper, kTrim, kJson, kUrl, kPath,
+  kEq, kNe, kIn, kContains, kSplit, kPluck, kMap, kUuid,
+  kRevertChanges, kRevertBindingDeltas, kWithoutMember, kWithoutRoles, kRestoreAuditLogging,
+};
+
+// A filter argument: a literal, or a field path looked up like the
+// expression's own (a missing field is null).
+struct FilterArg {
+  bool is_path = false;
+  nlohmann::json literal;
+  std::vector<PathStep> path;
+  std::string text;  // as written, for messages
+};
 
 struct Filter {
   FilterKind kind;
-  nlohmann::json arg;  // kDefault: the default value
+  std::vector<FilterArg> args;
 };
 
 struct TemplateExpr {
@@ -52,6 +73,11 @@ struct TemplateExpr {
   std::vector<PathStep> path;
   std::vector<Filter> filters;
 };
+
+// Calls fn with every field path `e` reads: its own, then its filters'
+// path arguments (with each one's text as written).
+void ForEachPath(const TemplateExpr& e,
+                 const std::function<void(const std::vector<PathStep>&, const std::string&)>& fn);
 
 struct Template {
   // Alternating literal text and expressions: parts[i] is literal when
@@ -74,7 +100,10 @@ bool ParseTemplate(std::string_view text, Template* out, TemplateError* error);
 
 // A compiled `params:` value.
 struct ParamTree {
-  enum class Kind : std::uint8_t { kLiteral, kTemplate, kObject, kArray };
+  // kChoice (action type bodies only): tmpl is the test, items[0] the
+  // value when it renders a value other than null, false or "", items[1]
+  // the value otherwise.
+  enum class Kind : std::uint8_t { kLiteral, kTemplate, kObject, kArray, kChoice };
   Kind kind = Kind::kLiteral;
   nlohmann::json literal;
   Template tmpl;

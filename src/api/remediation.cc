@@ -85,11 +85,10 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
     return Status(StatusCode::kInvalidArgument, error);
   }
   std::string auth = AuthText(t, ctx);
-  for (const internal::RequestSpec& spec : t.requests) {
-    if (!internal::ShouldSend(spec, ctx)) continue;
+  auto plan_one = [&](const internal::RequestSpec& spec) -> Status {
+    if (!internal::ShouldSend(spec, ctx)) return Status::Ok();
     internal::RenderedRequest r;
     if (!internal::BuildRequest(t, spec, base, ctx, &r, &error)) {
-      out->clear();
       return Status(StatusCode::kInvalidArgument, error);
     }
     PlannedRequest p;
@@ -101,7 +100,42 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
     p.body = std::move(r.body);
     p.auth = auth;
     out->push_back(std::move(p));
+    return Status::Ok();
+  };
+  bool for_each_empty = false;
+  for (const internal::RequestSpec& spec : t.requests) {
+    Status st;
+    if (!spec.has_for_each) {
+      st = plan_one(spec);
+    } else {
+      // Once per element known now; once, with <item...>, over a list
+      // still to be read.
+      std::vector<nlohmann::json> items;
+      bool unknown = false;
+      if (!internal::ForEachItems(spec, ctx, &items, &unknown, &error)) {
+        st = Status(StatusCode::kInvalidArgument, error);
+      } else if (unknown) {
+        ctx.item_unknown = true;
+        st = plan_one(spec);
+        ctx.item_unknown = false;
+      } else {
+        std::size_t before = out->size();
+        for (const nlohmann::json& item : items) {
+          ctx.item = &item;
+          st = plan_one(spec);
+          ctx.item = nullptr;
+          if (!st.ok()) break;
+        }
+        if (out->size() == before) for_each_empty = true;
+      }
+    }
+    if (!st.ok()) {
+      out->clear();
+      return st;
+    }
   }
+  bool any_write = std::any_of(out->begin(), out->end(), [](const PlannedRequest& p) { return !p.read; });
+  if (!any_write && for_each_empty) return Status::Ok();  // nothing to change
   if (out->empty()) {
     return Status(StatusCode::kInvalidArgument,
                   "no request of action type '" + t.name +

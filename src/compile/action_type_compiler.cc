@@ -95,6 +95,10 @@ const std::vector<KeySpec>& RequestKeys() {
       {"when", "string", false,
        "a template: the request is sent only when it renders a value other than null, false or "
        "\"\" (a missing field counts as null), e.g. \"{{ params.invitation_id }}\""},
+      {"for_each", "string", false,
+       "a template rendering a list (of params, config or an earlier step's answer): the "
+       "request is sent once per element, which templates read as item; when/unless are "
+       "tested per element"},
       {"unless", "string", false,
        "a template: the request is not sent when it renders a value other than null, false or "
        "\"\" (the other branch of a `when`)"},
@@ -380,72 +384,94 @@ class TypeCompiler {
     return CheckHoles(n, *out, allow_steps);
   }
 
+  static bool ReadsRoot(const Template& t, std::string_view root) {
+    bool reads = false;
+    for (const TemplateExpr& e : t.exprs) {
+      ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string&) {
+        if (!path.empty() && path[0].key == root) reads = true;
+      });
+    }
+    return reads;
+  }
+
   bool CheckHoles(const Node& n, const Template& t, bool allow_steps) {
     bool ok = true;
     for (const TemplateExpr& e : t.exprs) {
-      std::size_t at = n.text.find(e.path_text);
-      if (at == std::string::npos) at = 0;
-      const PathStep& root = e.path[0];
-      static const std::vector<std::string_view> roots = {"params", "steps", "secrets", "item"};
-      if (root.is_index || std::find(roots.begin(), roots.end(), root.key) == roots.end()) {
-        ErrorAt(n, at, "unknown-field",
-                "template refers to '" + e.path_text + "': action type templates start from "
-                "params, steps, secrets or item" + DidYouMeanSuffix(root.key, roots));
-        ok = false;
-        continue;
-      }
-      if (root.key == "item") continue;  // an element of a form field's `each`
-      if (e.path.size() < 2 || e.path[1].is_index) {
-        ErrorAt(n, at, "unknown-field", "template refers to '" + e.path_text +
-                                            "': name a member, e.g. " + root.key + ".NAME");
-        ok = false;
-        continue;
-      }
-      const std::string& member = e.path[1].key;
-      if (root.key == "params") {
-        if (t_->FindParam(member) == nullptr) {
-          std::vector<std::string_view> names;
-          for (const ParamSpec& p : t_->params) names.push_back(p.name);
-          ErrorAt(n, at, "unknown-param",
-                  "template refers to parameter '" + member + "', which action type '" +
-                      t_->name + "' does not declare" + DidYouMeanSuffix(member, names));
-          ok = false;
-        }
-      } else if (root.key == "steps") {
-        if (!allow_steps) {
-          ErrorAt(n, at, "unknown-field", "'" + e.path_text + "': steps are not known here");
-          ok = false;
-          continue;
-        }
-        bool earlier = std::any_of(t_->requests.begin(), t_->requests.end(),
-                                   [&](const RequestSpec& r) { return r.name == member; });
-        if (!earlier) {
-          std::vector<std::string_view> names;
-          for (const RequestSpec& r : t_->requests) names.push_back(r.name);
-          ErrorAt(n, at, "unknown-step",
-                  "template refers to step '" + member + "', which is not an earlier request" +
-                      DidYouMeanSuffix(member, names));
-          ok = false;
-        } else if (e.path.size() < 3 ||
-                   (e.path[2].key != "status" && e.path[2].key != "headers" &&
-                    e.path[2].key != "body")) {
-          ErrorAt(n, at, "unknown-field",
-                  "'" + e.path_text + "': a step has status, headers and body");
-          ok = false;
-        }
-      } else if (!RE2::FullMatch(member, "[A-Z][A-Z0-9_]*")) {
-        ErrorAt(n, at, "bad-template",
-                "'" + e.path_text + "': secrets are environment variable names (A-Z, 0-9, _)");
-        ok = false;
-      } else if (IsCredentialVariable(member)) {
-        ErrorAt(n, at, "bad-template",
-                "'" + e.path_text + "' is a credential of a provider or of proact itself: action "
-                "types get credentials through 'credentials:', never as values they could send "
-                "anywhere");
-        ok = false;
-      }
+      ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
+        if (!CheckPath(n, path, text, allow_steps)) ok = false;
+      });
     }
     return ok;
+  }
+
+  bool CheckPath(const Node& n, const std::vector<PathStep>& path, const std::string& path_text,
+                 bool allow_steps) {
+    std::size_t at = n.text.find(path_text);
+    if (at == std::string::npos) at = 0;
+    const PathStep& root = path[0];
+    static const std::vector<std::string_view> roots = {"params", "steps", "secrets", "config",
+                                                        "item"};
+    if (root.is_index || std::find(roots.begin(), roots.end(), root.key) == roots.end()) {
+      ErrorAt(n, at, "unknown-field",
+              "template refers to '" + path_text + "': action type templates start from "
+              "params, steps, secrets, config or item" + DidYouMeanSuffix(root.key, roots));
+      return false;
+    }
+    if (root.key == "item") return true;  // an element of `each` or `for_each`
+    if (path.size() < 2 || path[1].is_index) {
+      ErrorAt(n, at, "unknown-field", "template refers to '" + path_text +
+                                          "': name a member, e.g. " + root.key + ".NAME");
+      return false;
+    }
+    const std::string& member = path[1].key;
+    if (root.key == "params") {
+      if (t_->FindParam(member) == nullptr) {
+        std::vector<std::string_view> names;
+        for (const ParamSpec& p : t_->params) names.push_back(p.name);
+        ErrorAt(n, at, "unknown-param",
+                "template refers to parameter '" + member + "', which action type '" +
+                    t_->name + "' does not declare" + DidYouMeanSuffix(member, names));
+        return false;
+      }
+    } else if (root.key == "steps") {
+      if (!allow_steps) {
+        ErrorAt(n, at, "unknown-field", "'" + path_text + "': steps are not known here");
+        return false;
+      }
+      bool earlier = std::any_of(t_->requests.begin(), t_->requests.end(),
+                                 [&](const RequestSpec& r) { return r.name == member; });
+      if (!earlier) {
+        std::vector<std::string_view> names;
+        for (const RequestSpec& r : t_->requests) names.push_back(r.name);
+        ErrorAt(n, at, "unknown-step",
+                "template refers to step '" + member + "', which is not an earlier request" +
+                    DidYouMeanSuffix(member, names));
+        return false;
+      }
+      if (path.size() < 3 || (path[2].key != "status" && path[2].key != "headers" &&
+                              path[2].key != "body")) {
+        ErrorAt(n, at, "unknown-field", "'" + path_text + "': a step has status, headers and body");
+        return false;
+      }
+    } else if (root.key == "config") {
+      if (!RE2::FullMatch(member, "[A-Z][A-Z0-9_]*") || path.size() != 2) {
+        ErrorAt(n, at, "bad-template",
+                "'" + path_text + "': config values are named in capitals (config.TRAIL_BUCKET, "
+                "read from the environment variable PROACT_CONFIG_TRAIL_BUCKET)");
+        return false;
+      }
+    } else if (!RE2::FullMatch(member, "[A-Z][A-Z0-9_]*")) {
+      ErrorAt(n, at, "bad-template",
+              "'" + path_text + "': secrets are environment variable names (A-Z, 0-9, _)");
+      return false;
+    } else if (IsCredentialVariable(member)) {
+      ErrorAt(n, at, "bad-template",
+              "'" + path_text + "' is a credential of a provider or of proact itself: action "
+              "types get credentials through 'credentials:', never as values they could send "
+              "anywhere");
+      return false;
+    }
+    return true;
   }
 
   void Credentials(const Node& n) {
@@ -524,10 +550,8 @@ class TypeCompiler {
     } else if (!RE2::FullMatch(host, R"([A-Za-z0-9.-]+(:[0-9]+)?)")) {
       ErrorAt(n, host_begin, "bad-endpoint", "'" + host + "' is not a host name");
     }
-    for (const TemplateExpr& e : t_->endpoint.exprs) {
-      if (!e.path.empty() && e.path[0].key == "secrets") {
-        Error(n, "bad-endpoint", "the endpoint may not hold secrets");
-      }
+    if (ReadsRoot(t_->endpoint, "secrets")) {
+      Error(n, "bad-endpoint", "the endpoint may not hold secrets");
     }
   }
 
@@ -642,10 +666,35 @@ class TypeCompiler {
     }
   }
 
+  // A mapping of exactly when + value (+ else).
+  static bool IsChoice(const Node& n) {
+    if (n.Find("when") == nullptr || n.Find("value") == nullptr) return false;
+    return n.entries.size() == 2 || (n.entries.size() == 3 && n.Find("else") != nullptr);
+  }
+
   // A body value: literals and templates, like policy params.
   void Tree(const Node& n, ParamTree* out) {
     switch (n.kind) {
       case Node::Kind::kMap:
+        if (IsChoice(n)) {
+          // {when: TEMPLATE, value: V, else: V}: V when the template renders
+          // a value other than null, false or "", else the `else` (null if
+          // none).
+          out->kind = ParamTree::Kind::kChoice;
+          const Node& w = *n.Find("when");
+          if (w.kind != Node::Kind::kString) {
+            Error(w, "wrong-type", "'when' must be a template string");
+            return;
+          }
+          if (!Tmpl(w, "'when'", true, &out->tmpl)) return;
+          ParamTree then, otherwise;
+          Tree(*n.Find("value"), &then);
+          if (const Node* e = n.Find("else")) Tree(*e, &otherwise);
+          else otherwise.literal = nullptr;
+          out->items.push_back(std::move(then));
+          out->items.push_back(std::move(otherwise));
+          return;
+        }
         out->kind = ParamTree::Kind::kObject;
         for (const auto& [k, v] : n.entries) {
           ParamTree child;
@@ -763,17 +812,27 @@ class TypeCompiler {
       }
       if (const Node* p = item.Find("poll")) Poll(*p, &r.poll);
       if (const Node* f = item.Find("failed_if")) r.failed_if = Condition(*f, "'failed_if'");
+      if (const Node* fe = item.Find("for_each")) {
+        r.has_for_each = Tmpl(*fe, "'for_each'", true, &r.for_each);
+        if (r.has_for_each && (!r.for_each.whole_value || ReadsRoot(r.for_each, "item") ||
+                               ReadsRoot(r.for_each, "secrets"))) {
+          Error(*fe, "bad-request", "'for_each' is one hole naming a list (\"{{ steps.NAME.body.LIST }}\"), "
+                                    "not text, item or secrets");
+          r.has_for_each = false;
+        }
+        if (r.read && r.has_for_each) {
+          Error(*fe, "bad-request", "'for_each' applies to writes: a read is sent once");
+        }
+      }
       for (const char* key : {"when", "unless"}) {
         const Node* w = item.Find(key);
         if (w == nullptr) continue;
         Template* t = std::string(key) == "when" ? &r.when : &r.unless;
         bool* has = std::string(key) == "when" ? &r.has_when : &r.has_unless;
         *has = Tmpl(*w, std::string("'") + key + "'", true, t);
-        for (const TemplateExpr& e : t->exprs) {
-          if (!e.path.empty() && e.path[0].key == "secrets") {
-            Error(*w, "bad-request", std::string("'") + key + "' may not test secrets");
-            *has = false;
-          }
+        if (ReadsRoot(*t, "secrets")) {
+          Error(*w, "bad-request", std::string("'") + key + "' may not test secrets");
+          *has = false;
         }
       }
       if (r.read && r.method != "GET" && r.method != "HEAD" && r.method != "POST") {

@@ -716,20 +716,21 @@ class Compiler {
           return;
         }
         for (const TemplateExpr& e : t.exprs) {
-          const PathStep& root = e.path[0];
-          const auto& fields = EnvelopeFields();
-          if (root.is_index ||
-              std::find(fields.begin(), fields.end(), root.key) == fields.end()) {
-            std::size_t at = n.text.find(e.path_text);
-            sink_->Error(n.file, n.mark.line,
-                         ColumnOf(n, at == std::string::npos ? 0 : at),
+          ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
+            const PathStep& root = path[0];
+            const auto& fields = EnvelopeFields();
+            if (!root.is_index &&
+                std::find(fields.begin(), fields.end(), root.key) != fields.end()) {
+              return;
+            }
+            std::size_t at = n.text.find(text);
+            sink_->Error(n.file, n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at),
                          "unknown-field",
-                         "template refers to '" + e.path_text +
-                             "', but events have no top-level field '" +
+                         "template refers to '" + text + "', but events have no top-level field '" +
                              root.key + "'" + DidYouMeanSuffix(root.key, fields) +
                              " (fields: version, id, detail-type, source, "
                              "account, time, region, resources, detail)");
-          }
+          });
         }
         out->kind = ParamTree::Kind::kTemplate;
         out->tmpl = std::move(t);

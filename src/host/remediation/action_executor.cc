@@ -247,17 +247,45 @@ class Execution {
     if (!Authorize(&error, &retryable_error_)) {
       return retryable_error_ ? Retryable(error) : Permanent(error);
     }
-    int sent = 0;
+    rc_.config = [this](std::string_view name, std::string* value) {
+      std::optional<std::string> v = broker_.Env("PROACT_CONFIG_" + std::string(name));
+      if (!v || v->empty()) return false;
+      *value = *v;
+      return true;
+    };
+    int sent = 0, writes = 0;
+    bool for_each_seen = false;
     for (const RequestSpec& spec : type_.requests) {
-      if (!ShouldSend(spec, rc_)) continue;
-      ++sent;
-      Step step = Send(spec);
-      if (step.stop) return step.result;
+      if (!spec.has_for_each) {
+        if (!ShouldSend(spec, rc_)) continue;
+        ++sent;
+        if (!spec.read) ++writes;
+        Step step = Send(spec);
+        if (step.stop) return step.result;
+        continue;
+      }
+      // Once per element; an element already done does not stop the others.
+      for_each_seen = true;
+      std::vector<nlohmann::json> items;
+      bool unknown = false;
+      if (!ForEachItems(spec, rc_, &items, &unknown, &error)) return Permanent(error);
+      for (const nlohmann::json& item : items) {
+        rc_.item = &item;
+        bool send = ShouldSend(spec, rc_);
+        Step step;
+        if (send) step = Send(spec);
+        rc_.item = nullptr;
+        if (!send) continue;
+        ++sent;
+        ++writes;
+        if (step.stop && !step.result.already_compliant) return step.result;
+      }
     }
-    if (sent == 0) {
-      return Permanent("no request of action type '" + type_.name +
-                       "' applies to these params (each is excluded by its when/unless): "
-                       "nothing was changed");
+    if (writes == 0 && for_each_seen) {
+      ActionResult r = ActionResult::AlreadyCompliant(
+          "no element of a for_each calls for a request: nothing to change");
+      r.provider_request_id = last_request_id_;
+      return r;
     }
     std::string note = "request" + std::string(type_.requests.size() > 1 ? "s " : " ");
     for (std::size_t i = 0; i < type_.requests.size(); ++i) {
