@@ -360,7 +360,9 @@ bool ForEachItems(const RequestSpec& spec, const RequestContext& ctx,
     *error = "request '" + spec.name + "': for_each: " + *error;
     return false;
   }
-  if (list.is_null()) return true;
+  // XML answers: an empty element reads as "", a single child as an object.
+  if (list.is_null() || list == "") return true;
+  if (list.is_object()) list = nlohmann::json::array({std::move(list)});
   if (!list.is_array()) {
     if (ctx.plan && list.is_string()) {  // a placeholder: <steps.X...>
       *unknown = true;

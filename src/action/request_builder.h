@@ -70,7 +70,7 @@ struct RequestContext {
 constexpr std::size_t kMaxForEachItems = 100;
 
 // The elements a request with `for_each` is sent for: the rendered list
-// (null: none). In a plan, a list still to be read (a step's answer) sets
+// (null or "": none; an object: itself, as XML answers read one child). In a plan, a list still to be read (a step's answer) sets
 // *unknown instead. False with *error when the value is not a list or has
 // more than kMaxForEachItems elements.
 bool ForEachItems(const RequestSpec& spec, const RequestContext& ctx,

@@ -14,7 +14,7 @@
 // when the field is missing or null), lower, upper, trim, json (the value as
 // JSON text), url (percent-encoding), path (in an action type's request
 // path: the value is several segments), comparisons eq(V), ne(V), in(V...),
-// contains(V), lists split(SEP), pluck(KEY), map(K, V, ...), uuid, and
+// in_field(LIST, F), contains(V), lists split(SEP), pluck(KEY), map(K, V, ...), uuid, and
 // document edits revert_changes(CHANGES) (GitHub webhooks) and the IAM
 // policy edits revert_binding_deltas(DELTAS), without_member(MEMBER[, ROLE]),
 // without_roles(ROLE...), restore_audit_logging(DELTAS) (Google Cloud).
@@ -50,7 +50,7 @@ bool ParseFieldPath(std::string_view text, std::vector<PathStep>* steps,
 // run of path segments (request_builder.h).
 enum class FilterKind : std::uint8_t {
   kDefault, kLower, kUpper, kTrim, kJson, kUrl, kPath,
-  kEq, kNe, kIn, kContains, kSplit, kPluck, kMap, kUuid,
+  kEq, kNe, kIn, kInField, kContains, kSplit, kPluck, kMap, kUuid,
   kRevertChanges, kRevertBindingDeltas, kWithoutMember, kWithoutRoles, kRestoreAuditLogging,
 };
 

@@ -67,6 +67,7 @@ const std::vector<FilterInfo>& AllFilters() {
       {"eq", FilterKind::kEq, 1, 1},
       {"ne", FilterKind::kNe, 1, 1},
       {"in", FilterKind::kIn, 1, -1},
+      {"in_field", FilterKind::kInField, 2, 2},
       {"contains", FilterKind::kContains, 1, 1},
       {"split", FilterKind::kSplit, 1, 1},
       {"pluck", FilterKind::kPluck, 1, 1},
@@ -138,6 +139,25 @@ bool ApplyFilter(const Filter& f, const std::vector<json>& args, bool* found, js
       for (const json& a : args) all.push_back(a);
       const json& list = args.size() == 1 && args[0].is_array() ? args[0] : all;
       bool member = std::find(list.begin(), list.end(), in) != list.end();
+      *v = member;
+      *found = true;
+      return true;
+    }
+    case FilterKind::kInField: {
+      if (!args[1].is_string()) {
+        *error = "filter 'in_field' takes a list and a member name";
+        return false;
+      }
+      const std::string& key = args[1].get_ref<const std::string&>();
+      bool member = false;
+      auto test = [&](const json& e) {
+        if (e.is_object() && e.contains(key) && e[key] == in) member = true;
+      };
+      if (args[0].is_array()) {
+        for (const json& e : args[0]) test(e);
+      } else {
+        test(args[0]);
+      }
       *v = member;
       *found = true;
       return true;

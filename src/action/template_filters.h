@@ -14,6 +14,8 @@
 //                     missing compares as null)
 //   in(V...)          true when the value equals an argument, or, with one
 //                     argument that is a list, an element of it
+//   in_field(LIST, F) true when an element of LIST (objects; one object
+//                     counts as a list of one) has member F equal to the value
 //   contains(V)       true when a string has V as a substring, or a list
 //                     has an element equal to V
 //   split(SEP)        a string cut at SEP: a list of its parts, each trimmed,
