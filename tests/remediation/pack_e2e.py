@@ -1,6 +1,10 @@
 #!/usr/bin/python3
-"""The whole shipped pack, end to end: `proact serve --rules rules/` with every
-provider pointed at tests/remediation/fake_providers.py over loopback.
+"""The whole shipped pack, end to end, with every provider pointed at
+tests/remediation/fake_providers.py over loopback, in one of two hosts:
+`proact serve --rules rules/`, or (--lambda) the packaged Lambda function,
+proact-lambda.zip's `bootstrap` with the pack it carries, run against a
+Lambda Runtime API on loopback (pack_e2e_hosts.py: the two hosts, and how
+each source's event reaches the function).
 
 Every test case of the pack (rules/*/*_test.yaml) that expects a match is
 delivered twice, as at-least-once delivery does (same payload, same
@@ -11,8 +15,9 @@ headers). Per case, with the fake reset before it:
   - every AWS request carries a SigV4 signature that botocore verifies;
   - a match that emits notify.slack / notify.pagerduty gets its call beside
     the remediation;
-  - no credential appears in serve's log or answers.
+  - no credential appears in the host's log or answers.
 Usage: pack_e2e.py PROACT_CLI SOURCE_DIR
+       pack_e2e.py --lambda PROACT_LAMBDA_ZIP SOURCE_DIR
 """
 import json
 import os
@@ -20,9 +25,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 import yaml
+
+from pack_e2e_hosts import LAMBDA_SECRETS, LambdaHost, Serve, http
 
 KEY, SECRET, TOKEN = "AKIDEXAMPLEPACKE2E01", "packE2Esecret/K7MDENG+bPxRfiCYzzSECRETzz", "IQoJpackE2EsessionTOKENzz"
 GITHUB_TOKEN, OKTA_TOKEN, SLACK_TOKEN = "ghp_packE2Etoken0123456789abcdef", "00packE2EoktaToken", "xoxb-1-packE2E"
@@ -53,15 +59,6 @@ def wait_for(path, seconds=20):
     return False
 
 
-def http(url, body=None, headers=None, method=None):
-    req = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
 def cases(source_dir):
     rules = os.path.join(source_dir, "rules")
     for dirpath, _, files in sorted(os.walk(rules)):
@@ -90,51 +87,48 @@ def cases(source_dir):
                     yield "%s: %s" % (os.path.relpath(path, source_dir), case.get("name")), body, headers
 
 
+def provider_env(fake_url):
+    """Every provider pointed at the fakes, with the test's credentials."""
+    return {
+        "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN,
+        "AWS_ENDPOINT_URL": fake_url, "GITHUB_API_URL": fake_url, "GITHUB_TOKEN": GITHUB_TOKEN,
+        "OKTA_ORG_URL": fake_url, "OKTA_API_TOKEN": OKTA_TOKEN, "PROACT_SLACK_URL": fake_url,
+        "SLACK_BOT_TOKEN": SLACK_TOKEN, "PROACT_PAGERDUTY_URL": fake_url, "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
+        "TICKET_GITHUB_OWNER": "octo-sec", "PROACT_GCP_URL": fake_url,
+        "GCE_METADATA_HOST": fake_url[len("http://"):], "PROACT_AZURE_URL": fake_url,
+        "IDENTITY_ENDPOINT": fake_url + "/msi/token", "IDENTITY_HEADER": IDENTITY,
+        "PROACT_IDEMPOTENCY": "memory", "PROACT_LOG_LEVEL": "INFO",
+    }
+
+
 def main():
-    cli, source_dir = sys.argv[1], os.path.abspath(sys.argv[2])
+    if len(sys.argv) != 3 and not (len(sys.argv) == 4 and sys.argv[1] == "--lambda"):
+        print(__doc__)
+        return 2
+    source_dir = os.path.abspath(sys.argv[-1])
     tmp = tempfile.mkdtemp(prefix="proact-pack-e2e-")
+    secrets = list(SECRETS)
+    if sys.argv[1] == "--lambda":
+        host = LambdaHost(os.path.abspath(sys.argv[2]), tmp)
+        secrets += LAMBDA_SECRETS
+    else:
+        host = Serve(sys.argv[1], os.path.join(source_dir, "rules"), tmp)
+    started = time.time()
     port_file = os.path.join(tmp, "port")
     fake = subprocess.Popen(["/usr/bin/python3", os.path.join(source_dir, "tests/remediation/fake_providers.py"),
                              "--port-file", port_file, "--aws-key", KEY, "--aws-secret", SECRET,
                              "--identity-header", IDENTITY],
                             stdout=open(os.path.join(tmp, "fake.log"), "w"), stderr=subprocess.STDOUT)
-    serve = None
     failures = []
     try:
         if not wait_for(port_file):
             print("fake_providers.py did not start")
             return 1
         fake_url = "http://127.0.0.1:%s" % open(port_file).read().strip()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PROACT_", "AWS_", "GITHUB_", "OKTA_"))}
-        env.update({
-            "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN,
-            "AWS_ENDPOINT_URL": fake_url, "GITHUB_API_URL": fake_url, "GITHUB_TOKEN": GITHUB_TOKEN,
-            "OKTA_ORG_URL": fake_url, "OKTA_API_TOKEN": OKTA_TOKEN, "PROACT_SLACK_URL": fake_url,
-            "SLACK_BOT_TOKEN": SLACK_TOKEN, "PROACT_PAGERDUTY_URL": fake_url, "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
-            "TICKET_GITHUB_OWNER": "octo-sec", "PROACT_GCP_URL": fake_url,
-            "GCE_METADATA_HOST": fake_url[len("http://"):], "PROACT_AZURE_URL": fake_url,
-            "IDENTITY_ENDPOINT": fake_url + "/msi/token", "IDENTITY_HEADER": IDENTITY,
-            "PROACT_IDEMPOTENCY": "memory", "PROACT_LOG_LEVEL": "INFO", "PORT": "0",
-        })
-        log_path = os.path.join(tmp, "serve.log")
-        serve = subprocess.Popen([cli, "serve", "--rules", os.path.join(source_dir, "rules"), "--host", "127.0.0.1"],
-                                 env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
-        port = None
-        for _ in range(1000):
-            for line in open(log_path):
-                try:
-                    j = json.loads(line)
-                except ValueError:
-                    continue
-                if j.get("message") == "listening":
-                    port = j["port"]
-            if port:
-                break
-            time.sleep(0.02)
-        if not port:
-            print("proact serve did not start:\n" + open(log_path).read()[-3000:])
+        error = host.start(provider_env(fake_url))
+        if error:
+            print(error)
             return 1
-        serve_url = "http://127.0.0.1:%d/" % port
         answers = []
         checked = writes_total = aws_signed = notifications = 0
         for label, body, headers in cases(source_dir):
@@ -144,14 +138,15 @@ def main():
             for script in ANSWERS:
                 http(fake_url + "/_fake/script", json.dumps(script).encode(),
                      {"Content-Type": "application/json"}, "POST")
-            first = http(serve_url, body, headers, "POST")
-            second = http(serve_url, body, headers, "POST")
-            answers += [first[1], second[1]]
-            if first[0] != 200 or second[0] != 200:
-                failures.append("%s: serve answered %s / %s: %s" % (label, first[0], second[0], first[1][:300]))
+            first = host.deliver(label, body, headers, 1)
+            second = host.deliver(label, body, headers, 2)
+            answers += first[2] + second[2]
+            if first[0] or second[0]:
+                failures.append("%s: %s" % (label, first[0] or second[0]))
                 continue
-            a, b = json.loads(first[1]), json.loads(second[1])
+            a, b = first[1], second[1]
             if not a.get("matches"):
+                failures.append("%s: the case expects a match; %s matched nothing" % (label, host.name))
                 continue  # matched only through a header-less path or a list the case sets; nothing to check
             checked += 1
             ran = sum(r.get("executed", 0) + r.get("already_compliant", 0) for r in a.get("results", []))
@@ -188,27 +183,30 @@ def main():
             for key, n in seen.items():
                 if n > 1:
                     failures.append("%s: %s %s%s reached the provider %d times" % (label, key[0], key[1], key[2], n))
-        log = open(log_path).read()
-        for secret in SECRETS:
+        log = host.log()
+        for secret in secrets:
             if secret in log or any(secret in x for x in answers):
-                failures.append("a credential appears in serve's log or answers")
-        print("pack e2e: %d matching cases delivered twice, %d writes, %d of them notifications, "
-              "%d AWS requests verified by botocore, %d failures" % (checked, writes_total, notifications,
-                                                                    aws_signed, len(failures)))
+                failures.append("a credential appears in %s's log or answers" % host.name)
+        print("pack e2e (%s): %d matching cases delivered twice, %d writes, %d of them notifications, "
+              "%d AWS requests verified by botocore, %d failures, %.1f s" % (
+                  host.name, checked, writes_total, notifications, aws_signed, len(failures), time.time() - started))
         for f in failures:
             print("FAIL: " + f)
+        if failures:
+            print("logs in " + tmp)
         if checked == 0 or writes_total == 0:
             print("FAIL: nothing was checked")
             return 1
         return 1 if failures else 0
     finally:
-        for p in (serve, fake):
+        for p in (host.process, fake):
             if p is not None:
                 p.terminate()
                 try:
                     p.wait(10)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        host.close()
 
 
 if __name__ == "__main__":
