@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "action/template_filters.h"
 #include "util/strings.h"
 #include "util/xml_json.h"
 
@@ -97,9 +98,49 @@ class ContextFields : public FieldSource {
   mutable std::string last_error_;
 };
 
+// In a plan, whether `e` reads a value only known when sending (a step's
+// answer, config, an element of a list still to be read).
+bool ReadsUnknown(const TemplateExpr& e, const RequestContext& ctx) {
+  bool unknown = false;
+  ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string&) {
+    if (path[0].key == "steps" || path[0].key == "config" ||
+        (path[0].key == "item" && ctx.item == nullptr && ctx.item_unknown)) {
+      unknown = true;
+    }
+  });
+  return unknown;
+}
+
+// The expression as written, e.g. "steps.read.body.bindings | without_roles('roles/owner')".
+std::string ExprShown(const TemplateExpr& e) {
+  std::string s = e.path_text;
+  for (const Filter& f : e.filters) {
+    for (const FilterInfo& info : AllFilters()) {
+      if (info.kind != f.kind) continue;
+      s += " | " + std::string(info.name);
+      if (!f.args.empty()) {
+        s += "(";
+        for (std::size_t i = 0; i < f.args.size(); ++i) {
+          s += (i ? ", " : "") + (f.args[i].is_path ? f.args[i].text : f.args[i].literal.dump());
+        }
+        s += ")";
+      }
+      break;
+    }
+  }
+  return s;
+}
+
 bool Render(const Template& t, const RequestContext& ctx, nlohmann::json* out, std::string* error) {
   ContextFields fields(ctx);
   if (!RenderTemplate(t, fields, out, error)) {
+    // A plan shows a value still to be read as <steps.NAME...>; a filter
+    // that needs the real value (an IAM policy edit on a list read) cannot
+    // apply to that text: the plan shows the whole expression instead.
+    if (ctx.plan && t.whole_value && t.exprs.size() == 1 && ReadsUnknown(t.exprs[0], ctx)) {
+      *out = "<" + ExprShown(t.exprs[0]) + ">";
+      return true;
+    }
     if (!fields.last_error().empty()) *error = fields.last_error();
     return false;
   }

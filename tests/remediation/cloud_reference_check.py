@@ -15,6 +15,11 @@ answer (an enum, or a field whose declared type the values must have); an
 Azure operation answering 202 (long-running) must be polled; an
 already_done success status must be one the operation answers; a parameter
 going into a path as several segments (`| path`) must declare a pattern.
+Google Cloud IAM policy edits (getIamPolicy, then setIamPolicy): the body's
+fields must be the reference's (GetIamPolicyRequest, SetIamPolicyRequest or
+compute's Zone/Region/GlobalSetPolicyRequest, Policy), the read must ask for
+policy version 3, the write carry the etag and version read, and a Resource
+Manager write's updateMask (default bindings, etag) name what it writes.
 Where a reference is known to be wrong (remediation-facts.md: two Azure SDK
 defects), the check says so and checks the documented REST shape instead.
 stdlib only; exit status 1 on any mismatch.
@@ -344,12 +349,14 @@ class Checker:
                 if typ == "boolean" and not isinstance(v, bool):
                     self.fail(where, f"body field {field} must be a boolean (documented REST shape)")
         elif provider == "gcp" and op_id.endswith(".setIamPolicy"):
-            schema = self.refs["gcp"]["schemas"]["SetIamPolicyRequest"]
+            schema = self.refs["gcp"]["schemas"][SET_POLICY_SCHEMA.get(op_id.split(".")[0], "SetIamPolicyRequest")]
             required = [f for f, d in schema["fields"].items() if d["required"]]
         for field in required:
             if get_path(body or {}, field) is None:
                 self.fail(where, f"required body field '{field}' missing (reference {op_id})")
         spec = self.request_spec(action, req["name"])
+        if provider == "gcp" and op_id.endswith(("IamPolicy")):
+            self.check_iam_policy(action, req, where, op_id, body, spec)
         for enum in self.refs[provider].get("enums", []):
             if op_id not in enum["operations"]:
                 continue
@@ -401,6 +408,61 @@ class Checker:
                 if name not in known:
                     self.fail(where, f"declared query '{name}' unknown to {op_id}")
 
+    # --- Google Cloud IAM policies: getIamPolicy, then setIamPolicy -------
+    def check_iam_policy(self, action, req, where, op_id, body, spec):
+        """The body's fields are the reference's (GetIamPolicyRequest,
+        SetIamPolicyRequest or compute's Zone/Region/GlobalSetPolicyRequest,
+        and Policy inside); the read asks for policy version 3 (conditional
+        bindings read whole); the write carries the etag and version read
+        (a concurrent change then fails instead of being overwritten);
+        Resource Manager's default update mask is bindings and etag, so a
+        write changing auditConfigs must name it in updateMask."""
+        schemas = self.refs["gcp"]["schemas"]
+        kind = op_id.split(".")[0]
+        compute = kind in SET_POLICY_SCHEMA
+        src = lambda name: f"{schemas[name]['source']['package']} Schema${name.replace('ComputePolicy', 'Policy')}"
+        def known(obj, name, at):
+            fields = schemas[name]["fields"]
+            for k in (obj or {}) if isinstance(obj, dict) else []:
+                if k not in fields:
+                    self.fail(where, f"body field {at}{k} is not in {src(name)} ({sorted(fields)})")
+        if op_id.endswith(".getIamPolicy"):
+            if compute:
+                got = urllib.parse.parse_qs(urllib.parse.urlsplit(req["url"]).query).get("optionsRequestedPolicyVersion")
+                if got != ["3"]:
+                    self.fail(where, f"the read must ask for policy version 3 (optionsRequestedPolicyVersion=3), got {got}")
+                return
+            known(body, "GetIamPolicyRequest", "")
+            known((body or {}).get("options"), "GetPolicyOptions", "options.")
+            if get_path(body or {}, "options.requestedPolicyVersion") != 3:
+                self.fail(where, "the read must ask for policy version 3 (options.requestedPolicyVersion: 3)")
+            return
+        schema = SET_POLICY_SCHEMA.get(kind, "SetIamPolicyRequest")
+        known(body, schema, "")
+        policy = (body or {}).get("policy")
+        known(policy, "ComputePolicy" if compute else "Policy", "policy.")
+        if not isinstance(policy, dict):
+            return
+        decl = ((spec or {}).get("body") or {}).get("json") or {}
+        dpol = decl.get("policy") or {}
+        if dpol.get("etag") != "{{ steps.read.body.etag }}":
+            self.fail(where, "policy.etag must be the etag read ({{ steps.read.body.etag }}): without it a "
+                             "concurrent change is overwritten")
+        if "version" not in policy:
+            self.fail(where, "policy.version missing: write the version read (3 keeps conditional bindings)")
+        if compute:
+            if "updateMask" in (body or {}):
+                self.fail(where, "compute's setIamPolicy has no updateMask")
+            return
+        mask = [m.strip() for m in str((body or {}).get("updateMask") or "bindings,etag").split(",")]
+        for field in policy:
+            if field not in mask and field not in ("etag", "version"):
+                self.fail(where, f"policy.{field} is written but updateMask {mask} does not name it: "
+                                 f"IAM would keep the old {field}")
+        for field in mask:
+            if field not in policy and field != "etag":
+                self.fail(where, f"updateMask names {field} but the policy written has none: IAM would clear it")
+
     def check_types(self):
         """A param going into a path as several segments needs a pattern."""
         for action, t in sorted(self.types.items()):
@@ -420,6 +482,14 @@ class Checker:
                 return r
         return None
 
+
+# compute's setIamPolicy bodies by resource kind (the other kinds: Resource
+# Manager's SetIamPolicyRequest).
+SET_POLICY_SCHEMA = {"disks": "ZoneSetPolicyRequest", "instances": "ZoneSetPolicyRequest",
+                     "regiondisks": "RegionSetPolicyRequest", "images": "GlobalSetPolicyRequest",
+                     "snapshots": "GlobalSetPolicyRequest"}
+CRM = "https://cloudresourcemanager.googleapis.com/v3/"
+DISK = "https://compute.googleapis.com/compute/v1/projects/p-123456/zones/us-central1-a/disks/d1"
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
 NSG_RULE = SUB + "/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg/securityRules/ssh"
@@ -492,6 +562,32 @@ SELF_TEST = [
      {"name": "read", "method": "GET", "body": "",
       "url": "https://iam.googleapis.com/v1/projects/p/serviceAccounts/a%40p.iam.gserviceaccount.com/keys/k"},
      ["is a boolean"], {"name": "read", "read": True, "compliant_if": {"disabled": ["true"]}}),
+    ("gcp.logging.restore_audit_config",
+     {"name": "write", "method": "POST", "url": CRM + "projects/p-123456:setIamPolicy",
+      "body": '{"policy":{"version":1,"auditConfigs":[],"etag":"<steps.read.body.etag>"},"updateMask":"auditConfigs"}'}, []),
+    ("gcp.logging.restore_audit_config",             # the default mask: the audit configs not written
+     {"name": "write", "method": "POST", "url": CRM + "projects/p-123456:setIamPolicy",
+      "body": '{"policy":{"version":1,"auditConfigs":[],"etag":"<steps.read.body.etag>"}}'},
+     ["updateMask ['bindings', 'etag'] does not name it"]),
+    ("gcp.iam.revert_binding_deltas",                # no policy
+     {"name": "write", "method": "POST", "url": CRM + "organizations/888888888888:setIamPolicy",
+      "body": '{"bindings":[]}'},
+     ["required body field 'policy' missing", "body field bindings is not in"]),
+    ("gcp.iam.revert_binding_deltas",                # the read at version 1
+     {"name": "read", "method": "POST", "url": CRM + "folders/123:getIamPolicy",
+      "body": '{"options":{"requestedPolicyVersion":1}}'}, ["policy version 3"]),
+    ("gcp.iam.remove_member",                        # the write without the etag read
+     {"name": "write", "method": "POST", "url": CRM + "projects/p-123456:setIamPolicy",
+      "body": '{"policy":{"version":1,"bindings":[]}}'},
+     ["policy.etag must be the etag read"], {"name": "write", "body": {"json": {"policy": {"bindings": "x"}}}}),
+    ("gcp.iam.remove_primitive_role_bindings",
+     {"name": "read", "method": "GET", "body": "", "url": DISK + "/getIamPolicy?optionsRequestedPolicyVersion=3"}, []),
+    ("gcp.iam.remove_primitive_role_bindings",       # the read without version 3
+     {"name": "read", "method": "GET", "body": "", "url": DISK + "/getIamPolicy"}, ["policy version 3"]),
+    ("gcp.iam.remove_primitive_role_bindings",       # a Resource Manager body on compute
+     {"name": "write", "method": "POST", "url": DISK + "/setIamPolicy",
+      "body": '{"policy":{"version":1,"bindings":[],"etag":"e"},"updateMask":"bindings"}'},
+     ["body field updateMask is not in @googleapis/compute Schema$ZoneSetPolicyRequest"]),
 ]
 
 

@@ -215,7 +215,12 @@ const out = {
   gcp: {
     operations: Object.assign(
         googleOps('@googleapis/storage', 'build/v1.js', {Buckets: ['get', 'patch', 'getIamPolicy', 'setIamPolicy']}),
-        googleOps('@googleapis/compute', 'build/v1.js', {Firewalls: ['get', 'patch'], Disks: ['getIamPolicy', 'setIamPolicy']}),
+        googleOps('@googleapis/compute', 'build/v1.js', {
+          Firewalls: ['get', 'patch'], Disks: ['getIamPolicy', 'setIamPolicy'],
+          // gcp.iam.remove_primitive_role_bindings: the resource kinds whose
+          // IAM policy it edits.
+          Regiondisks: ['getIamPolicy', 'setIamPolicy'], Instances: ['getIamPolicy', 'setIamPolicy'],
+          Images: ['getIamPolicy', 'setIamPolicy'], Snapshots: ['getIamPolicy', 'setIamPolicy']}),
         googleOps('@googleapis/iam', 'build/v1.js', {Projects$Serviceaccounts$Keys: ['get', 'disable']}),
         googleOps('@googleapis/cloudresourcemanager', 'build/v3.js', {
           Projects: ['getIamPolicy', 'setIamPolicy'], Folders: ['getIamPolicy', 'setIamPolicy'],
@@ -228,6 +233,16 @@ const out = {
     ],
     schemas: {
       SetIamPolicyRequest: googleSchema('@googleapis/cloudresourcemanager', 'build/v3.d.ts', 'SetIamPolicyRequest'),
+      // The IAM policy edits (gcp.iam.*, gcp.logging.restore_audit_config):
+      // the read's options, the compute setIamPolicy bodies (zonal, regional,
+      // global resources) and the Policy written.
+      GetIamPolicyRequest: googleSchema('@googleapis/cloudresourcemanager', 'build/v3.d.ts', 'GetIamPolicyRequest'),
+      GetPolicyOptions: googleSchema('@googleapis/cloudresourcemanager', 'build/v3.d.ts', 'GetPolicyOptions'),
+      Policy: googleSchema('@googleapis/cloudresourcemanager', 'build/v3.d.ts', 'Policy'),
+      ZoneSetPolicyRequest: googleSchema('@googleapis/compute', 'build/v1.d.ts', 'ZoneSetPolicyRequest'),
+      RegionSetPolicyRequest: googleSchema('@googleapis/compute', 'build/v1.d.ts', 'RegionSetPolicyRequest'),
+      GlobalSetPolicyRequest: googleSchema('@googleapis/compute', 'build/v1.d.ts', 'GlobalSetPolicyRequest'),
+      ComputePolicy: googleSchema('@googleapis/compute', 'build/v1.d.ts', 'Policy'),
     },
     enums: [
       // Typed as a plain string in the SDK (build/v1.d.ts, Schema$Bucket);

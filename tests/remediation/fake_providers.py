@@ -42,10 +42,23 @@ Defaults:
     "Metadata-Flavor: Google".
   GET /msi/token?api-version=2019-08-01&resource=...: X-IDENTITY-HEADER must
     equal --identity-header when given (be present otherwise).
+  Google Cloud IAM policies (the section "Google Cloud IAM policies" below):
+    POST /v3/{projects|folders|organizations}/ID:getIamPolicy and
+    :setIamPolicy (Cloud Resource Manager v3), GET /compute/v1/projects/P/
+    .../NAME/getIamPolicy and POST .../setIamPolicy (compute v1): a policy
+    per resource, {version, etag, bindings, auditConfigs?}, seeded with
+    POST /_fake/gcp/iam_policy {"resource", "policy"} (never recorded) or a
+    default one; read back with GET /_fake/gcp/iam_policy?resource=R. A
+    write with a stale etag is refused (409 ABORTED; compute: 412), as is a
+    binding without members, a conditional binding written below version 3,
+    or a setIamPolicy without a policy; Resource Manager applies the
+    updateMask (default bindings, etag). A resource name containing "gone"
+    answers 404.
   Anything else: 200 {} with x-amzn-RequestId: fake-<n>.
 """
 
 import argparse
+import base64
 import datetime
 import hashlib
 import http.server
@@ -89,6 +102,8 @@ class State:
         self.keys = {}
         if args.aws_key and args.aws_secret:
             self.keys[args.aws_key] = args.aws_secret
+        self.gcp_policies = {}  # Google Cloud IAM: resource name -> policy
+        self.gcp_etags = 0
         self.public_key = None
         if args.github_app_public_key:
             with open(args.github_app_public_key, "rb") as f:
@@ -229,6 +244,125 @@ def sts_error(code, message, status, kind="Sender"):
     return status, {"Content-Type": "text/xml"}, body
 
 
+# --- Google Cloud IAM policies ---------------------------------------------
+# getIamPolicy / setIamPolicy as Cloud Resource Manager v3 and compute v1
+# answer them (cloud.google.com/iam/docs/reference/rest/v1/Policy,
+# cloud.google.com/resource-manager/reference/rest/v3/projects/setIamPolicy,
+# cloud.google.com/compute/docs/reference/rest/v1/disks/setIamPolicy).
+GCP_CRM_RE = re.compile(r"/v3/((?:projects|folders|organizations)/[^/:]+):(getIamPolicy|setIamPolicy)")
+GCP_COMPUTE_RE = re.compile(r"/compute/v1/(projects/[^/]+/(?:zones|regions|global)/(?:[^/]+/)?[^/]+/[^/]+)"
+                            r"/(getIamPolicy|setIamPolicy)")
+
+
+def gcp_default_policy():
+    return {"version": 1, "bindings": [{"role": "roles/owner", "members": ["user:owner@example.com"]}]}
+
+
+def gcp_error(status, state_name, message):
+    return status, {"Content-Type": "application/json"}, json.dumps(
+        {"error": {"code": status, "message": message, "status": state_name}})
+
+
+def gcp_new_etag(state):
+    state.gcp_etags += 1
+    return base64.b64encode(b"\x07\x05" + state.gcp_etags.to_bytes(6, "big")).decode()
+
+
+def gcp_policy_control(state, method, body, query):
+    """POST {"resource", "policy"}: seeds a policy (an etag is given if it
+    has none); GET ?resource=R: the policy now."""
+    json_type = {"Content-Type": "application/json"}
+    with state.lock:
+        if method == "POST":
+            try:
+                seed = json.loads(body)
+                resource, policy = seed["resource"], dict(seed["policy"])
+            except Exception:  # noqa: BLE001
+                return 400, {}, "expected {resource, policy}"
+            policy.setdefault("etag", gcp_new_etag(state))
+            state.gcp_policies[resource] = policy
+            return 200, json_type, json.dumps(policy)
+        resource = (urllib.parse.parse_qs(query).get("resource") or [""])[0]
+        return 200, json_type, json.dumps(state.gcp_policies.get(resource))
+
+
+def gcp_iam_answer(state, record, body):
+    """The answer to a getIamPolicy/setIamPolicy request, or None."""
+    m = GCP_CRM_RE.fullmatch(record["path"])
+    compute = False
+    if m and record["method"] == "POST":
+        pass
+    else:
+        m = GCP_COMPUTE_RE.fullmatch(record["path"])
+        compute = True
+        if not m or record["method"] != ("GET" if m.group(2) == "getIamPolicy" else "POST"):
+            return None
+    resource, op = m.group(1), m.group(2)
+    json_type = {"Content-Type": "application/json"}
+    if "gone" in resource:
+        return gcp_error(404, "NOT_FOUND", "The resource '%s' was not found" % resource)
+    try:
+        req = json.loads(body) if body else {}
+    except ValueError:
+        return gcp_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+    with state.lock:
+        if resource not in state.gcp_policies:
+            policy = gcp_default_policy()
+            policy["etag"] = gcp_new_etag(state)
+            state.gcp_policies[resource] = policy
+        current = state.gcp_policies[resource]
+        if op == "getIamPolicy":
+            if compute:
+                q = urllib.parse.parse_qs(record["query"])
+                version = int((q.get("optionsRequestedPolicyVersion") or ["0"])[0])
+            else:
+                version = int(((req.get("options") or {}).get("requestedPolicyVersion")) or 0)
+            answer = dict(current)
+            if version < 3 and any("condition" in b for b in current.get("bindings", [])):
+                # IAM answers a version 1 policy whose conditional bindings
+                # cannot be written back.
+                answer["version"] = 1
+                answer["bindings"] = [dict(b, role=b["role"] + "_withcond_fake") if "condition" in b else b
+                                      for b in current.get("bindings", [])]
+                for b in answer["bindings"]:
+                    b.pop("condition", None)
+            return 200, json_type, json.dumps(answer)
+        policy = req.get("policy")
+        if not isinstance(policy, dict):
+            return gcp_error(400, "INVALID_ARGUMENT", "policy is required")
+        if "etag" in policy and policy["etag"] != current["etag"]:
+            if compute:
+                return 412, json_type, json.dumps({"error": {"code": 412, "message": "Precondition Failed",
+                                                             "errors": [{"reason": "conditionNotMet"}]}})
+            return gcp_error(409, "ABORTED", "There were concurrent policy changes. Please retry the whole "
+                             "read-modify-write with exponential backoff.")
+        for b in policy.get("bindings") or []:
+            if not b.get("members"):
+                return gcp_error(400, "INVALID_ARGUMENT", "Binding for role %s has no members" % b.get("role"))
+            if "condition" in b and policy.get("version") != 3:
+                return gcp_error(400, "INVALID_ARGUMENT", "Conditional bindings need policy version 3")
+            if b.get("role", "").endswith("_withcond_fake"):
+                return gcp_error(400, "INVALID_ARGUMENT", "Role %s does not exist" % b["role"])
+        if compute:
+            if "updateMask" in req:
+                return gcp_error(400, "INVALID_ARGUMENT", "Unknown name \"updateMask\"")
+            mask = ["bindings", "auditConfigs", "version"]
+        else:
+            mask = [f.strip() for f in (req.get("updateMask") or "bindings,etag").split(",")]
+            mask.append("version")
+        new = dict(current)
+        for field in mask:
+            if field == "etag":
+                continue
+            if field in policy and policy[field] is not None:
+                new[field] = policy[field]
+            else:
+                new.pop(field, None)
+        new["etag"] = gcp_new_etag(state)
+        state.gcp_policies[resource] = new
+        return 200, json_type, json.dumps(new)
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "fake-providers"
@@ -324,6 +458,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with state.lock:
                 state.requests = []
                 state.scripts = []
+                state.gcp_policies = {}
             return self._send(200, {"Content-Type": "application/json"}, "{}")
         if path == "/_fake/script" and self.command == "POST":
             try:
@@ -335,6 +470,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with state.lock:
                 state.scripts.append(script)
             return self._send(200, {"Content-Type": "application/json"}, "{}")
+        if path == "/_fake/gcp/iam_policy":
+            return self._send(*gcp_policy_control(state, self.command, body, self.path.partition("?")[2]))
         return self._send(404, {}, "unknown control request")
 
     def _default(self, record, body):
@@ -370,6 +507,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return 403, {"Content-Type": "text/html"}, "Missing Metadata-Flavor: Google header"
             return 200, json_type, json.dumps({"access_token": random_id("ya29.fake-", 40, string.ascii_letters),
                                                "expires_in": 3599, "token_type": "Bearer"})
+        gcp = gcp_iam_answer(state, record, body)
+        if gcp is not None:
+            return gcp
         if path == "/msi/token":
             q = urllib.parse.parse_qs(record["query"])
             got = record["headers"].get("x-identity-header")

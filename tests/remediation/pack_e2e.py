@@ -15,7 +15,12 @@ headers). Per case, with the fake reset before it:
   - every AWS request carries a SigV4 signature that botocore verifies;
   - a match that emits notify.slack / notify.pagerduty gets its call beside
     the remediation;
-  - no credential appears in the host's log or answers.
+  - no credential appears in the host's log or answers;
+  - Google Cloud IAM policy edits (gcp_* below): the fake holds the policy
+    the audit-logged call left (seeded per case); the policy written must
+    carry the etag read, no longer hold what the call added (backdoor
+    members, primitive roles, a reduced audit config), keep everything
+    else, drop bindings left empty, and be accepted by the fake.
 Usage: pack_e2e.py PROACT_CLI SOURCE_DIR
        pack_e2e.py --lambda PROACT_LAMBDA_ZIP SOURCE_DIR
 """
@@ -48,6 +53,135 @@ ANSWERS = [
     {"method": "POST", "path_prefix": "/api/v1/", "responses": many(200, "{}")},
 ]
 CREDENTIAL_PATHS = ("/app/installations/", "/oauth2/v1/token", "/msi/token", "/computeMetadata/")
+
+
+# --- Google Cloud IAM policies ---------------------------------------------
+# The policy before the audit-logged call: a conditional binding (so the
+# policy is version 3 and must be read and written as such) and all audit
+# log types for allServices.
+GCP_BASE_POLICY = {
+    "version": 3,
+    "bindings": [
+        {"role": "roles/owner", "members": ["user:owner@example.com"]},
+        {"role": "roles/storage.admin", "members": ["group:storage@example.com"],
+         "condition": {"title": "until-2030", "expression": "request.time < timestamp('2030-01-01T00:00:00Z')"}},
+    ],
+    "auditConfigs": [{"service": "allServices",
+                      "auditLogConfigs": [{"logType": "ADMIN_READ"}, {"logType": "DATA_READ"},
+                                          {"logType": "DATA_WRITE"}]}],
+}
+
+
+def gcp_is_read(r):
+    return r["method"] == "POST" and r["path"].endswith(":getIamPolicy")
+
+
+def gcp_canonical(bindings):
+    return sorted((b["role"], json.dumps(b.get("condition"), sort_keys=True), tuple(sorted(b["members"])))
+                  for b in bindings or [])
+
+
+def gcp_audit_canonical(configs):
+    return sorted((c["service"], tuple(sorted((l["logType"], tuple(sorted(l.get("exemptedMembers", []))))
+                                              for l in c.get("auditLogConfigs", []))))
+                  for c in configs or [])
+
+
+def gcp_prepare(fake_url, body):
+    """Seeds the fake with the policy the event's call left; returns what
+    the remediation must write, or None for other events."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    proto = (event.get("detail") or event).get("protoPayload") or {}
+    method = proto.get("methodName") or ""
+    resource = proto.get("resourceName") or ""
+    base = json.loads(json.dumps(GCP_BASE_POLICY))
+    after = json.loads(json.dumps(base))
+    expect = {"resource": resource}
+    if method == "SetIamPolicy":
+        delta = (proto.get("serviceData") or {}).get("policyDelta") or {}
+        for d in delta.get("bindingDeltas") or []:
+            b = next((b for b in after["bindings"] if b["role"] == d["role"] and "condition" not in b), None)
+            if d["action"] == "ADD":
+                if b is None:
+                    after["bindings"].append({"role": d["role"], "members": [d["member"]]})
+                elif d["member"] not in b["members"]:
+                    b["members"].append(d["member"])
+            elif b is not None and d["member"] in b["members"]:
+                b["members"].remove(d["member"])
+        for d in delta.get("auditConfigDeltas") or []:
+            c = next((c for c in after["auditConfigs"] if c["service"] == d["service"]), None)
+            if d["action"] == "REMOVE" and c is not None and "exemptedMember" not in d:
+                c["auditLogConfigs"] = [l for l in c["auditLogConfigs"] if l["logType"] != d["logType"]]
+        if delta.get("bindingDeltas"):
+            expect["bindings"] = base["bindings"]
+            expect["added"] = [(d["role"], d["member"]) for d in delta["bindingDeltas"] if d["action"] == "ADD"]
+        if delta.get("auditConfigDeltas"):
+            expect["auditConfigs"] = base["auditConfigs"]
+    elif method.endswith(".setIamPolicy") and proto.get("serviceName") == "compute.googleapis.com":
+        after = {"version": 1, "bindings": ((proto.get("request") or {}).get("policy") or {}).get("bindings") or []}
+        expect["bindings"] = [b for b in after["bindings"] if b["role"] not in ("roles/owner", "roles/editor")]
+        expect["added"] = [(b["role"], m) for b in after["bindings"] if b["role"] in ("roles/owner", "roles/editor")
+                           for m in b["members"]]
+        expect["compute"] = True
+    elif method == "InsertProjectOwnershipInvite":
+        member = (proto.get("request") or {}).get("member")
+        after["bindings"][0]["members"].append(member)      # the invitation, accepted
+        expect["bindings"] = base["bindings"]
+        expect["added"] = [("roles/owner", member)]
+    else:
+        return None
+    status, text = http(fake_url + "/_fake/gcp/iam_policy", json.dumps({"resource": resource, "policy": after}).encode(),
+                        {"Content-Type": "application/json"}, "POST")
+    expect["etag"] = json.loads(text)["etag"]
+    expect["version"] = after["version"]
+    return expect
+
+
+def gcp_check(label, fake_url, requests, expect):
+    """The setIamPolicy written for `expect` (gcp_prepare): failures."""
+    out = []
+    res = expect["resource"]
+    writes = [r for r in requests if r["method"] == "POST" and r["path"].endswith(res + ("/setIamPolicy" if expect.get("compute") else ":setIamPolicy"))]
+    reads = [r for r in requests if r["path"].endswith(res + ("/getIamPolicy" if expect.get("compute") else ":getIamPolicy"))]
+    if len(writes) != 1 or len(reads) != 1:
+        return ["%s: %d getIamPolicy and %d setIamPolicy on %s, expected one each" % (label, len(reads), len(writes), res)]
+    if expect.get("compute"):
+        if "optionsRequestedPolicyVersion=3" not in reads[0]["query"]:
+            out.append("%s: the read did not ask for policy version 3: %s" % (label, reads[0]["query"]))
+    elif (json.loads(reads[0]["body"] or "{}").get("options") or {}).get("requestedPolicyVersion") != 3:
+        out.append("%s: the read did not ask for policy version 3: %s" % (label, reads[0]["body"]))
+    sent = json.loads(writes[0]["body"])
+    policy = sent.get("policy") or {}
+    if policy.get("etag") != expect["etag"]:
+        out.append("%s: setIamPolicy sent etag %r, the read answered %r" % (label, policy.get("etag"), expect["etag"]))
+    if policy.get("version") != expect["version"]:
+        out.append("%s: setIamPolicy sent version %r, the policy read is version %r"
+                   % (label, policy.get("version"), expect["version"]))
+    if "bindings" in expect:
+        got = policy.get("bindings") or []
+        for role, member in expect.get("added", []):
+            if any(b["role"] == role and member in b["members"] for b in got):
+                out.append("%s: %s is still in %s in the policy written" % (label, member, role))
+        if any(not b.get("members") for b in got):
+            out.append("%s: the policy written keeps a binding without members" % label)
+        if gcp_canonical(got) != gcp_canonical(expect["bindings"]):
+            out.append("%s: bindings written %s, expected %s" % (label, json.dumps(got), json.dumps(expect["bindings"])))
+    if "auditConfigs" in expect:
+        if "auditConfigs" not in [m.strip() for m in (sent.get("updateMask") or "").split(",")]:
+            out.append("%s: setIamPolicy without updateMask auditConfigs: %s" % (label, writes[0]["body"]))
+        if gcp_audit_canonical(policy.get("auditConfigs")) != gcp_audit_canonical(expect["auditConfigs"]):
+            out.append("%s: auditConfigs written %s, expected %s" % (label, json.dumps(policy.get("auditConfigs")),
+                                                                      json.dumps(expect["auditConfigs"])))
+    status, text = http(fake_url + "/_fake/gcp/iam_policy?resource=" + urllib.parse.quote(res))
+    now = json.loads(text) or {}
+    if now.get("etag") == expect["etag"]:
+        out.append("%s: the fake did not accept the setIamPolicy (the policy is unchanged)" % label)
+    return out
 
 
 def wait_for(path, seconds=20):
@@ -130,7 +264,7 @@ def main():
             print(error)
             return 1
         answers = []
-        checked = writes_total = aws_signed = notifications = 0
+        checked = writes_total = aws_signed = notifications = gcp_checked = 0
         for label, body, headers in cases(source_dir):
             http(fake_url + "/_fake/reset", b"", method="POST")
             # Answers as the providers give them where their success is not
@@ -138,6 +272,7 @@ def main():
             for script in ANSWERS:
                 http(fake_url + "/_fake/script", json.dumps(script).encode(),
                      {"Content-Type": "application/json"}, "POST")
+            gcp_expect = gcp_prepare(fake_url, body)
             first = host.deliver(label, body, headers, 1)
             second = host.deliver(label, body, headers, 2)
             answers += first[2] + second[2]
@@ -167,7 +302,7 @@ def main():
                     if not r["sigv4"]["verified"]:
                         failures.append("%s: %s %s%s not verified by botocore: %s"
                                         % (label, r["method"], r["host"], r["path"], r["sigv4"]["error"]))
-                if r["method"] in ("GET", "HEAD") or r["path"].startswith(CREDENTIAL_PATHS):
+                if r["method"] in ("GET", "HEAD") or r["path"].startswith(CREDENTIAL_PATHS) or gcp_is_read(r):
                     continue
                 if r["sigv4"]["present"] and "Action=AssumeRole" in r["body"]:
                     continue
@@ -183,13 +318,17 @@ def main():
             for key, n in seen.items():
                 if n > 1:
                     failures.append("%s: %s %s%s reached the provider %d times" % (label, key[0], key[1], key[2], n))
+            if gcp_expect is not None:
+                gcp_checked += 1
+                failures += gcp_check(label, fake_url, requests, gcp_expect)
         log = host.log()
         for secret in secrets:
             if secret in log or any(secret in x for x in answers):
                 failures.append("a credential appears in %s's log or answers" % host.name)
         print("pack e2e (%s): %d matching cases delivered twice, %d writes, %d of them notifications, "
-              "%d AWS requests verified by botocore, %d failures, %.1f s" % (
-                  host.name, checked, writes_total, notifications, aws_signed, len(failures), time.time() - started))
+              "%d AWS requests verified by botocore, %d GCP IAM policies written and checked, %d failures, "
+              "%.1f s" % (host.name, checked, writes_total, notifications, aws_signed, gcp_checked,
+                          len(failures), time.time() - started))
         for f in failures:
             print("FAIL: " + f)
         if failures:

@@ -253,12 +253,16 @@ class Execution {
       *value = *v;
       return true;
     };
-    int sent = 0, writes = 0;
-    bool for_each_seen = false;
+    int sent = 0, writes = 0, reads = 0;
+    bool for_each_seen = false, write_skipped = false;
     for (const RequestSpec& spec : type_.requests) {
       if (!spec.has_for_each) {
-        if (!ShouldSend(spec, rc_)) continue;
+        if (!ShouldSend(spec, rc_)) {
+          if (!spec.read) write_skipped = true;
+          continue;
+        }
         ++sent;
+        if (spec.read) ++reads;
         if (!spec.read) ++writes;
         Step step = Send(spec);
         if (step.stop) return step.result;
@@ -284,6 +288,15 @@ class Execution {
     if (writes == 0 && for_each_seen) {
       ActionResult r = ActionResult::AlreadyCompliant(
           "no element of a for_each calls for a request: nothing to change");
+      r.provider_request_id = last_request_id_;
+      return r;
+    }
+    if (writes == 0 && write_skipped && reads > 0) {
+      // The reads were answered and every write's `when`/`unless` said
+      // there is nothing to write (a read-modify-write whose computed
+      // value equals the value read).
+      ActionResult r = ActionResult::AlreadyCompliant(
+          "no write is called for by what was read: nothing to change");
       r.provider_request_id = last_request_id_;
       return r;
     }
