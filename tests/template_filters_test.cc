@@ -167,6 +167,12 @@ TEST_CASE("IAM policy edits: audit logging restored, only what reduced it undone
                    {{"service", "storage.googleapis.com"},
                     {"auditLogConfigs", json::array({{{"logType", "DATA_WRITE"}}})}},
                }));
+  // An exemption added where no config holds it changes nothing (no empty
+  // entry is created, so a `when: ... | ne(read)` sends no write).
+  json one = json::array({{{"action", "ADD"}, {"service", "s"}, {"logType", "DATA_READ"},
+                           {"exemptedMember", "user:x@example.com"}}});
+  REQUIRE(internal::RestoreAuditLogging(json::array(), one, &out, &error));
+  CHECK(out == json::array());
 }
 
 constexpr char kForEach[] = R"(action_types:

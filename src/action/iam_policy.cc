@@ -163,21 +163,26 @@ bool RestoreAuditLogging(const json& audit_configs, const json& deltas, json* ou
     bool reduced = (d["action"] == "REMOVE" && member.is_null()) ||
                    (d["action"] == "ADD" && !member.is_null());
     if (!reduced) continue;
-    json& config = config_for(d["service"]);
-    json& logs = config["auditLogConfigs"];
-    if (!logs.is_array()) logs = json::array();
-    json* entry = nullptr;
-    for (json& l : logs) {
-      if (Member(l, "logType") == d["logType"]) entry = &l;
-    }
     if (member.is_null()) {
-      if (entry == nullptr) logs.push_back({{"logType", d["logType"]}});
+      // A log type removed: enable it again.
+      json& logs = config_for(d["service"])["auditLogConfigs"];
+      if (!logs.is_array()) logs = json::array();
+      bool present = std::any_of(logs.begin(), logs.end(), [&](const json& l) {
+        return Member(l, "logType") == d["logType"];
+      });
+      if (!present) logs.push_back({{"logType", d["logType"]}});
       continue;
     }
-    if (entry == nullptr || !Member(*entry, "exemptedMembers").is_array()) continue;
-    json& ex = (*entry)["exemptedMembers"];
-    ex.erase(std::remove(ex.begin(), ex.end(), member), ex.end());
-    if (ex.empty()) entry->erase("exemptedMembers");
+    // An exemption added: take it out, where it is (nothing is created).
+    for (json& c : list) {
+      if (Member(c, "service") != d["service"] || !Member(c, "auditLogConfigs").is_array()) continue;
+      for (json& l : c["auditLogConfigs"]) {
+        if (Member(l, "logType") != d["logType"] || !Member(l, "exemptedMembers").is_array()) continue;
+        json& ex = l["exemptedMembers"];
+        ex.erase(std::remove(ex.begin(), ex.end(), member), ex.end());
+        if (ex.empty()) l.erase("exemptedMembers");
+      }
+    }
   }
   *out = std::move(list);
   return true;

@@ -131,9 +131,10 @@ std::string ExprShown(const TemplateExpr& e) {
   return s;
 }
 
-bool Render(const Template& t, const RequestContext& ctx, nlohmann::json* out, std::string* error) {
+bool Render(const Template& t, const RequestContext& ctx, nlohmann::json* out, std::string* error,
+            bool* missing = nullptr) {
   ContextFields fields(ctx);
-  if (!RenderTemplate(t, fields, out, error)) {
+  if (!RenderTemplate(t, fields, out, error, missing)) {
     // A plan shows a value still to be read as <steps.NAME...>; a filter
     // that needs the real value (an IAM policy edit on a list read) cannot
     // apply to that text: the plan shows the whole expression instead.
@@ -206,8 +207,8 @@ bool RenderParts(const Template& t, const RequestContext& ctx,
   return true;
 }
 
-enum class Test { kFalse, kTrue, kUnknown };
-Test Truthy(const Template& t, const RequestContext& ctx);
+enum class Test { kFalse, kTrue, kUnknown, kError };
+Test Truthy(const Template& t, const RequestContext& ctx, std::string* error);
 
 // An ordered rendering of a body tree (XML element order matters).
 bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::string& where,
@@ -245,10 +246,15 @@ bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::str
         out->push_back(std::move(v));
       }
       return true;
-    case ParamTree::Kind::kChoice:
+    case ParamTree::Kind::kChoice: {
       // In a plan, an unknown test shows the value.
-      return RenderTree(tree.items[Truthy(tree.tmpl, ctx) == Test::kFalse ? 1 : 0], ctx, where,
-                        out, error);
+      Test test = Truthy(tree.tmpl, ctx, error);
+      if (test == Test::kError) {
+        *error = "body '" + where + "': when: " + *error;
+        return false;
+      }
+      return RenderTree(tree.items[test == Test::kFalse ? 1 : 0], ctx, where, out, error);
+    }
   }
   return false;
 }
@@ -301,7 +307,7 @@ namespace {
 // A value other than null, false, "" (a missing field counts as null). In
 // a plan, a test that reads a value known only when sending (an answer, an
 // element of a list still to be read) is unknown.
-Test Truthy(const Template& t, const RequestContext& ctx) {
+Test Truthy(const Template& t, const RequestContext& ctx, std::string* error) {
   if (ctx.plan) {
     bool unknown = false;
     for (const TemplateExpr& e : t.exprs) {
@@ -315,8 +321,12 @@ Test Truthy(const Template& t, const RequestContext& ctx) {
     if (unknown) return Test::kUnknown;
   }
   nlohmann::json v;
-  std::string error;
-  if (!Render(t, ctx, &v, &error)) return Test::kFalse;  // a missing field
+  bool missing = false;
+  if (!Render(t, ctx, &v, error, &missing)) {
+    // A missing field (or unset config) is null; a filter refusing its
+    // value is an error, never a silent "no".
+    return missing ? Test::kFalse : Test::kError;
+  }
   if (v.is_null() || (v.is_boolean() && !v.get<bool>())) return Test::kFalse;
   if (v.is_string() && (v.get_ref<const std::string&>().empty() || v == "null" || v == "false")) {
     return Test::kFalse;
@@ -422,10 +432,18 @@ bool ForEachItems(const RequestSpec& spec, const RequestContext& ctx,
   return true;
 }
 
-bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx) {
+bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx, std::string* error) {
+  error->clear();
   // In a plan, an unknown test shows the request.
-  if (spec.has_when && Truthy(spec.when, ctx) == Test::kFalse) return false;
-  if (spec.has_unless && Truthy(spec.unless, ctx) == Test::kTrue) return false;
+  for (bool when : {true, false}) {
+    if (when ? !spec.has_when : !spec.has_unless) continue;
+    Test t = Truthy(when ? spec.when : spec.unless, ctx, error);
+    if (t == Test::kError) {
+      *error = "request '" + spec.name + "': " + (when ? "when" : "unless") + ": " + *error;
+      return false;
+    }
+    if (t == (when ? Test::kFalse : Test::kTrue)) return false;
+  }
   return true;
 }
 

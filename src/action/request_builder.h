@@ -90,8 +90,9 @@ bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_v
 
 // False when `spec` has a `when` that renders null, false, "" or a missing
 // field, or an `unless` that renders anything else: the request is not sent
-// (nor planned).
-bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx);
+// (nor planned). False with *error set when a test fails for another reason
+// (a filter refusing its value): the action fails, it does not skip.
+bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx, std::string* error);
 
 // A credentials template (region, role, installation) rendered to text.
 bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,

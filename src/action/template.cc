@@ -401,7 +401,7 @@ std::string PathText(const std::vector<PathStep>& path) {
 }
 
 bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
-              nlohmann::json* out, std::string* error) {
+              nlohmann::json* out, std::string* error, bool* missing) {
   bool found = event.Lookup(expr.path, out);
   if (!found) *out = nullptr;
   std::vector<nlohmann::json> args;
@@ -417,14 +417,15 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
   }
   if (!found) {
     *error = "field '" + PathText(expr.path) + "' is missing";
+    if (missing != nullptr) *missing = true;
     return false;
   }
   return true;
 }
 
 bool RenderString(const Template& t, const FieldSource& event,
-                  nlohmann::json* out, std::string* error) {
-  if (t.whole_value) return EvalExpr(t.exprs[0], event, out, error);
+                  nlohmann::json* out, std::string* error, bool* missing = nullptr) {
+  if (t.whole_value) return EvalExpr(t.exprs[0], event, out, error, missing);
   std::string s;
   for (std::size_t i = 0; i < t.expr_index.size(); ++i) {
     if (t.expr_index[i] < 0) {
@@ -432,7 +433,7 @@ bool RenderString(const Template& t, const FieldSource& event,
       continue;
     }
     nlohmann::json v;
-    if (!EvalExpr(t.exprs[t.expr_index[i]], event, &v, error)) return false;
+    if (!EvalExpr(t.exprs[t.expr_index[i]], event, &v, error, missing)) return false;
     s += Stringify(v);
   }
   *out = std::move(s);
@@ -480,8 +481,9 @@ bool Render(const ParamTree& tree, const FieldSource& event,
 }  // namespace
 
 bool RenderTemplate(const Template& t, const FieldSource& fields, nlohmann::json* out,
-                    std::string* error) {
-  return RenderString(t, fields, out, error);
+                    std::string* error, bool* missing) {
+  if (missing != nullptr) *missing = false;
+  return RenderString(t, fields, out, error, missing);
 }
 
 std::string TemplateValueText(const nlohmann::json& v) { return Stringify(v); }

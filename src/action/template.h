@@ -135,9 +135,10 @@ bool RenderParams(const ParamTree& tree, const FieldSource& event,
 
 // Renders one template: a whole-value template yields the field's JSON
 // value, mixed text a string. False with *error when a field is missing
-// and has no default.
+// and has no default; then *missing (when given) says whether the cause was
+// a missing field (rather than a filter refusing its value).
 bool RenderTemplate(const Template& t, const FieldSource& fields, nlohmann::json* out,
-                    std::string* error);
+                    std::string* error, bool* missing = nullptr);
 
 // A rendered value as text: strings as they are, other values as JSON.
 std::string TemplateValueText(const nlohmann::json& v);

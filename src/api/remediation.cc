@@ -86,7 +86,9 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
   }
   std::string auth = AuthText(t, ctx);
   auto plan_one = [&](const internal::RequestSpec& spec) -> Status {
-    if (!internal::ShouldSend(spec, ctx)) return Status::Ok();
+    if (!internal::ShouldSend(spec, ctx, &error)) {
+      return error.empty() ? Status::Ok() : Status(StatusCode::kInvalidArgument, error);
+    }
     internal::RenderedRequest r;
     if (!internal::BuildRequest(t, spec, base, ctx, &r, &error)) {
       return Status(StatusCode::kInvalidArgument, error);

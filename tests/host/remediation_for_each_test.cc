@@ -31,6 +31,22 @@ constexpr char kTypes[] = R"(action_types:
         for_each: "{{ steps.read.body }}"
         when: "{{ item.label | lower | in(params.roles) }}"
         already_done: [{status: 404}]
+  t.revoke_split:
+    params:
+      user: {type: string, required: true, pattern: '[a-z0-9]+'}
+    credentials: {provider: none}
+    endpoint: https://api.example.com
+    endpoint_override: PROACT_TEST_URL
+    requests:
+      - name: read
+        read: true
+        method: GET
+        path: "/users/{{ params.user }}/roles"
+      - name: revoke
+        method: DELETE
+        path: "/users/{{ params.user }}/roles/{{ item.id }}"
+        for_each: "{{ steps.read.body }}"
+        when: "{{ item.label | split(',') | contains('admin') }}"
   t.baseline:
     params:
       name: {type: string, required: true, pattern: '[a-z0-9-]+'}
@@ -87,6 +103,18 @@ TEST_CASE("for_each: a request per matching element, an element already done doe
   CHECK_FALSE(r.already_compliant);
   CHECK(h.Sent() == std::vector<std::string>{"GET /users/u1/roles", "DELETE /users/u1/roles/ra1",
                                              "DELETE /users/u1/roles/ra3"});
+}
+
+TEST_CASE("for_each: a test whose filter refuses its value fails the action, it does not skip") {
+  REQUIRE_FAKE();
+  Harness h;
+  h.fake.Script({{"method", "GET"}, {"path", "/users/u1/roles"},
+                 {"responses", {{{"status", 200}, {"headers", {{"Content-Type", "application/json"}}},
+                                 {"body", R"([{"id":"ra1","label":{"not":"text"}}])"}}}}});
+  ActionResult r = h.Run("t.revoke_split", {{"user", "u1"}});
+  CHECK(r.failure == FailureClass::kPermanent);
+  CHECK(r.message == "request 'revoke': when: filter 'split' takes a string, not object");
+  CHECK(h.Sent() == std::vector<std::string>{"GET /users/u1/roles"});
 }
 
 TEST_CASE("for_each: no element calls for a write, so the action is already compliant") {

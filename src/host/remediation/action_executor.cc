@@ -257,7 +257,8 @@ class Execution {
     bool for_each_seen = false, write_skipped = false;
     for (const RequestSpec& spec : type_.requests) {
       if (!spec.has_for_each) {
-        if (!ShouldSend(spec, rc_)) {
+        if (!ShouldSend(spec, rc_, &error)) {
+          if (!error.empty()) return Permanent(error);
           if (!spec.read) write_skipped = true;
           continue;
         }
@@ -275,7 +276,11 @@ class Execution {
       if (!ForEachItems(spec, rc_, &items, &unknown, &error)) return Permanent(error);
       for (const nlohmann::json& item : items) {
         rc_.item = &item;
-        bool send = ShouldSend(spec, rc_);
+        bool send = ShouldSend(spec, rc_, &error);
+        if (!error.empty()) {
+          rc_.item = nullptr;
+          return Permanent(error);
+        }
         Step step;
         if (send) step = Send(spec);
         rc_.item = nullptr;
