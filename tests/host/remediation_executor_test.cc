@@ -558,5 +558,22 @@ TEST_CASE("remediation executor: dispatch reports outcomes, request ids, and no 
   CheckAbsent(text, kToken);
 }
 
+TEST_CASE("remediation executor: a type none of whose requests applies fails, sending nothing") {
+  auto set = PolicySet::FromString(R"(action_types:
+  t.cond:
+    params: {member: {type: string, nullable: true}}
+    endpoint: https://api.example.com
+    requests:
+      - {name: w, method: PUT, path: "/members/{{ params.member }}", when: "{{ params.member }}"}
+)", "cond.yaml");
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  ActionExecutor executor(set.value().program(), std::make_shared<CredentialBroker>(EnvOf({})));
+  ActionContext ctx{"p", "t.cond", 0, "e", "s", "r", {{"member", nullptr}},
+                    std::chrono::steady_clock::now() + 10s};
+  ActionResult r = executor.Run(0, ctx);
+  CHECK(r.failure == FailureClass::kPermanent);
+  CHECK(r.message.find("applies to these params") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace proact::internal
