@@ -322,6 +322,29 @@ TEST_CASE("action types: form fields repeated per list element, and unless") {
   CHECK(plan[0].body == "Action=X");
 }
 
+TEST_CASE("action types: in a plan, filters leave a value still to be read as its placeholder") {
+  const char* yaml = R"(action_types:
+  t.rmw:
+    endpoint: https://api.example.com
+    requests:
+      - {name: read, read: true, method: GET, path: /x}
+      - name: write
+        method: PUT
+        path: /x
+        body:
+          json:
+            users: "{{ steps.read.body.users | pluck('login') }}"
+            n: "{{ steps.read.body.n | eq(3) }}"
+)";
+  Result<PolicySet> set = PolicySet::FromString(yaml);
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  std::vector<PlannedRequest> plan;
+  Status st = PlanAction(set.value(), {"t.rmw", json::object(), false}, &plan);
+  REQUIRE_MESSAGE(st.ok(), st.message());
+  REQUIRE(plan.size() == 2);
+  CHECK(plan[1].body == R"({"users":"<steps.read.body.users>","n":"<steps.read.body.n>"})");
+}
+
 TEST_CASE("action types: a manual type plans nothing and says why") {
   const char* yaml = R"(action_types:
   t.restore_repo:
