@@ -159,7 +159,7 @@ def expected_protection(d):
         "required_linear_history": on("linear_history_requirement_enforcement_level"),
         "allow_force_pushes": on("allow_force_pushes_enforcement_level"),
         "allow_deletions": on("allow_deletions_enforcement_level"),
-        "block_creations": bool(rule.get("create_protected")),
+        "block_creations": bool(rule.get("create_protected")) and restrictions is not None,
         "required_conversation_resolution": on("required_conversation_resolution_level"),
         "lock_branch": on("lock_branch_enforcement_level"),
         "allow_fork_syncing": bool(rule.get("lock_allows_fork_sync")),
