@@ -5,6 +5,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "proact/policy_schema.h"
@@ -320,6 +322,82 @@ TEST_CASE("action types: form fields repeated per list element, and unless") {
   params["accounts"] = json::array();
   REQUIRE(PlanAction(set.value(), {"t.ec2", params, false}, &plan).ok());
   CHECK(plan[0].body == "Action=X");
+}
+
+TEST_CASE("action types: in a plan, filters leave a value still to be read as its placeholder") {
+  const char* yaml = R"(action_types:
+  t.rmw:
+    endpoint: https://api.example.com
+    requests:
+      - {name: read, read: true, method: GET, path: /x}
+      - name: write
+        method: PUT
+        path: /x
+        body:
+          json:
+            users: "{{ steps.read.body.users | pluck('login') }}"
+            n: "{{ steps.read.body.n | eq(3) }}"
+)";
+  Result<PolicySet> set = PolicySet::FromString(yaml);
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  std::vector<PlannedRequest> plan;
+  Status st = PlanAction(set.value(), {"t.rmw", json::object(), false}, &plan);
+  REQUIRE_MESSAGE(st.ok(), st.message());
+  REQUIRE(plan.size() == 2);
+  CHECK(plan[1].body == R"({"users":"<steps.read.body.users>","n":"<steps.read.body.n>"})");
+}
+
+// A shipped file of rules/actions/.
+std::string PackFile(const std::string& name) {
+  std::ifstream in(std::string(PROACT_SOURCE_DIR) + "/rules/actions/" + name, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_CASE("action types: plans of read-modify-write types show what only the answer says") {
+  std::vector<PlannedRequest> plan;
+  SUBCASE("okta.admin_role.revoke: the principal type's read, a DELETE per matching assignment") {
+    Result<PolicySet> set = PolicySet::FromString(PackFile("okta.yaml"), "okta.yaml");
+    REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+    json params = {{"principal_id", "00u1"}, {"principal_type", "User"}, {"principal", nullptr},
+                   {"roles", {"super administrator"}}};
+    REQUIRE(PlanAction(set.value(), {"okta.admin_role.revoke", params, false}, &plan).ok());
+    REQUIRE(plan.size() == 2);
+    CHECK(plan[0].url == "https://example.okta.com/api/v1/users/00u1/roles");
+    CHECK(plan[1].method == "DELETE");
+    CHECK(plan[1].url == "https://example.okta.com/api/v1/users/00u1/roles/%3Citem.id%3E");
+    params["principal_type"] = "UserGroup";
+    REQUIRE(PlanAction(set.value(), {"okta.admin_role.revoke", params, false}, &plan).ok());
+    REQUIRE(plan.size() == 2);
+    CHECK(plan[0].url == "https://example.okta.com/api/v1/groups/00u1/roles");
+    CHECK(plan[1].url == "https://example.okta.com/api/v1/groups/00u1/roles/%3Citem.id%3E");
+  }
+  SUBCASE("github.branch_protection.restore: levels mapped, filters leave answer placeholders alone") {
+    Result<PolicySet> set = PolicySet::FromString(PackFile("github.yaml"), "github.yaml");
+    REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+    json params = {{"owner", "o"}, {"repo", "r"}, {"branch", "release/1.x"},
+                   {"rule", {{"admin_enforced", true}, {"required_status_checks_enforcement_level", "off"},
+                             {"pull_request_reviews_enforcement_level", "non_admins"},
+                             {"allow_force_pushes_enforcement_level", "off"},
+                             {"allow_deletions_enforcement_level", "everyone"},
+                             {"signature_requirement_enforcement_level", "off"}}}};
+    REQUIRE(PlanAction(set.value(), {"github.branch_protection.restore", params, false}, &plan).ok());
+    REQUIRE(plan.size() == 2);  // no signatures request: the level is off
+    CHECK(plan[1].url == "https://api.github.com/repos/o/r/branches/release%2F1.x/protection");
+    json body = json::parse(plan[1].body);
+    CHECK(body["required_status_checks"].is_null());
+    CHECK(body["enforce_admins"] == true);
+    CHECK(body["allow_force_pushes"] == false);
+    CHECK(body["allow_deletions"] == true);
+    CHECK(body["required_pull_request_reviews"]["required_approving_review_count"] == 1);
+    CHECK(body["restrictions"]["users"] == "<steps.read.body.restrictions.users>");
+    params["rule"]["signature_requirement_enforcement_level"] = "everyone";
+    REQUIRE(PlanAction(set.value(), {"github.branch_protection.restore", params, false}, &plan).ok());
+    REQUIRE(plan.size() == 3);
+    CHECK(plan[2].url == "https://api.github.com/repos/o/r/branches/release%2F1.x/protection/required_signatures");
+    params["branch"] = "release/*";
+    CHECK(PlanAction(set.value(), {"github.branch_protection.restore", params, false}, &plan).message().find(
+              "parameter 'branch'") != std::string::npos);
+  }
 }
 
 TEST_CASE("action types: a manual type plans nothing and says why") {

@@ -83,6 +83,13 @@ class ContextFields : public FieldSource {
     return true;
   }
 
+  bool Unknown(const std::vector<PathStep>& path) const override {
+    if (!ctx_.plan || path.empty() || path[0].is_index) return false;
+    const std::string& root = path[0].key;
+    return root == "steps" || root == "config" ||
+           (root == "item" && ctx_.item == nullptr && ctx_.item_unknown);
+  }
+
   static std::string Shown(const std::vector<PathStep>& path) {
     std::string shown = path[0].key;
     for (std::size_t i = 1; i < path.size(); ++i) {

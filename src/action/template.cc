@@ -404,6 +404,7 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
               nlohmann::json* out, std::string* error, bool* missing) {
   bool found = event.Lookup(expr.path, out);
   if (!found) *out = nullptr;
+  if (found && event.Unknown(expr.path)) return true;  // a placeholder stays as shown
   std::vector<nlohmann::json> args;
   for (const Filter& f : expr.filters) {
     args.clear();

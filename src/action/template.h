@@ -126,6 +126,10 @@ class FieldSource {
   // Sets *out to the value at `path`; returns false when it is missing.
   virtual bool Lookup(const std::vector<PathStep>& path,
                       nlohmann::json* out) const = 0;
+  // True when Lookup answers `path` with a placeholder for a value known
+  // only later (a plan's "<steps.X.Y>"): filters are not applied to it, so
+  // that a filter wanting a list or an object does not fail on the text.
+  virtual bool Unknown(const std::vector<PathStep>& /*path*/) const { return false; }
 };
 
 // Renders `tree` against the event. Returns false with *error naming the

@@ -558,5 +558,163 @@ TEST_CASE("remediation executor: dispatch reports outcomes, request ids, and no 
   CheckAbsent(text, kToken);
 }
 
+// The shipped pack's GitHub and Okta types (rules/actions/), against the
+// fake's realistic answers (fake_providers.py: OKTA_ROLES, github_protection).
+struct PackTypes {
+  explicit PackTypes(const std::string& file, std::map<std::string, std::string> env) {
+    auto set = PolicySet::FromString(
+        testing::ReadFile(std::string(PROACT_SOURCE_DIR) + "/rules/actions/" + file), file);
+    REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+    program = set.value().program();
+    env["GITHUB_API_URL"] = fake.url();
+    env["GITHUB_TOKEN"] = "ghp_packtypes";
+    env["OKTA_ORG_URL"] = fake.url();
+    env["OKTA_API_TOKEN"] = "00packtypes";
+    executor = std::make_unique<ActionExecutor>(program, std::make_shared<CredentialBroker>(EnvOf(env)));
+  }
+  ActionResult Run(const std::string& type, const json& params) {
+    int index = program->FindActionType(type);
+    REQUIRE(index >= 0);
+    ActionContext ctx{"p", type, 0, "e", "s", "r", params, std::chrono::steady_clock::now() + 10s};
+    return executor->Run(index, ctx);
+  }
+  Fake fake;
+  std::shared_ptr<const Program> program;
+  std::unique_ptr<ActionExecutor> executor;
+};
+
+std::vector<std::string> Paths(const json& requests, const std::string& method) {
+  std::vector<std::string> out;
+  for (const json& r : requests) {
+    if (r["method"] == method) out.push_back(r["path"]);
+  }
+  return out;
+}
+
+TEST_CASE("remediation executor: okta.admin_role.revoke deletes the granted assignments, for_each") {
+  REQUIRE_FAKE();
+  PackTypes t("okta.yaml", {});
+  const std::string user = "00u6eup97mAJZWYmP357";
+  SUBCASE("two of the user's three assignments match: two DELETEs, the third is kept") {
+    t.fake.Script({{"method", "DELETE"}, {"path_prefix", "/api/v1/users/"},
+                   {"responses", {{{"status", 204}}, {{"status", 204}}}}});
+    ActionResult r = t.Run("okta.admin_role.revoke",
+                           {{"principal_id", user}, {"principal_type", "User"}, {"principal", "alice@acme.io"},
+                            {"roles", {"super administrator", "help desk administrator"}}});
+    INFO(r.message);
+    CHECK(r.ok());
+    CHECK_FALSE(r.already_compliant);
+    json reqs = t.fake.Requests();
+    CHECK(Paths(reqs, "GET") == std::vector<std::string>{"/api/v1/users/" + user + "/roles"});
+    CHECK(Paths(reqs, "DELETE") ==
+          std::vector<std::string>{"/api/v1/users/" + user + "/roles/ra1b8aahBZuGJRRa30g4",
+                                   "/api/v1/users/" + user + "/roles/ra1b7aguRQ7e5iKYb0g4"});
+    CHECK(reqs[0]["headers"]["authorization"] == "SSWS 00packtypes");
+  }
+  SUBCASE("no assignment matches (already revoked): already compliant, nothing deleted") {
+    ActionResult r = t.Run("okta.admin_role.revoke",
+                           {{"principal_id", user}, {"principal_type", "User"}, {"principal", nullptr},
+                            {"roles", {"read only admin"}}});
+    INFO(r.message);
+    CHECK(r.ok());
+    CHECK(r.already_compliant);
+    CHECK(Paths(t.fake.Requests(), "DELETE").empty());
+  }
+  SUBCASE("a group: the group's read and DELETE, never the user's") {
+    t.fake.Script({{"method", "DELETE"}, {"path_prefix", "/api/v1/groups/"},
+                   {"responses", {{{"status", 204}}}}});
+    ActionResult r = t.Run("okta.admin_role.revoke",
+                           {{"principal_id", "00g1emaKYZTWRYYRRTSK"}, {"principal_type", "UserGroup"},
+                            {"principal", nullptr}, {"roles", {"help desk administrator"}}});
+    INFO(r.message);
+    CHECK(r.ok());
+    json reqs = t.fake.Requests();
+    CHECK(Paths(reqs, "GET") == std::vector<std::string>{"/api/v1/groups/00g1emaKYZTWRYYRRTSK/roles"});
+    CHECK(Paths(reqs, "DELETE") ==
+          std::vector<std::string>{"/api/v1/groups/00g1emaKYZTWRYYRRTSK/roles/ra1c9rtyWEYzMRh1O0g4"});
+  }
+  SUBCASE("a user gone (404 E0000007) is already compliant") {
+    ActionResult r = t.Run("okta.admin_role.revoke",
+                           {{"principal_id", "00uGONE"}, {"principal_type", "User"}, {"principal", nullptr},
+                            {"roles", {"super administrator"}}});
+    CHECK(r.already_compliant);
+    CHECK(Paths(t.fake.Requests(), "DELETE").empty());
+  }
+}
+
+TEST_CASE("remediation executor: github.branch_protection.restore maps the webhook rule onto REST") {
+  REQUIRE_FAKE();
+  PackTypes t("github.yaml", {});
+  json rule = {{"name", "main"}, {"admin_enforced", true},
+               {"pull_request_reviews_enforcement_level", "everyone"}, {"required_approving_review_count", 2},
+               {"dismiss_stale_reviews_on_push", true}, {"require_code_owner_review", false},
+               {"required_status_checks", {"ci"}}, {"required_status_checks_enforcement_level", "non_admins"},
+               {"strict_required_status_checks_policy", true},
+               {"signature_requirement_enforcement_level", "everyone"},
+               {"linear_history_requirement_enforcement_level", "off"},
+               {"allow_force_pushes_enforcement_level", "off"}, {"allow_deletions_enforcement_level", "everyone"},
+               {"required_conversation_resolution_level", "off"}};
+  json params = {{"owner", "octo-org"}, {"repo", "octo-repo"}, {"branch", "main"}, {"rule", rule},
+                 {"previous", nullptr}, {"installation", nullptr}};
+  SUBCASE("a deleted rule: nothing to keep from the read (404), signatures sent apart") {
+    t.fake.Script({{"method", "GET"}, {"path", "/repos/octo-org/octo-repo/branches/main/protection"},
+                   {"responses", {{{"status", 404}, {"body", R"({"message":"Branch not protected"})"}}}}});
+    ActionResult r = t.Run("github.branch_protection.restore", params);
+    INFO(r.message);
+    CHECK(r.ok());
+    json reqs = t.fake.Requests();
+    REQUIRE(reqs.size() == 3);
+    CHECK(reqs[1]["method"] == "PUT");
+    json body = json::parse(reqs[1]["body"].get<std::string>());
+    CHECK(body == json::parse(R"({"required_status_checks":{"strict":true,"contexts":["ci"]},
+      "enforce_admins":true,
+      "required_pull_request_reviews":{"dismissal_restrictions":{},"dismiss_stale_reviews":true,
+        "require_code_owner_reviews":false,"required_approving_review_count":2,"require_last_push_approval":false},
+      "restrictions":null,"required_linear_history":false,"allow_force_pushes":false,"allow_deletions":true,
+      "block_creations":false,"required_conversation_resolution":false,"lock_branch":false,
+      "allow_fork_syncing":false})"));
+    CHECK(reqs[2]["method"] == "POST");
+    CHECK(reqs[2]["path"] == "/repos/octo-org/octo-repo/branches/main/protection/required_signatures");
+  }
+  SUBCASE("a weakened rule: push and dismissal restrictions kept from the read, as logins and slugs") {
+    rule["signature_requirement_enforcement_level"] = "off";
+    rule["pull_request_reviews_enforcement_level"] = "off";
+    params["rule"] = rule;
+    ActionResult r = t.Run("github.branch_protection.restore", params);
+    INFO(r.message);
+    CHECK(r.ok());
+    json reqs = t.fake.Requests();
+    REQUIRE(reqs.size() == 2);  // no signatures request: the level is off
+    json body = json::parse(reqs[1]["body"].get<std::string>());
+    CHECK(body["restrictions"] ==
+          json::parse(R"({"users":["release-bot"],"teams":["release-managers"],"apps":["octoapp"]})"));
+    CHECK(body["required_pull_request_reviews"].is_null());
+  }
+  SUBCASE("a pattern rule (release/*) is refused: nothing sent") {
+    params["branch"] = "release/*";
+    ActionResult r = t.Run("github.branch_protection.restore", params);
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("branch") != std::string::npos);
+    CHECK(t.fake.Requests().empty());
+  }
+}
+
+TEST_CASE("remediation executor: a type none of whose requests applies fails, sending nothing") {
+  auto set = PolicySet::FromString(R"(action_types:
+  t.cond:
+    params: {member: {type: string, nullable: true}}
+    endpoint: https://api.example.com
+    requests:
+      - {name: w, method: PUT, path: "/members/{{ params.member }}", when: "{{ params.member }}"}
+)", "cond.yaml");
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+  ActionExecutor executor(set.value().program(), std::make_shared<CredentialBroker>(EnvOf({})));
+  ActionContext ctx{"p", "t.cond", 0, "e", "s", "r", {{"member", nullptr}},
+                    std::chrono::steady_clock::now() + 10s};
+  ActionResult r = executor.Run(0, ctx);
+  CHECK(r.failure == FailureClass::kPermanent);
+  CHECK(r.message.find("applies to these params") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace proact::internal

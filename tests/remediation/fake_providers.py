@@ -54,6 +54,13 @@ Defaults:
     or a setIamPolicy without a policy; Resource Manager applies the
     updateMask (default bindings, etag). A resource name containing "gone"
     answers 404.
+  GET /repos/{owner}/{repo}/branches/{branch}/protection: GitHub's branch
+    protection answer (restrictions and review-dismissal restrictions as
+    user/team/App objects); a branch named "unprotected" answers 404 "Branch
+    not protected" (script a 404 for a deleted rule's branch).
+  GET /api/v1/users/{id}/roles, /api/v1/groups/{id}/roles: Okta role
+    assignments ({id, label, type, status, assignmentType...}); OKTA_ROLES
+    below says which principal holds which.
   Anything else: 200 {} with x-amzn-RequestId: fake-<n>.
 """
 
@@ -361,6 +368,82 @@ def gcp_iam_answer(state, record, body):
         new["etag"] = gcp_new_etag(state)
         state.gcp_policies[resource] = new
         return 200, json_type, json.dumps(new)
+# --- GitHub branch protection and Okta role assignment reads ---------------
+# Okta role assignments by principal id: (assignment id, label, type).
+# Labels as Okta names its standard roles.
+OKTA_ROLES = {
+    # The user of rules/fixtures/okta/...privilege.grant-super-admin: the
+    # super administrator role just granted, and two held before.
+    "00u6eup97mAJZWYmP357": [("ra1b8aahBZuGJRRa30g4", "Super Administrator", "SUPER_ADMIN"),
+                             ("ra1b8anIk7rx7em7L0g4", "Application Administrator", "APP_ADMIN"),
+                             ("ra1b7aguRQ7e5iKYb0g4", "Help Desk Administrator", "HELP_DESK_ADMIN")],
+    # The group of rules/okta/admin_test.yaml's group grant.
+    "00g1emaKYZTWRYYRRTSK": [("ra1c9rtyWEYzMRh1O0g4", "Help Desk Administrator", "HELP_DESK_ADMIN"),
+                             ("ra1c9s0bcdR5PR5sS0g4", "Report Administrator", "REPORT_ADMIN")],
+}
+# The assignments OKTA_ROLES holds that pack_e2e.py expects revoked.
+OKTA_ROLES_GRANTED = {"00u6eup97mAJZWYmP357": ["ra1b8aahBZuGJRRa30g4"],
+                      "00g1emaKYZTWRYYRRTSK": ["ra1c9rtyWEYzMRh1O0g4"]}
+
+
+def okta_role(principal, kind, rid, label, rtype):
+    base = "/api/v1/%s/%s/roles/%s" % ("users" if kind == "USER" else "groups", principal, rid)
+    return {"id": rid, "label": label, "type": rtype, "status": "ACTIVE",
+            "created": "2024-03-02T10:00:00.000Z", "lastUpdated": "2024-03-02T10:00:00.000Z",
+            "assignmentType": kind,
+            "_links": {"assignee": {"href": "/api/v1/%s/%s" % ("users" if kind == "USER" else "groups", principal)},
+                       "self": {"href": base}}}
+
+
+def github_protection(owner, repo, branch):
+    """GET .../protection as GitHub answers it for a protected branch."""
+    url = "https://api.github.com/repos/%s/%s/branches/%s/protection" % (owner, repo, branch)
+    user = {"login": "release-bot", "id": 583231, "type": "User"}
+    team = {"id": 1, "slug": "release-managers", "name": "Release managers"}
+    return {
+        "url": url,
+        "required_status_checks": {"url": url + "/required_status_checks", "strict": False,
+                                   "contexts": ["build"], "checks": [{"context": "build", "app_id": None}]},
+        "required_pull_request_reviews": {
+            "url": url + "/required_pull_request_reviews",
+            "dismissal_restrictions": {"users": [user], "teams": [team], "apps": []},
+            "dismiss_stale_reviews": False, "require_code_owner_reviews": False,
+            "required_approving_review_count": 1, "require_last_push_approval": False},
+        "enforce_admins": {"url": url + "/enforce_admins", "enabled": False},
+        "restrictions": {"url": url + "/restrictions", "users": [user], "teams": [team],
+                         "apps": [{"id": 1, "slug": "octoapp", "name": "Octocat App"}]},
+        "required_signatures": {"url": url + "/required_signatures", "enabled": False},
+        "required_linear_history": {"enabled": False},
+        "allow_force_pushes": {"enabled": False},
+        "allow_deletions": {"enabled": False},
+        "required_conversation_resolution": {"enabled": False},
+    }
+
+
+def github_okta_read(record):
+    """The fake's answer to the reads above, or None."""
+    if record["method"] != "GET":
+        return None
+    json_type = {"Content-Type": "application/json"}
+    path = urllib.parse.unquote(record["path"])
+    m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/branches/(.+)/protection", path)
+    if m:
+        owner, repo, branch = m.groups()
+        if branch == "unprotected":
+            return 404, json_type, json.dumps({"message": "Branch not protected",
+                                               "documentation_url": "https://docs.github.com/rest/branches/branch-protection#get-branch-protection",
+                                               "status": "404"})
+        return 200, json_type, json.dumps(github_protection(owner, repo, branch))
+    m = re.fullmatch(r"/api/v1/(users|groups)/([A-Za-z0-9]+)/roles", path)
+    if m:
+        kind = "USER" if m.group(1) == "users" else "GROUP"
+        roles = OKTA_ROLES.get(m.group(2))
+        if roles is None:
+            return 404, json_type, json.dumps({"errorCode": "E0000007", "errorSummary": "Not found: Resource not found: %s (%s)"
+                                               % (m.group(2), "User" if kind == "USER" else "UserGroup"),
+                                               "errorLink": "E0000007", "errorId": "oaefake", "errorCauses": []})
+        return 200, json_type, json.dumps([okta_role(m.group(2), kind, *r) for r in roles])
+    return None
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -524,6 +607,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "access_token": random_id("eyJ0eXAi.fake-", 40, string.ascii_letters),
                 "expires_on": str(int(time.time()) + 3600), "resource": q["resource"][0],
                 "token_type": "Bearer", "client_id": "00000000-0000-0000-0000-000000000000"})
+        answer = github_okta_read(record)
+        if answer is not None:
+            return answer
         return 200, json_type, "{}"
 
     def _okta_token(self, record, body):

@@ -21,6 +21,8 @@ headers). Per case, with the fake reset before it:
     carry the etag read, no longer hold what the call added (backdoor
     members, primitive roles, a reduced audit config), keep everything
     else, drop bindings left empty, and be accepted by the fake.
+  - GitHub branch protection restores and Okta admin role revocations send
+    what the event calls for (check_github_okta below).
 Usage: pack_e2e.py PROACT_CLI SOURCE_DIR
        pack_e2e.py --lambda PROACT_LAMBDA_ZIP SOURCE_DIR
 """
@@ -30,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 import yaml
 
@@ -233,6 +237,120 @@ def provider_env(fake_url):
         "IDENTITY_ENDPOINT": fake_url + "/msi/token", "IDENTITY_HEADER": IDENTITY,
         "PROACT_IDEMPOTENCY": "memory", "PROACT_LOG_LEVEL": "INFO",
     }
+# --- GitHub branch protection restore, Okta admin role revoke -------------
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_providers  # noqa: E402  (OKTA_ROLES, github_protection: what the fake answers)
+
+LEVEL_ON = ("non_admins", "everyone")
+
+
+def github_okta_scripts(body):
+    """Answers a case needs before the generic ANSWERS: a deleted branch
+    protection rule's branch is no longer protected, and
+    repos/create-commit-signature-protection answers 200 (ANSWERS' POST
+    /repos/ answer is a created ruleset's 201)."""
+    try:
+        ev = json.loads(body)
+    except ValueError:
+        return []
+    d = ev.get("detail", ev) if isinstance(ev, dict) else {}
+    if not (isinstance(d, dict) and isinstance(d.get("rule"), dict) and isinstance(d.get("repository"), dict)):
+        return []
+    r = d["repository"]
+    path = "/repos/%s/%s/branches/%s/protection" % (r["owner"]["login"], r["name"],
+                                                    urllib.parse.quote(d["rule"]["name"], safe=""))
+    scripts = [{"method": "POST", "path": path + "/required_signatures", "responses": many(200, '{"enabled":true}')}]
+    if d.get("action") == "deleted":
+        scripts.append({"method": "GET", "path": path,
+                        "responses": [{"status": 404, "body": '{"message":"Branch not protected"}'}] * 4})
+    return scripts
+
+
+def expected_protection(d):
+    """The PUT .../protection body for a branch_protection_rule event: the
+    rule (with an edit's `changes` undone) in the REST model, written here
+    apart from the action type as a second reading of GitHub's docs."""
+    rule = dict(d["rule"])
+    if d.get("action") == "edited":
+        for k, v in (d.get("changes") or {}).items():
+            if isinstance(v, dict) and "from" in v:
+                rule[k] = v["from"]
+    on = lambda k: rule.get(k) in LEVEL_ON  # noqa: E731
+    current = None if d.get("action") == "deleted" else fake_providers.github_protection("o", "r", "b")
+    reviews = None
+    if on("pull_request_reviews_enforcement_level"):
+        reviews = {"dismissal_restrictions": {}, "dismiss_stale_reviews": bool(rule.get("dismiss_stale_reviews_on_push")),
+                   "require_code_owner_reviews": bool(rule.get("require_code_owner_review")),
+                   "required_approving_review_count": rule.get("required_approving_review_count", 1),
+                   "require_last_push_approval": bool(rule.get("require_last_push_approval"))}
+        if current:
+            dr = current["required_pull_request_reviews"]["dismissal_restrictions"]
+            reviews["dismissal_restrictions"] = {"users": [u["login"] for u in dr["users"]],
+                                                 "teams": [t["slug"] for t in dr["teams"]],
+                                                 "apps": [a["slug"] for a in dr["apps"]]}
+    restrictions = None
+    if current:
+        rs = current["restrictions"]
+        restrictions = {"users": [u["login"] for u in rs["users"]], "teams": [t["slug"] for t in rs["teams"]],
+                        "apps": [a["slug"] for a in rs["apps"]]}
+    return {
+        "required_status_checks": {"strict": bool(rule.get("strict_required_status_checks_policy")),
+                                   "contexts": rule.get("required_status_checks") or []}
+        if on("required_status_checks_enforcement_level") else None,
+        "enforce_admins": bool(rule.get("admin_enforced")),
+        "required_pull_request_reviews": reviews,
+        "restrictions": restrictions,
+        "required_linear_history": on("linear_history_requirement_enforcement_level"),
+        "allow_force_pushes": on("allow_force_pushes_enforcement_level"),
+        "allow_deletions": on("allow_deletions_enforcement_level"),
+        "block_creations": bool(rule.get("create_protected")) and restrictions is not None,
+        "required_conversation_resolution": on("required_conversation_resolution_level"),
+        "lock_branch": on("lock_branch_enforcement_level"),
+        "allow_fork_syncing": bool(rule.get("lock_allows_fork_sync")),
+    }, on("signature_requirement_enforcement_level")
+
+
+def check_github_okta(label, body, requests, failures):
+    """Returns how many checks ran (0: the case is neither kind)."""
+    try:
+        ev = json.loads(body)
+    except ValueError:
+        return 0
+    d = ev.get("detail", ev) if isinstance(ev, dict) else {}
+    if not isinstance(d, dict):
+        return 0
+    writes = [r for r in requests if r["method"] not in ("GET", "HEAD")]
+    if isinstance(d.get("rule"), dict) and "repository" in d and d.get("action") in ("deleted", "edited"):
+        r = d["repository"]
+        base = "/repos/%s/%s/branches/%s/protection" % (r["owner"]["login"], r["name"],
+                                                        urllib.parse.quote(d["rule"]["name"], safe=""))
+        puts = [w for w in writes if w["method"] == "PUT" and w["path"] == base]
+        sigs = [w for w in writes if w["method"] == "POST" and w["path"] == base + "/required_signatures"]
+        want, signed = expected_protection(d)
+        if len(puts) != 1:
+            failures.append("%s: expected one PUT %s, got %d" % (label, base, len(puts)))
+        elif json.loads(puts[0]["body"]) != want:
+            failures.append("%s: PUT %s sent %s, expected %s" % (label, base, puts[0]["body"], json.dumps(want)))
+        if len(sigs) != (1 if signed else 0):
+            failures.append("%s: expected %d POST %s/required_signatures, got %d"
+                            % (label, 1 if signed else 0, base, len(sigs)))
+        return 1
+    if d.get("eventType") in ("user.account.privilege.grant", "group.privilege.grant"):
+        target = d["target"][0]
+        kind = "users" if target["type"] == "User" else "groups"
+        prefix = "/api/v1/%s/%s/roles/" % (kind, target["id"])
+        deleted = sorted(w["path"][len(prefix):] for w in writes if w["method"] == "DELETE" and w["path"].startswith(prefix))
+        granted = [x.strip().lower() for x in d["debugContext"]["debugData"]["privilegeGranted"].split(",")]
+        want = sorted(rid for rid, lab, _ in fake_providers.OKTA_ROLES.get(target["id"], []) if lab.lower() in granted)
+        if want != sorted(fake_providers.OKTA_ROLES_GRANTED.get(target["id"], [])):
+            failures.append("%s: the fake's OKTA_ROLES_GRANTED disagrees with the labels" % label)
+        if deleted != want:
+            failures.append("%s: deleted role assignments %s, expected %s" % (label, deleted, want))
+        others = [w for w in writes if w["path"].startswith("/api/v1/") and not w["path"].startswith(prefix)]
+        if others:
+            failures.append("%s: unexpected Okta writes %s" % (label, [(w["method"], w["path"]) for w in others]))
+        return 1
+    return 0
 
 
 def main():
@@ -265,11 +383,12 @@ def main():
             return 1
         answers = []
         checked = writes_total = aws_signed = notifications = gcp_checked = 0
+        github_okta_checked = 0
         for label, body, headers in cases(source_dir):
             http(fake_url + "/_fake/reset", b"", method="POST")
             # Answers as the providers give them where their success is not
             # a plain 200 (the fake's default answer is 200 {}).
-            for script in ANSWERS:
+            for script in github_okta_scripts(body) + ANSWERS:
                 http(fake_url + "/_fake/script", json.dumps(script).encode(),
                      {"Content-Type": "application/json"}, "POST")
             gcp_expect = gcp_prepare(fake_url, body)
@@ -315,6 +434,7 @@ def main():
                 writes_total += 1
                 if "chat.postMessage" in r["path"] or r["path"] == "/v2/enqueue":
                     notifications += 1
+            github_okta_checked += check_github_okta(label, body, requests, failures)
             for key, n in seen.items():
                 if n > 1:
                     failures.append("%s: %s %s%s reached the provider %d times" % (label, key[0], key[1], key[2], n))
@@ -329,6 +449,8 @@ def main():
               "%d AWS requests verified by botocore, %d GCP IAM policies written and checked, %d failures, "
               "%.1f s" % (host.name, checked, writes_total, notifications, aws_signed, gcp_checked,
                           len(failures), time.time() - started))
+        print("pack e2e (%s): %d GitHub branch protection / Okta admin role cases checked request by request"
+              % (host.name, github_okta_checked))
         for f in failures:
             print("FAIL: " + f)
         if failures:

@@ -290,6 +290,11 @@ class Execution {
         if (step.stop && !step.result.already_compliant) return step.result;
       }
     }
+    if (sent == 0 && !for_each_seen) {
+      return Permanent("no request of action type '" + type_.name +
+                       "' applies to these params (each is excluded by its when/unless): "
+                       "nothing was changed");
+    }
     if (writes == 0 && for_each_seen) {
       ActionResult r = ActionResult::AlreadyCompliant(
           "no element of a for_each calls for a request: nothing to change");
