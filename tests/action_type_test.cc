@@ -324,7 +324,7 @@ TEST_CASE("action types: form fields repeated per list element, and unless") {
   CHECK(plan[0].body == "Action=X");
 }
 
-TEST_CASE("action types: in a plan, filters leave a value still to be read as its placeholder") {
+TEST_CASE("action types: in a plan, a value still to be read shows as its expression, filters unapplied") {
   const char* yaml = R"(action_types:
   t.rmw:
     endpoint: https://api.example.com
@@ -344,7 +344,7 @@ TEST_CASE("action types: in a plan, filters leave a value still to be read as it
   Status st = PlanAction(set.value(), {"t.rmw", json::object(), false}, &plan);
   REQUIRE_MESSAGE(st.ok(), st.message());
   REQUIRE(plan.size() == 2);
-  CHECK(plan[1].body == R"({"users":"<steps.read.body.users>","n":"<steps.read.body.n>"})");
+  CHECK(plan[1].body == R"({"users":"<steps.read.body.users | pluck(\"login\")>","n":"<steps.read.body.n | eq(3)>"})");
 }
 
 // A shipped file of rules/actions/.
@@ -389,7 +389,7 @@ TEST_CASE("action types: plans of read-modify-write types show what only the ans
     CHECK(body["allow_force_pushes"] == false);
     CHECK(body["allow_deletions"] == true);
     CHECK(body["required_pull_request_reviews"]["required_approving_review_count"] == 1);
-    CHECK(body["restrictions"]["users"] == "<steps.read.body.restrictions.users>");
+    CHECK(body["restrictions"]["users"] == "<steps.read.body.restrictions.users | pluck(\"login\")>");
     params["rule"]["signature_requirement_enforcement_level"] = "everyone";
     REQUIRE(PlanAction(set.value(), {"github.branch_protection.restore", params, false}, &plan).ok());
     REQUIRE(plan.size() == 3);

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <set>
 
-#include "action/template_filters.h"
 #include "util/strings.h"
 #include "util/xml_json.h"
 
@@ -105,50 +104,10 @@ class ContextFields : public FieldSource {
   mutable std::string last_error_;
 };
 
-// In a plan, whether `e` reads a value only known when sending (a step's
-// answer, config, an element of a list still to be read).
-bool ReadsUnknown(const TemplateExpr& e, const RequestContext& ctx) {
-  bool unknown = false;
-  ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string&) {
-    if (path[0].key == "steps" || path[0].key == "config" ||
-        (path[0].key == "item" && ctx.item == nullptr && ctx.item_unknown)) {
-      unknown = true;
-    }
-  });
-  return unknown;
-}
-
-// The expression as written, e.g. "steps.read.body.bindings | without_roles('roles/owner')".
-std::string ExprShown(const TemplateExpr& e) {
-  std::string s = e.path_text;
-  for (const Filter& f : e.filters) {
-    for (const FilterInfo& info : AllFilters()) {
-      if (info.kind != f.kind) continue;
-      s += " | " + std::string(info.name);
-      if (!f.args.empty()) {
-        s += "(";
-        for (std::size_t i = 0; i < f.args.size(); ++i) {
-          s += (i ? ", " : "") + (f.args[i].is_path ? f.args[i].text : f.args[i].literal.dump());
-        }
-        s += ")";
-      }
-      break;
-    }
-  }
-  return s;
-}
-
 bool Render(const Template& t, const RequestContext& ctx, nlohmann::json* out, std::string* error,
             bool* missing = nullptr) {
   ContextFields fields(ctx);
   if (!RenderTemplate(t, fields, out, error, missing)) {
-    // A plan shows a value still to be read as <steps.NAME...>; a filter
-    // that needs the real value (an IAM policy edit on a list read) cannot
-    // apply to that text: the plan shows the whole expression instead.
-    if (ctx.plan && t.whole_value && t.exprs.size() == 1 && ReadsUnknown(t.exprs[0], ctx)) {
-      *out = "<" + ExprShown(t.exprs[0]) + ">";
-      return true;
-    }
     if (!fields.last_error().empty()) *error = fields.last_error();
     return false;
   }
@@ -329,10 +288,13 @@ Test Truthy(const Template& t, const RequestContext& ctx, std::string* error) {
   }
   nlohmann::json v;
   bool missing = false;
-  if (!Render(t, ctx, &v, error, &missing)) {
+  std::string why;
+  if (!Render(t, ctx, &v, &why, &missing)) {
     // A missing field (or unset config) is null; a filter refusing its
     // value is an error, never a silent "no".
-    return missing ? Test::kFalse : Test::kError;
+    if (missing) return Test::kFalse;
+    *error = why;
+    return Test::kError;
   }
   if (v.is_null() || (v.is_boolean() && !v.get<bool>())) return Test::kFalse;
   if (v.is_string() && (v.get_ref<const std::string&>().empty() || v == "null" || v == "false")) {

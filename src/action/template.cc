@@ -400,11 +400,40 @@ std::string PathText(const std::vector<PathStep>& path) {
   return out;
 }
 
+// The expression as written, normalised: "steps.read.body.bindings |
+// without_roles(\"roles/owner\")".
+std::string ExprShown(const TemplateExpr& e) {
+  std::string s = e.path_text;
+  for (const Filter& f : e.filters) {
+    const FilterInfo* info = nullptr;
+    for (const FilterInfo& i : AllFilters()) {
+      if (i.kind == f.kind) info = &i;
+    }
+    s += " | " + std::string(info->name);
+    if (f.args.empty()) continue;
+    s += "(";
+    for (std::size_t i = 0; i < f.args.size(); ++i) {
+      s += (i ? ", " : "") + (f.args[i].is_path ? f.args[i].text : f.args[i].literal.dump());
+    }
+    s += ")";
+  }
+  return s;
+}
+
 bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
               nlohmann::json* out, std::string* error, bool* missing) {
+  // A value known only later (a plan's step answers): the expression as
+  // written, since no filter can apply to a value not read yet.
+  bool unknown = false;
+  ForEachPath(expr, [&](const std::vector<PathStep>& path, const std::string&) {
+    if (event.Unknown(path)) unknown = true;
+  });
+  if (unknown) {
+    *out = "<" + ExprShown(expr) + ">";
+    return true;
+  }
   bool found = event.Lookup(expr.path, out);
   if (!found) *out = nullptr;
-  if (found && event.Unknown(expr.path)) return true;  // a placeholder stays as shown
   std::vector<nlohmann::json> args;
   for (const Filter& f : expr.filters) {
     args.clear();

@@ -126,9 +126,9 @@ class FieldSource {
   // Sets *out to the value at `path`; returns false when it is missing.
   virtual bool Lookup(const std::vector<PathStep>& path,
                       nlohmann::json* out) const = 0;
-  // True when Lookup answers `path` with a placeholder for a value known
-  // only later (a plan's "<steps.X.Y>"): filters are not applied to it, so
-  // that a filter wanting a list or an object does not fail on the text.
+  // True when `path` names a value known only later (a plan's step
+  // answers): an expression reading it, itself or through a filter
+  // argument, renders as "<the expression as written>", filters unapplied.
   virtual bool Unknown(const std::vector<PathStep>& /*path*/) const { return false; }
 };
 
