@@ -22,7 +22,10 @@ without rule ids). Requests with an `unless` on an earlier answer (GuardDuty's
 create) never appear in a plan (plans show answers as placeholders, which
 count as values); they are compared through a VARIANT of the pack written to
 a temporary directory without that `unless`. Every request of every declared
-aws.* type must be compared at least once.
+aws.* type must be compared at least once. Values a plan shows as
+placeholders (<config.NAME>, <steps...>, <item.FIELD> of a for_each over an
+answer) are compared as those strings: botocore serializes them like any
+value, so their place and encoding are checked, not their content.
 
 REFERENCE below is this test's claim: which operation each request of each
 action type performs, with which parameters. botocore is the judge of what
@@ -82,6 +85,23 @@ GLOBAL = "us-east-1"  # IAM is global, signed for us-east-1
 PLAN_DETECTOR_ID = "<steps.list.body.detectorIds[0]>"
 
 
+# aws-baseline (issue 15): what plans show for values read from earlier
+# answers of aws.ec2.isolate_instance, and CreateTrail's four variants.
+PLAN_INSTANCE_VPC = "<steps.instance.body.DescribeInstancesResponse.reservationSet.item.instancesSet.item.vpcId>"
+PLAN_CREATED_GROUP = "<steps.create.body.CreateSecurityGroupResponse.groupId>"
+
+
+def _create_trail(p, kms, prefix):
+    out = {"Name": p["trail"], "S3BucketName": "<config.TRAIL_BUCKET>",
+           "IsMultiRegionTrail": True, "IncludeGlobalServiceEvents": True,
+           "EnableLogFileValidation": True}
+    if kms:
+        out["KmsKeyId"] = "<config.TRAIL_KMS_KEY_ID>"
+    if prefix:
+        out["S3KeyPrefix"] = "<config.TRAIL_S3_KEY_PREFIX>"
+    return out
+
+
 def _group(p, fields):
     out = {}
     if p.get("group_id") is not None:
@@ -138,6 +158,65 @@ REFERENCE = {
                  lambda p: {"Name": p["trail"]}),
         "write": ("cloudtrail", "StartLogging", lambda p: p["region"],
                   lambda p: {"Name": p["trail"]}),
+    },
+    # aws-baseline (issue 15): types whose writes come from the deployment's
+    # configuration (config.NAME, shown in plans as <config.NAME>) and from
+    # earlier answers (<steps...>, <item...> for a for_each over an answer).
+    "aws.cloudtrail.recreate_trail": {
+        "read": ("cloudtrail", "GetTrail", lambda p: p["region"],
+                 lambda p: {"Name": p["trail"]}),
+        "create": ("cloudtrail", "CreateTrail", lambda p: p["region"],
+                   lambda p: _create_trail(p, kms=False, prefix=False)),
+        "create_kms": ("cloudtrail", "CreateTrail", lambda p: p["region"],
+                       lambda p: _create_trail(p, kms=True, prefix=False)),
+        "create_prefix": ("cloudtrail", "CreateTrail", lambda p: p["region"],
+                          lambda p: _create_trail(p, kms=False, prefix=True)),
+        "create_kms_prefix": ("cloudtrail", "CreateTrail", lambda p: p["region"],
+                              lambda p: _create_trail(p, kms=True, prefix=True)),
+        "start": ("cloudtrail", "StartLogging", lambda p: p["region"],
+                  lambda p: {"Name": p["trail"]}),
+    },
+    "aws.cloudtrail.restore_trail_configuration": {
+        "update": ("cloudtrail", "UpdateTrail", lambda p: p["region"],
+                   lambda p: {"Name": p["trail_arn"], "EnableLogFileValidation": True,
+                              "IsMultiRegionTrail": True, "IncludeGlobalServiceEvents": True}),
+        "update_kms": ("cloudtrail", "UpdateTrail", lambda p: p["region"],
+                       lambda p: {"Name": p["trail_arn"], "KmsKeyId": "<config.TRAIL_KMS_KEY_ID>"}),
+        "read_selectors": ("cloudtrail", "GetEventSelectors", lambda p: p["region"],
+                           lambda p: {"TrailName": p["trail_arn"]}),
+        "selectors": ("cloudtrail", "PutEventSelectors", lambda p: p["region"],
+                      lambda p: {"TrailName": p["trail_arn"], "EventSelectors": [
+                          {"ReadWriteType": "All", "IncludeManagementEvents": True}]}),
+    },
+    "aws.ec2.isolate_instance": {
+        "instance": ("ec2", "DescribeInstances", lambda p: p["region"],
+                     lambda p: {"InstanceIds": [p["instance_id"]]}),
+        "find": ("ec2", "DescribeSecurityGroups", lambda p: p["region"],
+                 lambda p: {"Filters": [{"Name": "vpc-id", "Values": [PLAN_INSTANCE_VPC]},
+                                        {"Name": "group-name", "Values": ["proact-quarantine"]}]}),
+        "create": ("ec2", "CreateSecurityGroup", lambda p: p["region"],
+                   lambda p: {"GroupName": "proact-quarantine",
+                              "Description": "proact quarantine: no inbound rules, no outbound rules",
+                              "VpcId": PLAN_INSTANCE_VPC}),
+        "revoke_egress": ("ec2", "RevokeSecurityGroupEgress", lambda p: p["region"],
+                          lambda p: {"GroupId": PLAN_CREATED_GROUP, "IpPermissions": [
+                              {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
+        "isolate": ("ec2", "ModifyNetworkInterfaceAttribute", lambda p: p["region"],
+                    lambda p: {"NetworkInterfaceId": "<item.networkInterfaceId>",
+                               "Groups": [PLAN_CREATED_GROUP]}),
+    },
+    "aws.ec2.recreate_flow_logs": {
+        "vpcs": ("ec2", "DescribeVpcs", lambda p: p["region"], lambda p: {}),
+        "flowlogs": ("ec2", "DescribeFlowLogs", lambda p: p["region"], lambda p: {}),
+        "create_s3": ("ec2", "CreateFlowLogs", lambda p: p["region"],
+                      lambda p: {"ResourceIds": ["<item.vpcId>"], "ResourceType": "VPC",
+                                 "TrafficType": "ALL", "LogDestinationType": "s3",
+                                 "LogDestination": "<config.FLOW_LOGS_S3_ARN>"}),
+        "create_logs": ("ec2", "CreateFlowLogs", lambda p: p["region"],
+                        lambda p: {"ResourceIds": ["<item.vpcId>"], "ResourceType": "VPC",
+                                   "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs",
+                                   "LogGroupName": "<config.FLOW_LOGS_LOG_GROUP>",
+                                   "DeliverLogsPermissionArn": "<config.FLOW_LOGS_ROLE_ARN>"}),
     },
     "aws.config.start_configuration_recorder": {
         "read": ("config", "DescribeConfigurationRecorderStatus", lambda p: p["region"],

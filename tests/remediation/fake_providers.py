@@ -445,6 +445,129 @@ def github_okta_read(record):
         return 200, json_type, json.dumps([okta_role(m.group(2), kind, *r) for r in roles])
     return None
 
+# --- AWS baseline (issue 15): CloudTrail trails and event selectors, VPC flow
+# logs, instance isolation. Answers shaped as botocore's service models say
+# (cloudtrail 2013-11-01 JSON 1.1; ec2 2016-11-15 query XML with the
+# locationNames vpcSet, flowLogSet, reservationSet, instancesSet,
+# networkInterfaceSet, groupSet, securityGroupInfo, unsuccessful). The
+# account's state is fixed: the deleted trail is gone (GetTrail ->
+# TrailNotFoundException), the weakened trail's selectors are read-only
+# without management events, three VPCs of which one has a flow log, and
+# instance i-99999999 running in vpc-0a1b2c3d4e5f60718 with two network
+# interfaces, no proact-quarantine group yet.
+
+AWS_BASELINE_VPCS = ["vpc-0a1b2c3d4e5f60718", "vpc-0b2c3d4e5f6071829", "vpc-0c3d4e5f60718293a"]
+AWS_BASELINE_FLOW_LOGGED_VPC = "vpc-0b2c3d4e5f6071829"
+AWS_BASELINE_INSTANCE_ENIS = ["eni-0aa11bb22cc33dd44", "eni-0ee55ff6600771188"]
+AWS_BASELINE_QUARANTINE_GROUP = "sg-0f1e2d3c4b5a69788"
+EC2_XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+CLOUDTRAIL_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+
+
+def _ec2_xml(action, inner):
+    return (200, {"Content-Type": "text/xml;charset=UTF-8"},
+            '<?xml version="1.0" encoding="UTF-8"?>\n<%sResponse xmlns="%s"><requestId>%s</requestId>%s</%sResponse>'
+            % (action, EC2_XMLNS, random_id("", 8).lower(), inner, action))
+
+
+def _cloudtrail_json(doc, status=200):
+    return status, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(doc)
+
+
+def aws_baseline_answer(record, body):
+    """The answer of an operation of the baseline types, or None."""
+    target = record["headers"].get("x-amz-target", "")
+    if target.startswith(CLOUDTRAIL_TARGET):
+        op = target[len(CLOUDTRAIL_TARGET):]
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError:
+            return _cloudtrail_json({"__type": "SerializationException"}, 400)
+        region = record["sigv4"]["region"] or "us-east-1"
+        name = req.get("Name") or req.get("TrailName") or ""
+        arn = name if name.startswith("arn:") else "arn:aws:cloudtrail:%s:111122223333:trail/%s" % (region, name)
+        if op == "GetTrail":
+            return _cloudtrail_json({"__type": "TrailNotFoundException",
+                                     "message": "Unknown trail: %s for the user: 111122223333" % arn}, 400)
+        if op in ("CreateTrail", "UpdateTrail"):
+            if op == "CreateTrail" and not req.get("S3BucketName"):
+                return _cloudtrail_json({"__type": "InvalidS3BucketNameException", "message": "no bucket"}, 400)
+            return _cloudtrail_json({
+                "Name": arn.rsplit("/", 1)[-1], "TrailARN": arn,
+                "S3BucketName": req.get("S3BucketName", "org-trail-bucket"),
+                "IncludeGlobalServiceEvents": req.get("IncludeGlobalServiceEvents", True),
+                "IsMultiRegionTrail": req.get("IsMultiRegionTrail", True),
+                "LogFileValidationEnabled": req.get("EnableLogFileValidation", True),
+                **({"KmsKeyId": req["KmsKeyId"]} if req.get("KmsKeyId") else {}),
+                "IsOrganizationTrail": False})
+        if op == "StartLogging":
+            return _cloudtrail_json({})
+        if op == "GetEventSelectors":
+            return _cloudtrail_json({"TrailARN": arn, "EventSelectors": [
+                {"ReadWriteType": "ReadOnly", "IncludeManagementEvents": False,
+                 "DataResources": [], "ExcludeManagementEventSources": []}]})
+        if op == "PutEventSelectors":
+            return _cloudtrail_json({"TrailARN": arn, "EventSelectors": req.get("EventSelectors", [])})
+        return None
+    if not record["sigv4"]["present"] or record["sigv4"]["service"] != "ec2":
+        return None
+    form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    action = (form.get("Action") or [""])[0]
+    if action == "DescribeVpcs":
+        return _ec2_xml(action, "<vpcSet>%s</vpcSet>" % "".join(
+            "<item><vpcId>%s</vpcId><state>available</state><cidrBlock>10.%d.0.0/16</cidrBlock>"
+            "<isDefault>false</isDefault></item>" % (v, i) for i, v in enumerate(AWS_BASELINE_VPCS)))
+    if action == "DescribeFlowLogs":
+        return _ec2_xml(action, "<flowLogSet>"
+                        "<item><flowLogId>fl-01234567890abcdef</flowLogId><resourceId>%s</resourceId>"
+                        "<trafficType>ALL</trafficType><logDestinationType>s3</logDestinationType>"
+                        "<flowLogStatus>ACTIVE</flowLogStatus></item>"
+                        "<item><flowLogId>fl-0fedcba9876543210</flowLogId><resourceId>subnet-0123456789abcdef0</resourceId>"
+                        "<trafficType>REJECT</trafficType><logDestinationType>s3</logDestinationType>"
+                        "<flowLogStatus>ACTIVE</flowLogStatus></item>"
+                        "</flowLogSet>" % AWS_BASELINE_FLOW_LOGGED_VPC)
+    if action == "CreateFlowLogs":
+        resources = [v[0] for k, v in sorted(form.items()) if k.startswith("ResourceId.")]
+        if form.get("ResourceType") != ["VPC"] or not resources:
+            return (400, {"Content-Type": "text/xml;charset=UTF-8"},
+                    "<Response><Errors><Error><Code>InvalidParameter</Code><Message>ResourceType, ResourceId"
+                    "</Message></Error></Errors><RequestID>x</RequestID></Response>")
+        bad = [r for r in resources if r not in AWS_BASELINE_VPCS]
+        return _ec2_xml(action, "<clientToken>%s</clientToken><flowLogIdSet>%s</flowLogIdSet><unsuccessful>%s</unsuccessful>" % (
+            random_id("", 12).lower(),
+            "".join("<item>fl-%s</item>" % random_id("", 17, "0123456789abcdef") for r in resources if r not in bad),
+            "".join("<item><error><code>InvalidVpcID.NotFound</code><message>The vpc ID '%s' does not exist</message>"
+                    "</error><resourceId>%s</resourceId></item>" % (r, r) for r in bad)))
+    if action == "DescribeInstances":
+        enis = "".join(
+            "<item><networkInterfaceId>%s</networkInterfaceId><subnetId>subnet-0123456789abcdef0</subnetId>"
+            "<vpcId>%s</vpcId><status>in-use</status><groupSet><item><groupId>sg-0123456789abcdef%d</groupId>"
+            "<groupName>web-%d</groupName></item></groupSet><attachment><deviceIndex>%d</deviceIndex></attachment></item>"
+            % (e, AWS_BASELINE_VPCS[0], i, i, i) for i, e in enumerate(AWS_BASELINE_INSTANCE_ENIS))
+        ids = [v[0] for k, v in form.items() if k.startswith("InstanceId.")]
+        if ids != ["i-99999999"]:
+            return (400, {"Content-Type": "text/xml;charset=UTF-8"},
+                    "<Response><Errors><Error><Code>InvalidInstanceID.NotFound</Code><Message>The instance ID '%s' "
+                    "does not exist</Message></Error></Errors><RequestID>%s</RequestID></Response>" % (",".join(ids), random_id("", 8)))
+        return _ec2_xml(action, "<reservationSet><item><reservationId>r-0123456789abcdef0</reservationId>"
+                        "<ownerId>101010101111</ownerId><groupSet/><instancesSet><item><instanceId>i-99999999</instanceId>"
+                        "<instanceState><code>16</code><name>running</name></instanceState><vpcId>%s</vpcId>"
+                        "<networkInterfaceSet>%s</networkInterfaceSet></item></instancesSet></item></reservationSet>"
+                        % (AWS_BASELINE_VPCS[0], enis))
+    if action == "DescribeSecurityGroups":
+        return _ec2_xml(action, "<securityGroupInfo/>")
+    if action == "CreateSecurityGroup":
+        if form.get("VpcId") != [AWS_BASELINE_VPCS[0]] or not form.get("GroupDescription"):
+            return (400, {"Content-Type": "text/xml;charset=UTF-8"},
+                    "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>VpcId, GroupDescription"
+                    "</Message></Error></Errors><RequestID>x</RequestID></Response>")
+        return _ec2_xml(action, "<return>true</return><groupId>%s</groupId>" % AWS_BASELINE_QUARANTINE_GROUP)
+    if action in ("RevokeSecurityGroupEgress", "ModifyNetworkInterfaceAttribute"):
+        return _ec2_xml(action, "<return>true</return>")
+    return None
+
+# --- end of AWS baseline section
+
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -610,6 +733,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         answer = github_okta_read(record)
         if answer is not None:
             return answer
+        baseline = aws_baseline_answer(record, body)  # AWS baseline section above
+        if baseline is not None:
+            return baseline
         return 200, json_type, "{}"
 
     def _okta_token(self, record, body):

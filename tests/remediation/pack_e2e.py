@@ -186,6 +186,91 @@ def gcp_check(label, fake_url, requests, expect):
     if now.get("etag") == expect["etag"]:
         out.append("%s: the fake did not accept the setIamPolicy (the policy is unchanged)" % label)
     return out
+# --- AWS baseline (issue 15): the deployment configuration the baseline types
+# read (config.NAME from PROACT_CONFIG_NAME), and the writes each of their
+# cases must send to fake_providers.py's fixed account state (its AWS
+# baseline section): TRAIL_S3_KEY_PREFIX and the CloudWatch Logs flow-log
+# destination are left unset, so CreateTrail carries KmsKeyId but no
+# S3KeyPrefix and flow logs go to S3.
+AWS_BASELINE_CONFIG = {
+    "PROACT_CONFIG_TRAIL_BUCKET": "org-cloudtrail-logs-111122223333",
+    "PROACT_CONFIG_TRAIL_KMS_KEY_ID": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "PROACT_CONFIG_FLOW_LOGS_S3_ARN": "arn:aws:s3:::org-vpc-flow-logs-111122223333",
+}
+AWS_BASELINE_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101."
+AWS_BASELINE_SEEN = set()
+
+
+def aws_baseline_operation(r):
+    """'cloudtrail.OP' / 'ec2.OP' of a recorded request, and its parameters."""
+    import urllib.parse
+    target = r["headers"].get("x-amz-target", "")
+    if target.startswith(AWS_BASELINE_TARGET):
+        return "cloudtrail." + target[len(AWS_BASELINE_TARGET):], json.loads(r["body"] or "{}")
+    if r["sigv4"]["service"] == "ec2":
+        form = dict(urllib.parse.parse_qsl(r["body"]))
+        return "ec2." + form.get("Action", ""), form
+    return None, None
+
+
+def aws_baseline_expectations(label, requests):
+    """Failures of one case: each read of a baseline type must be followed by
+    exactly the writes the fake's account state calls for."""
+    ops = [aws_baseline_operation(r) for r in requests if r["sigv4"]["present"]]
+    names = [op for op, _ in ops if op]
+    AWS_BASELINE_SEEN.update(names)
+    writes = {}
+    for op, params in ops:
+        if op:
+            writes.setdefault(op, []).append(params)
+    cfg = AWS_BASELINE_CONFIG
+    want = {}
+    if "cloudtrail.GetTrail" in names:  # aws.cloudtrail.recreate_trail
+        want = {"cloudtrail.CreateTrail": 1, "cloudtrail.StartLogging": 1}
+        for p in writes.get("cloudtrail.CreateTrail", []):
+            if (p.get("S3BucketName") != cfg["PROACT_CONFIG_TRAIL_BUCKET"] or
+                    p.get("KmsKeyId") != cfg["PROACT_CONFIG_TRAIL_KMS_KEY_ID"] or "S3KeyPrefix" in p or
+                    not (p.get("IsMultiRegionTrail") and p.get("IncludeGlobalServiceEvents")
+                         and p.get("EnableLogFileValidation"))):
+                return ["%s: CreateTrail without the configured baseline: %s" % (label, p)]
+    elif "cloudtrail.GetEventSelectors" in names:  # restore_trail_configuration, PutEventSelectors
+        want = {"cloudtrail.PutEventSelectors": 1}
+        for p in writes.get("cloudtrail.PutEventSelectors", []):
+            if p.get("EventSelectors") != [{"ReadWriteType": "All", "IncludeManagementEvents": True}]:
+                return ["%s: PutEventSelectors does not restore management events: %s" % (label, p)]
+    elif "cloudtrail.UpdateTrail" in names:  # restore_trail_configuration, UpdateTrail
+        kms = [p for p in writes["cloudtrail.UpdateTrail"] if "KmsKeyId" in p]
+        want = {"cloudtrail.UpdateTrail": 1 + len(kms)}
+        if "KMS" in label and [p.get("KmsKeyId") for p in kms] != [cfg["PROACT_CONFIG_TRAIL_KMS_KEY_ID"]]:
+            return ["%s: the trail's KMS key was not restored from config: %s" % (label, kms)]
+    elif "ec2.DescribeVpcs" in names:  # aws.ec2.recreate_flow_logs
+        want = {"ec2.DescribeFlowLogs": 1, "ec2.CreateFlowLogs": 2}
+        got = sorted(p.get("ResourceId.1") for p in writes.get("ec2.CreateFlowLogs", []))
+        if got != ["vpc-0a1b2c3d4e5f60718", "vpc-0c3d4e5f60718293a"]:
+            return ["%s: CreateFlowLogs for %s, not the two VPCs without flow logs" % (label, got)]
+        for p in writes.get("ec2.CreateFlowLogs", []):
+            if (p.get("LogDestinationType"), p.get("LogDestination"), p.get("TrafficType")) != \
+                    ("s3", cfg["PROACT_CONFIG_FLOW_LOGS_S3_ARN"], "ALL"):
+                return ["%s: CreateFlowLogs without the configured destination: %s" % (label, p)]
+    elif "ec2.DescribeInstances" in names:  # aws.ec2.isolate_instance
+        want = {"ec2.DescribeSecurityGroups": 1, "ec2.CreateSecurityGroup": 1,
+                "ec2.RevokeSecurityGroupEgress": 1, "ec2.ModifyNetworkInterfaceAttribute": 2}
+        got = sorted((p.get("NetworkInterfaceId"), p.get("SecurityGroupId.1"))
+                     for p in writes.get("ec2.ModifyNetworkInterfaceAttribute", []))
+        if got != [("eni-0aa11bb22cc33dd44", "sg-0f1e2d3c4b5a69788"), ("eni-0ee55ff6600771188", "sg-0f1e2d3c4b5a69788")]:
+            return ["%s: the instance's interfaces were not both given the quarantine group: %s" % (label, got)]
+    failures = []
+    for op, n in want.items():
+        if len(writes.get(op, [])) != n:
+            failures.append("%s: expected %d %s, got %d" % (label, n, op, len(writes.get(op, []))))
+    return failures
+
+
+AWS_BASELINE_MUST_SEE = ["cloudtrail.CreateTrail", "cloudtrail.StartLogging", "cloudtrail.UpdateTrail",
+                         "cloudtrail.PutEventSelectors", "ec2.CreateFlowLogs", "ec2.CreateSecurityGroup",
+                         "ec2.RevokeSecurityGroupEgress", "ec2.ModifyNetworkInterfaceAttribute"]
+
+# --- end of AWS baseline section
 
 
 def wait_for(path, seconds=20):
@@ -236,6 +321,7 @@ def provider_env(fake_url):
         "GCE_METADATA_HOST": fake_url[len("http://"):], "PROACT_AZURE_URL": fake_url,
         "IDENTITY_ENDPOINT": fake_url + "/msi/token", "IDENTITY_HEADER": IDENTITY,
         "PROACT_IDEMPOTENCY": "memory", "PROACT_LOG_LEVEL": "INFO",
+        **AWS_BASELINE_CONFIG,
     }
 # --- GitHub branch protection restore, Okta admin role revoke -------------
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -441,6 +527,10 @@ def main():
             if gcp_expect is not None:
                 gcp_checked += 1
                 failures += gcp_check(label, fake_url, requests, gcp_expect)
+            failures += aws_baseline_expectations(label, requests)
+        for op in AWS_BASELINE_MUST_SEE:
+            if op not in AWS_BASELINE_SEEN:
+                failures.append("no case sent %s (AWS baseline types)" % op)
         log = host.log()
         for secret in secrets:
             if secret in log or any(secret in x for x in answers):
