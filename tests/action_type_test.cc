@@ -144,6 +144,11 @@ TEST_CASE("action types: the schema lists exactly the compiler's keys") {
   CHECK(keys(schema["$defs"]["actionType"]) ==
         std::vector<std::string>{"credentials", "description", "endpoint", "endpoint_override",
                                  "manual", "params", "permissions", "requests"});
+  CHECK(keys(schema["$defs"]["actionType"]["properties"]["credentials"]) ==
+        std::vector<std::string>{"assume_root", "installation", "provider", "region", "resource", "role",
+                                 "service"});
+  CHECK(keys(schema["$defs"]["actionType"]["properties"]["credentials"]["properties"]["assume_root"]) ==
+        std::vector<std::string>{"target", "task_policy"});
   CHECK(keys(schema["$defs"]["request"]) ==
         std::vector<std::string>{"already_done", "body", "compliant_if", "content_md5", "content_type",
                                  "failed_if", "for_each", "headers", "method", "name", "path", "poll",
@@ -478,6 +483,99 @@ policies:
 
 namespace proact::internal {
 namespace {
+
+TEST_CASE("action types: root of a member account through AssumeRoot: checked, planned, permitted") {
+  auto type = [](const std::string& credentials, const std::string& aws = "[iam:DeleteAccessKey]") {
+    return "action_types:\n  t.root:\n    params: {account: string, key: string}\n    credentials: " +
+           credentials +
+           "\n    endpoint: https://iam.amazonaws.com\n    permissions: {aws: " + aws +
+           "}\n    requests:\n      - {name: write, method: POST, body: {form: {Action: DeleteAccessKey, "
+           "Version: '2010-05-08', AccessKeyId: '{{ params.key }}'}}}\n"
+           "policies:\n  - {id: p, match: {source: [x]}, actions: [{action: t.root, params: "
+           "{account: '{{ account }}', key: k}}]}\n";
+  };
+  auto root = [](const std::string& assume_root, const std::string& extra = "") {
+    return "{provider: aws, service: iam, region: us-east-1, " + extra + "assume_root: " + assume_root + "}";
+  };
+  const std::string ok = root("{target: '{{ params.account }}', task_policy: IAMDeleteRootUserCredentials}");
+  Result<PolicySet> set = PolicySet::FromString(type(ok));
+  REQUIRE_MESSAGE(set.ok(), set.status().ToString());
+
+  SUBCASE("mistakes are errors naming where") {
+    CHECK(Diag(type(root("{target: '{{ params.account }}', task_policy: IAMDeleteRootUserCredential}")),
+               "bad-credentials")
+              .find("t.yaml:4:126: unknown root task policy 'IAMDeleteRootUserCredential' (did you mean "
+                    "'IAMDeleteRootUserCredentials'?)") == 0);
+    CHECK(Diag(type(root("{target: '12345', task_policy: IAMDeleteRootUserCredentials}")), "bad-credentials") ==
+          "t.yaml:4:89: 'target' is the member account id, 12 digits, not '12345'");
+    CHECK(Diag(type(root("{target: '{{ params.account }}', task_policy: IAMDeleteRootUserCredentials}",
+                         "role: 'arn:aws:iam::{{ params.account }}:role/x', ")),
+               "bad-credentials")
+              .find("'role' and 'assume_root' exclude each other") != std::string::npos);
+    CHECK(Diag(type("{provider: github, assume_root: {target: '111122223333', task_policy: "
+                    "IAMDeleteRootUserCredentials}}"),
+               "bad-credentials")
+              .find("'assume_root' applies to provider aws only") != std::string::npos);
+    CHECK(Diag(type(root("{targt: '{{ params.account }}', task_policy: IAMDeleteRootUserCredentials}")),
+               "unknown-key")
+              .find("(did you mean 'target'?)") != std::string::npos);
+    CHECK(Diag(type(root("{target: '{{ params.acount }}', task_policy: IAMDeleteRootUserCredentials}")),
+               "unknown-param")
+              .find("(did you mean 'account'?)") != std::string::npos);
+    // The session can only do what its task policy leaves to root.
+    CHECK(Diag(type(ok, "[iam:DeleteAccessKey, iam:UpdateAccessKey]"), "bad-permission") ==
+          "t.yaml:6:46: 'iam:UpdateAccessKey' is not allowed by root task policy IAMDeleteRootUserCredentials, "
+          "which scopes this type's root session");
+  }
+
+  SUBCASE("the plan shows the AssumeRoot request and whose root signs") {
+    Action a{"t.root", {{"account", "111122223333"}, {"key", "AKIAIOSFODNN7EXAMPLE"}}, false};
+    std::vector<PlannedRequest> plan, credentials;
+    REQUIRE(PlanAction(set.value(), a, &plan).ok());
+    REQUIRE(plan.size() == 1);
+    CHECK(plan[0].url == "https://iam.amazonaws.com/");
+    CHECK(plan[0].auth ==
+          "aws-sigv4 iam us-east-1 as root of 111122223333 (AssumeRoot, task policy IAMDeleteRootUserCredentials)");
+    REQUIRE(PlanCredentials(set.value(), a, &credentials).ok());
+    REQUIRE(credentials.size() == 1);
+    CHECK(credentials[0].name == "assume_root");
+    CHECK(credentials[0].method == "POST");
+    CHECK(credentials[0].url == "https://sts.us-east-1.amazonaws.com/");
+    CHECK(credentials[0].body ==
+          "Action=AssumeRoot&DurationSeconds=900&TargetPrincipal=111122223333&TaskPolicyArn.arn="
+          "arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2Froot-task%2FIAMDeleteRootUserCredentials&Version=2011-06-15");
+    CHECK(credentials[0].auth == "aws-sigv4 sts us-east-1");
+    Decision d;
+    d.id = "e";
+    PolicyMatch m;
+    m.policy = "p";
+    m.actions.push_back(a);
+    d.matches.push_back(m);
+    auto lines = PlanDecision(set.value(), d);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0]["error"].is_null());
+    CHECK(lines[0]["identity_requests"][0]["url"] == "https://sts.us-east-1.amazonaws.com/");
+    CHECK(lines[0]["identity_requests"][0]["identity"] == "aws-sigv4 sts us-east-1");
+    // A target that is no account id is refused before anything is planned.
+    Action bad{"t.root", {{"account", "1234"}, {"key", "k"}}, false};
+    Status st = PlanAction(set.value(), bad, &plan);
+    CHECK(st.code() == StatusCode::kInvalidArgument);
+    CHECK(st.message().find("the AssumeRoot target must be a 12-digit account id, not '1234'") != std::string::npos);
+    CHECK(PlanCredentials(set.value(), bad, &credentials).code() == StatusCode::kInvalidArgument);
+  }
+
+  SUBCASE("permissions: sts:AssumeRoot for the task policy, nothing for the member role") {
+    nlohmann::ordered_json p = RequiredPermissions(set.value());
+    CHECK_FALSE(p["aws"].contains("remediation_policy"));
+    CHECK_FALSE(p["aws"].contains("assume_role_policy"));
+    const std::string arn = "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials";
+    CHECK(p["aws"]["assume_root_policy"].dump() ==
+          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRoot"],)"
+          R"("Resource":["arn:aws:iam::*:root"],"Condition":{"StringEquals":{"sts:TaskPolicyArn":)"
+          R"(["arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"]}}}]})");
+    CHECK(p["aws"]["root_task_actions"].dump() == "{\"" + arn + "\":[\"iam:DeleteAccessKey\"]}");
+  }
+}
 
 TEST_CASE("action types: XML answers read as JSON, bounded in depth") {
   nlohmann::json j;

@@ -33,6 +33,8 @@ struct PROACT_EXPORT PlannedRequest {
   std::string body;
   // How it is authenticated, without secrets: "aws-sigv4 s3 us-east-1",
   // "aws-sigv4 ec2 eu-west-1 as arn:aws:iam::111122223333:role/x",
+  // "aws-sigv4 iam us-east-1 as root of 111122223333 (AssumeRoot, task
+  // policy IAMDeleteRootUserCredentials)",
   // "github-app installation 42", "okta-ssws", "gcp-metadata", "azure-msi",
   // "slack-bot", "none".
   std::string auth;
@@ -54,6 +56,16 @@ struct PROACT_EXPORT PlannedRequest {
 PROACT_EXPORT Status PlanAction(const PolicySet& set, const Action& action,
                                 std::vector<PlannedRequest>* out);
 
+// The credential exchanges `action` would make before its requests whose
+// content comes from the action: today the STS AssumeRoot request of a type
+// with `credentials.assume_root` (name "assume_root", signed with the
+// platform's own credentials, identity "aws-sigv4 sts REGION"). Empty for
+// other types (their identity says whose credentials sign). `proact plan`
+// shows them as "identity_requests". kNotFound and kInvalidArgument as
+// PlanAction.
+PROACT_EXPORT Status PlanCredentials(const PolicySet& set, const Action& action,
+                                     std::vector<PlannedRequest>* out);
+
 // Why action type `name` of `set` is manual (declared with `manual:`); ""
 // when it is not declared or not manual.
 PROACT_EXPORT std::string ManualReason(const PolicySet& set, std::string_view name);
@@ -62,6 +74,7 @@ PROACT_EXPORT std::string ManualReason(const PolicySet& set, std::string_view na
 // decision order,
 //   {"event":ID,"policy":ID,"action":NAME,"dry_run":BOOL,
 //    "requests":[{"name","read","method","url","headers","body","identity"}],
+//    "identity_requests":[...] (PlanCredentials', when there are some),
 //    "error":null|"message"}
 // with secrets redacted (RedactSecrets). Actions that are not declared types
 // (run by host handlers) have no requests and "handler":"host"; manual ones
@@ -72,7 +85,9 @@ PROACT_EXPORT std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& 
 
 // What the action types used by the set's enabled policies need:
 //   {"aws":{"remediation_policy":{IAM policy document},"assume_role_policy":
-//    {IAM policy document, when a type assumes roles}},
+//    {IAM policy document, when a type assumes roles},"assume_root_policy":
+//    {sts:AssumeRoot per task policy, when a type assumes root},
+//    "root_task_actions":{task policy ARN:[the actions its types perform]}},
 //    "github":{"permissions":{name:level}},"okta":{"scopes":[...]},
 //    "gcp":{"permissions":[...],"custom_role":{gcloud role file}},
 //    "azure":{"actions":[...],"role_definition":{az custom role}},

@@ -96,13 +96,23 @@ struct RequestSpec {
   int line = 0, column = 0;
 };
 
+// aws: short-term root credentials of a member account through STS
+// AssumeRoot (action/assume_root.h), instead of a role.
+struct AssumeRootSpec {
+  bool enabled = false;
+  Template target;                // the member account id (12 digits)
+  std::string task_policy;        // a root task policy's name
+  int line = 0, column = 0;
+};
+
 struct CredentialSpec {
   std::string provider = "none";  // aws|github|okta|gcp|azure|slack|pagerduty|none
   std::string service;            // aws: signing name (s3, ec2, iam, ...)
-  Template region;                // aws: signing region
+  Template region;                // aws: signing region (and AssumeRoot's STS region)
   bool has_region = false;
   Template role;                  // aws: role ARN to assume (cross-account)
   bool has_role = false;
+  AssumeRootSpec assume_root;     // aws: root of a member account (excludes role)
   Template installation;          // github: App installation id
   bool has_installation = false;
   std::string resource;           // azure: token audience

@@ -424,6 +424,25 @@ bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
   return true;
 }
 
+bool BuildAssumeRoot(const ActionType& type, const RequestContext& ctx, AssumeRootCall* out,
+                     std::string* error) {
+  const CredentialSpec& c = type.credentials;
+  std::string target, region;
+  if (!RenderText(c.assume_root.target, ctx, &target, error)) {
+    *error = "credentials assume_root target: " + *error;
+    return false;
+  }
+  if (!c.has_region || !RenderText(c.region, ctx, &region, error)) {
+    *error = "credentials region: " + (c.has_region ? *error : std::string("missing"));
+    return false;
+  }
+  if (!BuildAssumeRootCall(target, c.assume_root.task_policy, region, out, error)) {
+    *error = "credentials assume_root: " + *error;
+    return false;
+  }
+  return true;
+}
+
 bool RenderEndpoint(const ActionType& type, const RequestContext& ctx, std::string* base,
                     std::string* error) {
   base->clear();

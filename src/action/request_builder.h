@@ -41,6 +41,7 @@
 #include <nlohmann/json.hpp>
 
 #include "action/action_type.h"
+#include "action/assume_root.h"
 
 namespace proact::internal {
 
@@ -97,6 +98,12 @@ bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx, std::string*
 // A credentials template (region, role, installation) rendered to text.
 bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
                 std::string* error);
+
+// The STS AssumeRoot request of a type with `credentials.assume_root`: its
+// target and the credentials' region rendered, then checked (a 12-digit
+// account, a region). The message names what does not fit.
+bool BuildAssumeRoot(const ActionType& type, const RequestContext& ctx, AssumeRootCall* out,
+                     std::string* error);
 
 
 }  // namespace proact::internal

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "action/assume_root.h"
 #include "action/request_builder.h"
 #include "program/program.h"
 #include "util/redaction.h"
@@ -20,10 +21,13 @@ std::string AuthText(const ActionType& t, const RequestContext& ctx) {
   const internal::CredentialSpec& c = t.credentials;
   std::string error;
   if (c.provider == "aws") {
-    std::string region, role;
+    std::string region, role, target;
     if (c.has_region) internal::RenderText(c.region, ctx, &region, &error);
     std::string s = "aws-sigv4 " + c.service + " " + region;
     if (c.has_role && internal::RenderText(c.role, ctx, &role, &error)) s += " as " + role;
+    if (c.assume_root.enabled && internal::RenderText(c.assume_root.target, ctx, &target, &error)) {
+      s += " as root of " + target + " (AssumeRoot, task policy " + c.assume_root.task_policy + ")";
+    }
     return s;
   }
   if (c.provider == "github") {
@@ -83,6 +87,12 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
   std::string base;
   if (!internal::RenderEndpoint(t, ctx, &base, &error)) {
     return Status(StatusCode::kInvalidArgument, error);
+  }
+  if (t.credentials.assume_root.enabled) {
+    internal::AssumeRootCall call;
+    if (!internal::BuildAssumeRoot(t, ctx, &call, &error)) {
+      return Status(StatusCode::kInvalidArgument, error);
+    }
   }
   std::string auth = AuthText(t, ctx);
   auto plan_one = [&](const internal::RequestSpec& spec) -> Status {
@@ -146,6 +156,37 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
   return Status::Ok();
 }
 
+Status PlanCredentials(const PolicySet& set, const Action& action, std::vector<PlannedRequest>* out) {
+  out->clear();
+  const internal::Program& program = *set.program();
+  int index = program.FindActionType(action.name);
+  if (index < 0) {
+    return Status(StatusCode::kNotFound, "action '" + action.name + "' is not a declared action type");
+  }
+  const ActionType& t = program.action_types[index];
+  if (!t.manual.empty() || !t.credentials.assume_root.enabled) return Status::Ok();
+  std::string error;
+  if (!internal::CheckParams(t, action.params, &error)) {
+    return Status(StatusCode::kInvalidArgument, error);
+  }
+  RequestContext ctx;
+  ctx.params = &action.params;
+  ctx.plan = true;
+  internal::AssumeRootCall call;
+  if (!internal::BuildAssumeRoot(t, ctx, &call, &error)) {
+    return Status(StatusCode::kInvalidArgument, error);
+  }
+  PlannedRequest p;
+  p.name = "assume_root";
+  p.method = "POST";
+  p.url = call.url;
+  p.headers.emplace_back("Content-Type", call.content_type);
+  p.body = call.body;
+  p.auth = "aws-sigv4 sts " + call.region;
+  out->push_back(std::move(p));
+  return Status::Ok();
+}
+
 nlohmann::ordered_json PlannedRequest::ToJson() const {
   nlohmann::ordered_json r;
   r["name"] = name;
@@ -185,6 +226,13 @@ std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& set, const Dec
       nlohmann::ordered_json requests = nlohmann::ordered_json::array();
       for (const PlannedRequest& p : planned) requests.push_back(p.ToJson());
       j["requests"] = std::move(requests);
+      std::vector<PlannedRequest> exchanges;
+      if (st.ok() && PlanCredentials(set, a, &exchanges).ok() && !exchanges.empty()) {
+        // Not "credentials": a key of that name is redacted as a secret.
+        nlohmann::ordered_json exchange = nlohmann::ordered_json::array();
+        for (const PlannedRequest& p : exchanges) exchange.push_back(p.ToJson());
+        j["identity_requests"] = std::move(exchange);
+      }
       std::string manual = ManualReason(set, a.name);
       if (st.code() == StatusCode::kNotFound) {
         j["handler"] = "host";
@@ -220,11 +268,20 @@ nlohmann::ordered_json RequiredPermissions(const PolicySet& set) {
   }
   std::set<std::string> aws, roles, okta, gcp, azure, slack;
   std::map<std::string, std::string> github;
+  // Root task policy ARN -> the root users it is asked on / the actions the
+  // types' root sessions perform (granted by the task policy, not the role).
+  std::map<std::string, std::set<std::string>> root_users, root_actions;
   auto rank = [](const std::string& level) { return level == "admin" ? 3 : level == "write" ? 2 : 1; };
   for (const auto& [name, policies] : users) {
     const ActionType& t = program.action_types[program.FindActionType(name)];
     if (!t.manual.empty()) continue;
-    aws.insert(t.permissions.aws.begin(), t.permissions.aws.end());
+    if (t.credentials.assume_root.enabled) {
+      std::string arn = internal::RootTaskPolicyArn(t.credentials.assume_root.task_policy);
+      root_users[arn].insert(internal::RootUserArn(Wildcarded(t.credentials.assume_root.target)));
+      root_actions[arn].insert(t.permissions.aws.begin(), t.permissions.aws.end());
+    } else {
+      aws.insert(t.permissions.aws.begin(), t.permissions.aws.end());
+    }
     okta.insert(t.permissions.okta.begin(), t.permissions.okta.end());
     gcp.insert(t.permissions.gcp.begin(), t.permissions.gcp.end());
     azure.insert(t.permissions.azure.begin(), t.permissions.azure.end());
@@ -236,12 +293,32 @@ nlohmann::ordered_json RequiredPermissions(const PolicySet& set) {
     if (t.credentials.has_role) roles.insert(Wildcarded(t.credentials.role));
   }
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  if (!aws.empty() || !roles.empty()) {
+  auto list = [](const std::set<std::string>& s) {
+    return nlohmann::ordered_json(std::vector<std::string>(s.begin(), s.end()));
+  };
+  if (!aws.empty() || !roles.empty() || !root_users.empty()) {
     nlohmann::ordered_json a;
     if (!aws.empty()) a["remediation_policy"] = PolicyDocument(aws, "*");
-    if (!roles.empty()) {
-      a["assume_role_policy"] = PolicyDocument(
-          {"sts:AssumeRole"}, nlohmann::ordered_json(std::vector<std::string>(roles.begin(), roles.end())));
+    if (!roles.empty()) a["assume_role_policy"] = PolicyDocument({"sts:AssumeRole"}, list(roles));
+    if (!root_users.empty()) {
+      // sts:AssumeRoot for the platform's own role (the management account's
+      // or IAM's delegated administrator's), one statement per task policy.
+      nlohmann::ordered_json statements = nlohmann::ordered_json::array();
+      for (const auto& [arn, users] : root_users) {
+        nlohmann::ordered_json stmt;
+        stmt["Effect"] = "Allow";
+        stmt["Action"] = nlohmann::ordered_json::array({"sts:AssumeRoot"});
+        stmt["Resource"] = list(users);
+        stmt["Condition"] = {{"StringEquals", {{"sts:TaskPolicyArn", nlohmann::ordered_json::array({arn})}}}};
+        statements.push_back(std::move(stmt));
+      }
+      nlohmann::ordered_json doc;
+      doc["Version"] = "2012-10-17";
+      doc["Statement"] = std::move(statements);
+      a["assume_root_policy"] = std::move(doc);
+      nlohmann::ordered_json tasks = nlohmann::ordered_json::object();
+      for (const auto& [arn, actions] : root_actions) tasks[arn] = list(actions);
+      a["root_task_actions"] = std::move(tasks);
     }
     out["aws"] = std::move(a);
   }
@@ -250,9 +327,6 @@ nlohmann::ordered_json RequiredPermissions(const PolicySet& set) {
     for (const auto& [k, v] : github) g[k] = v;
     out["github"] = {{"permissions", g}};
   }
-  auto list = [](const std::set<std::string>& s) {
-    return nlohmann::ordered_json(std::vector<std::string>(s.begin(), s.end()));
-  };
   if (!okta.empty()) out["okta"] = {{"scopes", list(okta)}};
   if (!gcp.empty()) {
     // A custom role granting exactly these (gcloud iam roles create --file).

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <set>
 
+#include "action/assume_root.h"
+
 namespace proact::internal {
 
 const std::vector<KeySpec>& ActionTypeKeys() {
@@ -56,6 +58,22 @@ const std::vector<KeySpec>& CredentialKeys() {
       {"installation", "string", false,
        "github: the App installation id (a template; default GITHUB_APP_INSTALLATION_ID)"},
       {"resource", "string", false, "azure: the token audience (default https://management.azure.com/)"},
+      {"assume_root", "mapping", false,
+       "aws: short-term root credentials of an AWS Organizations member account, from STS "
+       "AssumeRoot called with the platform's credentials (the management account or IAM's "
+       "delegated administrator): {target: ACCOUNT, task_policy: NAME}; excludes role"},
+  };
+  return keys;
+}
+
+const std::vector<KeySpec>& AssumeRootKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"target", "string", true,
+       "the member account id, 12 digits (a template, e.g. \"{{ params.account }}\")"},
+      {"task_policy", "string", true,
+       "the AWS managed root task policy that scopes the session: IAMAuditRootUserCredentials, "
+       "IAMCreateRootUserPassword, IAMDeleteRootUserCredentials, S3UnlockBucketPolicy or "
+       "SQSUnlockQueuePolicy"},
   };
   return keys;
 }
@@ -509,10 +527,68 @@ class TypeCompiler {
       c.has_installation = Tmpl(*i, "'installation'", false, &c.installation);
     }
     if (const Node* r = only("resource", "azure")) String(*r, "'resource'", &c.resource);
+    if (const Node* a = only("assume_root", "aws")) AssumeRoot(*a, n.Find("role"));
     if (c.provider == "aws") {
       if (c.service.empty()) Error(n, "missing-key", "aws credentials need 'service' (the signing name)");
       if (!c.has_region && n.Find("region") == nullptr) {
         Error(n, "missing-key", "aws credentials need 'region' (e.g. \"{{ params.region }}\" or us-east-1)");
+      }
+    }
+  }
+
+  // credentials.assume_root: {target, task_policy}.
+  void AssumeRoot(const Node& n, const Node* role) {
+    if (!Expect(n, Node::Kind::kMap, "'assume_root'")) return;
+    CheckKeys(n, AssumeRootKeys(), "'assume_root'");
+    AssumeRootSpec& a = t_->credentials.assume_root;
+    a.line = n.mark.line;
+    a.column = n.mark.column;
+    if (role != nullptr) {
+      Error(*role, "bad-credentials",
+            "'role' and 'assume_root' exclude each other: AssumeRoot is called with the "
+            "platform's own credentials, which must be the Organizations management account's or "
+            "IAM's delegated administrator's");
+    }
+    bool ok = true;
+    if (const Node* t = n.Find("target")) {
+      if (!Tmpl(*t, "'target'", false, &a.target)) {
+        ok = false;
+      } else if (a.target.exprs.empty() && !IsAwsAccountId(t->text)) {
+        Error(*t, "bad-credentials",
+              "'target' is the member account id, 12 digits, not '" + t->text + "'");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    if (const Node* p = n.Find("task_policy")) {
+      if (String(*p, "'task_policy'", &a.task_policy) &&
+          FindRootTaskPolicy(a.task_policy) == nullptr) {
+        Error(*p, "bad-credentials",
+              "unknown root task policy '" + a.task_policy + "'" +
+                  DidYouMeanSuffix(a.task_policy, RootTaskPolicyNames()) +
+                  " (AWS manages IAMAuditRootUserCredentials, IAMCreateRootUserPassword, "
+                  "IAMDeleteRootUserCredentials, S3UnlockBucketPolicy and SQSUnlockQueuePolicy)");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+    a.enabled = ok && role == nullptr;
+  }
+
+  // An assume_root type's requests run as root, limited by its task policy:
+  // permissions.aws must be actions that policy leaves to the session.
+  void CheckRootTaskActions(const Node& list) {
+    const RootTaskPolicy* task = FindRootTaskPolicy(t_->credentials.assume_root.task_policy);
+    if (task == nullptr || list.kind != Node::Kind::kSeq) return;
+    for (const Node& item : list.items) {
+      if (item.kind != Node::Kind::kString) continue;
+      if (std::find(task->actions.begin(), task->actions.end(), item.text) == task->actions.end()) {
+        Error(item, "bad-permission",
+              "'" + item.text + "' is not allowed by root task policy " + std::string(task->name) +
+                  ", which scopes this type's root session" +
+                  DidYouMeanSuffix(item.text, task->actions));
       }
     }
   }
@@ -576,6 +652,7 @@ class TypeCompiler {
     if (const Node* a = n.Find("aws")) {
       NameList(*a, "'permissions.aws'", "[a-z0-9-]+:[A-Za-z0-9*]+", "s3:PutBucketPublicAccessBlock",
                &p.aws);
+      if (t_->credentials.assume_root.enabled) CheckRootTaskActions(*a);
     }
     if (const Node* o = n.Find("okta")) NameList(*o, "'permissions.okta'", "okta\\.[a-zA-Z.]+", "okta.users.manage", &p.okta);
     if (const Node* g = n.Find("gcp")) NameList(*g, "'permissions.gcp'", "[a-zA-Z]+(\\.[a-zA-Z]+)+", "storage.buckets.setIamPolicy", &p.gcp);

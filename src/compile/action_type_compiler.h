@@ -24,6 +24,7 @@ namespace proact::internal {
 const std::vector<KeySpec>& ActionTypeKeys();
 const std::vector<KeySpec>& ParamSpecKeys();
 const std::vector<KeySpec>& CredentialKeys();
+const std::vector<KeySpec>& AssumeRootKeys();
 const std::vector<KeySpec>& PermissionKeys();
 const std::vector<KeySpec>& RequestKeys();
 const std::vector<KeySpec>& BodyKeys();

@@ -276,6 +276,12 @@ void Host::LogDecision(const Decision& decision, const EventOutcome& outcome,
           nlohmann::ordered_json reqs = nlohmann::ordered_json::array();
           for (const PlannedRequest& r : plan) reqs.push_back(r.ToJson());
           ja["requests"] = std::move(reqs);  // LogJson redacts the line
+          std::vector<PlannedRequest> exchange;  // AssumeRoot, as `proact plan` shows it
+          if (PlanCredentials(engine_.policies(), act, &exchange).ok() && !exchange.empty()) {
+            nlohmann::ordered_json ids = nlohmann::ordered_json::array();
+            for (const PlannedRequest& r : exchange) ids.push_back(r.ToJson());
+            ja["identity_requests"] = std::move(ids);
+          }
         }
       }
       ja["duration_ms"] = a.duration_ms;

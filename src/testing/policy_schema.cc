@@ -2,6 +2,7 @@
 // the compiler and the test runner check keys against.
 #include "proact/policy_schema.h"
 
+#include "action/assume_root.h"
 #include "compile/action_type_compiler.h"
 #include "compile/pattern_compiler.h"
 #include "compile/policy_compiler.h"
@@ -123,6 +124,16 @@ nlohmann::ordered_json PolicyFileSchema() {
                                   return Object(internal::CredentialKeys(), "Whose credentials sign the requests",
                                                 [](const KeySpec& c) -> Json {
                                                   if (c.name == "provider") return Enum(internal::CredentialProviders());
+                                                  if (c.name == "assume_root") {
+                                                    return Object(internal::AssumeRootKeys(),
+                                                                  "Root of a member account through STS AssumeRoot",
+                                                                  [](const KeySpec& r) -> Json {
+                                                                    if (r.name == "task_policy") {
+                                                                      return Enum(internal::RootTaskPolicyNames());
+                                                                    }
+                                                                    return nullptr;
+                                                                  });
+                                                  }
                                                   return nullptr;
                                                 });
                                 }

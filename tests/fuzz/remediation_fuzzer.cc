@@ -3,6 +3,7 @@
 // whose values go to every place (endpoint host, path, query, header, JSON,
 // XML and form bodies), as an XML answer, and as a JSON answer tested by a
 // `compliant_if` condition. Nothing may crash, hang or escape its place.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -40,6 +41,15 @@ const char kTypes[] = R"(action_types:
       - name: f
         method: POST
         body: {form: {A: "{{ params.a }}", B: "{{ params.b }}"}}
+  f.root:
+    params: {a: any}
+    credentials:
+      provider: aws
+      service: iam
+      region: us-east-1
+      assume_root: {target: "{{ params.a }}", task_policy: IAMDeleteRootUserCredentials}
+    endpoint: https://iam.amazonaws.com
+    requests: [{name: w, method: POST}]
 )";
 
 const proact::PolicySet& Set() {
@@ -73,6 +83,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           for (const auto& [name, value] : r.headers) {
             if (value.find_first_of("\r\n") != std::string::npos) __builtin_trap();
           }
+        }
+      }
+    }
+    if (j.is_object() && j.contains("a")) {
+      // Event data can only name the account whose root is asked for: the
+      // AssumeRoot request keeps its endpoint and its five fields.
+      proact::Action root{"f.root", {{"a", j["a"]}}, false};
+      std::vector<proact::PlannedRequest> exchange;
+      if (proact::PlanCredentials(Set(), root, &exchange).ok()) {
+        for (const proact::PlannedRequest& r : exchange) {
+          if (r.url != "https://sts.us-east-1.amazonaws.com/") __builtin_trap();
+          if (std::count(r.body.begin(), r.body.end(), '&') != 4) __builtin_trap();
         }
       }
     }

@@ -39,6 +39,22 @@ constexpr char kOtherTypes[] = R"(  t.ec2.revoke_ingress:
             GroupId: "{{ params.group_id }}"
             SecurityGroupRuleId.1: "{{ params.rule_id }}"
         already_done: [{code: InvalidPermission.NotFound}, {code: InvalidGroup.NotFound}]
+  t.iam.delete_root_key:
+    params:
+      account: {type: string, required: true}
+      access_key_id: {type: string, required: true}
+    credentials:
+      provider: aws
+      service: iam
+      region: us-east-1
+      assume_root: {target: "{{ params.account }}", task_policy: IAMDeleteRootUserCredentials}
+    endpoint: https://iam.amazonaws.com
+    permissions: {aws: [iam:DeleteAccessKey]}
+    requests:
+      - name: write
+        method: POST
+        body: {form: {Action: DeleteAccessKey, Version: "2010-05-08", AccessKeyId: "{{ params.access_key_id }}"}}
+        already_done: [{status: 404, code: NoSuchEntity}]
   t.github.restore_protection:
     params:
       owner: {type: string, required: true, pattern: '[A-Za-z0-9-]+'}
@@ -328,6 +344,99 @@ TEST_CASE("remediation executor: cross-account through AssumeRole, already done,
     CHECK(r.failure == FailureClass::kPermanent);
     CHECK(r.message.find("arn:aws:iam::999999999999:role/proact-remediator") != std::string::npos);
     CHECK(Only(s.fake.Requests(), "POST").size() == 1);  // AssumeRole only: nothing revoked
+  }
+}
+
+TEST_CASE("remediation executor: a root access key deleted as root of the member account (AssumeRoot)") {
+  REQUIRE_FAKE();
+  Setup s({});
+  json params = {{"account", "111122223333"}, {"access_key_id", "AKIAIOSFODNN7EXAMPLE"}};
+  const std::string sts_host = "sts.us-east-1.amazonaws.com";
+  SUBCASE("AssumeRoot on the regional endpoint, then DeleteAccessKey signed with the root session") {
+    ActionResult r = s.Run("t.iam.delete_root_key", params);
+    INFO(r.message);
+    CHECK(r.ok());
+    CHECK_FALSE(r.already_compliant);
+    json reqs = s.fake.Requests();
+    REQUIRE(reqs.size() == 2);
+    // With the platform's own credentials, as AWS's model serializes AssumeRoot.
+    CHECK(reqs[0]["host"] == sts_host);
+    CheckVerified(reqs[0], "sts", "us-east-1");
+    CHECK(reqs[0]["headers"]["authorization"].get<std::string>().find("Credential=" + std::string(kKey) + "/") !=
+          std::string::npos);
+    CHECK(reqs[0]["body"] ==
+          "Action=AssumeRoot&DurationSeconds=900&TargetPrincipal=111122223333&TaskPolicyArn.arn="
+          "arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2Froot-task%2FIAMDeleteRootUserCredentials&Version=2011-06-15");
+    CHECK(reqs[0]["assume_root"]["model_error"] == "");
+    std::string issued = reqs[0]["assume_root"]["issued"].get<std::string>();
+    REQUIRE(issued.rfind("ASIA", 0) == 0);
+    // No UserName: IAM deletes the key of the signing user, root.
+    CHECK(reqs[1]["body"] == "Action=DeleteAccessKey&Version=2010-05-08&AccessKeyId=AKIAIOSFODNN7EXAMPLE");
+    CheckVerified(reqs[1], "iam", "us-east-1");
+    CHECK(reqs[1]["headers"]["authorization"].get<std::string>().find("Credential=" + issued + "/") !=
+          std::string::npos);
+    CHECK(reqs[1]["headers"].contains("x-amz-security-token"));
+    // The root session is cached per account and task policy: a second
+    // action for the same account asks STS nothing.
+    s.fake.Reset();
+    ActionResult again = s.Run("t.iam.delete_root_key", params);
+    CHECK(again.ok());
+    json second = s.fake.Requests();
+    REQUIRE(second.size() == 1);
+    CHECK(second[0]["headers"]["authorization"].get<std::string>().find("Credential=" + issued + "/") !=
+          std::string::npos);
+    // Another account gets its own session.
+    s.fake.Reset();
+    params["account"] = "444455556666";
+    CHECK(s.Run("t.iam.delete_root_key", params).ok());
+    REQUIRE(s.fake.Requests().size() == 2);
+    CHECK(s.fake.Requests()[0]["assume_root"]["target"] == "444455556666");
+  }
+  SUBCASE("a key that is already gone is already compliant") {
+    s.fake.Script({{"method", "POST"}, {"path", "/"}, {"host", s.fake.hostport()},
+                   {"responses", {{{"status", 404},
+                                   {"body", "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
+                                            "<Message>The Access Key with id AKIAIOSFODNN7EXAMPLE cannot be found."
+                                            "</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"}}}}});
+    ActionResult r = s.Run("t.iam.delete_root_key", params);
+    INFO(r.message);
+    CHECK(r.ok());
+    CHECK(r.already_compliant);
+  }
+  SUBCASE("AssumeRoot refused: permanent, naming the target account, without secrets") {
+    s.fake.Script({{"method", "POST"}, {"path", "/"}, {"host", sts_host},
+                   {"responses", {{{"status", 403},
+                                   {"body", "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                                            "<Message>User: arn:aws:sts::123456789012:assumed-role/proact/x is not "
+                                            "authorized to perform: sts:AssumeRoot on resource: "
+                                            "arn:aws:iam::111122223333:root</Message></Error>"
+                                            "<RequestId>x</RequestId></ErrorResponse>"}}}}});
+    ActionResult r = s.Run("t.iam.delete_root_key", params);
+    INFO(r.message);
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("AssumeRoot into account 111122223333") != std::string::npos);
+    CHECK(r.message.find("IAMDeleteRootUserCredentials") != std::string::npos);
+    CHECK(r.message.find("AccessDenied") != std::string::npos);
+    CheckAbsent(r.message, kKey);
+    json reqs = s.fake.Requests();
+    REQUIRE(reqs.size() == 1);  // AssumeRoot only: nothing deleted
+    CHECK(reqs[0]["assume_root"]["model_error"] == "");
+  }
+  SUBCASE("AssumeRoot throttled: retryable") {
+    s.fake.Script({{"method", "POST"}, {"path", "/"}, {"host", sts_host},
+                   {"responses", {{{"status", 400},
+                                   {"body", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                                            "<Message>Rate exceeded</Message></Error></ErrorResponse>"}}}}});
+    ActionResult r = s.Run("t.iam.delete_root_key", params);
+    CHECK(r.failure == FailureClass::kRetryable);
+    CHECK(r.message.find("111122223333") != std::string::npos);
+  }
+  SUBCASE("a target that is no account id is refused before anything is sent") {
+    params["account"] = "attacker.example/x";
+    ActionResult r = s.Run("t.iam.delete_root_key", params);
+    CHECK(r.failure == FailureClass::kPermanent);
+    CHECK(r.message.find("12-digit account id") != std::string::npos);
+    CHECK(s.fake.Requests().empty());
   }
 }
 

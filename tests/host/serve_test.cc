@@ -710,5 +710,59 @@ TEST_CASE("serve: a declared S3 action in a dry-run policy sends no request") {
   CheckAbsent(s.log(), kToken);
 }
 
+TEST_CASE("serve: a dry-run AssumeRoot action logs its AssumeRoot request and sends nothing") {
+  using namespace internal::fake;
+  REQUIRE_FAKE();
+  Fake fake;
+  TempDir dir;
+  std::string rules = dir.File("policies.yaml", R"(
+action_types:
+  t.iam.delete_root_key:
+    params: {account: string, access_key_id: string}
+    credentials:
+      provider: aws
+      service: iam
+      region: us-east-1
+      assume_root: {target: "{{ params.account }}", task_policy: IAMDeleteRootUserCredentials}
+    endpoint: https://iam.amazonaws.com
+    permissions: {aws: [iam:DeleteAccessKey]}
+    requests:
+      - name: write
+        method: POST
+        body: {form: {Action: DeleteAccessKey, Version: "2010-05-08", AccessKeyId: "{{ params.access_key_id }}"}}
+policies:
+  - id: root-key
+    mode: dry-run
+    match: {source: [aws.iam], detail: {eventName: [CreateAccessKey]}}
+    actions:
+      - action: t.iam.delete_root_key
+        params: {account: "{{ account }}", access_key_id: "{{ detail.responseElements.accessKey.accessKeyId }}"}
+)");
+  nlohmann::json detail =
+      nlohmann::json::parse(testing::ReadFile(std::string(PROACT_SOURCE_DIR) +
+                                              "/rules/fixtures/aws/cloudtrail.iam-createAccessKey-root.variant.json"));
+  nlohmann::json event = {{"version", "0"}, {"id", "root-dry-1"}, {"detail-type", "AWS API Call via CloudTrail"},
+                          {"source", "aws.iam"}, {"account", "111122223333"}, {"time", "2019-01-01T00:00:00Z"},
+                          {"region", "us-east-1"}, {"resources", nlohmann::json::array()}, {"detail", detail}};
+  Server s("root-dry", {}, {{"AWS_ACCESS_KEY_ID", kKey}, {"AWS_SECRET_ACCESS_KEY", kSecret},
+                            {"AWS_SESSION_TOKEN", kToken}, {"AWS_ENDPOINT_URL", fake.url()}},
+           rules);
+  REQUIRE(s.port() > 0);
+  HttpResult r = Post(s.url(), event.dump());
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  CHECK(nlohmann::json::parse(r.body)["results"][0]["dry_run"] == 1);
+  CHECK(fake.Requests().empty());
+  s.child().Signal(SIGTERM);
+  CHECK(s.child().Wait(10s) == 0);
+  std::string log = s.log();
+  CHECK(log.find(R"("identity_requests":[{"name":"assume_root","read":false,"method":"POST",)"
+                 R"("url":"https://sts.us-east-1.amazonaws.com/")") != std::string::npos);
+  CHECK(log.find("TargetPrincipal=111122223333") != std::string::npos);
+  CHECK(log.find("as root of 111122223333 (AssumeRoot, task policy IAMDeleteRootUserCredentials)") !=
+        std::string::npos);
+  CheckAbsent(log, kSecret);
+  CheckAbsent(log, kToken);
+}
+
 }  // namespace
 }  // namespace proact

@@ -2,9 +2,9 @@
 """A loopback stand-in for every provider remediation talks to, that checks
 what it receives.
 
-It plays AWS (any service, with STS AssumeRole and the container credentials
-endpoint), the GitHub App token exchange, the GCP metadata server and the
-Azure managed identity endpoint. Every request that is not a control request
+It plays AWS (any service, with STS AssumeRole and AssumeRoot and the
+container credentials endpoint), the GitHub App token exchange, the GCP
+metadata server and the Azure managed identity endpoint. Every request that is not a control request
 is recorded with the result of checking its SigV4 signature (recomputed with
 botocore, an implementation independent of libcurl's) and its GitHub App JWT
 (checked with PyJWT).
@@ -33,6 +33,14 @@ Defaults:
     answers the STS XML with new credentials (ASIA...), which the fake then
     accepts for signatures too; a RoleArn containing "denied" gets 403
     AccessDenied.
+  STS AssumeRoot (Host sts.REGION.amazonaws.com, Action=AssumeRoot): every
+    such request (scripted or not) is recorded with "assume_root":
+    {"model_error": "" when the form is what botocore serializes for the
+    operation as AWS's model describes it (sts_assume_root_model.py), else
+    why not; "issued": the access key id answered, if any}. Needs a verified
+    signature scoped to sts and the host's region (AWS serves AssumeRoot on
+    regional endpoints only: the global host gets a 400); answers
+    AssumeRootResponse with new credentials, checked to parse with the model.
   GET /creds: container credentials (Authorization must equal
     --container-token when given).
   POST /app/installations/{id}/access_tokens: GitHub App JWT (RS256, iss the
@@ -623,6 +631,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "sigv4": verify_sigv4(state, self.command, header_list, raw_path, raw_query, body),
             "jwt": verify_jwt(state, header_list),
         }
+        if record["host"].split(":")[0].startswith("sts."):
+            pairs = urllib.parse.parse_qsl(body.decode("utf-8", "replace") or raw_query, keep_blank_values=True)
+            if ("Action", "AssumeRoot") in pairs:
+                import sts_assume_root_model  # beside this file
+                record["assume_root"] = {"model_error": sts_assume_root_model.check_request(pairs),
+                                         "issued": ""}
         n = state.next_id()
         with state.lock:
             state.requests.append(record)
@@ -689,6 +703,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             form = urllib.parse.parse_qs(body.decode("utf-8", "replace") or record["query"])
             if form.get("Action") == ["AssumeRole"]:
                 return self._assume_role(record, form)
+            if form.get("Action") == ["AssumeRoot"]:
+                return self._assume_root(record, form)
         if path == "/creds" and record["method"] == "GET":
             want = state.args.container_token
             if want is not None and record["headers"].get("authorization") != want:
@@ -804,6 +820,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
                "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>"
                "</AssumeRoleResponse>") % (session, account, name, session, akid, secret, token,
                                            iso8601(expires), random_id("", 8))
+        return 200, {"Content-Type": "text/xml"}, xml
+
+    def _assume_root(self, record, form):
+        import sts_assume_root_model  # beside this file
+        state = self.server.state
+        sig = record["sigv4"]
+        host = record["host"].split(":")[0]
+        m = re.fullmatch(r"sts\.([a-z0-9-]+)\.amazonaws\.com", host)
+        if not m:
+            return sts_error("InvalidAction", "(fake) AssumeRoot is served by regional STS endpoints "
+                             "(sts.REGION.amazonaws.com), not by %s" % host, 400)
+        if not sig["present"]:
+            return sts_error("MissingAuthenticationToken", "Request is missing Authentication Token", 403)
+        if not sig["verified"]:
+            if sig["error"] == "unknown access key id":
+                return sts_error("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
+            return sts_error("SignatureDoesNotMatch", "The request signature we calculated does not match.", 403)
+        if sig["service"] != "sts" or sig["region"] != m.group(1):
+            return sts_error("SignatureDoesNotMatch", "Credential should be scoped to a valid region, not '%s'."
+                             % sig["region"], 403)
+        if record["assume_root"]["model_error"]:
+            return sts_error("ValidationError", record["assume_root"]["model_error"], 400)
+        target = form["TargetPrincipal"][0]
+        akid, secret, token, expires = state.issue_aws()
+        xml = ("<AssumeRootResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+               "<AssumeRootResult>"
+               "<Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s</SecretAccessKey>"
+               "<SessionToken>%s</SessionToken><Expiration>%s</Expiration></Credentials>"
+               "</AssumeRootResult>"
+               "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>"
+               "</AssumeRootResponse>") % (akid, secret, token, iso8601(expires), random_id("", 8))
+        parsed = sts_assume_root_model.parse_response(xml)
+        if parsed.get("Credentials", {}).get("AccessKeyId") != akid:
+            return 500, {"Content-Type": "text/plain"}, "(fake) its AssumeRoot answer does not parse for the model"
+        with state.lock:
+            record["assume_root"]["issued"] = akid
+            record["assume_root"]["target"] = target
         return 200, {"Content-Type": "text/xml"}, xml
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle

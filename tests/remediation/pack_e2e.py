@@ -12,7 +12,9 @@ headers). Per case, with the fake reset before it:
   - no write reaches the fake twice (writes: every request but reads and
     credential exchanges), and the second delivery runs nothing again: its
     actions are skipped, or retried only if the first attempt failed;
-  - every AWS request carries a SigV4 signature that botocore verifies;
+  - every AWS request carries a SigV4 signature that botocore verifies, and
+    every STS AssumeRoot request is what botocore serializes for the
+    operation as AWS's model describes it (sts_assume_root_model.py);
   - a match that emits notify.slack / notify.pagerduty gets its call beside
     the remediation;
   - no credential appears in the host's log or answers;
@@ -468,7 +470,7 @@ def main():
             print(error)
             return 1
         answers = []
-        checked = writes_total = aws_signed = notifications = gcp_checked = 0
+        checked = writes_total = aws_signed = notifications = gcp_checked = assume_root = 0
         github_okta_checked = 0
         for label, body, headers in cases(source_dir):
             http(fake_url + "/_fake/reset", b"", method="POST")
@@ -507,9 +509,13 @@ def main():
                     if not r["sigv4"]["verified"]:
                         failures.append("%s: %s %s%s not verified by botocore: %s"
                                         % (label, r["method"], r["host"], r["path"], r["sigv4"]["error"]))
+                if "assume_root" in r:
+                    assume_root += 1
+                    if r["assume_root"]["model_error"]:
+                        failures.append("%s: AssumeRoot to %s: %s" % (label, r["host"], r["assume_root"]["model_error"]))
                 if r["method"] in ("GET", "HEAD") or r["path"].startswith(CREDENTIAL_PATHS) or gcp_is_read(r):
                     continue
-                if r["sigv4"]["present"] and "Action=AssumeRole" in r["body"]:
+                if r["sigv4"]["present"] and ("Action=AssumeRole&" in r["body"] or "Action=AssumeRoot&" in r["body"]):
                     continue
                 # JSON-protocol AWS calls share a path and may share a body
                 # (GetTrailStatus and StartLogging both send {"Name": ...}):
@@ -536,16 +542,16 @@ def main():
             if secret in log or any(secret in x for x in answers):
                 failures.append("a credential appears in %s's log or answers" % host.name)
         print("pack e2e (%s): %d matching cases delivered twice, %d writes, %d of them notifications, "
-              "%d AWS requests verified by botocore, %d GCP IAM policies written and checked, %d failures, "
-              "%.1f s" % (host.name, checked, writes_total, notifications, aws_signed, gcp_checked,
-                          len(failures), time.time() - started))
+              "%d AWS requests verified by botocore (%d AssumeRoot), %d GCP IAM policies written and checked, "
+              "%d failures, %.1f s" % (host.name, checked, writes_total, notifications, aws_signed, assume_root,
+                                       gcp_checked, len(failures), time.time() - started))
         print("pack e2e (%s): %d GitHub branch protection / Okta admin role cases checked request by request"
               % (host.name, github_okta_checked))
         for f in failures:
             print("FAIL: " + f)
         if failures:
             print("logs in " + tmp)
-        if checked == 0 or writes_total == 0:
+        if checked == 0 or writes_total == 0 or assume_root == 0:
             print("FAIL: nothing was checked")
             return 1
         return 1 if failures else 0

@@ -2,9 +2,10 @@
 """The AWS deployment example grants exactly what the pack needs.
 
 `proact permissions rules/` computes the IAM policy of the remediation role
-and the function's AssumeRole statement from the declared action types;
-examples/aws-lambda/remediator-role.yaml and template.yaml must say the same
-(no action missing, none extra). Usage: sam_permissions_check.py PROACT_CLI SOURCE_DIR
+and the function's AssumeRole and AssumeRoot statements from the declared
+action types; examples/aws-lambda/remediator-role.yaml and template.yaml must
+say the same (no action missing, none extra, the same task policies).
+Usage: sam_permissions_check.py PROACT_CLI SOURCE_DIR
 """
 import json
 import os
@@ -47,6 +48,13 @@ def main():
     fn = sam["Resources"]["ProactFunction"]["Properties"]
     got_roles = sorted(r for p in fn["Policies"] for s in p["Statement"] if "sts:AssumeRole" in as_list(s["Action"])
                        for r in as_list(s["Resource"]))
+    def normal(statement):
+        return json.dumps({k: (sorted(as_list(v)) if k in ("Action", "Resource") else v)
+                           for k, v in statement.items()}, sort_keys=True)
+
+    want_root = sorted(normal(s) for s in perm["aws"].get("assume_root_policy", {}).get("Statement", []))
+    got_root = sorted(normal(s) for p in fn["Policies"] for s in p["Statement"]
+                      if "sts:AssumeRoot" in as_list(s["Action"]))
     role_name = role["Resources"]["ProactRemediatorRole"]["Properties"]["RoleName"]
     failures = []
     if got_actions != want_actions:
@@ -54,10 +62,13 @@ def main():
                         % (sorted(set(got_actions) ^ set(want_actions)), want_actions))
     if got_roles != want_roles:
         failures.append("template.yaml may assume %s; proact permissions rules/ says %s" % (got_roles, want_roles))
+    if got_root != want_root:
+        failures.append("template.yaml's sts:AssumeRoot statements are %s; proact permissions rules/ says %s"
+                        % (got_root, want_root))
     if not all(r.endswith(":role/" + role_name) for r in want_roles):
         failures.append("the role the types assume is not named %s" % role_name)
-    print("sam permissions: %d IAM actions, %d assumable role pattern(s), %d failures"
-          % (len(want_actions), len(want_roles), len(failures)))
+    print("sam permissions: %d IAM actions, %d assumable role pattern(s), %d AssumeRoot statement(s), %d failures"
+          % (len(want_actions), len(want_roles), len(want_root), len(failures)))
     for f in failures:
         print("FAIL: " + f)
     return 1 if failures else 0

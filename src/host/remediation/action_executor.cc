@@ -405,6 +405,14 @@ class Execution {
       *error = "credentials region: " + *error;
       return false;
     }
+    if (c.provider == "aws" && c.assume_root.enabled) {
+      AssumeRootCall root;
+      if (!BuildAssumeRoot(type_, rc_, &root, error)) return false;
+      // The broker builds the same request from these (action/assume_root.h).
+      cred_request_.aws_root_account = root.account;
+      cred_request_.aws_root_task_policy = root.task_policy;
+      cred_request_.aws_root_region = root.region;
+    }
     CredentialError ce;
     if (!broker_.Get(cred_request_, ctx_.deadline, &credential_, &ce)) {
       *error = ce.message;

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "action/assume_root.h"
 #include "normalize/codec.h"
 #include "util/strings.h"
 
@@ -28,7 +29,6 @@ namespace {
 using Clock = std::chrono::system_clock;
 constexpr auto kMargin = std::chrono::minutes(5);
 constexpr char kStsUrl[] = "https://sts.amazonaws.com/";
-constexpr char kStsHost[] = "sts.amazonaws.com";
 
 std::string TrimSpace(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -270,6 +270,9 @@ int CredentialBroker::fetches() const { return cache_->fetches.load(); }
 namespace {
 
 std::string CacheKey(const CredentialRequest& r) {
+  if (r.provider == "aws" && !r.aws_root_account.empty()) {
+    return "aws-root\n" + r.aws_root_account + "\n" + r.aws_root_task_policy + "\n" + r.aws_root_region;
+  }
   if (r.provider == "aws") return "aws\n" + r.aws_role_arn + "\n" + r.aws_session_name;
   if (r.provider == "github") return "github\n" + r.github_installation_id;
   if (r.provider == "azure") return "azure\n" + r.azure_resource;
@@ -403,17 +406,13 @@ bool CredentialBroker::Get(const CredentialRequest& request,
     return true;
   };
 
-  auto assume_role = [&](const AwsCredentials& base, AwsCredentials* creds) -> bool {
-    const std::string& role = request.aws_role_arn;
-    std::string where = "aws: AssumeRole " + role;
-    if (role.rfind("arn:", 0) != 0) return fail(false, where + ": not a role ARN");
-    HttpCall call;
-    call.method = "POST";
-    call.url = kStsUrl;
-    call.has_sigv4 = true;
-    call.sigv4.credentials = base;
-    call.sigv4.region = "us-east-1";
-    call.sigv4.service = "sts";
+  // Sends an STS query-protocol request signed with the platform's
+  // credentials and reads the credentials of OPResponse/OPResult. An
+  // AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL) on loopback receives exactly
+  // what production would (URL, Host and signature) through connect_to; any
+  // other override is used as given.
+  auto sts_exchange = [&](HttpCall call, const std::string& where, const std::string& op,
+                          bool region_from_override, AwsCredentials* creds) -> bool {
     std::optional<std::string> endpoint = AwsEndpoint("sts");
     if (endpoint) {
       std::string scheme, host, port;
@@ -422,7 +421,7 @@ bool CredentialBroker::Get(const CredentialRequest& request,
       }
       if (scheme == "http" && IsLoopbackHost(host)) {
         // Production's URL and signature, delivered to the local endpoint.
-        call.url = std::string("http://") + kStsHost + "/";
+        call.url = "http://" + call.url.substr(call.url.find("://") + 3);
         call.connect_to = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                           (port.empty() ? "80" : port);
       } else {
@@ -430,16 +429,13 @@ bool CredentialBroker::Get(const CredentialRequest& request,
         while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
         call.url = base_url + "/";
         // A regional endpoint (sts.REGION.amazonaws.com) signs for its region.
-        if (host.rfind("sts.", 0) == 0) {
+        if (region_from_override && host.rfind("sts.", 0) == 0) {
           size_t dot = host.find('.', 4);
           std::string region = host.substr(4, dot == std::string::npos ? 0 : dot - 4);
           if (!region.empty() && region != "amazonaws") call.sigv4.region = region;
         }
       }
     }
-    call.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-    call.body = "Action=AssumeRole&RoleArn=" + PercentEncode(role) +
-                "&RoleSessionName=" + PercentEncode(request.aws_session_name) + "&Version=2011-06-15";
     call.deadline = deadline;
     call.max_response_bytes = 64 << 10;
     cache_->fetches++;
@@ -462,7 +458,7 @@ bool CredentialBroker::Get(const CredentialRequest& request,
       if (!message.empty()) text += ": " + Excerpt(message);
       return fail(retryable, text);
     }
-    pugi::xml_node c = doc.child("AssumeRoleResponse").child("AssumeRoleResult").child("Credentials");
+    pugi::xml_node c = doc.child((op + "Response").c_str()).child((op + "Result").c_str()).child("Credentials");
     creds->access_key_id = TrimSpace(c.child_value("AccessKeyId"));
     creds->secret_access_key = TrimSpace(c.child_value("SecretAccessKey"));
     creds->session_token = TrimSpace(c.child_value("SessionToken"));
@@ -476,6 +472,46 @@ bool CredentialBroker::Get(const CredentialRequest& request,
       return fail(true, where + ": STS answer with an unreadable Expiration");
     }
     return true;
+  };
+
+  auto assume_role = [&](const AwsCredentials& base, AwsCredentials* creds) -> bool {
+    const std::string& role = request.aws_role_arn;
+    std::string where = "aws: AssumeRole " + role;
+    if (role.rfind("arn:", 0) != 0) return fail(false, where + ": not a role ARN");
+    HttpCall call;
+    call.method = "POST";
+    call.url = kStsUrl;
+    call.has_sigv4 = true;
+    call.sigv4.credentials = base;
+    call.sigv4.region = "us-east-1";
+    call.sigv4.service = "sts";
+    call.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+    call.body = "Action=AssumeRole&RoleArn=" + PercentEncode(role) +
+                "&RoleSessionName=" + PercentEncode(request.aws_session_name) + "&Version=2011-06-15";
+    return sts_exchange(std::move(call), where, "AssumeRole", true, creds);
+  };
+
+  // Root of a member account (action/assume_root.h): the regional endpoint,
+  // signed for its region.
+  auto assume_root = [&](const AwsCredentials& base, AwsCredentials* creds) -> bool {
+    std::string where = "aws: AssumeRoot into account " + request.aws_root_account +
+                        " (task policy " + request.aws_root_task_policy + ")";
+    AssumeRootCall root;
+    std::string error;
+    if (!BuildAssumeRootCall(request.aws_root_account, request.aws_root_task_policy,
+                             request.aws_root_region, &root, &error)) {
+      return fail(false, where + ": " + error);
+    }
+    HttpCall call;
+    call.method = "POST";
+    call.url = root.url;
+    call.has_sigv4 = true;
+    call.sigv4.credentials = base;
+    call.sigv4.region = root.region;
+    call.sigv4.service = "sts";
+    call.headers.emplace_back("Content-Type", root.content_type);
+    call.body = root.body;
+    return sts_exchange(std::move(call), where, "AssumeRoot", false, creds);
   };
 
   auto github_app = [&](Credential* cred) -> bool {
@@ -713,13 +749,24 @@ bool CredentialBroker::Get(const CredentialRequest& request,
     }
   } else if (provider == "aws") {
     std::string key = CacheKey(request);
-    if (!request.aws_role_arn.empty() && cache_->Lookup(key, &result)) {
+    bool exchanged = !request.aws_role_arn.empty() || !request.aws_root_account.empty();
+    if (exchanged && cache_->Lookup(key, &result)) {
       ok = true;
     } else {
       AwsCredentials base;
       std::string description;
       ok = aws_base(&base, &description);
-      if (ok && request.aws_role_arn.empty()) {
+      if (ok && !request.aws_root_account.empty()) {
+        AwsCredentials root;
+        ok = assume_root(base, &root);
+        if (ok) {
+          result.has_aws = true;
+          result.aws = root;
+          result.description = "aws root of " + request.aws_root_account + " (AssumeRoot, task policy " +
+                               request.aws_root_task_policy + ", with " + description + ")";
+          cache_->Store(key, result, root.expiration);
+        }
+      } else if (ok && request.aws_role_arn.empty()) {
         result.has_aws = true;
         result.aws = base;
         result.description = description;

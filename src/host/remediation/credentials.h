@@ -18,9 +18,19 @@
 //           host). A FULL_URI must be https, or http to loopback or the
 //           container endpoint's link-local address. Container credentials
 //           are cached until five minutes before their Expiration.
+//           With a root target instead (CredentialRequest::aws_root_*):
+//           STS AssumeRoot (action/assume_root.h) on the regional endpoint
+//           sts.REGION.amazonaws.com, signed for REGION, with the base
+//           credentials (the Organizations management account's or IAM's
+//           delegated administrator's): short-term root credentials of the
+//           member account, scoped by the task policy, cached per account,
+//           task policy and region until five minutes before Expiration (a
+//           session lasts 900 s). A loopback STS override receives
+//           http://sts.REGION.amazonaws.com/ as production would.
 //           AccessDenied and other 4xx answers are permanent errors naming
-//           the role and AWS's error code; 5xx, throttling and transport
-//           failures are retryable.
+//           the role (or the target account and task policy) and AWS's
+//           error code; 5xx, throttling and transport failures are
+//           retryable.
 //   github  GITHUB_TOKEN, or a GitHub App: GITHUB_APP_ID and
 //           GITHUB_APP_PRIVATE_KEY (PEM) or GITHUB_APP_PRIVATE_KEY_FILE; a JWT
 //           signed RS256 (iat 60 s in the past, exp 9 minutes ahead, iss the
@@ -71,6 +81,9 @@ namespace proact::internal {
 struct CredentialRequest {
   std::string provider;                 // aws|github|okta|gcp|azure|slack|pagerduty|none
   std::string aws_role_arn;             // aws: AssumeRole into it first; empty: base credentials
+  std::string aws_root_account;         // aws: AssumeRoot into this member account instead
+  std::string aws_root_task_policy;     //   scoped by this root task policy (a name)
+  std::string aws_root_region;          //   on this region's STS endpoint
   std::string aws_session_name = "proact-remediation";
   std::string github_installation_id;   // github App: empty -> GITHUB_APP_INSTALLATION_ID
   std::string azure_resource = "https://management.azure.com/";
