@@ -103,6 +103,9 @@ PLAN_DETECTOR_ID = "<steps.list.body.detectorIds[0]>"
 # answers of aws.ec2.isolate_instance, and CreateTrail's four variants.
 PLAN_INSTANCE_VPC = "<steps.instance.body.DescribeInstancesResponse.reservationSet.item.instancesSet.item.vpcId>"
 PLAN_CREATED_GROUP = "<steps.create.body.CreateSecurityGroupResponse.groupId>"
+# The group created, else the one found (plans show the expression as written).
+PLAN_QUARANTINE_GROUP = ("<steps.create.body.CreateSecurityGroupResponse.groupId | "
+                         "default(steps.find.body.DescribeSecurityGroupsResponse.securityGroupInfo.item.groupId)>")
 
 
 def _create_trail(p, kms, prefix):
@@ -217,7 +220,7 @@ REFERENCE = {
                               {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]}),
         "isolate": ("ec2", "ModifyNetworkInterfaceAttribute", lambda p: p["region"],
                     lambda p: {"NetworkInterfaceId": "<item.networkInterfaceId>",
-                               "Groups": [PLAN_CREATED_GROUP]}),
+                               "Groups": [PLAN_QUARANTINE_GROUP]}),
     },
     "aws.ec2.recreate_flow_logs": {
         "vpcs": ("ec2", "DescribeVpcs", lambda p: p["region"], lambda p: {}),
