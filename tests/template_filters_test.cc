@@ -206,6 +206,14 @@ constexpr char kForEach[] = R"(action_types:
             reviews: {when: "{{ params.level | ne('off') }}", value: {count: 1}}
             checks: {when: "{{ params.level | eq('off') }}", value: on, else: off}
             bucket: "{{ config.TRAIL_BUCKET }}"
+            tags: [a, {when: "{{ params.level | eq('x') }}", value: b}, c]
+      - name: form
+        method: POST
+        path: /form
+        body:
+          form:
+            Action: Go
+            Level: {when: "{{ params.level | ne('off') }}", value: "{{ params.level }}"}
 )";
 
 TEST_CASE("for_each plans a request per element, or one <item...> over a list still to be read") {
@@ -221,14 +229,19 @@ TEST_CASE("for_each plans a request per element, or one <item...> over a list st
                     "DELETE https://api.example.com/users/u1/roles/%3Citem.id%3E",
                     "PUT https://api.example.com/users/u1/tags/admin",
                     "PUT https://api.example.com/users/u1/tags/ops",
-                    "PUT https://api.example.com/protect/u1"});
-  // {when, value} with no else: null; config is shown, not read, in plans.
-  CHECK(json::parse(plan.back().body) ==
-        json{{"reviews", nullptr}, {"checks", "on"}, {"bucket", "<config.TRAIL_BUCKET>"}});
+                    "PUT https://api.example.com/protect/u1",
+                    "POST https://api.example.com/form"});
+  // {when, value} with no else: the member is left out; config is shown,
+  // not read, in plans.
+  REQUIRE(plan.size() == 6);
+  CHECK(json::parse(plan[4].body) ==
+        json{{"checks", "on"}, {"bucket", "<config.TRAIL_BUCKET>"}, {"tags", {"a", "c"}}});
+  CHECK(plan[5].body == "Action=Go");  // the form field is left out too
   Action b{"t.each", {{"ids", json::array()}, {"level", "non_admins"}, {"user", "u1"}}, false};
   REQUIRE(PlanAction(set.value(), b, &plan).ok());
-  CHECK(json::parse(plan.back().body)["reviews"] == json{{"count", 1}});
-  CHECK(json::parse(plan.back().body)["checks"] == "off");
+  CHECK(json::parse(plan[plan.size() - 2].body)["reviews"] == json{{"count", 1}});
+  CHECK(json::parse(plan[plan.size() - 2].body)["checks"] == "off");
+  CHECK(plan.back().body == "Action=Go&Level=non_admins");
   // A for_each over something that is not a list is an error naming the request.
   Action c{"t.each", {{"ids", "admin"}, {"level", "off"}, {"user", "u1"}}, false};
   Status st = PlanAction(set.value(), c, &plan);

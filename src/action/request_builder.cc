@@ -176,6 +176,20 @@ bool RenderParts(const Template& t, const RequestContext& ctx,
 enum class Test { kFalse, kTrue, kUnknown, kError };
 Test Truthy(const Template& t, const RequestContext& ctx, std::string* error);
 
+// A choice without `else` whose test fails: its place is left out.
+bool Omitted(const ParamTree& tree, const RequestContext& ctx, const std::string& where, bool* omit,
+             std::string* error) {
+  *omit = false;
+  if (tree.kind != ParamTree::Kind::kChoice || tree.items.size() > 1) return true;
+  Test test = Truthy(tree.tmpl, ctx, error);
+  if (test == Test::kError) {
+    *error = "body '" + where + "': when: " + *error;
+    return false;
+  }
+  *omit = test == Test::kFalse;
+  return true;
+}
+
 // An ordered rendering of a body tree (XML element order matters).
 bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::string& where,
                 nlohmann::ordered_json* out, std::string* error) {
@@ -195,6 +209,11 @@ bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::str
     case ParamTree::Kind::kObject:
       *out = nlohmann::ordered_json::object();
       for (const auto& m : tree.members) {
+        bool omit = false;
+        if (!Omitted(m.second, ctx, where.empty() ? m.first : where + "." + m.first, &omit, error)) {
+          return false;
+        }
+        if (omit) continue;
         nlohmann::ordered_json v;
         if (!RenderTree(m.second, ctx, where.empty() ? m.first : where + "." + m.first, &v, error)) {
           return false;
@@ -205,6 +224,11 @@ bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::str
     case ParamTree::Kind::kArray:
       *out = nlohmann::ordered_json::array();
       for (std::size_t i = 0; i < tree.items.size(); ++i) {
+        bool omit = false;
+        if (!Omitted(tree.items[i], ctx, where + "[" + std::to_string(i) + "]", &omit, error)) {
+          return false;
+        }
+        if (omit) continue;
         nlohmann::ordered_json v;
         if (!RenderTree(tree.items[i], ctx, where + "[" + std::to_string(i) + "]", &v, error)) {
           return false;
@@ -219,7 +243,10 @@ bool RenderTree(const ParamTree& tree, const RequestContext& ctx, const std::str
         *error = "body '" + where + "': when: " + *error;
         return false;
       }
-      return RenderTree(tree.items[test == Test::kFalse ? 1 : 0], ctx, where, out, error);
+      if (test != Test::kFalse) return RenderTree(tree.items[0], ctx, where, out, error);
+      if (tree.items.size() > 1) return RenderTree(tree.items[1], ctx, where, out, error);
+      *out = nullptr;  // a root left out: nothing to leave it out of
+      return true;
     }
   }
   return false;
@@ -324,6 +351,9 @@ bool RenderForm(const ParamTree& body, const RequestContext& ctx, std::string* f
   for (const auto& m : body.members) {
     std::size_t slot = m.first.find("{n}");
     if (slot == std::string::npos) {
+      bool omit = false;
+      if (!Omitted(m.second, ctx, m.first, &omit, error)) return false;
+      if (omit) continue;
       nlohmann::ordered_json v;
       if (!RenderTree(m.second, ctx, m.first, &v, error) || !add(m.first, v)) return false;
       continue;

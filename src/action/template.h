@@ -102,7 +102,8 @@ bool ParseTemplate(std::string_view text, Template* out, TemplateError* error);
 struct ParamTree {
   // kChoice (action type bodies only): tmpl is the test, items[0] the
   // value when it renders a value other than null, false or "", items[1]
-  // the value otherwise.
+  // (when present) the value otherwise; with no items[1] the member, list
+  // element or form field is left out.
   enum class Kind : std::uint8_t { kLiteral, kTemplate, kObject, kArray, kChoice };
   Kind kind = Kind::kLiteral;
   nlohmann::json literal;

@@ -733,6 +733,12 @@ class TypeCompiler {
               Error(v, "bad-body", "a repeated form field ('" + k.text +
                                        "') takes a list template, or {each: LIST, value: TEMPLATE}");
             }
+          } else if (!repeats && v.kind == Node::Kind::kMap && IsChoice(v)) {
+            const Node* val = v.Find("value");
+            const Node* els = v.Find("else");
+            if (!val->IsScalar() || (els != nullptr && !els->IsScalar())) {
+              Error(v, "bad-body", "a form field's {when, value, else} holds scalars or templates");
+            }
           } else if (!v.IsScalar()) {
             Error(v, "bad-body", "form values are scalars or templates (a field named with {n} "
                                  "may repeat over a list)");
@@ -755,8 +761,7 @@ class TypeCompiler {
       case Node::Kind::kMap:
         if (IsChoice(n)) {
           // {when: TEMPLATE, value: V, else: V}: V when the template renders
-          // a value other than null, false or "", else the `else` (null if
-          // none).
+          // a value other than null, false or "", else the `else`.
           out->kind = ParamTree::Kind::kChoice;
           const Node& w = *n.Find("when");
           if (w.kind != Node::Kind::kString) {
@@ -764,12 +769,16 @@ class TypeCompiler {
             return;
           }
           if (!Tmpl(w, "'when'", true, &out->tmpl)) return;
-          ParamTree then, otherwise;
+          // No `else`: the member (or list element, or form field) is left
+          // out, as the AWS protocols want of an absent optional value.
+          ParamTree then;
           Tree(*n.Find("value"), &then);
-          if (const Node* e = n.Find("else")) Tree(*e, &otherwise);
-          else otherwise.literal = nullptr;
           out->items.push_back(std::move(then));
-          out->items.push_back(std::move(otherwise));
+          if (const Node* e = n.Find("else")) {
+            ParamTree otherwise;
+            Tree(*e, &otherwise);
+            out->items.push_back(std::move(otherwise));
+          }
           return;
         }
         out->kind = ParamTree::Kind::kObject;

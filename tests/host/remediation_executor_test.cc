@@ -777,7 +777,7 @@ TEST_CASE("remediation executor: github.branch_protection.restore maps the webho
     json body = json::parse(reqs[1]["body"].get<std::string>());
     CHECK(body == json::parse(R"({"required_status_checks":{"strict":true,"contexts":["ci"]},
       "enforce_admins":true,
-      "required_pull_request_reviews":{"dismissal_restrictions":{},"dismiss_stale_reviews":true,
+      "required_pull_request_reviews":{"dismiss_stale_reviews":true,
         "require_code_owner_reviews":false,"required_approving_review_count":2,"require_last_push_approval":false},
       "restrictions":null,"required_linear_history":false,"allow_force_pushes":false,"allow_deletions":true,
       "block_creations":false,"required_conversation_resolution":false,"lock_branch":false,

@@ -100,7 +100,8 @@ PLAN_DETECTOR_ID = "<steps.list.body.detectorIds[0]>"
 
 
 # aws-baseline (issue 15): what plans show for values read from earlier
-# answers of aws.ec2.isolate_instance, and CreateTrail's four variants.
+# answers of aws.ec2.isolate_instance, and CreateTrail (a plan shows its
+# optional members, since their config is not read when planning).
 PLAN_INSTANCE_VPC = "<steps.instance.body.DescribeInstancesResponse.reservationSet.item.instancesSet.item.vpcId>"
 PLAN_CREATED_GROUP = "<steps.create.body.CreateSecurityGroupResponse.groupId>"
 # The group created, else the one found (plans show the expression as written).
@@ -183,13 +184,7 @@ REFERENCE = {
         "read": ("cloudtrail", "GetTrail", lambda p: p["region"],
                  lambda p: {"Name": p["trail"]}),
         "create": ("cloudtrail", "CreateTrail", lambda p: p["region"],
-                   lambda p: _create_trail(p, kms=False, prefix=False)),
-        "create_kms": ("cloudtrail", "CreateTrail", lambda p: p["region"],
-                       lambda p: _create_trail(p, kms=True, prefix=False)),
-        "create_prefix": ("cloudtrail", "CreateTrail", lambda p: p["region"],
-                          lambda p: _create_trail(p, kms=False, prefix=True)),
-        "create_kms_prefix": ("cloudtrail", "CreateTrail", lambda p: p["region"],
-                              lambda p: _create_trail(p, kms=True, prefix=True)),
+                   lambda p: _create_trail(p, kms=True, prefix=True)),
         "start": ("cloudtrail", "StartLogging", lambda p: p["region"],
                   lambda p: {"Name": p["trail"]}),
     },

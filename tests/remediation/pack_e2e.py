@@ -367,7 +367,7 @@ def expected_protection(d):
     current = None if d.get("action") == "deleted" else fake_providers.github_protection("o", "r", "b")
     reviews = None
     if on("pull_request_reviews_enforcement_level"):
-        reviews = {"dismissal_restrictions": {}, "dismiss_stale_reviews": bool(rule.get("dismiss_stale_reviews_on_push")),
+        reviews = {"dismiss_stale_reviews": bool(rule.get("dismiss_stale_reviews_on_push")),
                    "require_code_owner_reviews": bool(rule.get("require_code_owner_review")),
                    "required_approving_review_count": rule.get("required_approving_review_count", 1),
                    "require_last_push_approval": bool(rule.get("require_last_push_approval"))}
