@@ -54,11 +54,7 @@ class ContextFields : public FieldSource {
         return true;
       }
       std::string value;
-      if (!ctx_.config(path[1].key, &value)) {
-        last_error_ = "config." + path[1].key + " is not set (the environment variable PROACT_CONFIG_" +
-                      path[1].key + ")";
-        return false;
-      }
+      if (!ctx_.config(path[1].key, &value)) return false;
       *out = std::move(value);
       return true;
     }
@@ -68,10 +64,7 @@ class ContextFields : public FieldSource {
         return true;
       }
       std::string value, error;
-      if (!ctx_.secret(path[1].key, &value, &error)) {
-        last_error_ = error;
-        return false;
-      }
+      if (!ctx_.secret(path[1].key, &value, &error)) return false;
       *out = std::move(value);
       return true;
     }
@@ -80,6 +73,19 @@ class ContextFields : public FieldSource {
     if (!ctx_.plan) return Walk(ctx_.steps, path, out);
     *out = "<" + Shown(path) + ">";
     return true;
+  }
+
+  std::string MissingReason(const std::vector<PathStep>& path) const override {
+    if (path.size() < 2 || path[0].is_index || path[1].is_index) return "";
+    if (path[0].key == "config") {
+      return "config." + path[1].key + " is not set (the environment variable PROACT_CONFIG_" +
+             path[1].key + ")";
+    }
+    if (path[0].key == "secrets" && ctx_.secret) {
+      std::string value, error;
+      if (!ctx_.secret(path[1].key, &value, &error)) return error;
+    }
+    return "";
   }
 
   bool Unknown(const std::vector<PathStep>& path) const override {
@@ -97,21 +103,15 @@ class ContextFields : public FieldSource {
     return shown;
   }
 
-  const std::string& last_error() const { return last_error_; }
 
  private:
   const RequestContext& ctx_;
-  mutable std::string last_error_;
 };
 
 bool Render(const Template& t, const RequestContext& ctx, nlohmann::json* out, std::string* error,
             bool* missing = nullptr) {
   ContextFields fields(ctx);
-  if (!RenderTemplate(t, fields, out, error, missing)) {
-    if (!fields.last_error().empty()) *error = fields.last_error();
-    return false;
-  }
-  return true;
+  return RenderTemplate(t, fields, out, error, missing);
 }
 
 bool IsDnsName(std::string_view s) {
@@ -157,10 +157,7 @@ bool RenderParts(const Template& t, const RequestContext& ctx,
     one.exprs = {e};
     one.whole_value = true;
     nlohmann::json v;
-    if (!RenderTemplate(one, fields, &v, error)) {
-      if (!fields.last_error().empty()) *error = fields.last_error();
-      return false;
-    }
+    if (!RenderTemplate(one, fields, &v, error)) return false;
     if (v.is_null()) {
       // Never the text "null" in a host or a path.
       *error = ExprText(e) + " renders null";

@@ -446,7 +446,8 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
     if (!ApplyFilter(f, args, &found, out, error)) return false;
   }
   if (!found) {
-    *error = "field '" + PathText(expr.path) + "' is missing";
+    *error = event.MissingReason(expr.path);
+    if (error->empty()) *error = "field '" + PathText(expr.path) + "' is missing";
     if (missing != nullptr) *missing = true;
     return false;
   }

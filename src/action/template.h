@@ -131,6 +131,10 @@ class FieldSource {
   // answers): an expression reading it, itself or through a filter
   // argument, renders as "<the expression as written>", filters unapplied.
   virtual bool Unknown(const std::vector<PathStep>& /*path*/) const { return false; }
+  // Why `path` is missing, when the source knows better than "field 'X' is
+  // missing" (an unset configuration variable, an unreadable secret); "" if
+  // not.
+  virtual std::string MissingReason(const std::vector<PathStep>& /*path*/) const { return ""; }
 };
 
 // Renders `tree` against the event. Returns false with *error naming the

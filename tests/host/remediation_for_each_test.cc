@@ -101,6 +101,7 @@ TEST_CASE("for_each: a request per matching element, an element already done doe
   ActionResult r = h.Run("t.revoke_roles", {{"user", "u1"}, {"roles", {"super administrator", "read only admin"}}});
   CHECK_MESSAGE(r.ok(), r.message);
   CHECK_FALSE(r.already_compliant);
+  CHECK(r.message == "requests read, revoke x2 succeeded");  // what was sent, not what is declared
   CHECK(h.Sent() == std::vector<std::string>{"GET /users/u1/roles", "DELETE /users/u1/roles/ra1",
                                              "DELETE /users/u1/roles/ra3"});
 }
@@ -143,6 +144,7 @@ TEST_CASE("config: values come from PROACT_CONFIG_NAME, and an unset one fails n
     Harness h;
     ActionResult r = h.Run("t.baseline", {{"name", "main"}});
     CHECK(r.failure == FailureClass::kPermanent);
+    INFO(r.message);
     CHECK(r.message.find("config.TRAIL_BUCKET is not set (the environment variable PROACT_CONFIG_TRAIL_BUCKET)") !=
           std::string::npos);
     CHECK(h.fake.Requests().empty());

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -310,11 +311,15 @@ class Execution {
       r.provider_request_id = last_request_id_;
       return r;
     }
-    std::string note = "request" + std::string(type_.requests.size() > 1 ? "s " : " ");
-    for (std::size_t i = 0; i < type_.requests.size(); ++i) {
-      note += (i ? ", " : "") + type_.requests[i].name;
+    // The requests sent, in order, each once (a for_each counts its sends).
+    std::string note;
+    for (const RequestSpec& spec : type_.requests) {
+      auto it = sent_count_.find(spec.name);
+      if (it == sent_count_.end()) continue;
+      note += (note.empty() ? "" : ", ") + spec.name;
+      if (it->second > 1) note += " x" + std::to_string(it->second);
     }
-    ActionResult r = ActionResult::Ok(note + " succeeded");
+    ActionResult r = ActionResult::Ok((sent > 1 ? "requests " : "request ") + note + " succeeded");
     r.provider_request_id = last_request_id_;
     return r;
   }
@@ -457,6 +462,7 @@ class Execution {
   }
 
   Step Send(const RequestSpec& spec) {
+    ++sent_count_[spec.name];
     Step out;
     RenderedRequest req;
     std::string error;
@@ -621,6 +627,7 @@ class Execution {
   const ExecutorOptions& options_;
   const ActionContext& ctx_;
   RequestContext rc_;
+  std::map<std::string, int> sent_count_;  // request name -> times sent
   nlohmann::json steps_ = nlohmann::json::object();
   std::string base_, connect_to_, region_, last_request_id_;
   CredentialRequest cred_request_;
