@@ -234,23 +234,8 @@ namespace {
 
 bool ParseExpr(std::string_view text, std::size_t base, TemplateExpr* expr,
                TemplateError* error) {
-  // Split on '|' outside quotes.
-  std::vector<std::pair<std::size_t, std::size_t>> pieces;
-  std::size_t start = 0;
-  char quote = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quote) {
-      if (c == '\\') ++i;
-      else if (c == quote) quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '|') {
-      pieces.emplace_back(start, i);
-      start = i + 1;
-    }
-  }
-  pieces.emplace_back(start, text.size());
+  // Split on '|' outside quotes (and a filter's parentheses).
+  std::vector<std::pair<std::size_t, std::size_t>> pieces = SplitOutside(text, '|');
   auto trimmed = [&](std::pair<std::size_t, std::size_t> p, std::size_t* off) {
     std::size_t b = p.first, e = p.second;
     while (b < e && std::isspace(static_cast<unsigned char>(text[b]))) ++b;

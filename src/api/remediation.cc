@@ -66,16 +66,24 @@ nlohmann::ordered_json PolicyDocument(const std::set<std::string>& actions,
   return doc;
 }
 
-}  // namespace
-
-Status PlanAction(const PolicySet& set, const Action& action, std::vector<PlannedRequest>* out) {
-  out->clear();
+// The declared type `action` names, or kNotFound.
+Status FindType(const PolicySet& set, const Action& action, const ActionType** type) {
   const internal::Program& program = *set.program();
   int index = program.FindActionType(action.name);
   if (index < 0) {
     return Status(StatusCode::kNotFound, "action '" + action.name + "' is not a declared action type");
   }
-  const ActionType& t = program.action_types[index];
+  *type = &program.action_types[index];
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PlanAction(const PolicySet& set, const Action& action, std::vector<PlannedRequest>* out) {
+  out->clear();
+  const ActionType* type = nullptr;
+  if (Status st = FindType(set, action, &type); !st.ok()) return st;
+  const ActionType& t = *type;
   std::string error;
   if (!internal::CheckParams(t, action.params, &error)) {
     return Status(StatusCode::kInvalidArgument, error);
@@ -158,12 +166,9 @@ Status PlanAction(const PolicySet& set, const Action& action, std::vector<Planne
 
 Status PlanCredentials(const PolicySet& set, const Action& action, std::vector<PlannedRequest>* out) {
   out->clear();
-  const internal::Program& program = *set.program();
-  int index = program.FindActionType(action.name);
-  if (index < 0) {
-    return Status(StatusCode::kNotFound, "action '" + action.name + "' is not a declared action type");
-  }
-  const ActionType& t = program.action_types[index];
+  const ActionType* type = nullptr;
+  if (Status st = FindType(set, action, &type); !st.ok()) return st;
+  const ActionType& t = *type;
   if (!t.manual.empty() || !t.credentials.assume_root.enabled) return Status::Ok();
   std::string error;
   if (!internal::CheckParams(t, action.params, &error)) {
