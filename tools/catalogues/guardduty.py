@@ -64,6 +64,10 @@ def main():
     detail = convert("Finding")
     # EventBridge form: additionalInfo is free-form.
     out["Service"]["object"]["additionalInfo"] = "any"
+    # The model says Organization.asn is a string; EventBridge findings have
+    # carried it as a number too (the Cloud Custodian GuardDuty sample in
+    # rules/fixtures/aws/ has "asn": -1). Both are allowed.
+    out["Organization"]["object"]["asn"] = ["string", "number"]
     if "ServiceAdditionalInfo" in out and not any(
             "ServiceAdditionalInfo" in json.dumps(v) for k, v in out.items() if k != "ServiceAdditionalInfo"):
         del out["ServiceAdditionalInfo"]
@@ -83,7 +87,8 @@ def main():
             "licence": "botocore is Apache-2.0 (Amazon.com, Inc.); the model data is redistributed under it",
             "notes": "All structures open: the model is one release's snapshot and GuardDuty adds members "
                      "(new finding types, features). service.additionalInfo is 'any' (free-form in "
-                     "EventBridge findings). Timestamps are ISO strings in EventBridge.",
+                     "EventBridge findings); organization.asn string or number (seen as a number in "
+                     "EventBridge samples). Timestamps are ISO strings in EventBridge.",
         },
         "applies_to": [{"source": "aws.guardduty", "detail-type": "GuardDuty Finding"}],
         "shapes": dict(sorted(out.items())),
