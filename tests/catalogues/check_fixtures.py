@@ -271,12 +271,14 @@ def run(cli, source_dir):
             files += glob.glob(os.path.join(source_dir, root, "**", f"*.{ext}"), recursive=True)
     files.sort()
     per_cat = {n: {"events": 0, "fields": 0, "unchecked": 0} for n in cats}
-    skipped, unmatched, exempt = [], 0, 0
+    skipped, unmatched, exempt, empty = [], 0, 0, 0
     problems, known = [], []
     for f in files:
         envs, why = envelopes_of(f, cli, source_dir)
         if why:
             skipped.append((os.path.relpath(f, source_dir), why))
+        elif not envs:
+            empty += 1
         for label, env in envs:
             hit = False
             for name, cat in cats.items():
@@ -320,7 +322,8 @@ def run(cli, source_dir):
               f"{v['unchecked']} values under 'any' or open members not checked")
     print(f"{len(files)} payload files; {total_e} events checked against a catalogue, "
           f"{total_f} fields; {unmatched} events no catalogue applies to; "
-          f"{exempt} Panther p_* metadata fields exempt; {len(known)} known fixture deviations; {len(skipped)} files skipped")
+          f"{exempt} Panther p_* metadata fields exempt; {len(known)} known fixture deviations; {len(skipped)} files skipped; "
+          f"{empty} files gave no event (not events, or errors by design)")
     for s, why in skipped:
         print(f"  skipped {s}: {why}")
     if errors or problems:
