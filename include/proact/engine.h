@@ -15,7 +15,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -96,6 +98,21 @@ class PROACT_EXPORT Engine {
   // or the event's read error. Not for the hot path.
   Status Explain(std::string_view event_json, std::string_view policy_id,
                  std::string* out) const;
+
+  // For tests and coverage (`proact test --require-coverage`): the
+  // policies the event matches, and every (policy, `except` entry) whose
+  // match held but whose except entry held too and so suppressed it. Not
+  // for the hot path.
+  struct Suppression {
+    std::string policy;
+    std::size_t except_index = 0;  // 0-based, the order the entries are written
+    SourceLocation except_location;
+  };
+  struct Trace {
+    std::vector<std::string> matched;  // load order
+    std::vector<Suppression> suppressed;
+  };
+  Status TraceEvent(std::string_view event_json, Trace* trace) const;
 
   const PolicySet& policies() const { return policies_; }
   const EngineOptions& options() const { return options_; }

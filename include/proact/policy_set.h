@@ -65,6 +65,7 @@ struct PROACT_EXPORT PolicyInfo {
   std::uint64_t rate_limit_max = 0;
   std::uint64_t rate_limit_window_seconds = 0;
   SourceLocation location;     // where the policy starts
+  std::vector<SourceLocation> except_locations;  // each `except` entry, in order
   PolicyCost cost;             // its share of the set budget
 };
 

@@ -40,9 +40,25 @@ struct PolicyTestReport {
   std::size_t failed = 0;
   // Coverage: every loaded policy with the number of cases exercising it.
   std::map<std::string, std::size_t> cases_per_policy;
+  // Every loaded policy with the number of cases in which it matched.
+  std::map<std::string, std::size_t> matching_cases_per_policy;
+  // Every `except` entry of every policy, with the number of cases in
+  // which it suppressed a match of its policy (the match held, the entry
+  // held too).
+  struct ExceptCoverage {
+    std::string policy;
+    std::size_t index = 0;  // 0-based, as written
+    SourceLocation location;
+    std::size_t cases = 0;
+  };
+  std::vector<ExceptCoverage> except_coverage;
 
   bool ok() const { return failed == 0 && diagnostics.empty(); }
   std::vector<std::string> UntestedPolicies() const;
+  // What --require-coverage asks beyond a case per policy: one lines each
+  // ("policy X: no case in which it matches", "policy X: except 2
+  // (file:line:col): no case in which it suppresses a match").
+  std::vector<std::string> CoverageGaps() const;
   // JUnit XML, one <testcase> per case, for CI systems.
   std::string ToJUnitXml() const;
 };

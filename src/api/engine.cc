@@ -187,6 +187,27 @@ Status Engine::Explain(std::string_view event_json, std::string_view policy_id,
                            scratch.rep(), out);
 }
 
+Status Engine::TraceEvent(std::string_view event_json, Trace* trace) const {
+  *trace = Trace();
+  Scratch scratch;
+  const internal::Program& program = *policies_.program();
+  std::vector<std::uint32_t> matched;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> suppressed;
+  Status st = internal::TraceMatches(program, options_, event_json, scratch.rep(), &matched,
+                                     &suppressed);
+  if (!st.ok()) return st;
+  for (std::uint32_t i : matched) trace->matched.push_back(program.policies[i].info.id);
+  for (const auto& [policy, entry] : suppressed) {
+    const internal::CompiledPolicy& cp = program.policies[policy];
+    Suppression sup;
+    sup.policy = cp.info.id;
+    sup.except_index = entry;
+    if (entry < cp.info.except_locations.size()) sup.except_location = cp.info.except_locations[entry];
+    trace->suppressed.push_back(std::move(sup));
+  }
+  return Status::Ok();
+}
+
 Status Engine::EvaluatePadded(std::string_view event_json, Scratch& scratch,
                               Decision* decision) const {
   return Run(event_json, true, scratch, decision);

@@ -452,7 +452,9 @@ const char kTestUsage[] =
     "  -v                   list every case, passing ones too\n"
     "  --coverage           list each policy with its number of cases, and\n"
     "                       the policies no case exercises\n"
-    "  --require-coverage   an untested policy counts as a failure\n"
+    "  --require-coverage   a failure for each policy without a case, without\n"
+    "                       a case in which it matches, and for each `except`\n"
+    "                       entry without a case in which it suppresses a match\n"
     "  --format junit FILE  also write JUnit XML to FILE\n"
     "Exit status: 0 when every case passed and everything compiled, 1\n"
     "otherwise, 2 on bad usage.\n";
@@ -514,6 +516,14 @@ int Test(const std::vector<std::string>& args) {
     }
     for (const std::string& id : untested) {
       std::cout << "  untested: " << id << "\n";
+      if (require_coverage) ++failed;
+    }
+    std::size_t excepts_covered = 0;
+    for (const auto& e : report.except_coverage) excepts_covered += e.cases > 0;
+    std::cout << "coverage: " << excepts_covered << " of " << report.except_coverage.size()
+              << " except entries suppress a match in some case\n";
+    for (const std::string& gap : report.CoverageGaps()) {
+      std::cout << "  " << gap << "\n";
       if (require_coverage) ++failed;
     }
   }

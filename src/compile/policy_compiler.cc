@@ -189,6 +189,8 @@ struct ParsedPolicy {
   PolicyInfo info;
   std::vector<Alternative> match;
   std::vector<Alternative> except;
+  std::vector<std::uint32_t> except_entry;         // per `except` alternative: its entry
+  std::vector<SourceLocation> except_locations;    // per `except` entry, as written
   std::vector<CompiledAction> actions;
   const Node* match_node = nullptr;
   bool ok = true;
@@ -615,8 +617,11 @@ class Compiler {
           ExpectKind(*e, Node::Kind::kSeq, "'except'")) {
         for (const Node& pat : e->items) {
           std::vector<Alternative> alts;
+          std::uint32_t entry = static_cast<std::uint32_t>(p->except_locations.size());
+          p->except_locations.push_back(SourceLocation{sink_->file_name(pat.file), pat.mark.line, pat.mark.column});
           if (patterns.Compile(pat, &alts)) {
             p->except.insert(p->except.end(), alts.begin(), alts.end());
+            p->except_entry.insert(p->except_entry.end(), alts.size(), entry);
           }
         }
       }
@@ -802,13 +807,17 @@ class Compiler {
     cp.actions = std::move(p->actions);
     if (cp.info.enabled) {
       for (const Alternative& alt : p->match) AddRule(index, alt, false);
-      for (const Alternative& alt : p->except) {
-        cp.except_rules.push_back(AddRule(index, alt, true));
+      for (std::size_t i = 0; i < p->except.size(); ++i) {
+        std::uint32_t r = AddRule(index, p->except[i], true);
+        program_->rules[r].except_entry = p->except_entry[i];
+        cp.except_rules.push_back(r);
       }
     }
+    cp.info.except_locations = std::move(p->except_locations);
     program_->policies.push_back(std::move(cp));
     p->match = {};
     p->except = {};
+    p->except_entry = {};
   }
 
   const CompileOptions& options_;

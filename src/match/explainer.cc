@@ -119,6 +119,35 @@ std::string DescribeTest(const Program& p, const ValueTest& t) {
   return "?";
 }
 
+Status TraceMatches(const Program& p, const EngineOptions& options, std::string_view event_json,
+                    ScratchRep* s, std::vector<std::uint32_t>* matched,
+                    std::vector<std::pair<std::uint32_t, std::uint32_t>>* suppressed) {
+  matched->clear();
+  suppressed->clear();
+  Status st = ReadEvent(event_json, false, p, options, s);
+  if (!st.ok()) return st;
+  MatchEvent(p, s);
+  *matched = s->matched_policies;
+  for (std::uint32_t index = 0; index < p.policies.size(); ++index) {
+    const CompiledPolicy& cp = p.policies[index];
+    if (!cp.info.enabled || cp.except_rules.empty()) continue;
+    if (std::binary_search(matched->begin(), matched->end(), index)) continue;
+    bool match_holds = false;
+    for (std::uint32_t r = 0; r < p.rules.size() && !match_holds; ++r) {
+      match_holds = p.rules[r].policy == index && !p.rules[r].is_except && RuleHolds(p, r, s);
+    }
+    if (!match_holds) continue;
+    std::vector<std::uint32_t> entries;
+    for (std::uint32_t r : cp.except_rules) {
+      if (RuleHolds(p, r, s)) entries.push_back(p.rules[r].except_entry);
+    }
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    for (std::uint32_t e : entries) suppressed->emplace_back(index, e);
+  }
+  return Status::Ok();
+}
+
 Status Explain(const Program& p, const EngineOptions& options, std::string_view event_json,
                std::string_view policy_id, ScratchRep* s, std::string* out) {
   bool found = policy_id.empty();

@@ -11,6 +11,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "match/scratch.h"
 #include "proact/options.h"
@@ -25,6 +27,14 @@ namespace proact::internal {
 Status Explain(const Program& program, const EngineOptions& options,
                std::string_view event_json, std::string_view policy_id,
                ScratchRep* scratch, std::string* out);
+
+// The policies (indexes, load order) the event matches, and the pairs
+// (policy index, except entry) of policies whose match held but were
+// suppressed by that entry of their `except`.
+Status TraceMatches(const Program& program, const EngineOptions& options,
+                    std::string_view event_json, ScratchRep* scratch,
+                    std::vector<std::uint32_t>* matched,
+                    std::vector<std::pair<std::uint32_t, std::uint32_t>>* suppressed);
 
 // The operator of a value test as a policy author writes it, e.g.
 // `prefix "arn:aws:iam::"` or `numeric [">=", 0, "<", 5]`.

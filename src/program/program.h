@@ -93,6 +93,7 @@ struct Rule {
   std::uint32_t field_tests_begin = 0;
   std::uint32_t field_tests_count = 0;
   bool is_except = false;
+  std::uint32_t except_entry = 0;  // is_except: which `except` entry, as written (0-based)
 };
 
 // A wildcard pattern split at its unescaped '*': chunks[0] * chunks[1] ...

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -86,8 +87,14 @@ class Runner {
       return;
     }
     for (std::size_t i = 0; i < set.value().size(); ++i) {
-      ids_.insert(set.value().policy(i).id);
-      report_->cases_per_policy[set.value().policy(i).id] = 0;
+      const PolicyInfo& info = set.value().policy(i);
+      ids_.insert(info.id);
+      report_->cases_per_policy[info.id] = 0;
+      report_->matching_cases_per_policy[info.id] = 0;
+      for (std::size_t e = 0; e < info.except_locations.size(); ++e) {
+        except_slot_[{info.id, e}] = report_->except_coverage.size();
+        report_->except_coverage.push_back({info.id, e, info.except_locations[e], 0});
+      }
     }
     engine_.emplace(set.value());
     std::vector<std::string> files;
@@ -246,6 +253,8 @@ class Runner {
       for (const auto& [k, v] : h->entries) headers.emplace_back(k.text, v.text);
     }
     for (const std::string& id : policies) report_->cases_per_policy[id]++;
+    case_matched_.clear();
+    case_suppressed_.clear();
     std::string failures;
     for (std::size_t e = 0; e < texts.size(); ++e) {
       std::vector<std::string> events;
@@ -267,6 +276,8 @@ class Runner {
                           expect->Find("actions"), texts.size() > 1 ? e + 1 : 0);
       }
     }
+    for (const std::string& id : case_matched_) report_->matching_cases_per_policy[id]++;
+    for (std::size_t slot : case_suppressed_) report_->except_coverage[slot].cases++;
     PolicyTestCase result;
     result.location = SourceLocation{file, c.mark.line, c.mark.column};
     result.name = name;
@@ -290,6 +301,15 @@ class Runner {
     Status st = engine_->Evaluate(event, &d);
     std::string prefix = number ? "event " + std::to_string(number) + ": " : "";
     if (!st.ok()) return prefix + "the event cannot be evaluated: " + st.message() + "\n";
+    // Coverage: what matched, and which except entries suppressed a match.
+    Engine::Trace trace;
+    if (engine_->TraceEvent(event, &trace).ok()) {
+      case_matched_.insert(trace.matched.begin(), trace.matched.end());
+      for (const Engine::Suppression& sup : trace.suppressed) {
+        auto it = except_slot_.find({sup.policy, sup.except_index});
+        if (it != except_slot_.end()) case_suppressed_.insert(it->second);
+      }
+    }
     std::vector<std::string> got;
     for (const PolicyMatch& m : d.matches) got.push_back(m.policy);
     std::string out;
@@ -365,6 +385,10 @@ class Runner {
   Normalizer normalizer_;
   PolicyTestReport* report_;
   std::set<std::string> ids_;
+  // Coverage of the case being run, and where each except entry is counted.
+  std::set<std::string> case_matched_;
+  std::set<std::size_t> case_suppressed_;
+  std::map<std::pair<std::string, std::size_t>, std::size_t> except_slot_;
   std::optional<Engine> engine_;
 };
 
@@ -422,6 +446,23 @@ const std::vector<KeySpec>& TestActionKeys() {
 }
 
 }  // namespace internal
+
+std::vector<std::string> PolicyTestReport::CoverageGaps() const {
+  std::vector<std::string> out;
+  for (const auto& [id, n] : matching_cases_per_policy) {
+    auto tested = cases_per_policy.find(id);
+    if (n == 0 && tested != cases_per_policy.end() && tested->second > 0) {
+      out.push_back("policy " + id + ": no case in which it matches");
+    }
+  }
+  for (const ExceptCoverage& e : except_coverage) {
+    if (e.cases == 0) {
+      out.push_back("policy " + e.policy + ": except " + std::to_string(e.index + 1) + " (" +
+                    e.location.ToString() + "): no case in which it suppresses a match");
+    }
+  }
+  return out;
+}
 
 std::vector<std::string> PolicyTestReport::UntestedPolicies() const {
   std::vector<std::string> out;
