@@ -545,5 +545,41 @@ TEST_CASE("one compiled set evaluates concurrently from many threads") {
   CHECK(wrong == std::vector<int>(4, 0));
 }
 
+TEST_CASE("engine: TraceEvent names the except entry that suppressed a match, as written") {
+  // Entry 2 is an $or (two alternatives): either branch counts for entry 2.
+  PolicySet set = MustCompile(R"(policies:
+  - id: p
+    match: {source: [s]}
+    except:
+      - detail: {user: [bot]}
+      - $or:
+          - detail: {ip: [{cidr: 10.0.0.0/8}]}
+          - detail: {team: [sre]}
+  - id: q
+    match: {source: [t]}
+)");
+  Engine engine(set);
+  Engine::Trace t;
+  REQUIRE(engine.TraceEvent(R"({"source":"s","detail-type":"x","detail":{"team":"sre"}})", &t).ok());
+  CHECK(t.matched.empty());
+  REQUIRE(t.suppressed.size() == 1);
+  CHECK(t.suppressed[0].policy == "p");
+  CHECK(t.suppressed[0].except_index == 1);
+  CHECK(t.suppressed[0].except_location.line == 6);
+  REQUIRE(engine.TraceEvent(R"({"source":"s","detail-type":"x","detail":{"user":"bot","ip":"10.1.1.1"}})", &t).ok());
+  REQUIRE(t.suppressed.size() == 2);  // both entries hold
+  CHECK(t.suppressed[0].except_index == 0);
+  CHECK(t.suppressed[1].except_index == 1);
+  // A match the excepts leave alone, and an event the match does not take:
+  // nothing suppressed.
+  REQUIRE(engine.TraceEvent(R"({"source":"s","detail-type":"x","detail":{"user":"alice"}})", &t).ok());
+  CHECK(t.matched == std::vector<std::string>{"p"});
+  CHECK(t.suppressed.empty());
+  REQUIRE(engine.TraceEvent(R"({"source":"u","detail-type":"x","detail":{"user":"bot"}})", &t).ok());
+  CHECK(t.matched.empty());
+  CHECK(t.suppressed.empty());
+  CHECK(set.policy(0).except_locations.size() == 2);
+}
+
 }  // namespace
 }  // namespace proact

@@ -209,6 +209,18 @@ expect_eq "--coverage alone does not fail" $? 0
 expect_contains "untested policies are listed" "$TMP/out" "untested: b"
 "$PROACT" test --require-coverage "$TMP/cov.yaml" > "$TMP/out"
 expect_eq "--require-coverage fails on untested policies" $? 1
+# An except entry with a typo (userName spelt username) never suppresses;
+# --require-coverage finds it by its missing case, and a policy whose only
+# case expects no match is not tested where it acts.
+printf 'policies:\n  - id: root-login\n    match: {detail-type: [AWS Console Sign In via CloudTrail], detail: {userIdentity: {type: [Root]}}}\n    except:\n      - detail: {sourceIPAddress: [{cidr: 10.0.0.0/8}]}\n      - detail: {userIdentity: {username: [break-glass]}}\n  - id: quiet\n    match: {source: [q]}\ntests:\n  - name: from the office network\n    policy: root-login\n    event: {source: aws.signin, detail-type: AWS Console Sign In via CloudTrail, detail: {userIdentity: {type: Root, userName: break-glass}, sourceIPAddress: 10.1.2.3}}\n    expect: {excludes: [root-login]}\n  - name: quiet stays quiet\n    policy: quiet\n    event: {source: r, detail-type: x}\n    expect: {matches: []}\n' > "$TMP/exc.yaml"
+"$PROACT" test --coverage "$TMP/exc.yaml" > "$TMP/out"
+expect_eq "--coverage reports except coverage without failing" $? 0
+expect_contains "except entries counted" "$TMP/out" "coverage: 1 of 2 except entries suppress a match in some case"
+"$PROACT" test --require-coverage "$TMP/exc.yaml" > "$TMP/out"
+expect_eq "--require-coverage fails on an except that never suppresses" $? 1
+expect_contains "names the except entry" "$TMP/out" "policy root-login: except 2 ($TMP/exc.yaml:6:9): no case in which it suppresses a match"
+expect_contains "names a policy never seen matching" "$TMP/out" "policy root-login: no case in which it matches"
+expect_contains "and one whose only case expects no match" "$TMP/out" "policy quiet: no case in which it matches"
 "$PROACT" test "$SRC/docs/examples/operators" > "$TMP/out" 2>"$TMP/err"
 expect_eq "a run with no test case fails" $? 1
 expect_contains "and says why" "$TMP/err" "no test cases found"
