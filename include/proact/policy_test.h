@@ -12,6 +12,7 @@
 
 #include "proact/export.h"
 #include "proact/normalizer.h"
+#include "proact/options.h"
 #include "proact/status.h"
 
 namespace proact {
@@ -19,6 +20,8 @@ namespace proact {
 struct PolicyTestOptions {
   // Secrets for webhook fixtures that carry signatures (rarely needed).
   WebhookSecrets secrets;
+  // How the policies are compiled; `proact test` turns on check_fields.
+  CompileOptions compile;
 };
 
 struct PolicyTestCase {

@@ -69,10 +69,10 @@ struct Case {
 class Runner {
  public:
   Runner(const PolicyTestOptions& options, PolicyTestReport* report)
-      : normalizer_(options.secrets), report_(report) {}
+      : normalizer_(options.secrets), compile_(options.compile), report_(report) {}
 
   void Run(const std::vector<std::string>& paths) {
-    Result<PolicySet> set = PolicySet::Load(paths);
+    Result<PolicySet> set = PolicySet::Load(paths, compile_);
     if (!set.ok()) {
       if (set.status().diagnostics().empty()) {
         Diagnostic d;
@@ -363,6 +363,7 @@ class Runner {
   }
 
   Normalizer normalizer_;
+  CompileOptions compile_;
   PolicyTestReport* report_;
   std::set<std::string> ids_;
   std::optional<Engine> engine_;
