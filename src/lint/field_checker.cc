@@ -73,6 +73,11 @@ ShapeRef Deref(ShapeRef s) {
   return s;
 }
 
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 void Fail(Walk* w, std::size_t i, const std::vector<std::string>& names) {
   if (!w->failed || i > w->fail_at) {
     w->failed = true;
@@ -107,16 +112,46 @@ void Resolve(ShapeRef s, const std::vector<PathStep>& path, std::size_t i, Walk*
     auto it = members.find(path[i].key);
     if (it != members.end()) {
       Resolve({&*it, s.shapes}, path, i + 1, w, depth + 1);
-    } else if (j.value("open", false)) {
-      w->unchecked = true;
     } else {
       std::vector<std::string> names;
-      for (const auto& [k, v] : members.items()) names.push_back(k);
-      Fail(w, i, names);
+      bool case_typo = false;
+      for (const auto& [k, v] : members.items()) {
+        names.push_back(k);
+        case_typo = case_typo || Lower(k) == Lower(path[i].key);
+      }
+      // An open object may hold members the catalogue does not list, but
+      // not one that differs from a listed member only in case: providers
+      // spell a field one way.
+      if (j.value("open", false) && !case_typo) {
+        w->unchecked = true;
+      } else {
+        Fail(w, i, names);
+      }
     }
     return;
   }
   Fail(w, i, {});  // a scalar (or an index into an object) has no members
+}
+
+// Paths (from `prefix`) of members named `lower` in any case, anywhere
+// under `s`, at most `depth` levels down: for "did you mean" when a field
+// is written at the wrong level.
+void FindNamed(ShapeRef s, const std::string& lower, const std::string& prefix, int depth,
+               std::set<std::string>* out) {
+  if (depth <= 0) return;
+  s = Deref(s);
+  const Json& j = *s.shape;
+  if (j.is_array()) {
+    for (const Json& alt : j) FindNamed({&alt, s.shapes}, lower, prefix, depth, out);
+  } else if (j.is_object() && j.contains("array")) {
+    FindNamed({&j["array"], s.shapes}, lower, prefix, depth, out);
+  } else if (j.is_object() && j.contains("object")) {
+    for (const auto& [k, v] : j["object"].items()) {
+      std::string path = prefix + "." + k;
+      if (Lower(k) == lower) out->insert(path);
+      FindNamed({&v, s.shapes}, lower, path, depth - 1, out);
+    }
+  }
 }
 
 unsigned LeafTypes(ShapeRef s, int depth) {
@@ -194,10 +229,6 @@ std::vector<PathStep> Steps(const std::vector<std::string>& segments) {
   return out;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // A name among `names` the author likely meant: one equal but for case
 // first, else the nearest by edit distance; "" if none is close.
@@ -429,6 +460,20 @@ class PolicyChecker {
     std::string word = path[w.fail_at].is_index ? "" : path[w.fail_at].key;
     std::string suggestion = word.empty() ? "" : Suggest(word, w.siblings);
     if (!suggestion.empty()) return msg + "; did you mean " + Join(path, w.fail_at, suggestion) + "?";
+    if (!word.empty() && w.fail_at > 0 && path[0].key == "detail") {
+      // The right name at the wrong level.
+      std::set<std::string> found;
+      for (const ShapeRef& d : scope.details) FindNamed(d, Lower(word), "detail", 6, &found);
+      if (!found.empty()) {
+        std::string best = *found.begin();
+        for (const std::string& f : found) {
+          if (f.size() < best.size()) best = f;
+        }
+        std::vector<PathStep> rest(path.begin() + static_cast<std::ptrdiff_t>(w.fail_at) + 1, path.end());
+        std::string tail = Join(rest);
+        return msg + "; did you mean " + best + (tail.empty() || tail[0] == '[' ? "" : ".") + tail + "?";
+      }
+    }
     if (!w.siblings.empty() && w.siblings.size() <= 12) {
       std::string names;
       for (const std::string& n : w.siblings) names += (names.empty() ? "" : ", ") + n;
