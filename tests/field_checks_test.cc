@@ -66,7 +66,28 @@ std::vector<std::string> Diagnose(const std::string& yaml,
 
 using Lines = std::vector<std::string>;
 
+// The quickstart with its GuardDuty policy limited to findings (the
+// catalogue covers "GuardDuty Finding"), then `from` replaced by `to`.
+std::string Findings(const std::string& from, const std::string& to) {
+  std::string text = Quickstart("      source: [aws.guardduty]\n",
+                                "      source: [aws.guardduty]\n      detail-type: [GuardDuty Finding]\n");
+  std::size_t at = text.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, from);
+  return text.replace(at, from.size(), to);
+}
+
 }  // namespace
+
+namespace doctest {
+template <>
+struct StringMaker<std::vector<std::string>> {
+  static String convert(const std::vector<std::string>& lines) {
+    std::string out = "{";
+    for (const std::string& l : lines) out += "\n  " + l;
+    return (out + "\n}").c_str();
+  }
+};
+}  // namespace doctest
 
 TEST_CASE("field checks: the quickstart as shipped passes") {
   CHECK(Diagnose(Quickstart("", "")) == Lines{});
@@ -96,7 +117,7 @@ TEST_CASE("field checks: the right field at the wrong level") {
 TEST_CASE("field checks: an unknown name with no near one lists the fields and known_fields") {
   Lines got = Diagnose(Quickstart("        eventName: [CreateBucket]",
                                   "        eventName: [CreateBucket]\n        userIdentity: {zzz: [1]}"));
-  CHECK(got == Lines{"examples/quickstart/policies.yaml:19:23: error: no field "
+  CHECK(got == Lines{"examples/quickstart/policies.yaml:19:24: error: no field "
                      "detail.userIdentity.zzz in AWS API Call via CloudTrail events "
                      "(detail.userIdentity has: accessKeyId, accountId, arn, invokedBy, "
                      "principalId, sessionContext, type, userName); if the field exists, list it "
@@ -111,16 +132,16 @@ TEST_CASE("field checks: an unquoted account number") {
 }
 
 TEST_CASE("field checks: a quoted number where the catalogue has a number") {
-  CHECK(Diagnose(Quickstart("severity: [{numeric: [\">=\", 4]}]", "severity: [\"5\"]")) ==
-        Lines{"examples/quickstart/policies.yaml:54:20: error: detail.severity is a number in "
-              "aws.guardduty events, but \"5\" is a string: it can never match; write 5 (unquoted) "
+  CHECK(Diagnose(Findings("severity: [{numeric: [\">=\", 4]}]", "severity: [\"5\"]")) ==
+        Lines{"examples/quickstart/policies.yaml:55:20: error: detail.severity is a number in "
+              "GuardDuty Finding events, but \"5\" is a string: it can never match; write 5 (unquoted) "
               "[field-type]"});
 }
 
 TEST_CASE("field checks: a string operator on a number field") {
-  CHECK(Diagnose(Quickstart("severity: [{numeric: [\">=\", 4]}]", "severity: [{prefix: \"8\"}]")) ==
-        Lines{"examples/quickstart/policies.yaml:54:29: error: 'prefix' tests strings, but "
-              "detail.severity is a number in aws.guardduty events: it can never match; use numeric "
+  CHECK(Diagnose(Findings("severity: [{numeric: [\">=\", 4]}]", "severity: [{prefix: \"8\"}]")) ==
+        Lines{"examples/quickstart/policies.yaml:55:29: error: 'prefix' tests strings, but "
+              "detail.severity is a number in GuardDuty Finding events: it can never match; use numeric "
               "[field-type]"});
 }
 
@@ -142,10 +163,10 @@ TEST_CASE("field checks: a template path the source never has") {
 }
 
 TEST_CASE("field checks: a template filter argument is checked too") {
-  CHECK(Diagnose(Quickstart("summary: \"{{ detail.type }}\"",
-                            "summary: \"{{ detail.type | default(detail.titel) }}\"")) ==
-        Lines{"examples/quickstart/policies.yaml:58:41: error: template reads detail.titel, but "
-              "there is no field detail.titel in aws.guardduty events; did you mean detail.title? "
+  CHECK(Diagnose(Findings("summary: \"{{ detail.type }}\"",
+                          "summary: \"{{ detail.type | default(detail.titel) }}\"")) ==
+        Lines{"examples/quickstart/policies.yaml:59:46: error: template reads detail.titel, but "
+              "there is no field detail.titel in GuardDuty Finding events; did you mean detail.title? "
               "[no-such-field]"});
 }
 
@@ -162,7 +183,7 @@ TEST_CASE("field checks: an unknown source is checked only at the envelope") {
   CHECK(Diagnose(Quickstart("\"detail\": {\"state\": [\"pending\"]}", "\"detail\": {\"stat\": [\"pending\"]}")) ==
         Lines{});
   CHECK(Diagnose(Quickstart("\"region\": [{\"anything-but\"", "\"regoin\": [{\"anything-but\"")) ==
-        Lines{"examples/quickstart/policies.yaml:41:159: error: no field regoin in events; did you "
+        Lines{"examples/quickstart/policies.yaml:41:129: error: no field regoin in events; did you "
               "mean region? [no-such-field]"});
 }
 
@@ -180,7 +201,7 @@ TEST_CASE("field checks: a policy in enforce mode that matches every event") {
               "source; narrow the match, or set mode: dry-run [matches-everything]"});
   CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
                             "      id: [{exists: true}]")) ==
-        Lines{"examples/quickstart/policies.yaml:52:19: warning: policy 'guardduty-high-severity' "
+        Lines{"examples/quickstart/policies.yaml:52:21: warning: policy 'guardduty-high-severity' "
               "is in enforce mode and matches every event: this test holds for any value of id; "
               "narrow the match, or set mode: dry-run [matches-everything]"});
   // An anything-but of a number: the account is a string, never that number.

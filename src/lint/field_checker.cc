@@ -210,7 +210,9 @@ std::string Join(const std::vector<PathStep>& path, std::size_t replace_at = std
   std::string out;
   for (std::size_t i = 0; i < path.size(); ++i) {
     if (path[i].is_index) {
-      out += "[" + std::to_string(path[i].index) + "]";
+      out += '[';
+      out += std::to_string(path[i].index);
+      out += ']';
       continue;
     }
     if (!out.empty()) out += ".";
