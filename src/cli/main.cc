@@ -557,6 +557,7 @@ int Test(const std::vector<std::string>& args) {
   proact::PolicyTestOptions test_options;
   if (!UseCatalogues(catalogues, "test", &test_options.compile)) return 2;
   proact::PolicyTestReport report = proact::RunPolicyTests(paths, test_options);
+  for (const proact::Diagnostic& d : report.warnings) std::cerr << d.ToString() << "\n";
   for (const proact::Diagnostic& d : report.diagnostics) std::cerr << d.ToString() << "\n";
   for (const proact::PolicyTestCase& c : report.cases) {
     if (c.passed) {

@@ -89,6 +89,7 @@ class Runner {
       ids_.insert(set.value().policy(i).id);
       report_->cases_per_policy[set.value().policy(i).id] = 0;
     }
+    report_->warnings = set.value().warnings();
     engine_.emplace(set.value());
     std::vector<std::string> files;
     internal::CollectPolicyFiles(paths, &files).ok();
