@@ -124,6 +124,27 @@ TEST_CASE("field checks: an unknown name with no near one lists the fields and k
                      "under the policy's known_fields [no-such-field]"});
 }
 
+TEST_CASE("field checks: paths step through arrays, and a typo under $or is reported once") {
+  CHECK(Diagnose(Quickstart("        eventName: [CreateBucket]",
+                            "        eventName: [CreateBucket]\n        resources: {ARN: [{prefix: \"arn:\"}]}")) ==
+        Lines{});
+  CHECK(Diagnose(Quickstart("        eventName: [CreateBucket]",
+                            "        $or:\n          - eventName: [CreateBucket]\n          - eventSource: [s3.amazonaws.com]\n"
+                            "        resources: {arn: [{prefix: \"arn:\"}]}")) ==
+        Lines{"examples/quickstart/policies.yaml:21:21: error: no field detail.resources.arn in AWS "
+              "API Call via CloudTrail events; did you mean detail.resources.ARN? [no-such-field]"});
+}
+
+TEST_CASE("field checks: a list whose values have the wrong type") {
+  std::string text = Quickstart("    - ci-deployer\n", "    - ci-deployer\n  ports: [22, 3389]\n");
+  std::string from = "        eventName: [CreateBucket]";
+  text.replace(text.find(from), from.size(), from + "\n        userAgent: [{list: ports}]");
+  CHECK(Diagnose(text) ==
+        Lines{"examples/quickstart/policies.yaml:20:28: error: detail.userAgent is a string in AWS API "
+              "Call via CloudTrail events, but a value of the list is a number: it can never match; "
+              "every value of the list must be a string [field-type]"});
+}
+
 TEST_CASE("field checks: an unquoted account number") {
   CHECK(Diagnose(Quickstart("      source: [aws.s3]\n", "      source: [aws.s3]\n      account: [101010101111]\n")) ==
         Lines{"examples/quickstart/policies.yaml:16:17: error: account is a string in every event, "

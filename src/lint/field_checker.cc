@@ -393,7 +393,7 @@ class PolicyChecker {
       for (const ShapeRef& d : s.details) AddDetail(&all, d);
       labels.insert(s.label);
     }
-    for (const std::string& l : labels) all.label += (all.label.empty() ? "" : "; ") + l;
+    for (const std::string& l : labels) all.label += (all.label.empty() ? "" : " or ") + l;
     for (const auto& alts : policy_.except) {
       for (const Alternative& alt : alts) {
         for (const PendingFieldTest& t : alt) CheckTest(t, all);
@@ -517,8 +517,8 @@ class PolicyChecker {
               "s, but " + text + " is " + TypeNames(mask) + " " + where + ": it can never match; " +
               (mask & kNumberBit ? "use numeric" : mask & kStringBit ? "use a string test" : "test " + TypeNames(mask));
       } else if (site.kind == Node::Kind::kMap) {
-        msg = "the list's values are " + TypeNames(want) + ", but " + text + " is " + TypeNames(mask) +
-              " " + where + ": they can never match";
+        msg = text + " is " + TypeNames(mask) + " " + where + ", but a value of the list is " +
+              TypeNames(want) + ": it can never match; every value of the list must be " + TypeNames(mask);
       } else {
         std::string shown = site.kind == Node::Kind::kString ? "\"" + site.text + "\"" : site.text;
         msg = text + " is " + TypeNames(mask) + " " + where + ", but " + shown + " is " +
