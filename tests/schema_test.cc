@@ -29,7 +29,8 @@ const std::map<std::string, std::string>& PolicySamples() {
       {"id", "p"}, {"description", "d"}, {"severity", "high"}, {"tags", "[a]"},
       {"enabled", "true"}, {"mode", "dry-run"}, {"savings", "{minutes: 5, usd: 1}"},
       {"metadata", "{owner: x}"}, {"match", "{source: [x]}"}, {"except", "[{account: ['1']}]"},
-      {"actions", "[{action: a, params: {k: v}}]"}, {"rate_limit", "{max: 20, per_seconds: 300}"}};
+      {"actions", "[{action: a, params: {k: v}}]"}, {"rate_limit", "{max: 20, per_seconds: 300}"},
+      {"known_fields", "[detail.custom.flag]"}};
   return samples;
 }
 

@@ -55,6 +55,22 @@ struct CompileOptions {
   // Bytes of the compiled matching program (tests, rules, interned strings,
   // wildcards, value lists, exact-value index), regexes not included.
   std::size_t max_set_program_bytes = std::size_t{512} << 20;
+
+  // Field checks (docs/policy-language.md, "Field checks"): an optional
+  // pass after compiling that reports pattern, `except` and template paths
+  // that no event of the policy's sources has, values of the wrong JSON
+  // type, and enforce-mode policies that match every event. Off by default:
+  // hosts that compile at cold start do not pay for it; `proact validate`
+  // and `proact test` turn it on.
+  bool check_fields = false;
+  // The field catalogues used when check_fields is true: the text of each
+  // catalogue file (JSON, format in docs/policy-language.md). With none,
+  // only the envelope's own fields are checked. A catalogue that does not
+  // parse makes loading fail with kInvalidArgument naming it.
+  std::vector<std::string> field_catalogues;
+  // Names of field_catalogues (e.g. their file names), in the same order,
+  // for error messages; may be shorter or empty.
+  std::vector<std::string> field_catalogue_names;
 };
 
 struct EngineOptions {

@@ -12,6 +12,7 @@
 
 #include "proact/export.h"
 #include "proact/normalizer.h"
+#include "proact/options.h"
 #include "proact/status.h"
 
 namespace proact {
@@ -19,6 +20,8 @@ namespace proact {
 struct PolicyTestOptions {
   // Secrets for webhook fixtures that carry signatures (rarely needed).
   WebhookSecrets secrets;
+  // How the policies are compiled; `proact test` turns on check_fields.
+  CompileOptions compile;
 };
 
 struct PolicyTestCase {
@@ -35,6 +38,9 @@ struct PolicyTestReport {
   // Problems that stop every case: policies that do not compile, unreadable
   // test files. When not empty, cases may be missing.
   std::vector<Diagnostic> diagnostics;
+  // Warnings from compiling the policies (they compiled despite them, e.g.
+  // a field check's matches-everything): reported, not failures.
+  std::vector<Diagnostic> warnings;
   std::vector<PolicyTestCase> cases;
   std::size_t passed = 0;
   std::size_t failed = 0;

@@ -7,6 +7,8 @@
 #include <system_error>
 
 #include "compile/policy_compiler.h"
+#include "lint/field_catalogue.h"
+#include "lint/field_checker.h"
 #include "load/diagnostic_sink.h"
 #include "load/policy_files.h"
 #include "program/program.h"
@@ -87,7 +89,19 @@ Result<PolicySet> PolicySet::FromSources(
     const std::vector<PolicySource>& sources, const CompileOptions& options) {
   auto program = std::make_shared<internal::Program>();
   internal::DiagnosticSink sink;
-  bool ok = internal::CompilePolicies(sources, options, &sink, program.get());
+  if (!options.check_fields) {
+    bool ok = internal::CompilePolicies(sources, options, &sink, program.get());
+    return Finish(ok, sink, std::move(program));
+  }
+  // The field checks: an optional pass over each compiled policy.
+  internal::FieldCatalogue catalogue;
+  Status parsed = internal::FieldCatalogue::Parse(options.field_catalogues,
+                                                  options.field_catalogue_names, &catalogue);
+  if (!parsed.ok()) return parsed;
+  internal::FieldChecker checker(&catalogue);
+  internal::PolicyCheck check = [&checker](const internal::PolicyFacts& facts,
+                                           internal::DiagnosticSink* s) { checker.Check(facts, s); };
+  bool ok = internal::CompilePolicies(sources, options, &sink, program.get(), check);
   return Finish(ok, sink, std::move(program));
 }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cli/bench_command.h"
+#include "cli/embedded_catalogues.h"
 #include "cli/report_command.h"
 #include "cli/serve_command.h"
 #include "proact/engine.h"
@@ -50,11 +52,15 @@ const char kUsage[] =
     "Run 'proact <command> --help' for a command's options.\n";
 
 const char kValidateUsage[] =
-    "usage: proact validate [--budget] PATH...\n"
+    "usage: proact validate [--budget] [--catalogues DIR] PATH...\n"
     "\n"
     "Compiles the policy files (and directories, searched recursively for\n"
     "*.yaml and *.yml) as one set. Prints warnings and errors as\n"
-    "file:line:col diagnostics on stderr.\n"
+    "file:line:col diagnostics on stderr. Checks every field a pattern,\n"
+    "except or template names against the field catalogues\n"
+    "(docs/policy-language.md, \"Field checks\").\n"
+    "  --catalogues DIR  read the field catalogues from DIR/*.json instead\n"
+    "             of the ones built into proact\n"
     "  --budget   also print what each policy, and the whole set, uses of the\n"
     "             set budget (max_set_regex_mem, max_set_regexes,\n"
     "             max_set_value_tests, max_set_program_bytes), costliest first\n"
@@ -92,10 +98,48 @@ void PrintDiagnostics(const std::vector<proact::Diagnostic>& diags) {
   }
 }
 
+// Turns on the field checks with the catalogues of `dir` (every *.json in
+// it, by name), or the ones built into the CLI when `dir` is empty. Returns
+// false after printing why when `dir` cannot be read.
+bool UseCatalogues(const std::string& dir, const char* command, proact::CompileOptions* options) {
+  options->check_fields = true;
+  if (dir.empty()) {
+    for (std::size_t i = 0; i < proact::cli::kEmbeddedCatalogueCount; ++i) {
+      options->field_catalogues.emplace_back(proact::cli::kEmbeddedCatalogues[i]);
+      options->field_catalogue_names.emplace_back(proact::cli::kEmbeddedCatalogueNames[i]);
+    }
+    return true;
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".json") files.push_back(it->path());
+  }
+  if (ec) {
+    std::cerr << "proact " << command << ": --catalogues " << dir << ": " << ec.message() << "\n";
+    return false;
+  }
+  std::sort(files.begin(), files.end());
+  for (const fs::path& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      std::cerr << "proact " << command << ": " << f.string() << ": cannot be read\n";
+      return false;
+    }
+    options->field_catalogues.push_back(text.str());
+    options->field_catalogue_names.push_back(f.string());
+  }
+  return true;
+}
+
 // Loads and compiles; prints diagnostics. Returns false on failure.
 bool LoadPolicies(const std::vector<std::string>& paths,
-                  std::optional<proact::PolicySet>* out) {
-  proact::Result<proact::PolicySet> set = proact::PolicySet::Load(paths);
+                  std::optional<proact::PolicySet>* out,
+                  const proact::CompileOptions& options = {}) {
+  proact::Result<proact::PolicySet> set = proact::PolicySet::Load(paths, options);
   if (!set.ok()) {
     const proact::Status& st = set.status();
     if (st.diagnostics().empty()) {
@@ -166,13 +210,23 @@ void PrintBudget(const proact::PolicySet& set) {
 int Validate(const std::vector<std::string>& args) {
   std::vector<std::string> paths;
   bool budget = false;
-  for (const std::string& a : args) {
+  std::string catalogues;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     if (IsHelp(a)) {
       std::cout << kValidateUsage;
       return 0;
     }
     if (a == "--budget") {
       budget = true;
+      continue;
+    }
+    if (a == "--catalogues") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "proact validate: --catalogues needs a directory\n" << kValidateUsage;
+        return 2;
+      }
+      catalogues = args[++i];
       continue;
     }
     if (a.size() > 1 && a[0] == '-') {
@@ -186,8 +240,10 @@ int Validate(const std::vector<std::string>& args) {
     std::cerr << "proact validate: no policy paths given\n" << kValidateUsage;
     return 2;
   }
+  proact::CompileOptions options;
+  if (!UseCatalogues(catalogues, "validate", &options)) return 2;
   std::optional<proact::PolicySet> set;
-  if (!LoadPolicies(paths, &set)) return 1;
+  if (!LoadPolicies(paths, &set, options)) return 1;
   std::cout << "ok: " << set->size() << (set->size() == 1 ? " policy" : " policies")
             << " in " << set->files().size()
             << (set->files().size() == 1 ? " file" : " files");
@@ -441,7 +497,7 @@ int Explain(const std::vector<std::string>& args) {
 
 const char kTestUsage[] =
     "usage: proact test [-v] [--coverage] [--require-coverage]\n"
-    "                   [--format junit FILE] PATH...\n"
+    "                   [--format junit FILE] [--catalogues DIR] PATH...\n"
     "\n"
     "Loads the policies under PATH (files or directories) and runs the test\n"
     "cases in their `tests:` sections (docs/testing.md). Prints one block per\n"
@@ -456,18 +512,26 @@ const char kTestUsage[] =
     "                       a case in which it matches, and for each `except`\n"
     "                       entry without a case in which it suppresses a match\n"
     "  --format junit FILE  also write JUnit XML to FILE\n"
+    "  --catalogues DIR     field catalogues to check the policies' fields\n"
+    "                       against (default: the ones built into proact)\n"
     "Exit status: 0 when every case passed and everything compiled, 1\n"
     "otherwise, 2 on bad usage.\n";
 
 int Test(const std::vector<std::string>& args) {
   std::vector<std::string> paths;
   bool verbose = false, coverage = false, require_coverage = false;
-  std::string junit;
+  std::string junit, catalogues;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (IsHelp(a)) {
       std::cout << kTestUsage;
       return 0;
+    } else if (a == "--catalogues") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "proact test: --catalogues needs a directory\n" << kTestUsage;
+        return 2;
+      }
+      catalogues = args[++i];
     } else if (a == "-v" || a == "--verbose") {
       verbose = true;
     } else if (a == "--coverage") {
@@ -492,7 +556,10 @@ int Test(const std::vector<std::string>& args) {
     std::cerr << "proact test: no paths given\n" << kTestUsage;
     return 2;
   }
-  proact::PolicyTestReport report = proact::RunPolicyTests(paths);
+  proact::PolicyTestOptions test_options;
+  if (!UseCatalogues(catalogues, "test", &test_options.compile)) return 2;
+  proact::PolicyTestReport report = proact::RunPolicyTests(paths, test_options);
+  for (const proact::Diagnostic& d : report.warnings) std::cerr << d.ToString() << "\n";
   for (const proact::Diagnostic& d : report.diagnostics) std::cerr << d.ToString() << "\n";
   for (const proact::PolicyTestCase& c : report.cases) {
     if (c.passed) {

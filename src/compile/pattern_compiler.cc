@@ -325,6 +325,7 @@ bool PatternCompiler::LeafTests(const Node& values, PendingFieldTest* test) {
   }
   bool ok = true;
   for (const Node& item : values.items) {
+    std::size_t before = test->tests.size();
     switch (item.kind) {
       case Node::Kind::kString:
       case Node::Kind::kNumber:
@@ -351,6 +352,14 @@ bool PatternCompiler::LeafTests(const Node& values, PendingFieldTest* test) {
         if (!Operator(item.entries[0].first, item.entries[0].second, test))
           ok = false;
         break;
+      }
+    }
+    if (options_.check_fields) {
+      const Node& at = item.kind == Node::Kind::kMap && item.entries.size() == 1
+                           ? item.entries[0].second : item;
+      for (std::size_t i = before; i < test->tests.size(); ++i) {
+        test->sites.push_back({at.mark, at.IsScalar() ? at.text : item.entries[0].first.text,
+                               item.kind == Node::Kind::kMap ? Node::Kind::kMap : item.kind});
       }
     }
   }

@@ -33,13 +33,23 @@ struct NamedList {
   int file = 0;
 };
 
+// Where a value test is written, kept for the field checks
+// (CompileOptions::check_fields) only.
+struct ValueSite {
+  Mark mark;
+  std::string text;  // the value or operator as written
+  Node::Kind kind = Node::Kind::kNull;  // the scalar's kind (kMap: an operator)
+};
+
 // A field test before it is placed in the program.
 struct PendingFieldTest {
   std::vector<std::string> path;  // segments
   std::vector<ValueTest> tests;
   bool exists_false = false;
-  Mark mark;
+  Mark mark;   // the key that names the field
   int file = 0;
+  // sites[i] is where tests[i] is written; empty unless check_fields.
+  std::vector<ValueSite> sites;
 };
 
 using Alternative = std::vector<PendingFieldTest>;

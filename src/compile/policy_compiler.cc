@@ -79,6 +79,10 @@ const std::vector<KeySpec>& PolicyKeys() {
        "event patterns; an event matching any of them is suppressed"},
       {"actions", "list", false,
        "remediation actions: {action: NAME, params: {...}}"},
+      {"known_fields", "list", false,
+       "field paths (e.g. detail.custom.flag) the field checks of `proact "
+       "validate` and `proact test` take as existing, with any type, for "
+       "fields a catalogue misses"},
   };
   return keys;
 }
@@ -199,8 +203,9 @@ struct ParsedPolicy {
 class Compiler {
  public:
   Compiler(const CompileOptions& options, DiagnosticSink* sink,
-           Program* program)
-      : options_(options), sink_(sink), program_(program), budget_(options) {}
+           Program* program, const PolicyCheck* check = nullptr)
+      : options_(options), sink_(sink), program_(program), budget_(options),
+        check_(check != nullptr && *check ? check : nullptr) {}
 
   bool Run(const std::vector<PolicySource>& sources) {
     InternEnvelopeFields();
@@ -607,6 +612,9 @@ class Compiler {
       }
     }
 
+    PolicyFacts facts;
+    template_paths_.clear();
+    if (const Node* k = node.Find("known_fields")) CompileKnownFields(*k, &facts);
     PatternCompiler& patterns = *patterns_;
     if (const Node* m = node.Find("match")) {
       p->match_node = m;
@@ -622,6 +630,7 @@ class Compiler {
           if (patterns.Compile(pat, &alts)) {
             p->except.insert(p->except.end(), alts.begin(), alts.end());
             p->except_entry.insert(p->except_entry.end(), alts.size(), entry);
+            if (check_ != nullptr) facts.except.push_back(std::move(alts));
           }
         }
       }
@@ -651,6 +660,39 @@ class Compiler {
                      node.mark.column, sink_);
     }
     if (p->ok && p->match_node != nullptr) CheckSatisfiable(*p, id_label);
+    if (p->ok && check_ != nullptr) {
+      facts.id = info.id;
+      facts.mode = info.mode;
+      facts.enabled = info.enabled;
+      facts.file = node.file;
+      facts.mark = node.mark;
+      facts.match = &p->match;
+      facts.template_paths = std::move(template_paths_);
+      (*check_)(facts, sink_);
+    }
+  }
+
+  // `known_fields:` a list of field paths.
+  void CompileKnownFields(const Node& n, PolicyFacts* facts) {
+    if (n.kind == Node::Kind::kNull || !ExpectKind(n, Node::Kind::kSeq, "'known_fields'")) return;
+    for (const Node& f : n.items) {
+      if (f.kind != Node::Kind::kString) {
+        Error(f, "wrong-type",
+              std::string("known_fields entries must be field paths (strings), not ") + f.KindName());
+        continue;
+      }
+      KnownField k;
+      k.text = f.text;
+      std::string error;
+      std::size_t offset = 0;
+      if (!ParseFieldPath(f.text, &k.path, &error, &offset) || k.path.empty()) {
+        sink_->Error(f.file, f.mark.line, ColumnOf(f, offset), "bad-known-field",
+                     "known_fields entry '" + f.text + "' is not a field path" +
+                         (error.empty() ? std::string() : ": " + error));
+        continue;
+      }
+      if (check_ != nullptr) facts->known_fields.push_back(std::move(k));
+    }
   }
 
   void CompileAction(const Node& act, ParsedPolicy* p) {
@@ -722,6 +764,15 @@ class Compiler {
         }
         for (const TemplateExpr& e : t.exprs) {
           ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
+            if (check_ != nullptr) {
+              std::size_t at = n.text.find(text);
+              TemplatePath tp;
+              tp.path = path;
+              tp.text = text;
+              tp.file = n.file;
+              tp.mark = {n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at)};
+              template_paths_.push_back(std::move(tp));
+            }
             const PathStep& root = path[0];
             const auto& fields = EnvelopeFields();
             if (!root.is_index &&
@@ -834,14 +885,17 @@ class Compiler {
   std::vector<std::string> type_order_;
   std::set<std::string> failed_types_;
   SetBudget budget_;
+  const PolicyCheck* check_ = nullptr;
+  // Template paths of the policy being compiled, for check_.
+  std::vector<TemplatePath> template_paths_;
 };
 
 }  // namespace
 
 bool CompilePolicies(const std::vector<PolicySource>& sources,
                      const CompileOptions& options, DiagnosticSink* sink,
-                     Program* program) {
-  Compiler compiler(options, sink, program);
+                     Program* program, const PolicyCheck& check) {
+  Compiler compiler(options, sink, program, &check);
   return compiler.Run(sources);
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compile/policy_facts.h"
 #include "load/diagnostic_sink.h"
 #include "load/yaml_document.h"
 #include "proact/options.h"
@@ -48,10 +49,11 @@ const std::vector<std::string_view>& Modes();
 const std::vector<std::string_view>& EnvelopeFields();
 
 // Compiles `sources` in the given order. Returns false when any error was
-// reported; *program is complete only on success.
+// reported; *program is complete only on success. When `check` is set it
+// runs on every policy that compiled without error (the field checks).
 bool CompilePolicies(const std::vector<PolicySource>& sources,
                      const CompileOptions& options, DiagnosticSink* sink,
-                     Program* program);
+                     Program* program, const PolicyCheck& check = {});
 
 // Compiles a JSON array of event patterns (source.text); pattern i becomes
 // a policy with id "i", severity medium, mode enforce and no actions.

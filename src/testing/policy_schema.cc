@@ -86,6 +86,7 @@ nlohmann::ordered_json PolicyFileSchema() {
     if (k.name == "savings") return {{"$ref", "#/$defs/savings"}};
     if (k.name == "rate_limit") return {{"$ref", "#/$defs/rateLimit"}};
     if (k.name == "tags") return {{"type", "array"}, {"items", {{"type", "string"}}}};
+    if (k.name == "known_fields") return {{"type", "array"}, {"items", {{"type", "string"}}}};
     return nullptr;
   });
   defs["responseRule"] = Object(internal::ResponseRuleKeys(), "An answer, by status and/or provider code",

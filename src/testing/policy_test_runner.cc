@@ -70,10 +70,10 @@ struct Case {
 class Runner {
  public:
   Runner(const PolicyTestOptions& options, PolicyTestReport* report)
-      : normalizer_(options.secrets), report_(report) {}
+      : normalizer_(options.secrets), compile_(options.compile), report_(report) {}
 
   void Run(const std::vector<std::string>& paths) {
-    Result<PolicySet> set = PolicySet::Load(paths);
+    Result<PolicySet> set = PolicySet::Load(paths, compile_);
     if (!set.ok()) {
       if (set.status().diagnostics().empty()) {
         Diagnostic d;
@@ -96,6 +96,7 @@ class Runner {
         report_->except_coverage.push_back({info.id, e, info.except_locations[e], 0});
       }
     }
+    report_->warnings = set.value().warnings();
     engine_.emplace(set.value());
     std::vector<std::string> files;
     internal::CollectPolicyFiles(paths, &files).ok();
@@ -383,6 +384,7 @@ class Runner {
   }
 
   Normalizer normalizer_;
+  CompileOptions compile_;
   PolicyTestReport* report_;
   std::set<std::string> ids_;
   // Coverage of the case being run, and where each except entry is counted.

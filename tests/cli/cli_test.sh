@@ -265,6 +265,25 @@ for dir in "$SRC"/docs/examples/*/; do
     check "docs example $name" 1; cat "$TMP/diff"; fi
 done
 
+# --- field checks: docs/policy-language.md's example ---------------------------
+D="$SRC/docs/examples/field-checks"
+(cd "$D" && "$PROACT" validate --catalogues catalogues policies.yaml) > "$TMP/out" 2> "$TMP/err"
+expect_eq "validate with field checks exits 1 on a field mistake" $? 1
+if diff -u "$D/expected-validate.txt" "$TMP/err" > "$TMP/diff"; then check "docs example field-checks" 0; else
+  check "docs example field-checks" 1; cat "$TMP/diff"; fi
+(cd "$D" && "$PROACT" eval --rules policies.yaml /dev/null) > /dev/null 2>&1
+expect_eq "eval does not run the field checks" $? 0
+(cd "$D" && "$PROACT" test --catalogues catalogues policies.yaml) > "$TMP/out" 2> "$TMP/err"
+expect_eq "test runs the field checks too" $? 1
+expect_contains "test reports the field at its position" "$TMP/err" \
+  "policies.yaml:11:20: error: detail.severity is a number in GuardDuty Finding events"
+"$PROACT" validate --catalogues "$TMP/no-such-dir" "$D/policies.yaml" > /dev/null 2> "$TMP/err"
+expect_eq "validate --catalogues with a missing folder exits 2" $? 2
+"$PROACT" validate --catalogues "$SRC/tests/catalogues/testdata" "$SRC/examples/quickstart" "$SRC/rules" > "$TMP/out" 2> "$TMP/err"
+expect_eq "the pack and quickstart pass the field checks with the test catalogues" $? 0
+"$PROACT" validate "$SRC/rules" > "$TMP/out" 2> "$TMP/err"
+expect_eq "the pack passes the field checks with the built-in catalogues" $? 0
+
 # --- proact plan and proact permissions: docs/remediation.md's example -------
 D="$SRC/docs/examples/remediation"
 (cd "$D" && "$PROACT" plan --rules policies.yaml events.jsonl > "$TMP/plan.jsonl" 2> "$TMP/plan.err")
