@@ -68,7 +68,7 @@ const char kValidateUsage[] =
 
 const char kEvalUsage[] =
     "usage: proact eval --rules PATH [--rules PATH]... [--input auto|raw]\n"
-    "                   [--dry-run] [FILE|-]\n"
+    "                   [--header NAME:VALUE]... [--dry-run] [FILE|-]\n"
     "\n"
     "Reads payloads as JSON Lines (one per line, blank lines skipped), or one\n"
     "JSON document, from FILE or standard input and writes one JSON decision\n"
@@ -84,6 +84,10 @@ const char kEvalUsage[] =
     "                   source and delivery envelope of docs/sources.md; a\n"
     "                   batch gives one decision line per event\n"
     "  --input raw      match every line as it is\n"
+    "  --header NAME:VALUE\n"
+    "                   a request header that came with the payloads\n"
+    "                   (repeatable): replay a webhook body saved from\n"
+    "                   GitHub with --header X-GitHub-Event:push\n"
     "  --dry-run        mark every action as dry-run\n"
     "  --no-validate-json\n"
     "                   parse only what the policies read (the library's\n"
@@ -353,12 +357,14 @@ void PrintChallenge(std::size_t line, const proact::Challenge& c) {
 }
 
 const char kNormalizeUsage[] =
-    "usage: proact normalize [FILE|-]\n"
+    "usage: proact normalize [--header NAME:VALUE]... [FILE|-]\n"
     "\n"
     "Prints the EventBridge envelope(s) proact builds from each payload: a\n"
     "line of JSON Lines, or the whole input when it is one JSON document.\n"
     "Delivery envelopes (SQS, SNS, Lambda HTTP requests, Pub/Sub push, ...)\n"
     "are unwrapped; each event is one output line. See docs/sources.md.\n"
+    "--header NAME:VALUE (repeatable) gives the request headers a saved\n"
+    "webhook body arrived with (X-GitHub-Event, X-Hub-Signature-256...).\n"
     "A payload that cannot be normalized gives {\"line\":N,\"error\":\"...\"}\n"
     "and FILE:N: error: on stderr; a verification handshake gives\n"
     "{\"line\":N,\"challenge\":{...}}.\n"
@@ -368,13 +374,39 @@ const char kNormalizeUsage[] =
     "PROACT_REQUIRE_SIGNATURE=1 to reject unsigned requests.\n"
     "Exit status: 0 when every payload normalized, 1 otherwise, 2 on bad usage.\n";
 
+// `--header NAME:VALUE`: a request header given with a saved webhook body,
+// as it arrived (X-GitHub-Event, X-Hub-Signature-256...). False, with a
+// message, when the argument has no name before ':'.
+bool AddHeader(const char* command, const std::string& arg, proact::Headers* headers) {
+  std::size_t colon = arg.find(':');
+  if (colon == std::string::npos || colon == 0) {
+    std::cerr << command << ": --header takes NAME:VALUE, not '" << arg << "'\n";
+    return false;
+  }
+  std::string value = arg.substr(colon + 1);
+  std::size_t b = value.find_first_not_of(" \t");
+  value = b == std::string::npos ? std::string() : value.substr(b);
+  headers->emplace_back(arg.substr(0, colon), value);
+  return true;
+}
+
 int Normalize(const std::vector<std::string>& args) {
   std::string file = "-";
   bool have_file = false;
-  for (const std::string& a : args) {
+  proact::Headers headers;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     if (IsHelp(a)) {
       std::cout << kNormalizeUsage;
       return 0;
+    }
+    if (a == "--header") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "proact normalize: --header needs a value\n";
+        return 2;
+      }
+      if (!AddHeader("proact normalize", args[++i], &headers)) return 2;
+      continue;
     }
     if (a != "-" && a.size() > 1 && a[0] == '-') {
       std::cerr << "proact normalize: unknown option '" << a << "'\n" << kNormalizeUsage;
@@ -391,7 +423,7 @@ int Normalize(const std::vector<std::string>& args) {
   proact::Normalizer normalizer = NormalizerFromEnvironment();
   bool failed = false;
   bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
-    proact::NormalizeResult r = normalizer.Normalize(p.text);
+    proact::NormalizeResult r = normalizer.Normalize(p.text, headers);
     for (const proact::NormalizedEvent& e : r.events) {
       // One line per envelope, even for an event passed through from a
       // pretty-printed file.
@@ -416,7 +448,7 @@ int Normalize(const std::vector<std::string>& args) {
 
 const char kExplainUsage[] =
     "usage: proact explain --rules PATH [--rules PATH]... [--policy ID]\n"
-    "                      [--input auto|raw] [FILE|-]\n"
+    "                      [--input auto|raw] [--header NAME:VALUE]... [FILE|-]\n"
     "\n"
     "Shows, for each event, why each policy (or only --policy ID) matched or\n"
     "did not: every field test of every match alternative and except\n"
@@ -429,15 +461,19 @@ const char kExplainUsage[] =
 int Explain(const std::vector<std::string>& args) {
   std::vector<std::string> rules;
   std::string policy, file = "-", input_mode = "auto";
+  proact::Headers headers;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     bool has_value = i + 1 < args.size();
     if (IsHelp(a)) {
       std::cout << kExplainUsage;
       return 0;
-    } else if ((a == "--rules" || a == "--policy" || a == "--input") && !has_value) {
+    } else if ((a == "--rules" || a == "--policy" || a == "--input" || a == "--header") &&
+               !has_value) {
       std::cerr << "proact explain: " << a << " needs a value\n";
       return 2;
+    } else if (a == "--header") {
+      if (!AddHeader("proact explain", args[++i], &headers)) return 2;
     } else if (a == "--rules") {
       rules.push_back(args[++i]);
     } else if (a == "--policy") {
@@ -481,7 +517,7 @@ int Explain(const std::vector<std::string>& args) {
       explain(p.line, "", p.text);
       return;
     }
-    proact::NormalizeResult r = normalizer.Normalize(p.text);
+    proact::NormalizeResult r = normalizer.Normalize(p.text, headers);
     for (const proact::NormalizedEvent& e : r.events) explain(p.line, e.origin, e.json);
     for (const proact::NormalizeError& e : r.errors) {
       failed = true;
@@ -612,7 +648,7 @@ int Test(const std::vector<std::string>& args) {
 
 const char kPlanUsage[] =
     "usage: proact plan --rules PATH [--rules PATH]... [--input auto|raw]\n"
-    "                   [--dry-run] [FILE|-]\n"
+    "                   [--header NAME:VALUE]... [--dry-run] [FILE|-]\n"
     "\n"
     "Reads events like 'proact eval' and writes JSON Lines, one line per\n"
     "action of each match, in decision order:\n"
@@ -666,6 +702,7 @@ int Eval(const std::vector<std::string>& args, bool plan = false) {
   std::string file = "-";
   bool have_file = false;
   proact::EngineOptions options;
+  proact::Headers headers;
   options.validate_json = true;  // a tool for people: report any damage
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -698,6 +735,10 @@ int Eval(const std::vector<std::string>& args, bool plan = false) {
                   << input_mode << "'\n";
         return 2;
       }
+    } else if (a == "--header") {
+      const std::string* v = value("--header");
+      if (!v) return 2;
+      if (!AddHeader(kCommand, *v, &headers)) return 2;
     } else if (a == "--dry-run") {
       options.dry_run = true;
     } else if (a == "--no-validate-json") {
@@ -755,7 +796,7 @@ int Eval(const std::vector<std::string>& args, bool plan = false) {
     if (input_mode == "raw") {
       evaluate(p.line, "", p.text);
     } else {
-      proact::NormalizeResult r = normalizer.Normalize(p.text);
+      proact::NormalizeResult r = normalizer.Normalize(p.text, headers);
       for (const proact::NormalizedEvent& e : r.events) evaluate(p.line, e.origin, e.json);
       if (r.challenge) PrintChallenge(p.line, *r.challenge);
       for (const proact::NormalizeError& e : r.errors) {

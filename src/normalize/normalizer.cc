@@ -182,7 +182,8 @@ class Run {
       Error(ctx,
             "this looks like a GitHub webhook body, but without its X-GitHub-Event header "
             "the event is unknown: deliver the whole HTTP request (Function URL, API "
-            "Gateway or ALB event), or use --input raw");
+            "Gateway or ALB event), or give the headers it came with (proact eval, "
+            "explain and normalize: --header X-GitHub-Event:NAME)");
       return true;
     }
     if (j.contains("batchItemFailures")) {

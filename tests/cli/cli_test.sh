@@ -284,6 +284,22 @@ expect_eq "the pack and quickstart pass the field checks with the test catalogue
 "$PROACT" validate "$SRC/rules" > "$TMP/out" 2> "$TMP/err"
 expect_eq "the pack passes the field checks with the built-in catalogues" $? 0
 
+# --- --header: a webhook body saved from GitHub, replayed as it arrived ------
+GH="$SRC/rules/fixtures/github/branch_protection_rule.deleted.json"
+"$PROACT" eval --rules "$SRC/rules" "$GH" > "$TMP/out" 2> "$TMP/err"
+expect_eq "a GitHub body without its event header is an error" $? 1
+expect_contains "which says to give the header" "$TMP/err" "--header X-GitHub-Event:NAME"
+"$PROACT" eval --rules "$SRC/rules" --header "X-GitHub-Event: branch_protection_rule" "$GH" > "$TMP/out"
+expect_eq "eval --header replays it" $? 0
+expect_contains "and the pack's policy matches" "$TMP/out" '"policy":"github-branch-protection-deleted"'
+"$PROACT" normalize --header X-GitHub-Event:branch_protection_rule "$GH" > "$TMP/out"
+expect_contains "normalize --header gives the event type" "$TMP/out" '"detail-type":"branch_protection_rule"'
+"$PROACT" explain --rules "$SRC/rules" --policy github-branch-protection-deleted --header X-GitHub-Event:branch_protection_rule "$GH" > "$TMP/out"
+expect_contains "explain --header too" "$TMP/out" "policy github-branch-protection-deleted"
+"$PROACT" normalize --header NoColon "$GH" > /dev/null 2> "$TMP/err"
+expect_eq "a header without NAME: is bad usage" $? 2
+expect_contains "named in the message" "$TMP/err" "--header takes NAME:VALUE, not 'NoColon'"
+
 # --- proact plan and proact permissions: docs/remediation.md's example -------
 D="$SRC/docs/examples/remediation"
 (cd "$D" && "$PROACT" plan --rules policies.yaml events.jsonl > "$TMP/plan.jsonl" 2> "$TMP/plan.err")
