@@ -272,3 +272,32 @@ TEST_CASE("field checks: the shipped pack gets no new diagnostic from them") {
                                                                     : checked.status().diagnostics()[0].ToString()));
   CHECK(checked.value().warnings().size() == plain.value().warnings().size());
 }
+
+TEST_CASE("except checks: an except that can never hold together with the match is a warning at the entry") {
+  const char* yaml = R"(policies:
+  - id: p
+    match: {source: [aws.iam], detail-type: [AWS API Call via CloudTrail], detail: {errorCode: [{exists: false}]}}
+    except:
+      - {source: [aws.s3]}
+      - {detail: {userIdentity: {type: [Root]}}}
+      - {source: [aws.iam, aws.sts]}
+      - {detail: {errorCode: [AccessDenied]}}
+      - $or:
+          - {region: [eu-west-1]}
+          - {source: [aws.ec2]}
+)";
+  auto set = proact::PolicySet::FromString(yaml, "p.yaml");
+  REQUIRE(set.ok());
+  std::vector<std::string> got;
+  for (const proact::Diagnostic& d : set.value().warnings()) {
+    got.push_back(d.location.ToString() + " " + d.code + ": " + d.message);
+  }
+  // Entries 2, 3 and 5 (an $or with a branch that can hold) may hold.
+  CHECK(got == std::vector<std::string>{
+                   "p.yaml:5:9 except-never-holds: policy 'p': except 1 can never hold together with the "
+                   "match, so it suppresses nothing: 'source' is \"aws.iam\" for the match but \"aws.s3\" "
+                   "for the except",
+                   "p.yaml:8:9 except-never-holds: policy 'p': except 4 can never hold together with the "
+                   "match, so it suppresses nothing: 'detail.errorCode' must be missing for one and have a "
+                   "value for the other"});
+}

@@ -195,6 +195,7 @@ struct ParsedPolicy {
   std::vector<Alternative> except;
   std::vector<std::uint32_t> except_entry;         // per `except` alternative: its entry
   std::vector<SourceLocation> except_locations;    // per `except` entry, as written
+  std::vector<const Node*> except_nodes;           // per `except` entry
   std::vector<CompiledAction> actions;
   const Node* match_node = nullptr;
   bool ok = true;
@@ -627,6 +628,7 @@ class Compiler {
           std::vector<Alternative> alts;
           std::uint32_t entry = static_cast<std::uint32_t>(p->except_locations.size());
           p->except_locations.push_back(SourceLocation{sink_->file_name(pat.file), pat.mark.line, pat.mark.column});
+          p->except_nodes.push_back(&pat);
           if (patterns.Compile(pat, &alts)) {
             p->except.insert(p->except.end(), alts.begin(), alts.end());
             p->except_entry.insert(p->except_entry.end(), alts.size(), entry);
@@ -660,6 +662,7 @@ class Compiler {
                      node.mark.column, sink_);
     }
     if (p->ok && p->match_node != nullptr) CheckSatisfiable(*p, id_label);
+    if (p->ok && p->match_node != nullptr) CheckExceptsCanHold(*p, id_label);
     if (p->ok && check_ != nullptr) {
       facts.id = info.id;
       facts.mode = info.mode;
@@ -804,6 +807,73 @@ class Compiler {
     return n.mark.column + static_cast<int>(offset) + (n.quoted ? 1 : 0);
   }
 
+  // Why `a` (a match alternative) and `b` (an except alternative) can never
+  // hold on one event, or "" when they might. Conservative: a field
+  // required missing by one and valued by the other, or an envelope field
+  // that holds one string (source, detail-type, account, region, id,
+  // version, time) given disjoint exact values by the two.
+  std::string Contradiction(const Alternative& a, const Alternative& b) const {
+    static const std::set<std::string> kScalar = {"source", "detail-type", "account", "region",
+                                                  "id",     "version",     "time"};
+    auto exact = [&](const PendingFieldTest& t, std::set<std::string>* values) {
+      if (t.exists_false || t.tests.empty()) return false;
+      for (const ValueTest& v : t.tests) {
+        if (v.op != TestOp::kString) return false;
+        values->insert(program_->strings[v.a]);
+      }
+      return true;
+    };
+    for (const PendingFieldTest& x : a) {
+      for (const PendingFieldTest& y : b) {
+        if (x.path != y.path) continue;
+        std::string path;
+        for (const std::string& s : x.path) path += (path.empty() ? "" : ".") + s;
+        bool x_missing = x.exists_false && x.tests.empty();
+        bool y_missing = y.exists_false && y.tests.empty();
+        if ((x_missing && !y.exists_false && !y.tests.empty()) ||
+            (y_missing && !x.exists_false && !x.tests.empty())) {
+          return "'" + path + "' must be missing for one and have a value for the other";
+        }
+        std::set<std::string> xv, yv;
+        if (x.path.size() == 1 && kScalar.count(x.path[0]) && exact(x, &xv) && exact(y, &yv)) {
+          bool overlap = std::any_of(xv.begin(), xv.end(), [&](const std::string& v) { return yv.count(v) > 0; });
+          if (!overlap) {
+            return "'" + path + "' is \"" + *xv.begin() + "\"" + (xv.size() > 1 ? " (or another)" : "") +
+                   " for the match but \"" + *yv.begin() + "\"" + (yv.size() > 1 ? " (or another)" : "") +
+                   " for the except";
+          }
+        }
+      }
+    }
+    return "";
+  }
+
+  // An `except` entry that can hold on no event the match takes never
+  // suppresses anything: a typo or a stale exception (warning).
+  void CheckExceptsCanHold(const ParsedPolicy& p, const std::string& label) {
+    if (p.match.empty()) return;
+    for (std::size_t e = 0; e < p.except_nodes.size(); ++e) {
+      std::string reason;
+      bool never = true, any = false;
+      for (std::size_t i = 0; i < p.except.size() && never; ++i) {
+        if (p.except_entry[i] != e) continue;
+        any = true;
+        for (const Alternative& m : p.match) {
+          std::string why = Contradiction(m, p.except[i]);
+          if (why.empty()) {
+            never = false;
+            break;
+          }
+          reason = why;
+        }
+      }
+      if (!any || !never) continue;
+      Warning(*p.except_nodes[e], "except-never-holds",
+              label + ": except " + std::to_string(e + 1) +
+                  " can never hold together with the match, so it suppresses nothing: " + reason);
+    }
+  }
+
   void CheckSatisfiable(const ParsedPolicy& p, const std::string& label) {
     if (p.match.empty()) return;
     std::string reason;
@@ -869,6 +939,7 @@ class Compiler {
     p->match = {};
     p->except = {};
     p->except_entry = {};
+    p->except_nodes = {};
   }
 
   const CompileOptions& options_;
