@@ -371,7 +371,7 @@ class Runner {
 
   // The event field closest to `path`: a likely typo by edit distance, else
   // one that differs only in case, else one with the same last key at
-  // another level; "" when none is close.
+  // another depth; "" when none is close.
   static std::string Nearest(const std::string& path, const std::set<std::string>& fields) {
     std::vector<std::string_view> all(fields.begin(), fields.end());
     std::string best = internal::DidYouMean(path, all);
@@ -379,9 +379,12 @@ class Runner {
     for (const std::string& f : fields) {
       if (Lower(f) == Lower(path)) return f;
     }
+    // Wrong level: same last key at another depth (a sibling with the same
+    // last key, e.g. changes.x.from beside changes.y.from, is no hint).
     std::string last = Lower(LastSegment(path));
+    auto depth = [](const std::string& s) { return std::count(s.begin(), s.end(), '.'); };
     for (const std::string& f : fields) {
-      if (Lower(LastSegment(f)) == last) return f;
+      if (Lower(LastSegment(f)) == last && depth(f) != depth(path)) return f;
     }
     return {};
   }
