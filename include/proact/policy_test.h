@@ -39,7 +39,11 @@ struct PolicyTestReport {
   // test files. When not empty, cases may be missing.
   std::vector<Diagnostic> diagnostics;
   // Warnings from compiling the policies (they compiled despite them, e.g.
-  // a field check's matches-everything): reported, not failures.
+  // a field check's matches-everything), then fields absent from the tests
+  // (code "absent-field"): a pattern or except field path that no test
+  // event of its policy has, at the field test's file:line:col, e.g. "no
+  // test event of policy X has detail.eventname; they have
+  // detail.eventName". Reported, not failures.
   std::vector<Diagnostic> warnings;
   std::vector<PolicyTestCase> cases;
   std::size_t passed = 0;

@@ -2,15 +2,19 @@
 #include "proact/policy_test.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "load/diagnostic_sink.h"
 #include "load/policy_files.h"
 #include "load/yaml_document.h"
+#include "program/program.h"
 #include "testing/test_format.h"
 #include "proact/engine.h"
 #include "proact/policy_set.h"
@@ -56,6 +60,32 @@ bool Subset(const nlohmann::json& want, const nlohmann::json& got) {
   return want == got;
 }
 
+// The field paths of an event as patterns address them: keys joined with
+// '.', arrays stepped through (as EventBridge does), one path per leaf.
+void CollectFieldPaths(const nlohmann::json& v, const std::string& prefix, int depth,
+                       std::set<std::string>* out) {
+  if (depth > 256) return;
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      CollectFieldPaths(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), depth + 1, out);
+    }
+  } else if (v.is_array()) {
+    for (const nlohmann::json& item : v) CollectFieldPaths(item, prefix, depth + 1, out);
+  } else if (!prefix.empty()) {
+    out->insert(prefix);
+  }
+}
+
+std::string LastSegment(const std::string& path) {
+  std::size_t dot = path.rfind('.');
+  return dot == std::string::npos ? path : path.substr(dot + 1);
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 std::string Join(const std::vector<std::string>& items) {
   std::string out = "[";
   for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
@@ -97,11 +127,13 @@ class Runner {
       }
     }
     report_->warnings = set.value().warnings();
+    program_ = set.value().program();
     engine_.emplace(set.value());
     std::vector<std::string> files;
     internal::CollectPolicyFiles(paths, &files).ok();
     for (const std::string& file : files) RunFile(file);
     for (const PolicyTestCase& c : report_->cases) (c.passed ? report_->passed : report_->failed)++;
+    WarnAbsentFields();
   }
 
  private:
@@ -273,6 +305,7 @@ class Runner {
         for (NormalizedEvent& n : r.events) events.push_back(std::move(n.json));
       }
       for (const std::string& event : events) {
+        NoteFieldPaths(event, policies);
         failures += Check(event, policy, matches_node != nullptr, matches, includes, excludes,
                           expect->Find("actions"), texts.size() > 1 ? e + 1 : 0);
       }
@@ -286,6 +319,74 @@ class Runner {
     result.failure = failures;
     result.policies = policies;
     report_->cases.push_back(std::move(result));
+  }
+
+  // Records the field paths of a test event for each policy the case
+  // exercises.
+  void NoteFieldPaths(const std::string& event, const std::vector<std::string>& policies) {
+    if (policies.empty()) return;
+    nlohmann::json json = nlohmann::json::parse(event, nullptr, false);
+    if (json.is_discarded()) return;
+    std::set<std::string> paths;
+    CollectFieldPaths(json, "", 0, &paths);
+    for (const std::string& id : policies) event_fields_[id].insert(paths.begin(), paths.end());
+  }
+
+  // A pattern or except field that no test event of its policy has: likely
+  // a typo or the wrong level, and never exercised. `exists: false` fields
+  // are meant to be missing.
+  void WarnAbsentFields() {
+    if (!program_) return;
+    const internal::Program& p = *program_;
+    std::set<std::tuple<std::string, int, int, std::string, std::string>> seen;
+    std::vector<Diagnostic> found;
+    for (const internal::Rule& rule : p.rules) {
+      if (rule.policy >= p.policies.size()) continue;
+      const std::string& id = p.policies[rule.policy].info.id;
+      auto fields = event_fields_.find(id);
+      if (fields == event_fields_.end()) continue;  // no test event: coverage says so
+      for (std::uint32_t f = 0; f < rule.field_tests_count; ++f) {
+        const internal::FieldTest& ft = p.field_tests[rule.field_tests_begin + f];
+        if (ft.exists_false) continue;
+        const std::string& path = p.trie.field_paths[ft.field];
+        if (fields->second.count(path)) continue;
+        std::string file = ft.file < p.files.size() ? p.files[ft.file] : std::string();
+        if (!seen.insert({file, static_cast<int>(ft.line), ft.column, id, path}).second) continue;
+        Diagnostic d;
+        d.severity = Severity::kWarning;
+        d.code = "absent-field";
+        d.location = SourceLocation{file, static_cast<int>(ft.line), ft.column};
+        d.message = "no test event of policy " + id + " has " + path;
+        std::string near = Nearest(path, fields->second);
+        if (!near.empty()) d.message += "; they have " + near;
+        found.push_back(std::move(d));
+      }
+    }
+    std::stable_sort(found.begin(), found.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return std::tie(a.location.file, a.location.line, a.location.column) <
+             std::tie(b.location.file, b.location.line, b.location.column);
+    });
+    for (Diagnostic& d : found) report_->warnings.push_back(std::move(d));
+  }
+
+  // The event field closest to `path`: a likely typo by edit distance, else
+  // one that differs only in case, else one with the same last key at
+  // another depth; "" when none is close.
+  static std::string Nearest(const std::string& path, const std::set<std::string>& fields) {
+    std::vector<std::string_view> all(fields.begin(), fields.end());
+    std::string best = internal::DidYouMean(path, all);
+    if (!best.empty()) return best;
+    for (const std::string& f : fields) {
+      if (Lower(f) == Lower(path)) return f;
+    }
+    // Wrong level: same last key at another depth (a sibling with the same
+    // last key, e.g. changes.x.from beside changes.y.from, is no hint).
+    std::string last = Lower(LastSegment(path));
+    auto depth = [](const std::string& s) { return std::count(s.begin(), s.end(), '.'); };
+    for (const std::string& f : fields) {
+      if (Lower(LastSegment(f)) == last && depth(f) != depth(path)) return f;
+    }
+    return {};
   }
 
   std::string Suggest(const std::string& id) {
@@ -392,6 +493,9 @@ class Runner {
   std::set<std::size_t> case_suppressed_;
   std::map<std::pair<std::string, std::size_t>, std::size_t> except_slot_;
   std::optional<Engine> engine_;
+  std::shared_ptr<const internal::Program> program_;
+  // Field paths of the test events of each policy (cases naming it).
+  std::map<std::string, std::set<std::string>> event_fields_;
 };
 
 std::string XmlEscape(const std::string& s) {

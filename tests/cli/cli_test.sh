@@ -213,14 +213,24 @@ expect_eq "--require-coverage fails on untested policies" $? 1
 # --require-coverage finds it by its missing case, and a policy whose only
 # case expects no match is not tested where it acts.
 printf 'policies:\n  - id: root-login\n    match: {detail-type: [AWS Console Sign In via CloudTrail], detail: {userIdentity: {type: [Root]}}}\n    except:\n      - detail: {sourceIPAddress: [{cidr: 10.0.0.0/8}]}\n      - detail: {userIdentity: {username: [break-glass]}}\n  - id: quiet\n    match: {source: [q]}\ntests:\n  - name: from the office network\n    policy: root-login\n    event: {source: aws.signin, detail-type: AWS Console Sign In via CloudTrail, detail: {userIdentity: {type: Root, userName: break-glass}, sourceIPAddress: 10.1.2.3}}\n    expect: {excludes: [root-login]}\n  - name: quiet stays quiet\n    policy: quiet\n    event: {source: r, detail-type: x}\n    expect: {matches: []}\n' > "$TMP/exc.yaml"
-"$PROACT" test --coverage "$TMP/exc.yaml" > "$TMP/out"
+"$PROACT" test --coverage "$TMP/exc.yaml" > "$TMP/out" 2>"$TMP/err"
 expect_eq "--coverage reports except coverage without failing" $? 0
+expect_contains "a field no test event has is a warning, with the field the events have" "$TMP/err" "$TMP/exc.yaml:6:33: warning: no test event of policy root-login has detail.userIdentity.username; they have detail.userIdentity.userName [absent-field]"
 expect_contains "except entries counted" "$TMP/out" "coverage: 1 of 2 except entries suppress a match in some case"
 "$PROACT" test --require-coverage "$TMP/exc.yaml" > "$TMP/out"
 expect_eq "--require-coverage fails on an except that never suppresses" $? 1
 expect_contains "names the except entry" "$TMP/out" "policy root-login: except 2 ($TMP/exc.yaml:6:9): no case in which it suppresses a match"
 expect_contains "names a policy never seen matching" "$TMP/out" "policy root-login: no case in which it matches"
 expect_contains "and one whose only case expects no match" "$TMP/out" "policy quiet: no case in which it matches"
+# Absent fields warn without failing; exists: false fields are exempt, and a
+# field at the wrong level is matched by its last key.
+printf 'policies:\n  - id: a\n    match: {source: [a], detail: {eventname: [x], gone: [{exists: false}], user: [u]}}\ntests:\n  - name: t\n    policy: a\n    event: {source: a, detail-type: x, detail: {eventName: y, who: {user: u}}}\n    expect: {matches: []}\n' > "$TMP/absent.yaml"
+"$PROACT" test "$TMP/absent.yaml" > "$TMP/out" 2>"$TMP/err"
+expect_eq "absent fields do not fail the run" $? 0
+expect_contains "absent field: typo" "$TMP/err" "$TMP/absent.yaml:3:35: warning: no test event of policy a has detail.eventname; they have detail.eventName [absent-field]"
+expect_contains "absent field: wrong level" "$TMP/err" "$TMP/absent.yaml:3:76: warning: no test event of policy a has detail.user; they have detail.who.user [absent-field]"
+expect_eq "exists: false fields are exempt" "$(grep -c 'detail.gone' "$TMP/err")" 0
+expect_eq "two absent-field warnings" "$(grep -c 'absent-field' "$TMP/err")" 2
 "$PROACT" test "$SRC/docs/examples/operators" > "$TMP/out" 2>"$TMP/err"
 expect_eq "a run with no test case fails" $? 1
 expect_contains "and says why" "$TMP/err" "no test cases found"
