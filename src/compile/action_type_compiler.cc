@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
+#include <string_view>
 
 #include "action/assume_root.h"
 
@@ -180,6 +184,45 @@ const std::vector<std::string_view>& HttpMethods() {
 
 namespace {
 
+// RE2::FullMatch(text, "pattern") compiles the pattern on every call; the
+// compiler's fixed shapes are compiled once each, here.
+bool Shaped(std::string_view text, const char* pattern) {
+  static std::mutex mu;
+  static auto* compiled = new std::map<std::string, std::unique_ptr<RE2>>();
+  const RE2* re = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    std::unique_ptr<RE2>& slot = (*compiled)[pattern];
+    if (!slot) slot = std::make_unique<RE2>(pattern);
+    re = slot.get();
+  }
+  return RE2::FullMatch(text, *re);
+}
+
+// Parameter patterns, shared by every type (and every load) that writes
+// the same one: the pack's types repeat a few (account ids, regions).
+std::shared_ptr<RE2> ParamPattern(const std::string& pattern) {
+  static std::mutex mu;
+  static auto* compiled = new std::map<std::string, std::weak_ptr<RE2>>();
+  std::lock_guard<std::mutex> lock(mu);
+  if (compiled->size() >= 4096) {  // forget the patterns no loaded type uses any more
+    for (auto it = compiled->begin(); it != compiled->end();) {
+      it = it->second.expired() ? compiled->erase(it) : std::next(it);
+    }
+  }
+  std::weak_ptr<RE2>& slot = (*compiled)[pattern];
+  std::shared_ptr<RE2> re = slot.lock();
+  if (!re) {
+    re = std::make_shared<RE2>(pattern, RE2::Quiet);
+    slot = re;
+  }
+  return re;
+}
+
+}  // namespace
+
+namespace {
+
 // Variables holding the providers' credentials, and proact's own secrets:
 // not readable as secrets.NAME (a type could otherwise send them to its
 // endpoint instead of using them to sign).
@@ -217,7 +260,7 @@ class TypeCompiler {
     if (const Node* e = node.Find("endpoint")) Endpoint(*e);
     if (const Node* o = node.Find("endpoint_override")) {
       if (String(*o, "'endpoint_override'", &t_->endpoint_override) &&
-          !RE2::FullMatch(t_->endpoint_override, "[A-Z][A-Z0-9_]*")) {
+          !Shaped(t_->endpoint_override, "[A-Z][A-Z0-9_]*")) {
         Error(*o, "bad-action-type",
               "'endpoint_override' names an environment variable (A-Z, 0-9, _), not '" +
                   t_->endpoint_override + "'");
@@ -314,7 +357,7 @@ class TypeCompiler {
       p.name = k.text;
       p.line = k.mark.line;
       p.column = k.mark.column;
-      if (!RE2::FullMatch(k.text, "[A-Za-z_][A-Za-z0-9_]*")) {
+      if (!Shaped(k.text, "[A-Za-z_][A-Za-z0-9_]*")) {
         Error(k, "bad-param", "parameter names are identifiers (letters, digits, _), not '" +
                                   k.text + "'");
       }
@@ -330,7 +373,7 @@ class TypeCompiler {
         if (const Node* d = v.Find("description")) String(*d, "'description'", &p.description);
         if (const Node* pat = v.Find("pattern")) {
           if (String(*pat, "'pattern'", &p.pattern)) {
-            auto re = std::make_shared<RE2>(p.pattern, RE2::Quiet);
+            std::shared_ptr<RE2> re = ParamPattern(p.pattern);
             if (!re->ok()) {
               Error(*pat, "bad-regex", "pattern '" + p.pattern + "': " + re->error());
             } else {
@@ -472,13 +515,13 @@ class TypeCompiler {
         return false;
       }
     } else if (root.key == "config") {
-      if (!RE2::FullMatch(member, "[A-Z][A-Z0-9_]*") || path.size() != 2) {
+      if (!Shaped(member, "[A-Z][A-Z0-9_]*") || path.size() != 2) {
         ErrorAt(n, at, "bad-template",
                 "'" + path_text + "': config values are named in capitals (config.TRAIL_BUCKET, "
                 "read from the environment variable PROACT_CONFIG_TRAIL_BUCKET)");
         return false;
       }
-    } else if (!RE2::FullMatch(member, "[A-Z][A-Z0-9_]*")) {
+    } else if (!Shaped(member, "[A-Z][A-Z0-9_]*")) {
       ErrorAt(n, at, "bad-template",
               "'" + path_text + "': secrets are environment variable names (A-Z, 0-9, _)");
       return false;
@@ -517,7 +560,7 @@ class TypeCompiler {
       return k;
     };
     if (const Node* s = only("service", "aws")) {
-      if (String(*s, "'service'", &c.service) && !RE2::FullMatch(c.service, "[a-z0-9-]+")) {
+      if (String(*s, "'service'", &c.service) && !Shaped(c.service, "[a-z0-9-]+")) {
         Error(*s, "bad-credentials", "'service' is an AWS signing name like s3 or ec2");
       }
     }
@@ -617,13 +660,13 @@ class TypeCompiler {
     std::size_t last_hole = host.rfind("}}");
     if (last_hole != std::string::npos) {
       std::string tail = host.substr(last_hole + 2);
-      if (!RE2::FullMatch(tail, R"((\.[A-Za-z0-9-]+){2,}(:[0-9]+)?)")) {
+      if (!Shaped(tail, R"((\.[A-Za-z0-9-]+){2,}(:[0-9]+)?)")) {
         ErrorAt(n, host_begin, "bad-endpoint",
                 "the endpoint's host must end in a fixed domain after its last hole (like "
                 "{{ params.bucket }}.s3.{{ params.region }}.amazonaws.com), so that no event "
                 "can send a request to a host of its choosing");
       }
-    } else if (!RE2::FullMatch(host, R"([A-Za-z0-9.-]+(:[0-9]+)?)")) {
+    } else if (!Shaped(host, R"([A-Za-z0-9.-]+(:[0-9]+)?)")) {
       ErrorAt(n, host_begin, "bad-endpoint", "'" + host + "' is not a host name");
     }
     if (ReadsRoot(t_->endpoint, "secrets")) {
@@ -637,7 +680,7 @@ class TypeCompiler {
     for (const Node& item : n.items) {
       std::string s;
       if (!String(item, what + " entries", &s)) continue;
-      if (!RE2::FullMatch(s, shape)) {
+      if (!Shaped(s, shape)) {
         Error(item, "bad-permission", what + " entry '" + s + "' is not shaped like " + example);
         continue;
       }
@@ -668,7 +711,7 @@ class TypeCompiler {
                                            level + "'");
             continue;
           }
-          if (!RE2::FullMatch(k.text, "[a-z_]+")) {
+          if (!Shaped(k.text, "[a-z_]+")) {
             Error(k, "bad-permission", "GitHub permission names are like administration or "
                                        "contents, not '" + k.text + "'");
             continue;
@@ -826,7 +869,7 @@ class TypeCompiler {
       CheckKeys(item, RequestKeys(), "request");
       if (const Node* nm = item.Find("name")) {
         if (String(*nm, "'name'", &r.name)) {
-          if (!RE2::FullMatch(r.name, "[A-Za-z_][A-Za-z0-9_]*")) {
+          if (!Shaped(r.name, "[A-Za-z_][A-Za-z0-9_]*")) {
             Error(*nm, "bad-request", "request names are identifiers (letters, digits, _)");
           }
           for (const RequestSpec& e : t_->requests) {
@@ -863,7 +906,7 @@ class TypeCompiler {
         const Node* q = item.Find(key);
         if (q == nullptr || !Expect(*q, Node::Kind::kMap, std::string("'") + key + "'")) return;
         for (const auto& [k, v] : q->entries) {
-          if (header && !RE2::FullMatch(k.text, "[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+          if (header && !Shaped(k.text, "[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
             Error(k, "bad-request", "'" + k.text + "' is not a header name");
             continue;
           }
