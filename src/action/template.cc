@@ -390,11 +390,7 @@ std::string PathText(const std::vector<PathStep>& path) {
 std::string ExprShown(const TemplateExpr& e) {
   std::string s = e.path_text;
   for (const Filter& f : e.filters) {
-    const FilterInfo* info = nullptr;
-    for (const FilterInfo& i : AllFilters()) {
-      if (i.kind == f.kind) info = &i;
-    }
-    s += " | " + std::string(info->name);
+    s += " | " + std::string(FilterName(f.kind));
     if (f.args.empty()) continue;
     s += "(";
     for (std::size_t i = 0; i < f.args.size(); ++i) {

@@ -89,12 +89,16 @@ const FilterInfo* FindFilter(std::string_view name) {
   return nullptr;
 }
 
+std::string_view FilterName(FilterKind kind) {
+  for (const FilterInfo& i : AllFilters()) {
+    if (i.kind == kind) return i.name;
+  }
+  return "?";
+}
+
 bool ApplyFilter(const Filter& f, const std::vector<json>& args, bool* found, json* v,
                  std::string* error) {
-  std::string_view name;
-  for (const FilterInfo& i : AllFilters()) {
-    if (i.kind == f.kind) name = i.name;
-  }
+  std::string_view name = FilterName(f.kind);
   const json kNull;
   const json& in = *found ? *v : kNull;  // comparisons: missing is null
   switch (f.kind) {
@@ -116,7 +120,7 @@ bool ApplyFilter(const Filter& f, const std::vector<json>& args, bool* found, js
                           ? v->dump(-1, ' ', false, json::error_handler_t::replace)
                           : Text(*v);
       if (f.kind == FilterKind::kLower) {
-        for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        s = AsciiLower(std::move(s));
       } else if (f.kind == FilterKind::kUpper) {
         for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       } else if (f.kind == FilterKind::kTrim) {

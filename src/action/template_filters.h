@@ -62,6 +62,9 @@ const std::vector<FilterInfo>& AllFilters();
 // The filter named `name`, or null.
 const FilterInfo* FindFilter(std::string_view name);
 
+// The name a filter is written with.
+std::string_view FilterName(FilterKind kind);
+
 // Applies `f` with its arguments already evaluated (`args`). *found says
 // whether the value exists, before and after. False with *error when the
 // value has a type the filter does not take.

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/strings.h"
+
 namespace proact::internal {
 namespace {
 
@@ -73,11 +75,6 @@ ShapeRef Deref(ShapeRef s) {
   return s;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 void Fail(Walk* w, std::size_t i, const std::vector<std::string>& names) {
   if (!w->failed || i > w->fail_at) {
     w->failed = true;
@@ -117,7 +114,7 @@ void Resolve(ShapeRef s, const std::vector<PathStep>& path, std::size_t i, Walk*
       bool case_typo = false;
       for (const auto& [k, v] : members.items()) {
         names.push_back(k);
-        case_typo = case_typo || Lower(k) == Lower(path[i].key);
+        case_typo = case_typo || AsciiLower(k) == AsciiLower(path[i].key);
       }
       // An open object may hold members the catalogue does not list, but
       // not one that differs from a listed member only in case: providers
@@ -148,7 +145,7 @@ void FindNamed(ShapeRef s, const std::string& lower, const std::string& prefix, 
   } else if (j.is_object() && j.contains("object")) {
     for (const auto& [k, v] : j["object"].items()) {
       std::string path = prefix + "." + k;
-      if (Lower(k) == lower) out->insert(path);
+      if (AsciiLower(k) == lower) out->insert(path);
       FindNamed({&v, s.shapes}, lower, path, depth - 1, out);
     }
   }
@@ -236,7 +233,7 @@ std::vector<PathStep> Steps(const std::vector<std::string>& segments) {
 // first, else the nearest by edit distance; "" if none is close.
 std::string Suggest(const std::string& word, const std::set<std::string>& names) {
   for (const std::string& n : names) {
-    if (Lower(n) == Lower(word)) return n;
+    if (AsciiLower(n) == AsciiLower(word)) return n;
   }
   std::vector<std::string_view> candidates(names.begin(), names.end());
   return DidYouMean(word, candidates);
@@ -465,7 +462,7 @@ class PolicyChecker {
     if (!word.empty() && w.fail_at > 0 && path[0].key == "detail") {
       // The right name at the wrong level.
       std::set<std::string> found;
-      for (const ShapeRef& d : scope.details) FindNamed(d, Lower(word), "detail", 6, &found);
+      for (const ShapeRef& d : scope.details) FindNamed(d, AsciiLower(word), "detail", 6, &found);
       if (!found.empty()) {
         std::string best = *found.begin();
         for (const std::string& f : found) {

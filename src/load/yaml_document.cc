@@ -348,21 +348,25 @@ bool ParseYaml(std::string_view text, int file, int max_depth,
   *root = Node();
   root->file = file;
   root->mark = Mark{1, 1};
+  // Refuses the text with `message` at byte `at` (its line and column).
+  auto refuse = [&](std::size_t at, const std::string& message) {
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+    std::size_t bol = at == 0 ? std::string_view::npos : text.rfind('\n', at - 1);
+    int col = static_cast<int>(at - (bol == std::string_view::npos ? 0 : bol + 1)) + 1;
+    sink->Error(file, line, col, "yaml-syntax", message);
+    return false;
+  };
   // YAML allows no NUL and no C0 control character but tab, LF and CR
   // (c-printable). libfyaml 0.7.12 crashes on some NUL placements (found by
   // policy_fuzzer): refuse them before it sees the text.
   for (std::size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') continue;
-    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + i, '\n'));
-    std::size_t bol = text.rfind('\n', i == 0 ? 0 : i - 1);
-    int col = static_cast<int>(i - (bol == std::string_view::npos || i == 0 ? 0 : bol + 1)) + 1;
     char code[8];
     std::snprintf(code, sizeof code, "0x%02X", c);
-    sink->Error(file, line, col, "yaml-syntax",
-                std::string("control character ") + code +
-                    " is not allowed in YAML (only tab, line feed and carriage return are)");
-    return false;
+    return refuse(i,
+                  std::string("control character ") + code +
+                      " is not allowed in YAML (only tab, line feed and carriage return are)");
   }
   // A tab between two block indicators (": \t- x", "? \t? y") is invalid
   // YAML (tabs may not indent), and after an explicit key it crashes
@@ -379,13 +383,8 @@ bool ParseYaml(std::string_view text, int file, int max_depth,
     bool tab = false;
     while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) tab |= text[k++] == '\t';
     if (!tab || k >= text.size() || !indicator(k)) continue;
-    int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + k, '\n'));
-    std::size_t bol = text.rfind('\n', k - 1);
-    int col = static_cast<int>(k - (bol == std::string_view::npos ? 0 : bol + 1)) + 1;
-    sink->Error(file, line, col, "yaml-syntax",
-                std::string("a tab before the block indicator '") + text[k] +
-                    "' is not allowed in YAML (tabs may not indent)");
-    return false;
+    return refuse(k, std::string("a tab before the block indicator '") + text[k] +
+                         "' is not allowed in YAML (tabs may not indent)");
   }
   fy_diag_cfg diag_cfg;
   fy_diag_cfg_default(&diag_cfg);

@@ -18,6 +18,7 @@
 #include "testing/test_format.h"
 #include "proact/engine.h"
 #include "proact/policy_set.h"
+#include "util/strings.h"
 
 namespace proact {
 
@@ -79,11 +80,6 @@ void CollectFieldPaths(const nlohmann::json& v, const std::string& prefix, int d
 std::string LastSegment(const std::string& path) {
   std::size_t dot = path.rfind('.');
   return dot == std::string::npos ? path : path.substr(dot + 1);
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string Join(const std::vector<std::string>& items) {
@@ -377,14 +373,14 @@ class Runner {
     std::string best = internal::DidYouMean(path, all);
     if (!best.empty()) return best;
     for (const std::string& f : fields) {
-      if (Lower(f) == Lower(path)) return f;
+      if (internal::AsciiLower(f) == internal::AsciiLower(path)) return f;
     }
     // Wrong level: same last key at another depth (a sibling with the same
     // last key, e.g. changes.x.from beside changes.y.from, is no hint).
-    std::string last = Lower(LastSegment(path));
+    std::string last = internal::AsciiLower(LastSegment(path));
     auto depth = [](const std::string& s) { return std::count(s.begin(), s.end(), '.'); };
     for (const std::string& f : fields) {
-      if (Lower(LastSegment(f)) == last && depth(f) != depth(path)) return f;
+      if (internal::AsciiLower(LastSegment(f)) == last && depth(f) != depth(path)) return f;
     }
     return {};
   }
