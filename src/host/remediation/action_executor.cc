@@ -254,7 +254,7 @@ class Execution {
       *value = *v;
       return true;
     };
-    int sent = 0, writes = 0, reads = 0;
+    int writes = 0;  // what was sent is in sent_count_
     bool for_each_seen = false, write_skipped = false;
     for (const RequestSpec& spec : type_.requests) {
       if (!spec.has_for_each) {
@@ -263,8 +263,6 @@ class Execution {
           if (!spec.read) write_skipped = true;
           continue;
         }
-        ++sent;
-        if (spec.read) ++reads;
         if (!spec.read) ++writes;
         Step step = Send(spec);
         if (step.stop) return step.result;
@@ -278,19 +276,17 @@ class Execution {
       for (const nlohmann::json& item : items) {
         rc_.item = &item;
         bool send = ShouldSend(spec, rc_, &error);
-        if (!error.empty()) {
-          rc_.item = nullptr;
-          return Permanent(error);
-        }
         Step step;
         if (send) step = Send(spec);
         rc_.item = nullptr;
+        if (!error.empty()) return Permanent(error);
         if (!send) continue;
-        ++sent;
         ++writes;
         if (step.stop && !step.result.already_compliant) return step.result;
       }
     }
+    int sent = 0;
+    for (const auto& [name, n] : sent_count_) sent += n;
     if (sent == 0 && !for_each_seen) {
       return Permanent("no request of action type '" + type_.name +
                        "' applies to these params (each is excluded by its when/unless): "
@@ -302,7 +298,7 @@ class Execution {
       r.provider_request_id = last_request_id_;
       return r;
     }
-    if (writes == 0 && write_skipped && reads > 0) {
+    if (writes == 0 && write_skipped && sent > 0) {  // only reads were sent
       // The reads were answered and every write's `when`/`unless` said
       // there is nothing to write (a read-modify-write whose computed
       // value equals the value read).
