@@ -66,14 +66,10 @@ std::vector<std::string> Diagnose(const std::string& yaml,
 
 using Lines = std::vector<std::string>;
 
-// The quickstart with its GuardDuty policy limited to findings (the
-// catalogue covers "GuardDuty Finding"), then `from` replaced by `to`.
+// The quickstart (its GuardDuty policy names detail-type "GuardDuty Finding",
+// which the catalogue covers) with `from` replaced by `to`.
 std::string Findings(const std::string& from, const std::string& to) {
-  std::string text = Quickstart("      source: [aws.guardduty]\n",
-                                "      source: [aws.guardduty]\n      detail-type: [GuardDuty Finding]\n");
-  std::size_t at = text.find(from);
-  REQUIRE_MESSAGE(at != std::string::npos, from);
-  return text.replace(at, from.size(), to);
+  return Quickstart(from, to);
 }
 
 }  // namespace
@@ -215,27 +211,27 @@ TEST_CASE("field checks: known_fields vouches for a field") {
 }
 
 TEST_CASE("field checks: a policy in enforce mode that matches every event") {
-  CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
+  CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail-type: [GuardDuty Finding]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
                             "      source: [{prefix: \"\"}]")) ==
         Lines{"examples/quickstart/policies.yaml:52:25: warning: policy 'guardduty-high-severity' "
               "is in enforce mode and matches every event: this test holds for any value of "
               "source; narrow the match, or set mode: dry-run [matches-everything]"});
-  CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
+  CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail-type: [GuardDuty Finding]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
                             "      id: [{exists: true}]")) ==
         Lines{"examples/quickstart/policies.yaml:52:21: warning: policy 'guardduty-high-severity' "
               "is in enforce mode and matches every event: this test holds for any value of id; "
               "narrow the match, or set mode: dry-run [matches-everything]"});
   // An anything-but of a number: the account is a string, never that number.
-  CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
+  CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail-type: [GuardDuty Finding]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
                             "      source: [aws.guardduty]\n      account: [{anything-but: 123}]")) ==
         Lines{"examples/quickstart/policies.yaml:53:32: warning: policy 'guardduty-high-severity' "
               "is in enforce mode and matches every event of its sources: this test holds for any "
               "value of account; narrow the match, or set mode: dry-run [matches-everything]"});
   // The same in dry-run mode, or naming only source and detail-type: no warning.
-  CHECK(Diagnose(Quickstart("    severity: critical\n    match:\n      source: [aws.guardduty]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
+  CHECK(Diagnose(Quickstart("    severity: critical\n    match:\n      source: [aws.guardduty]\n      detail-type: [GuardDuty Finding]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
                             "    severity: critical\n    mode: dry-run\n    match:\n      source: [{prefix: \"\"}]")) ==
         Lines{});
-  CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
+  CHECK(Diagnose(Quickstart("      source: [aws.guardduty]\n      detail-type: [GuardDuty Finding]\n      detail:\n        severity: [{numeric: [\">=\", 4]}]",
                             "      source: [aws.guardduty]")) == Lines{});
 }
 

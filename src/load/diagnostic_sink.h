@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "proact/status.h"
+#include "util/did_you_mean.h"
 
 namespace proact::internal {
 
@@ -51,14 +52,6 @@ class DiagnosticSink {
   std::vector<Key> order_;
   std::size_t errors_ = 0;
 };
-
-// The candidate closest to `word` by edit distance, if it is close enough to
-// be a likely typo; empty otherwise.
-std::string DidYouMean(std::string_view word,
-                       const std::vector<std::string_view>& candidates);
-// " (did you mean 'x'?)" or "".
-std::string DidYouMeanSuffix(std::string_view word,
-                             const std::vector<std::string_view>& candidates);
 
 }  // namespace proact::internal
 

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "match/event_reader.h"
 #include "match/matcher.h"
+#include "match/nearest_field.h"
 
 namespace proact::internal {
 namespace {
@@ -158,6 +160,9 @@ Status Explain(const Program& p, const EngineOptions& options, std::string_view 
   Status st = ReadEvent(event_json, false, p, options, s);
   if (!st.ok()) return st;
   MatchEvent(p, s);
+  // Parsed only when a field is missing, to name the nearest one it has.
+  std::set<std::string> event_fields;
+  bool parsed = false;
   for (std::uint32_t index = 0; index < p.policies.size(); ++index) {
     const CompiledPolicy& cp = p.policies[index];
     if (!policy_id.empty() && cp.info.id != policy_id) continue;
@@ -197,6 +202,20 @@ Status Explain(const Program& p, const EngineOptions& options, std::string_view 
         if (values.empty()) {
           found_text = "missing";
           ok = ft->exists_false;
+          if (!ok) {
+            if (!parsed) {
+              CollectFieldPaths(nlohmann::json::parse(event_json, nullptr, false), &event_fields);
+              parsed = true;
+            }
+            const std::string& path = p.trie.field_paths[ft->field];
+            std::string near = NearestField(event_fields, path);
+            if (!near.empty()) {
+              found_text += "; the event has " + near;
+            } else {
+              near = KeysNear(event_fields, path);
+              if (!near.empty()) found_text += "; " + near;
+            }
+          }
         } else {
           for (std::size_t i = 0; i < values.size(); ++i) {
             if (i == 4) {

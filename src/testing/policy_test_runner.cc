@@ -14,6 +14,7 @@
 #include "load/diagnostic_sink.h"
 #include "load/policy_files.h"
 #include "load/yaml_document.h"
+#include "match/nearest_field.h"
 #include "program/program.h"
 #include "testing/test_format.h"
 #include "proact/engine.h"
@@ -59,27 +60,6 @@ bool Subset(const nlohmann::json& want, const nlohmann::json& got) {
     return true;
   }
   return want == got;
-}
-
-// The field paths of an event as patterns address them: keys joined with
-// '.', arrays stepped through (as EventBridge does), one path per leaf.
-void CollectFieldPaths(const nlohmann::json& v, const std::string& prefix, int depth,
-                       std::set<std::string>* out) {
-  if (depth > 256) return;
-  if (v.is_object()) {
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      CollectFieldPaths(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), depth + 1, out);
-    }
-  } else if (v.is_array()) {
-    for (const nlohmann::json& item : v) CollectFieldPaths(item, prefix, depth + 1, out);
-  } else if (!prefix.empty()) {
-    out->insert(prefix);
-  }
-}
-
-std::string LastSegment(const std::string& path) {
-  std::size_t dot = path.rfind('.');
-  return dot == std::string::npos ? path : path.substr(dot + 1);
 }
 
 std::string Join(const std::vector<std::string>& items) {
@@ -324,7 +304,7 @@ class Runner {
     nlohmann::json json = nlohmann::json::parse(event, nullptr, false);
     if (json.is_discarded()) return;
     std::set<std::string> paths;
-    CollectFieldPaths(json, "", 0, &paths);
+    internal::CollectFieldPaths(json, &paths);
     for (const std::string& id : policies) event_fields_[id].insert(paths.begin(), paths.end());
   }
 
@@ -353,7 +333,7 @@ class Runner {
         d.code = "absent-field";
         d.location = SourceLocation{file, static_cast<int>(ft.line), ft.column};
         d.message = "no test event of policy " + id + " has " + path;
-        std::string near = Nearest(path, fields->second);
+        std::string near = internal::NearestField(fields->second, path);
         if (!near.empty()) d.message += "; they have " + near;
         found.push_back(std::move(d));
       }
@@ -368,23 +348,6 @@ class Runner {
   // The event field closest to `path`: a likely typo by edit distance, else
   // one that differs only in case, else one with the same last key at
   // another depth; "" when none is close.
-  static std::string Nearest(const std::string& path, const std::set<std::string>& fields) {
-    std::vector<std::string_view> all(fields.begin(), fields.end());
-    std::string best = internal::DidYouMean(path, all);
-    if (!best.empty()) return best;
-    for (const std::string& f : fields) {
-      if (internal::AsciiLower(f) == internal::AsciiLower(path)) return f;
-    }
-    // Wrong level: same last key at another depth (a sibling with the same
-    // last key, e.g. changes.x.from beside changes.y.from, is no hint).
-    std::string last = internal::AsciiLower(LastSegment(path));
-    auto depth = [](const std::string& s) { return std::count(s.begin(), s.end(), '.'); };
-    for (const std::string& f : fields) {
-      if (internal::AsciiLower(LastSegment(f)) == last && depth(f) != depth(path)) return f;
-    }
-    return {};
-  }
-
   std::string Suggest(const std::string& id) {
     std::vector<std::string_view> all(ids_.begin(), ids_.end());
     return internal::DidYouMeanSuffix(id, all);

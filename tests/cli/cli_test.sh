@@ -239,6 +239,14 @@ expect_eq "explain exits 0" $? 0
 expect_contains "explain shows the numeric test" "$TMP/out" 'yes  detail.severity = 5  wants numeric [">=", 4]'
 "$PROACT" explain --rules "$SRC/examples/quickstart/policies.yaml" "$SRC/examples/quickstart/events.jsonl" > "$TMP/out"
 expect_contains "explain shows the except entry" "$TMP/out" "except 1: does not hold"
+# A field the event lacks is explained with the field it has.
+printf 'policies:\n  - id: typo\n    match: {source: [aws.s3], detail: {eventname: [CreateBucket]}}\ntests:\n  - name: bucket created\n    policy: typo\n    event: {source: aws.s3, detail-type: x, detail: {eventName: CreateBucket}}\n    expect: {matches: [typo]}\n' > "$TMP/typo.yaml"
+printf '{"source":"aws.s3","detail-type":"x","detail":{"eventName":"CreateBucket"}}\n' > "$TMP/typo.json"
+"$PROACT" explain --rules "$TMP/typo.yaml" --input raw "$TMP/typo.json" > "$TMP/out"
+expect_contains "explain names the field the event has" "$TMP/out" "NO   detail.eventname = missing; the event has detail.eventName"
+"$PROACT" test "$TMP/typo.yaml" > "$TMP/out" 2>&1
+expect_eq "a case failing on a misspelt field fails" $? 1
+expect_contains "and its failure names the field the event has" "$TMP/out" "detail.eventname = missing; the event has detail.eventName"
 "$PROACT" explain --rules "$SRC/examples/quickstart/policies.yaml" --policy nope "$SRC/examples/quickstart/events.jsonl" > /dev/null 2>"$TMP/err"
 expect_eq "explain of an unknown policy fails" $? 1
 expect_contains "and says so" "$TMP/err" "no policy with id 'nope'"
