@@ -98,7 +98,7 @@ class ContextFields : public FieldSource {
   static std::string Shown(const std::vector<PathStep>& path) {
     std::string shown = path[0].key;
     for (std::size_t i = 1; i < path.size(); ++i) {
-      shown += path[i].is_index ? "[" + std::to_string(path[i].index) + "]" : "." + path[i].key;
+      shown += path[i].is_index ? path[i].IndexText() : "." + path[i].key;
     }
     return shown;
   }

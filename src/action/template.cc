@@ -87,12 +87,30 @@ bool ParseFieldPath(std::string_view text, std::vector<PathStep>* steps,
           *offset = start;
           return false;
         }
+      } else if (text.substr(i, 2) == "*]") {
+        s.is_index = true;
+        s.each = PathStep::Each::kAll;
+        ++i;
+      } else if (text.substr(i, 8) == "matched]") {
+        for (const PathStep& before : *steps) {
+          if (before.is_index) {
+            *error = before.each == PathStep::Each::kMatched
+                         ? "'[matched]' may appear once in a path"
+                         : "'[matched]' must follow keys only: it selects elements of an array "
+                           "the policy's pattern reaches by keys";
+            *offset = start;
+            return false;
+          }
+        }
+        s.is_index = true;
+        s.each = PathStep::Each::kMatched;
+        i += 7;
       } else {
         std::size_t digits = i;
         while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
           ++i;
         if (i == digits || i - digits > 9) {
-          *error = "expected an array index or a quoted key inside '[ ]'";
+          *error = "expected an array index, '*', 'matched' or a quoted key inside '[ ]'";
           *offset = start;
           return false;
         }
@@ -375,7 +393,7 @@ std::string PathText(const std::vector<PathStep>& path) {
   std::string out;
   for (const PathStep& s : path) {
     if (s.is_index) {
-      out += "[" + std::to_string(s.index) + "]";
+      out += s.IndexText();
     } else {
       if (!out.empty()) out += ".";
       if (s.key.find('.') != std::string::npos) out += "\"" + s.key + "\"";
@@ -401,6 +419,88 @@ std::string ExprShown(const TemplateExpr& e) {
   return s;
 }
 
+// The value at steps[from...] under `v`, keys joined with '.' to find a key
+// holding dots, as the event's own lookup does. *listed: the value is a
+// list made by a `[*]`.
+bool WalkValue(const nlohmann::json& v, const std::vector<PathStep>& steps, std::size_t from,
+               nlohmann::json* out, bool* listed) {
+  const nlohmann::json* cur = &v;
+  for (std::size_t i = from; i < steps.size(); ++i) {
+    const PathStep& step = steps[i];
+    if (step.each != PathStep::Each::kNone) {
+      if (!cur->is_array()) return false;
+      nlohmann::json list = nlohmann::json::array();
+      for (const nlohmann::json& element : *cur) {
+        nlohmann::json item;
+        bool inner = false;
+        if (!WalkValue(element, steps, i + 1, &item, &inner)) continue;
+        if (inner) {
+          for (nlohmann::json& x : item) list.push_back(std::move(x));
+        } else {
+          list.push_back(std::move(item));
+        }
+      }
+      *out = std::move(list);
+      *listed = true;
+      return true;
+    }
+    if (step.is_index) {
+      if (!cur->is_array() || step.index >= cur->size()) return false;
+      cur = &(*cur)[step.index];
+      continue;
+    }
+    if (!cur->is_object()) return false;
+    auto it = cur->find(step.key);
+    if (it == cur->end()) {
+      std::string joined = step.key;
+      bool found = false;
+      while (!found && i + 1 < steps.size() && !steps[i + 1].is_index) {
+        joined += '.' + steps[++i].key;
+        it = cur->find(joined);
+        found = it != cur->end();
+      }
+      if (!found) return false;
+    }
+    cur = &*it;
+  }
+  *out = *cur;
+  return true;
+}
+
+}  // namespace
+
+bool LookupPath(const FieldSource& fields, const std::vector<PathStep>& path,
+                nlohmann::json* out) {
+  std::size_t k = 0;
+  while (k < path.size() && path[k].each == PathStep::Each::kNone) ++k;
+  if (k == path.size()) return fields.Lookup(path, out);
+  std::vector<PathStep> prefix(path.begin(), path.begin() + k);
+  nlohmann::json array;
+  if (k == 0 || !fields.Lookup(prefix, &array) || !array.is_array()) return false;
+  if (path[k].each == PathStep::Each::kAll) {
+    bool listed = false;
+    return WalkValue(array, path, k, out, &listed);
+  }
+  std::vector<std::size_t> chosen;
+  if (!fields.MatchedElements(prefix, array, &chosen)) return false;
+  nlohmann::json list = nlohmann::json::array();
+  for (std::size_t index : chosen) {
+    if (index >= array.size()) continue;
+    nlohmann::json item;
+    bool inner = false;
+    if (!WalkValue(array[index], path, k + 1, &item, &inner)) continue;
+    if (inner) {
+      for (nlohmann::json& x : item) list.push_back(std::move(x));
+    } else {
+      list.push_back(std::move(item));
+    }
+  }
+  *out = std::move(list);
+  return true;
+}
+
+namespace {
+
 bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
               nlohmann::json* out, std::string* error, bool* missing) {
   // A value known only later (a plan's step answers): the expression as
@@ -413,7 +513,7 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
     *out = "<" + ExprShown(expr) + ">";
     return true;
   }
-  bool found = event.Lookup(expr.path, out);
+  bool found = LookupPath(event, expr.path, out);
   if (!found) *out = nullptr;
   std::vector<nlohmann::json> args;
   for (const Filter& f : expr.filters) {
@@ -421,7 +521,7 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
     for (const FilterArg& a : f.args) {
       nlohmann::json v;
       if (!a.is_path) v = a.literal;
-      else if (!event.Lookup(a.path, &v)) v = nullptr;
+      else if (!LookupPath(event, a.path, &v)) v = nullptr;
       args.push_back(std::move(v));
     }
     if (!ApplyFilter(f, args, &found, out, error)) return false;

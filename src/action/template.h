@@ -6,8 +6,9 @@
 //   {{ detail.userIdentity.userName | default("unknown") | lower }}
 //
 // Paths are dotted (`detail.userIdentity.arn`, `detail-type`), with `[n]`
-// array indexes and a quoted form for keys holding dots (`detail."a.b"` or
-// `detail["a.b"]`). A string that is exactly one hole yields the field's
+// array indexes, `[*]` (every element: a list) and `[matched]` (the
+// elements the policy's pattern held in: a list), and a quoted form for keys
+// holding dots (`detail."a.b"` or `detail["a.b"]`). A string that is exactly one hole yields the field's
 // JSON value (object, number, array...); mixed text yields a string.
 //
 // Filters (template_filters.h has each one's contract): default(V) (used
@@ -35,14 +36,28 @@
 
 namespace proact::internal {
 
+// One step of a field path: a key, an array index `[n]`, every element
+// `[*]`, or the elements the policy's match held in `[matched]`. The last
+// two are array steps too (is_index), so checks that walk array shapes
+// treat them alike.
 struct PathStep {
+  enum class Each : std::uint8_t { kNone, kAll, kMatched };
   bool is_index = false;
+  Each each = Each::kNone;
   std::string key;
   std::size_t index = 0;
+  // "[3]", "[*]" or "[matched]" for an array step.
+  std::string IndexText() const {
+    if (each == Each::kAll) return "[*]";
+    if (each == Each::kMatched) return "[matched]";
+    return "[" + std::to_string(index) + "]";
+  }
 };
 
-// Parses a field path ("detail.a[0].\"x.y\""). On failure returns false and
-// sets *error and *offset (byte offset into `text`).
+// Parses a field path ("detail.a[0].\"x.y\"", "detail.items[*].id",
+// "detail.items[matched].id"). `[matched]` may appear once, after keys
+// only. On failure returns false and sets *error and *offset (byte offset
+// into `text`).
 bool ParseFieldPath(std::string_view text, std::vector<PathStep>* steps,
                     std::string* error, std::size_t* offset);
 
@@ -135,7 +150,24 @@ class FieldSource {
   // missing" (an unset configuration variable, an unreadable secret); "" if
   // not.
   virtual std::string MissingReason(const std::vector<PathStep>& /*path*/) const { return ""; }
+  // For `[matched]`: sets *out to the indexes (ascending) of the elements of
+  // `array`, the value at `prefix` (keys only), in which the matched
+  // policy's pattern held: every field the pattern tests under `prefix`
+  // holds within that element. False when the source has no match to ask
+  // (action type requests); then the path is missing.
+  virtual bool MatchedElements(const std::vector<PathStep>& /*prefix*/,
+                               const nlohmann::json& /*array*/,
+                               std::vector<std::size_t>* /*out*/) const {
+    return false;
+  }
 };
+
+// Looks `path` up in `fields`. A path with `[*]` or `[matched]` is a list:
+// the rest of the path looked up in each chosen element (elements where it
+// is missing are skipped; a later `[*]` adds its list's items, so the list
+// stays flat). The array itself missing, or not an array, is missing.
+bool LookupPath(const FieldSource& fields, const std::vector<PathStep>& path,
+                nlohmann::json* out);
 
 // Renders `tree` against the event. Returns false with *error naming the
 // parameter and field when a field is missing and has no default.

@@ -5,6 +5,7 @@
 #include "action/template.h"
 #include "match/event_reader.h"
 #include "match/explainer.h"
+#include "match/matched_elements.h"
 #include "match/matcher.h"
 #include "match/scratch.h"
 #include "program/program.h"
@@ -146,8 +147,28 @@ class DomFieldSource : public internal::FieldSource {
     return true;
   }
 
+  // `[matched]` asks which elements the policy being rendered matched in.
+  void SetMatch(const internal::Program* program, const internal::ScratchRep* scratch,
+                std::uint32_t policy) {
+    program_ = program;
+    scratch_ = scratch;
+    policy_ = policy;
+  }
+
+  bool MatchedElements(const std::vector<internal::PathStep>& prefix, const nlohmann::json& array,
+                       std::vector<std::size_t>* out) const override {
+    if (program_ == nullptr) return false;
+    std::string field;
+    for (const internal::PathStep& step : prefix) field += (field.empty() ? "" : ".") + step.key;
+    internal::MatchedElements(*program_, *scratch_, policy_, field, array, out);
+    return true;
+  }
+
  private:
   simdjson::dom::element root_;
+  const internal::Program* program_ = nullptr;
+  const internal::ScratchRep* scratch_ = nullptr;
+  std::uint32_t policy_ = 0;
 };
 
 // Sets *out to the field's value, reusing the string's storage, or resets it.
@@ -265,6 +286,7 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
   }
   for (std::uint32_t index : s->matched_policies) {
     const internal::CompiledPolicy& cp = p.policies[index];
+    fields.SetMatch(&p, s, index);
     PolicyMatch m;
     m.policy = cp.info.id;
     m.mode = cp.info.mode;

@@ -478,6 +478,15 @@ class TypeCompiler {
               "params, steps, secrets, config or item" + DidYouMeanSuffix(root.key, roots));
       return false;
     }
+    for (const PathStep& step : path) {
+      if (step.each == PathStep::Each::kMatched) {
+        ErrorAt(n, at, "bad-template",
+                "template refers to '" + path_text + "': '[matched]' selects elements of the "
+                "event a policy matched, so it belongs in a policy action's params; pass the "
+                "list as a parameter");
+        return false;
+      }
+    }
     if (root.key == "item") return true;  // an element of `each` or `for_each`
     if (path.size() < 2 || path[1].is_index) {
       ErrorAt(n, at, "unknown-field", "template refers to '" + path_text +
