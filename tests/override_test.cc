@@ -133,7 +133,7 @@ TEST_CASE("each piece keeps the file and position it was written at") {
       - action: notify
         params: {text: "{{ detial.x }}"}
 )");
-  CHECK(errors.find("team.yaml:5:25: template refers to 'detial.x'") != std::string::npos);
+  CHECK(errors.find("team.yaml:5:28: template refers to 'detial.x'") != std::string::npos);
 }
 
 TEST_CASE("enabled: false in an override turns a shipped policy off") {
@@ -207,7 +207,7 @@ TEST_CASE("unknown keys and wrong types in overrides are errors at their positio
         "team.yaml:3:11: mode 'dryrun' is not one of enforce, dry-run (did you mean 'dry-run'?) [bad-mode]\n");
   // An appended except entry is compiled like the policy's own.
   CHECK(Errors("policies:\n  - override: s3-acl-public\n    except:\n      - detail: {x: 1}\n") ==
-        "team.yaml:4:22: 'x' must be an object or an array of values, not a number (write [1]) "
+        "team.yaml:4:21: 'x' must be an object or an array of values, not a number (write [1]) "
         "[leaf-not-array]\n");
 }
 
@@ -236,17 +236,22 @@ TEST_CASE("list overrides: unknown list, bad values, unknown keys") {
 TEST_CASE("the field checks see appended except entries at their own position") {
   CompileOptions options;
   options.check_fields = true;
+  options.field_catalogues = {testing::ReadFile(std::string(PROACT_SOURCE_DIR) + "/catalogues/cloudtrail.json")};
+  options.field_catalogue_names = {"cloudtrail.json"};
+  // The catalogues apply to CloudTrail events: the policy names its detail-type.
   Result<PolicySet> set = PolicySet::FromSources(
-      {{"base.yaml", kBase},
+      {{"base.yaml",
+        "policies:\n  - id: acl\n    match:\n      source: [aws.s3]\n"
+        "      detail-type: [AWS API Call via CloudTrail]\n"},
        {"team.yaml",
-        "policies:\n  - override: s3-acl-public\n    except:\n      - detail: {userIdentity: {usrName: [x]}}\n"}},
+        "policies:\n  - override: acl\n    except:\n      - detail: {userIdentity: {usrName: [x]}}\n"}},
       options);
   REQUIRE_FALSE(set.ok());
-  bool found = false;
-  for (const Diagnostic& d : set.status().diagnostics()) {
-    if (d.code == "no-such-field" && d.location.ToString() == "team.yaml:4:37") found = true;
-  }
-  CHECK(found);
+  REQUIRE(set.status().diagnostics().size() == 1);
+  const Diagnostic& d = set.status().diagnostics()[0];
+  CHECK(d.code == "no-such-field");
+  CHECK(d.location.ToString() == "team.yaml:4:33");
+  CHECK(d.message.find("did you mean detail.userIdentity.userName?") != std::string::npos);
 }
 
 // Writes `text` to dir/name.
