@@ -54,6 +54,25 @@ TEST_CASE("every policy key in the schema is accepted by the compiler, and only 
   REQUIRE_FALSE(extra.ok());
   CHECK(extra.status().diagnostics()[0].code == "unknown-key");
   CHECK(policy_keys.count("bogus") == 0);
+  // Overrides: every policy key but id and match, plus `override`, each
+  // accepted by the compiler in an override entry.
+  std::set<std::string> override_keys = Keys(schema["$defs"]["policyOverride"]);
+  std::set<std::string> expected_override = sample_keys;
+  expected_override.erase("id");
+  expected_override.erase("match");
+  expected_override.insert("override");
+  CHECK(override_keys == expected_override);
+  std::string team = "policies:\n  - override: p\n";
+  for (const auto& [key, value] : PolicySamples()) {
+    if (key == "id" || key == "match") continue;
+    team += "    " + key + ": " + value + "\n";
+  }
+  Result<PolicySet> overridden = PolicySet::FromSources({{"base.yaml", yaml}, {"team.yaml", team}});
+  if (!overridden.ok()) {
+    for (const auto& d : overridden.status().diagnostics()) FAIL_CHECK(d.ToString());
+  }
+  CHECK(schema["properties"]["lists"]["additionalProperties"]["anyOf"][1]["required"] ==
+        nlohmann::ordered_json::array({"append"}));
   // File-level keys.
   CHECK(Keys(schema) == std::set<std::string>{"policies", "lists", "tests", "action_effects", "action_types"});
   CHECK_FALSE(PolicySet::FromString("polices: []\n").ok());

@@ -6,7 +6,9 @@
 // it finds as a Diagnostic; a set with any error is not returned.
 //
 // Load order, which is the order matches are reported in, is: files in
-// lexicographic path order, then policies in file order.
+// lexicographic path order, then policies in file order. Overrides (list
+// appends and `- override: ID` entries) apply after every plain definition,
+// in load order (docs/policy-language.md, "Overrides").
 //
 // Thread-safety: a PolicySet is immutable after loading. Copies share the
 // compiled program; any number of threads may use one concurrently.
@@ -66,6 +68,9 @@ struct PROACT_EXPORT PolicyInfo {
   std::uint64_t rate_limit_window_seconds = 0;
   SourceLocation location;     // where the policy starts
   std::vector<SourceLocation> except_locations;  // each `except` entry, in order
+  // Each `- override: ID` entry that changed the policy, in the order they
+  // applied (empty for a policy no file overrides).
+  std::vector<SourceLocation> override_locations;
   PolicyCost cost;             // its share of the set budget
 };
 

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "api/policy_set_layers.h"
 #include "compile/policy_compiler.h"
 #include "lint/field_catalogue.h"
 #include "lint/field_checker.h"
@@ -62,6 +63,18 @@ Result<PolicySet> Finish(bool ok, internal::DiagnosticSink& sink,
 
 Result<PolicySet> PolicySet::Load(const std::vector<std::string>& paths,
                                   const CompileOptions& options) {
+  return internal::LoadPolicySet(paths, options, static_cast<std::size_t>(-1));
+}
+
+Result<PolicySet> PolicySet::FromSources(
+    const std::vector<PolicySource>& sources, const CompileOptions& options) {
+  return internal::CompilePolicySet(sources, options, static_cast<std::size_t>(-1));
+}
+
+namespace internal {
+
+Result<PolicySet> LoadPolicySet(const std::vector<std::string>& paths,
+                                const CompileOptions& options, std::size_t override_files) {
   std::vector<std::string> files;
   Status found = internal::CollectPolicyFiles(paths, &files);
   if (!found.ok()) return found;
@@ -82,15 +95,15 @@ Result<PolicySet> PolicySet::Load(const std::vector<std::string>& paths,
     if (in.bad()) return Status(StatusCode::kIoError, file + ": read failed");
     sources.push_back(PolicySource{file, text.str()});
   }
-  return FromSources(sources, options);
+  return CompilePolicySet(sources, options, override_files);
 }
 
-Result<PolicySet> PolicySet::FromSources(
-    const std::vector<PolicySource>& sources, const CompileOptions& options) {
+Result<PolicySet> CompilePolicySet(const std::vector<PolicySource>& sources,
+                                   const CompileOptions& options, std::size_t override_files) {
   auto program = std::make_shared<internal::Program>();
   internal::DiagnosticSink sink;
   if (!options.check_fields) {
-    bool ok = internal::CompilePolicies(sources, options, &sink, program.get());
+    bool ok = internal::CompilePolicies(sources, options, &sink, program.get(), {}, override_files);
     return Finish(ok, sink, std::move(program));
   }
   // The field checks: an optional pass over each compiled policy.
@@ -101,9 +114,11 @@ Result<PolicySet> PolicySet::FromSources(
   internal::FieldChecker checker(&catalogue);
   internal::PolicyCheck check = [&checker](const internal::PolicyFacts& facts,
                                            internal::DiagnosticSink* s) { checker.Check(facts, s); };
-  bool ok = internal::CompilePolicies(sources, options, &sink, program.get(), check);
+  bool ok = internal::CompilePolicies(sources, options, &sink, program.get(), check, override_files);
   return Finish(ok, sink, std::move(program));
 }
+
+}  // namespace internal
 
 Result<PolicySet> PolicySet::FromPatterns(std::string_view json_array,
                                           std::string_view name,

@@ -87,6 +87,31 @@ const std::vector<KeySpec>& PolicyKeys() {
   return keys;
 }
 
+const std::vector<KeySpec>& OverrideKeys() {
+  static const std::vector<KeySpec> keys = [] {
+    std::vector<KeySpec> out = {
+        {"override", "string", true,
+         "the id of a policy defined in a loaded file, which this entry changes"}};
+    for (const KeySpec& k : PolicyKeys()) {
+      if (k.name == "id" || k.name == "match") continue;
+      out.push_back({k.name, k.type, false, k.description});
+    }
+    return out;
+  }();
+  return keys;
+}
+
+bool OverrideAppends(std::string_view key) {
+  return key == "except" || key == "tags" || key == "known_fields";
+}
+
+const std::vector<KeySpec>& ListOverrideKeys() {
+  static const std::vector<KeySpec> keys = {
+      {"append", "list", true, "values added to the list of this name defined in a loaded file"},
+  };
+  return keys;
+}
+
 const std::vector<KeySpec>& ActionKeys() {
   static const std::vector<KeySpec> keys = {
       {"action", "string", true, "the action's name, as the host registers it"},
@@ -190,6 +215,10 @@ namespace {
 
 struct ParsedPolicy {
   const Node* node = nullptr;
+  // Overrides of this policy, in load order, and the policy as they leave
+  // it (node then points here).
+  std::vector<const Node*> overrides;
+  std::unique_ptr<Node> merged;
   PolicyInfo info;
   std::vector<Alternative> match;
   std::vector<Alternative> except;
@@ -204,9 +233,11 @@ struct ParsedPolicy {
 class Compiler {
  public:
   Compiler(const CompileOptions& options, DiagnosticSink* sink,
-           Program* program, const PolicyCheck* check = nullptr)
+           Program* program, const PolicyCheck* check = nullptr,
+           std::size_t override_sources = static_cast<std::size_t>(-1))
       : options_(options), sink_(sink), program_(program), budget_(options),
-        check_(check != nullptr && *check ? check : nullptr) {}
+        check_(check != nullptr && *check ? check : nullptr),
+        override_sources_(override_sources) {}
 
   bool Run(const std::vector<PolicySource>& sources) {
     InternEnvelopeFields();
@@ -241,7 +272,8 @@ class Compiler {
         roots_[f] = Node();  // unusable; its errors are reported
         continue;
       }
-      CollectFile(roots_[f]);
+      CollectFile(roots_[f], f < override_sources_);
+      if (file_has_overrides_) program_->override_files.push_back(static_cast<std::uint32_t>(f));
     }
     return Finish();
   }
@@ -349,6 +381,8 @@ class Compiler {
                        " policies loaded (limit max_policies)");
       return false;
     }
+    ApplyListOverrides();
+    ApplyPolicyOverrides();
     CompileActionTypes();
     // Policies are compiled and emitted one by one, in load order, so that
     // the intermediate forms of one are freed before the next.
@@ -416,7 +450,9 @@ class Compiler {
     return false;
   }
 
-  void CollectFile(const Node& root) {
+  // `overrides`: keep the file's override entries (else they are skipped).
+  void CollectFile(const Node& root, bool overrides) {
+    file_has_overrides_ = false;
     if (root.kind == Node::Kind::kNull) {
       Warning(root, "empty-file", "file holds no policies");
       return;
@@ -430,7 +466,18 @@ class Compiler {
             Error(k, "bad-list", "list names must not be empty");
             continue;
           }
-          if (!ExpectKind(v, Node::Kind::kSeq, "list '" + k.text + "'")) continue;
+          if (v.kind == Node::Kind::kMap) {  // NAME: {append: [...]}
+            file_has_overrides_ = true;
+            if (overrides) list_overrides_.push_back({&k, &v});
+            continue;
+          }
+          if (v.kind != Node::Kind::kSeq) {
+            Error(v, "wrong-type",
+                  "list '" + k.text + "' must be a list of values, not " + v.KindName() +
+                      " (to add values to a list defined in another file, write '" + k.text +
+                      ": {append: [...]}')");
+            continue;
+          }
           NamedList list{k.text, {}, k.mark, k.file};
           bool ok = true;
           for (const Node& item : v.items) {
@@ -499,9 +546,184 @@ class Compiler {
     if (policies->kind == Node::Kind::kNull) return;
     if (!ExpectKind(*policies, Node::Kind::kSeq, "'policies'")) return;
     for (const Node& p : policies->items) {
+      if (p.Find("override") != nullptr) {
+        file_has_overrides_ = true;
+        if (overrides) policy_overrides_.push_back(&p);
+        continue;
+      }
       ParsedPolicy pp;
       pp.node = &p;
       policies_.push_back(std::move(pp));
+    }
+  }
+
+  // `lists: {NAME: {append: [...]}}`: adds values to the list NAME that a
+  // plain entry defines, in load order.
+  void ApplyListOverrides() {
+    for (const auto& [key, value] : list_overrides_) {
+      const Node& k = *key;
+      const Node& v = *value;
+      CheckKeys(v, ListOverrideKeys(), "list override '" + k.text + "'");
+      auto it = lists_.find(k.text);
+      if (it == lists_.end()) {
+        std::vector<std::string_view> names;
+        for (const auto& [name, list] : lists_) names.push_back(name);
+        Error(k, "unknown-override",
+              "list '" + k.text + "' is defined in no loaded file, so there is nothing to append to" +
+                  DidYouMeanSuffix(k.text, names) + " (to define it, write '" + k.text +
+                  ": [VALUE, ...]')");
+        continue;
+      }
+      const Node* items = v.Find("append");
+      if (items == nullptr) continue;  // missing-key, reported
+      if (items->kind != Node::Kind::kSeq) {
+        Error(*items, "wrong-type",
+              "'append' of list '" + k.text + "' must be a list of values, not " + items->KindName());
+        continue;
+      }
+      if (items->items.empty()) {
+        Error(*items, "bad-list", "'append' of list '" + k.text + "' is empty: it adds nothing");
+        continue;
+      }
+      for (const Node& item : items->items) {
+        if (!item.IsScalar()) {
+          Error(item, "bad-list",
+                "list '" + k.text + "' may hold only scalars, not " + item.KindName());
+          continue;
+        }
+        it->second.values.push_back(item);
+      }
+    }
+  }
+
+  // `- override: ID` entries: checked, then merged into a copy of the
+  // policy they name, in load order. Keys OverrideAppends names add their
+  // entries after the policy's own; any other key replaces the value. Every
+  // node keeps its own file and position, so diagnostics, explanations and
+  // coverage point at the file that wrote it.
+  void ApplyPolicyOverrides() {
+    if (policy_overrides_.empty()) return;
+    std::unordered_map<std::string, std::size_t> by_id;
+    std::vector<std::string_view> ids;
+    for (std::size_t i = 0; i < policies_.size(); ++i) {
+      const Node* id = policies_[i].node->Find("id");
+      if (id == nullptr || !id->IsScalar() || id->kind == Node::Kind::kNull) continue;
+      if (by_id.emplace(id->text, i).second) ids.push_back(id->text);
+    }
+    // (policy, key) -> the key node of the override that last replaced it.
+    std::map<std::pair<std::size_t, std::string>, const Node*> replaced;
+    for (const Node* o : policy_overrides_) {
+      if (!ExpectKind(*o, Node::Kind::kMap, "a policy override")) continue;
+      const Node& target = *o->Find("override");
+      if (!target.IsScalar() || target.kind == Node::Kind::kNull) {
+        Error(target, "wrong-type",
+              std::string("'override' must be the id of a policy (a string), not ") + target.KindName());
+        continue;
+      }
+      bool ok = CheckOverrideKeys(*o, target.text);
+      auto found = by_id.find(target.text);
+      if (found == by_id.end()) {
+        Error(target, "unknown-override",
+              "override of policy '" + target.text + "', which no loaded file defines" +
+                  DidYouMeanSuffix(target.text, ids) +
+                  " (an override changes a policy of another file; to define a new policy, write "
+                  "'id:' and 'match:')");
+        continue;
+      }
+      if (!ok) continue;
+      for (const auto& entry : o->entries) {
+        const Node& k = entry.first;
+        if (k.text == "override" || OverrideAppends(k.text)) continue;
+        auto [it, inserted] = replaced.emplace(std::make_pair(found->second, k.text), &k);
+        if (!inserted) {
+          Warning(k, "repeated-override",
+                  "'" + k.text + "' of policy '" + target.text + "' is also replaced at " +
+                      sink_->file_name(it->second->file) + ":" + std::to_string(it->second->mark.line) +
+                      ":" + std::to_string(it->second->mark.column) +
+                      "; overrides apply in load order, so this one, loaded later, wins");
+          it->second = &k;
+        }
+      }
+      policies_[found->second].overrides.push_back(o);
+    }
+    for (ParsedPolicy& p : policies_) {
+      if (p.overrides.empty() || p.node->kind != Node::Kind::kMap) continue;
+      p.merged = std::make_unique<Node>(*p.node);
+      for (const Node* o : p.overrides) MergeOverride(*o, p.merged.get());
+      p.node = p.merged.get();
+    }
+  }
+
+  // Reports keys an override may not hold; true when there is none.
+  bool CheckOverrideKeys(const Node& o, const std::string& id) {
+    bool ok = true;
+    std::vector<std::string_view> names;
+    for (const KeySpec& spec : OverrideKeys()) names.push_back(spec.name);
+    for (const auto& entry : o.entries) {
+      const Node& k = entry.first;
+      if (k.text == "match") {
+        Error(k, "bad-override",
+              "an override cannot replace the 'match' of policy '" + id +
+                  "': that is a different policy. Define it with its own 'id:' and 'match:', and turn "
+                  "this one off with 'override: " + id + "' and 'enabled: false'");
+        ok = false;
+      } else if (k.text == "id") {
+        Error(k, "bad-override",
+              "an entry with 'override:' changes the policy it names and takes no 'id:'; remove "
+              "'id:', or remove 'override:' to define a new policy");
+        ok = false;
+      } else if (std::find(names.begin(), names.end(), k.text) == names.end()) {
+        Error(k, "unknown-key",
+              "unknown key '" + k.text + "' in policy override" + DidYouMeanSuffix(k.text, names));
+        ok = false;
+      }
+    }
+    if (ok && o.entries.size() == 1) {
+      Error(o, "bad-override",
+            "override of policy '" + id + "' changes nothing: give the keys it replaces (mode, "
+            "enabled, severity, actions, ...) or appends to (except, tags, known_fields)");
+      ok = false;
+    }
+    return ok;
+  }
+
+  static Node* FindValue(Node* map, std::string_view key) {
+    for (Node::Entry& e : map->entries) {
+      if (e.first.text == key) return &e.second;
+    }
+    return nullptr;
+  }
+
+  void MergeOverride(const Node& o, Node* policy) {
+    for (const Node::Entry& entry : o.entries) {
+      const Node& k = entry.first;
+      const Node& v = entry.second;
+      if (k.text == "override") continue;
+      Node* base = FindValue(policy, k.text);
+      if (!OverrideAppends(k.text)) {
+        if (base == nullptr) {
+          policy->entries.emplace_back(k, v);
+        } else {
+          for (Node::Entry& e : policy->entries) {
+            if (e.first.text == k.text) e = Node::Entry(k, v);
+          }
+        }
+        continue;
+      }
+      if (v.kind == Node::Kind::kNull) continue;
+      if (v.kind != Node::Kind::kSeq) {
+        Error(v, "wrong-type",
+              "'" + k.text + "' in an override must be a list (its entries are added to the policy's), not " +
+                  v.KindName());
+        continue;
+      }
+      if (base == nullptr) {
+        policy->entries.emplace_back(k, v);
+      } else if (base->kind == Node::Kind::kNull) {
+        *base = v;
+      } else if (base->kind == Node::Kind::kSeq) {
+        base->items.insert(base->items.end(), v.items.begin(), v.items.end());
+      }  // else: the policy's own value is reported as the wrong type
     }
   }
 
@@ -535,6 +757,10 @@ class Compiler {
     info.location.file = sink_->file_name(node.file);
     info.location.line = node.mark.line;
     info.location.column = node.mark.column;
+    for (const Node* o : p->overrides) {
+      info.override_locations.push_back(
+          SourceLocation{sink_->file_name(o->file), o->mark.line, o->mark.column});
+    }
     info.severity = "medium";
     info.mode = "enforce";
     if (GetString(node, "id", &info.id)) {
@@ -957,6 +1183,11 @@ class Compiler {
   std::set<std::string> failed_types_;
   SetBudget budget_;
   const PolicyCheck* check_ = nullptr;
+  // Overrides of sources at this index or later are skipped.
+  std::size_t override_sources_ = static_cast<std::size_t>(-1);
+  bool file_has_overrides_ = false;  // of the file CollectFile reads
+  std::vector<std::pair<const Node*, const Node*>> list_overrides_;  // key, value
+  std::vector<const Node*> policy_overrides_;
   // Template paths of the policy being compiled, for check_.
   std::vector<TemplatePath> template_paths_;
 };
@@ -965,8 +1196,9 @@ class Compiler {
 
 bool CompilePolicies(const std::vector<PolicySource>& sources,
                      const CompileOptions& options, DiagnosticSink* sink,
-                     Program* program, const PolicyCheck& check) {
-  Compiler compiler(options, sink, program, &check);
+                     Program* program, const PolicyCheck& check,
+                     std::size_t override_sources) {
+  Compiler compiler(options, sink, program, &check, override_sources);
   return compiler.Run(sources);
 }
 

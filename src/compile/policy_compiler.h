@@ -9,6 +9,7 @@
 #ifndef PROACT_SRC_COMPILE_POLICY_COMPILER_H_
 #define PROACT_SRC_COMPILE_POLICY_COMPILER_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,13 @@ void CheckMapKeys(const Node& map, const std::vector<KeySpec>& keys, const std::
 
 const std::vector<KeySpec>& FileKeys();
 const std::vector<KeySpec>& PolicyKeys();
+// Keys of a policy override (`- override: ID` in `policies:`): `override`
+// and the policy keys an override may change. OverrideAppends names those whose
+// entries are added to the policy's; every other key replaces its value.
+const std::vector<KeySpec>& OverrideKeys();
+bool OverrideAppends(std::string_view key);
+// Keys of a list override (`NAME: {append: [...]}` in `lists:`).
+const std::vector<KeySpec>& ListOverrideKeys();
 const std::vector<KeySpec>& ActionKeys();
 const std::vector<KeySpec>& SavingsKeys();
 const std::vector<KeySpec>& RateLimitKeys();
@@ -51,9 +59,15 @@ const std::vector<std::string_view>& EnvelopeFields();
 // Compiles `sources` in the given order. Returns false when any error was
 // reported; *program is complete only on success. When `check` is set it
 // runs on every policy that compiled without error (the field checks).
+// Overrides (list appends and policy overrides) apply after every plain
+// definition, in source order; those of sources at index
+// `override_sources` or later are left out, unchecked (the test runner
+// compiles such prefixes so that a test case sees the overrides of its own
+// file and the files before it, docs/testing.md).
 bool CompilePolicies(const std::vector<PolicySource>& sources,
                      const CompileOptions& options, DiagnosticSink* sink,
-                     Program* program, const PolicyCheck& check = {});
+                     Program* program, const PolicyCheck& check = {},
+                     std::size_t override_sources = static_cast<std::size_t>(-1));
 
 // Compiles a JSON array of event patterns (source.text); pattern i becomes
 // a policy with id "i", severity medium, mode enforce and no actions.

@@ -167,7 +167,11 @@ Status Explain(const Program& p, const EngineOptions& options, std::string_view 
     const CompiledPolicy& cp = p.policies[index];
     if (!policy_id.empty() && cp.info.id != policy_id) continue;
     bool matched = std::binary_search(s->matched_policies.begin(), s->matched_policies.end(), index);
-    *out += "policy " + cp.info.id + " (" + cp.info.location.ToString() + "): " +
+    std::string overridden;
+    for (const SourceLocation& o : cp.info.override_locations) {
+      overridden += (overridden.empty() ? ", overridden at " : ", ") + o.ToString();
+    }
+    *out += "policy " + cp.info.id + " (" + cp.info.location.ToString() + overridden + "): " +
             (matched ? "MATCHED" : "no match") + (cp.info.enabled ? "" : " (disabled)") + "\n";
     if (!cp.info.enabled) continue;
     int alternative = 0, except = 0;

@@ -261,6 +261,9 @@ struct Program {
 
   std::vector<Diagnostic> warnings;
   std::vector<std::string> files;
+  // Indices into `files` of the files holding overrides (list appends or
+  // policy overrides), ascending.
+  std::vector<std::uint32_t> override_files;
 };
 
 }  // namespace proact::internal

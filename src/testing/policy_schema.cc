@@ -89,6 +89,13 @@ nlohmann::ordered_json PolicyFileSchema() {
     if (k.name == "known_fields") return {{"type", "array"}, {"items", {{"type", "string"}}}};
     return nullptr;
   });
+  defs["policyOverride"] = Object(internal::OverrideKeys(),
+                                  "Changes a policy another file defines: except, tags and known_fields "
+                                  "entries are appended, any other key replaces (docs/policy-language.md)",
+                                  [&defs](const KeySpec& k) -> Json {
+                                    if (k.name == "override") return nullptr;
+                                    return defs["policy"]["properties"][std::string(k.name)];
+                                  });
   defs["responseRule"] = Object(internal::ResponseRuleKeys(), "An answer, by status and/or provider code",
                                 [](const KeySpec& k) -> Json {
                                   if (k.name == "status") {
@@ -156,12 +163,18 @@ nlohmann::ordered_json PolicyFileSchema() {
     return nullptr;
   });
   Json root = Object(internal::FileKeys(), "A proact policy file", [](const KeySpec& k) -> Json {
-    if (k.name == "policies") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/policy"}}}};
+    if (k.name == "policies") {
+      return {{"type", "array"},
+              {"items", {{"anyOf", Json::array({{{"$ref", "#/$defs/policy"}},
+                                                {{"$ref", "#/$defs/policyOverride"}}})}}}};
+    }
     if (k.name == "lists") {
+      Json values = {{"type", "array"}, {"minItems", 1},
+                     {"items", {{"type", Json::array({"string", "number", "boolean", "null"})}}}};
+      Json append = Object(internal::ListOverrideKeys(), "Values added to a list another file defines",
+                           [&values](const KeySpec&) -> Json { return values; });
       return {{"type", "object"},
-              {"additionalProperties",
-               {{"type", "array"}, {"minItems", 1},
-                {"items", {{"type", Json::array({"string", "number", "boolean", "null"})}}}}}};
+              {"additionalProperties", {{"anyOf", Json::array({values, append})}}}};
     }
     if (k.name == "tests") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/testCase"}}}};
     if (k.name == "action_effects") return {{"type", "object"}, {"additionalProperties", {{"type", "object"}}}};

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "api/policy_set_layers.h"
 #include "load/diagnostic_sink.h"
 #include "load/policy_files.h"
 #include "load/yaml_document.h"
@@ -104,10 +105,31 @@ class Runner {
     }
     report_->warnings = set.value().warnings();
     program_ = set.value().program();
-    engine_.emplace(set.value());
+    const std::vector<std::uint32_t>& overriding = program_->override_files;
+    layers_[overriding.size()] = std::make_unique<Engine>(set.value());
     std::vector<std::string> files;
     internal::CollectPolicyFiles(paths, &files).ok();
-    for (const std::string& file : files) RunFile(file);
+    for (std::size_t f = 0; f < files.size(); ++f) {
+      // A file's cases see the overrides of the files up to it in load
+      // order: a shipped file's cases keep testing the shipped policies.
+      std::size_t seen = static_cast<std::size_t>(
+          std::upper_bound(overriding.begin(), overriding.end(), f) - overriding.begin());
+      std::unique_ptr<Engine>& layer = layers_[seen];
+      if (!layer) {
+        Result<PolicySet> part = internal::LoadPolicySet(paths, compile_, overriding[seen]);
+        if (!part.ok()) {  // the whole set compiled, so this is not expected
+          Diagnostic d;
+          d.code = "load";
+          d.message = files[f] + ": the set without later overrides does not compile: " +
+                      part.status().message();
+          report_->diagnostics.push_back(std::move(d));
+          return;
+        }
+        layer = std::make_unique<Engine>(part.value());
+      }
+      engine_ = layer.get();
+      RunFile(files[f]);
+    }
     for (const PolicyTestCase& c : report_->cases) (c.passed ? report_->passed : report_->failed)++;
     WarnAbsentFields();
   }
@@ -451,7 +473,10 @@ class Runner {
   std::set<std::string> case_matched_;
   std::set<std::size_t> case_suppressed_;
   std::map<std::pair<std::string, std::size_t>, std::size_t> except_slot_;
-  std::optional<Engine> engine_;
+  // Engines by the number of overriding files they include (see Run), and
+  // the one the current file's cases use.
+  std::map<std::size_t, std::unique_ptr<Engine>> layers_;
+  Engine* engine_ = nullptr;
   std::shared_ptr<const internal::Program> program_;
   // Field paths of the test events of each policy (cases naming it).
   std::map<std::string, std::set<std::string>> event_fields_;

@@ -276,12 +276,40 @@ expect_contains "bench reports rendered actions" "$TMP/out" "4 actions rendered"
 
 # --- documentation examples stay true ---------------------------------------
 for dir in "$SRC"/docs/examples/*/; do
-  [ -f "$dir/events.jsonl" ] || continue
+  [ -f "$dir/events.jsonl" ] && [ -f "$dir/policies.yaml" ] || continue
   name=$(basename "$dir")
   (cd "$dir" && "$PROACT" eval --rules policies.yaml events.jsonl > "$TMP/out" 2>/dev/null)
   if diff -u "$dir/expected.jsonl" "$TMP/out" > "$TMP/diff"; then check "docs example $name" 0; else
     check "docs example $name" 1; cat "$TMP/diff"; fi
 done
+
+# --- overrides: docs/policy-language.md's team-overrides example ---------------
+D="$SRC/docs/examples/team-overrides"
+(cd "$D" && "$PROACT" eval --rules base --rules team events.jsonl > "$TMP/out" 2> "$TMP/err")
+expect_eq "eval with a team folder exits 0" $? 0
+if diff -u "$D/expected.jsonl" "$TMP/out" > "$TMP/diff"; then check "docs example team-overrides" 0; else
+  check "docs example team-overrides" 1; cat "$TMP/diff"; fi
+(cd "$D" && "$PROACT" eval --rules team --rules base events.jsonl > "$TMP/out2" 2> /dev/null)
+if cmp -s "$TMP/out" "$TMP/out2"; then check "the order of --rules does not change overrides" 0; else
+  check "the order of --rules does not change overrides" 1; fi
+(cd "$D" && "$PROACT" validate base team > "$TMP/out" 2> "$TMP/err")
+expect_eq "validate with overrides exits 0" $? 0
+expect_contains "validate counts the policy once" "$TMP/out" "ok: 1 policy in 2 files"
+(cd "$D" && "$PROACT" test --require-coverage base team > "$TMP/out" 2> "$TMP/err")
+expect_eq "shipped and team cases pass together" $? 0
+expect_eq "overrides closing line" "$(tail -1 "$TMP/out")" "5 passed, 0 failed"
+(cd "$D" && "$PROACT" explain --rules base --rules team --policy s3-bucket-acl-public events.jsonl > "$TMP/out")
+expect_contains "explain names the override" "$TMP/out" \
+  "policy s3-bucket-acl-public (base/s3.yaml:10:5, overridden at team/s3-overrides.yaml:9:5): no match"
+expect_contains "explain places the appended except field in the team's file" "$TMP/out" \
+  'wants prefix "public-website-"  (team/s3-overrides.yaml:13)'
+printf 'policies:\n  - override: s3-bucket-acl-publc\n    mode: dry-run\n  - override: s3-bucket-acl-public\n    match: {source: [aws.ec2]}\n' > "$TMP/bad-override.yaml"
+"$PROACT" validate "$D/base" "$TMP/bad-override.yaml" > /dev/null 2> "$TMP/err"
+expect_eq "a bad override fails validate" $? 1
+expect_contains "an unknown id gets a did-you-mean" "$TMP/err" \
+  "bad-override.yaml:2:15: error: override of policy 's3-bucket-acl-publc', which no loaded file defines (did you mean 's3-bucket-acl-public'?)"
+expect_contains "replacing match is refused, saying what to write" "$TMP/err" \
+  "bad-override.yaml:5:5: error: an override cannot replace the 'match' of policy 's3-bucket-acl-public': that is a different policy."
 
 # --- field checks: docs/policy-language.md's example ---------------------------
 D="$SRC/docs/examples/field-checks"
