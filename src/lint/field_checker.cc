@@ -259,7 +259,7 @@ unsigned Wants(TestOp op) {
     case TestOp::kString: case TestOp::kPrefix: case TestOp::kSuffix:
     case TestOp::kPrefixIgnoreCase: case TestOp::kSuffixIgnoreCase:
     case TestOp::kEqualsIgnoreCase: case TestOp::kWildcard: case TestOp::kCidr:
-    case TestOp::kRegex:
+    case TestOp::kRegex: case TestOp::kLocalTime:
       return kStringBit;
     case TestOp::kNumber: case TestOp::kNumeric:
       return kNumberBit;
@@ -282,6 +282,7 @@ const char* OperatorName(TestOp op) {
     case TestOp::kWildcard: return "wildcard";
     case TestOp::kCidr: return "cidr";
     case TestOp::kRegex: return "regex";
+    case TestOp::kLocalTime: return "local-time";
     case TestOp::kNumeric: return "numeric";
     default: return nullptr;
   }
