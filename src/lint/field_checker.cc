@@ -510,7 +510,11 @@ class PolicyChecker {
       if (!Once(t.file, site.mark, "field-type")) continue;
       std::string msg;
       const char* op = OperatorName(t.tests[i].op);
-      if (site.kind == Node::Kind::kMap && op != nullptr) {
+      if (site.kind == Node::Kind::kMap && t.tests[i].op == TestOp::kLocalTime) {
+        msg = "'local-time' tests RFC 3339 timestamp strings, but " + text + " is " +
+              TypeNames(mask) + " " + where +
+              ": it can never match; test a timestamp string field such as time";
+      } else if (site.kind == Node::Kind::kMap && op != nullptr) {
         msg = "'" + std::string(op) + "' tests " + TypeNames(want).substr(TypeNames(want).find(' ') + 1) +
               "s, but " + text + " is " + TypeNames(mask) + " " + where + ": it can never match; " +
               (mask & kNumberBit ? "use numeric" : mask & kStringBit ? "use a string test" : "test " + TypeNames(mask));
