@@ -62,7 +62,7 @@ long CountAllocations(const Engine& engine, const std::vector<std::string>& even
 }
 
 TEST_CASE("no heap allocation per event in steady state for non-matching events") {
-  // Exact, prefix, anything-but, numeric, wildcard, cidr and regex policies,
+  // Exact, prefix, anything-but, numeric, wildcard, cidr, regex and local-time policies,
   // on fields the corpus events have, tuned to match none of them.
   PolicySet set = testing::MustCompile(R"(
 policies:
@@ -84,6 +84,10 @@ policies:
     match: {detail: {userAgent: [{regex: "^never-[0-9]+$"}]}}
   - id: exists
     match: {detail: {nonexistent: [{exists: true}]}}
+  - id: local-time
+    match: {time: [{local-time: {zone: Antarctica/Troll, days: [mon], between: ["03:00", "03:01"]}}]}
+  - id: local-time-not-a-timestamp
+    match: {detail: {eventName: [{local-time: {zone: America/New_York, days: [sun]}}]}}
 )");
   Engine engine(set);
   std::vector<std::string> events;

@@ -162,6 +162,19 @@ TEST_CASE("field checks: a string operator on a number field") {
               "[field-type]"});
 }
 
+TEST_CASE("field checks: local-time on a number field, and on the envelope's time") {
+  CHECK(Diagnose(Findings("severity: [{numeric: [\">=\", 4]}]",
+                          "severity: [{local-time: {zone: UTC, days: [sat, sun]}}]")) ==
+        Lines{"examples/quickstart/policies.yaml:55:33: error: 'local-time' tests RFC 3339 timestamp "
+              "strings, but detail.severity is a number in GuardDuty Finding events: it can never "
+              "match; test a timestamp string field such as time [field-type]"});
+  // `time` is a string in every event: accepted, and not "matches everything".
+  CHECK(Diagnose(Findings("severity: [{numeric: [\">=\", 4]}]",
+                          "severity: [{numeric: [\">=\", 4]}]\n      time: [{local-time: {zone: "
+                          "Europe/Berlin, between: [\"18:00\", \"08:00\"]}}]"))
+            .empty());
+}
+
 TEST_CASE("field checks: a typo inside except") {
   CHECK(Diagnose(Quickstart("                userName: [{list", "                username: [{list")) ==
         Lines{"examples/quickstart/policies.yaml:25:17: error: no field "

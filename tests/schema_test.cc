@@ -80,6 +80,7 @@ TEST_CASE("every policy key in the schema is accepted by the compiler, and only 
   auto ops = schema["$defs"]["patternValue"]["anyOf"][1]["propertyNames"]["enum"];
   CHECK(std::find(ops.begin(), ops.end(), "anything-but") != ops.end());
   CHECK(std::find(ops.begin(), ops.end(), "regex") != ops.end());
+  CHECK(std::find(ops.begin(), ops.end(), "local-time") != ops.end());
 }
 
 TEST_CASE("every test-case key in the schema is accepted by the runner, and only those") {

@@ -10,6 +10,9 @@
 #   lib/               every shared library it needs, and the dynamic
 #                      loader of the build machine's glibc
 #   rules/             the policy pack (tests and fixtures left out)
+#   zoneinfo/          the IANA zone files of the zones the pack's
+#                      `local-time` tests name (provided.al2023 has no
+#                      tzdata); the launcher points TZDIR at it
 #
 # The launcher runs bin/bootstrap through the bundled loader with
 # --library-path lib: the executable and its libraries use the glibc they
@@ -51,6 +54,7 @@ cat > "$stage/bootstrap" <<'LAUNCHER'
 # libraries (see packaging/lambda/package.sh in the proact sources).
 here=${LAMBDA_TASK_ROOT:-${0%/*}}
 export LAMBDA_TASK_ROOT="$here"
+export TZDIR="${TZDIR:-$here/zoneinfo}"
 exec "$here/lib/ld-linux.so" --library-path "$here/lib" "$here/bin/bootstrap" "$@"
 LAUNCHER
 chmod 0755 "$stage/bootstrap" "$stage/bin/bootstrap"
@@ -63,12 +67,27 @@ chmod 0755 "$stage/bootstrap" "$stage/bin/bootstrap"
     cp "$rules/$f" "$stage/rules/$f"
   done
 
+# Zone files of the zones `local-time` tests name (`zone: Europe/Berlin`,
+# flow or block style, quoted or not), from the build machine's tzdata.
+# Over-matching is harmless: a name with no zone file is skipped (and a
+# policy naming it would not compile anyway). UTC needs no file.
+tzsrc=${TZDIR:-/usr/share/zoneinfo}
+zones=$(cd "$stage/rules" && { grep -rhoE "zone[\"']?[[:space:]]*:[[:space:]]*[\"']?[A-Za-z0-9_+/-]+" . || true; } |
+  sed -E "s/^zone[\"']?[[:space:]]*:[[:space:]]*[\"']?//" | LC_ALL=C sort -u)
+for zone in $zones; do
+  case $zone in /*|*..*) continue ;; esac
+  [ -f "$tzsrc/$zone" ] || continue
+  mkdir -p "$stage/zoneinfo/$(dirname "$zone")"
+  cp -L "$tzsrc/$zone" "$stage/zoneinfo/$zone"
+done
+
 # Deterministic order and times; -X drops extra attributes.
 find "$stage" -exec touch -h -d '2000-01-01 00:00:00' {} +
-(cd "$stage" && find bootstrap bin lib rules -type f | LC_ALL=C sort | zip -q -9 -X "$out" -@)
+mkdir -p "$stage/zoneinfo"
+(cd "$stage" && find bootstrap bin lib rules zoneinfo -type f | LC_ALL=C sort | zip -q -9 -X "$out" -@)
 if command -v advzip > /dev/null 2>&1; then
   # Zopfli deflate: about 5% smaller, still plain deflate for Lambda.
   advzip -q -z -3 "$out"
 fi
 size=$(stat -c %s "$out")
-echo "lambda package: $out ($size bytes, $(ls "$stage/lib" | wc -l) files in lib/)"
+echo "lambda package: $out ($size bytes, $(ls "$stage/lib" | wc -l) files in lib/, $(find "$stage/zoneinfo" -type f | wc -l) zone files)"

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <set>
 
+#include "compile/time_zone_loader.h"
 #include "util/strings.h"
 
 namespace proact::internal {
@@ -74,7 +75,7 @@ bool ParseCidr(std::string_view text, Cidr* out, std::string* error) {
 const std::vector<std::string_view>& PatternCompiler::OperatorNames() {
   static const std::vector<std::string_view> names = {
       "prefix",   "suffix", "anything-but", "numeric", "exists",
-      "equals-ignore-case", "wildcard", "cidr", "regex", "list"};
+      "equals-ignore-case", "wildcard", "cidr", "regex", "list", "local-time"};
   return names;
 }
 
@@ -85,6 +86,9 @@ PatternCompiler::PatternCompiler(Program* program,
     : program_(program), lists_(lists), options_(options), sink_(sink) {
   for (std::size_t i = 0; i < program_->strings.size(); ++i) {
     string_ids_.emplace(program_->strings[i], static_cast<std::uint32_t>(i));
+  }
+  for (std::size_t i = 0; i < program_->time_zones.size(); ++i) {
+    zone_ids_.emplace(program_->time_zones[i].name, static_cast<std::uint32_t>(i));
   }
 }
 
@@ -458,6 +462,8 @@ bool PatternCompiler::Operator(const Node& key, const Node& operand,
         static_cast<std::uint32_t>(std::max(1, re->ProgramSize())));
     program_->regexes.push_back(std::move(re));
     regex_ids_.emplace(std::move(s), t.a);
+  } else if (op == "local-time") {
+    if (!LocalTimeOperand(operand, &t)) return false;
   } else if (op == "list") {
     std::vector<const Node*> values;
     Node wrapper;
@@ -519,6 +525,158 @@ bool PatternCompiler::WildcardOperand(const Node& at, std::string_view text,
   }
   *id = static_cast<std::uint32_t>(program_->wildcards.size());
   program_->wildcards.push_back(std::move(w));
+  return true;
+}
+
+namespace {
+
+constexpr std::string_view kDayNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+// 0 (Monday) to 6 (Sunday), or -1; any ASCII case.
+int DayIndex(std::string_view text) {
+  std::string lower = AsciiLower(std::string(text));
+  for (int d = 0; d < 7; ++d) {
+    if (lower == kDayNames[d]) return d;
+  }
+  return -1;
+}
+
+// "HH:MM" as seconds after midnight, or -1. "24:00" only when `end`.
+std::int32_t ClockSeconds(std::string_view text, bool end) {
+  if (text.size() != 5 || text[2] != ':') return -1;
+  for (std::size_t i : {0, 1, 3, 4}) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+  }
+  int h = (text[0] - '0') * 10 + (text[1] - '0');
+  int m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (m > 59 || h > 24 || (h == 24 && (!end || m != 0))) return -1;
+  return h * 3600 + m * 60;
+}
+
+}  // namespace
+
+std::int64_t PatternCompiler::ZoneId(const Node& at) {
+  if (auto it = zone_ids_.find(at.text); it != zone_ids_.end()) return it->second;
+  cctz::time_zone zone;
+  if (!LoadTimeZone(at.text, &zone)) {
+    Error(at, "unknown-time-zone", UnknownTimeZoneMessage(at.text));
+    return -1;
+  }
+  std::uint32_t id = static_cast<std::uint32_t>(program_->time_zones.size());
+  program_->time_zones.push_back({at.text, zone});
+  zone_ids_.emplace(at.text, id);
+  return id;
+}
+
+bool PatternCompiler::LocalTimeOperand(const Node& operand, ValueTest* t) {
+  static const std::string kShape =
+      "{zone: Europe/Berlin, days: [sat, sun], between: [\"18:00\", \"08:00\"]}";
+  if (operand.kind != Node::Kind::kMap) {
+    Error(operand, "bad-local-time",
+          std::string("'local-time' takes a mapping such as ") + kShape + ", not " +
+              operand.KindName());
+    return false;
+  }
+  const Node* zone = nullptr;
+  const Node* days = nullptr;
+  const Node* between = nullptr;
+  for (const auto& [k, v] : operand.entries) {
+    if (k.text == "zone") {
+      zone = &v;
+    } else if (k.text == "days") {
+      days = &v;
+    } else if (k.text == "between") {
+      between = &v;
+    } else {
+      static const std::vector<std::string_view> keys = {"zone", "days", "between"};
+      Error(k, "bad-local-time",
+            "unknown key '" + k.text + "' in 'local-time'" + DidYouMeanSuffix(k.text, keys) +
+                " (keys: zone, days, between)");
+      return false;
+    }
+  }
+  if (zone == nullptr) {
+    Error(operand, "bad-local-time",
+          "'local-time' needs 'zone', an IANA time-zone name such as Europe/Berlin or "
+          "America/New_York");
+    return false;
+  }
+  if (days == nullptr && between == nullptr) {
+    Error(operand, "bad-local-time",
+          "'local-time' needs 'days', 'between' or both, e.g. days: [mon, tue, wed, thu, fri] "
+          "or between: [\"08:00\", \"18:00\"]");
+    return false;
+  }
+  if (zone->kind != Node::Kind::kString) {
+    Error(*zone, "bad-local-time",
+          std::string("'zone' takes an IANA time-zone name such as Europe/Berlin, not ") +
+              zone->KindName());
+    return false;
+  }
+  LocalTimeWindow w;
+  if (days != nullptr) {
+    if (days->kind != Node::Kind::kSeq || days->items.empty()) {
+      Error(*days, "bad-local-time",
+            "'days' takes a non-empty list of weekdays (mon, tue, wed, thu, fri, sat, sun) or "
+            "ranges of them (mon-fri), e.g. [sat, sun]");
+      return false;
+    }
+    for (const Node& item : days->items) {
+      std::string_view text = item.text;
+      std::size_t dash = text.find('-');
+      int first = item.kind == Node::Kind::kString ? DayIndex(text.substr(0, dash)) : -1;
+      int last = dash == std::string_view::npos ? first : DayIndex(text.substr(dash + 1));
+      if (first < 0 || last < 0) {
+        std::vector<std::string_view> names(std::begin(kDayNames), std::end(kDayNames));
+        Error(item, "bad-local-time",
+              (item.IsScalar() ? "'" + item.text + "'" : std::string(item.KindName())) +
+                  " is not a weekday" +
+                  (item.kind == Node::Kind::kString && dash == std::string_view::npos
+                       ? DidYouMeanSuffix(AsciiLower(item.text).substr(0, 3), names)
+                       : std::string()) +
+                  ": write mon, tue, wed, thu, fri, sat or sun, or a range such as mon-fri");
+        return false;
+      }
+      for (int d = first;; d = (d + 1) % 7) {  // a range may wrap: fri-mon
+        w.days = static_cast<std::uint8_t>(w.days | 1u << d);
+        if (d == last) break;
+      }
+    }
+  }
+  if (between != nullptr) {
+    if (between->kind != Node::Kind::kSeq || between->items.size() != 2) {
+      Error(*between, "bad-local-time",
+            "'between' takes two local times, start and end: [\"08:00\", \"18:00\"]");
+      return false;
+    }
+    std::int32_t bounds[2];
+    for (int i = 0; i < 2; ++i) {
+      const Node& item = between->items[i];
+      bounds[i] = item.kind == Node::Kind::kString ? ClockSeconds(item.text, i == 1) : -1;
+      if (bounds[i] < 0) {
+        Error(item, "bad-local-time",
+              (item.IsScalar() ? "'" + item.text + "'" : std::string(item.KindName())) +
+                  " is not a time of day: write \"HH:MM\", 00:00 to 23:59" +
+                  (i == 1 ? ", or 24:00 for the end of the day" : ""));
+        return false;
+      }
+    }
+    if (bounds[0] == bounds[1] || (bounds[0] == 0 && bounds[1] == 86400)) {
+      Error(*between, "bad-local-time",
+            "'between' from " + between->items[0].text + " to " + between->items[1].text +
+                " leaves no time out of the day: to test whole days, leave 'between' out");
+      return false;
+    }
+    w.has_between = true;
+    w.start = bounds[0];
+    w.end = bounds[1];
+  }
+  std::int64_t zone_id = ZoneId(*zone);
+  if (zone_id < 0) return false;
+  w.zone = static_cast<std::uint32_t>(zone_id);
+  t->op = TestOp::kLocalTime;
+  t->a = static_cast<std::uint32_t>(program_->local_times.size());
+  program_->local_times.push_back(w);
   return true;
 }
 
@@ -647,6 +805,13 @@ bool PatternCompiler::AnythingBut(const Node& key, const Node& operand,
     const Node& inner = operand.entries[0].second;
     const std::string& form = inner_key.text;
     std::vector<const Node*> values;
+    if (form == "local-time") {
+      Error(inner_key, "bad-anything-but",
+            "'anything-but' cannot wrap 'local-time': to match outside a time window, put the "
+            "window in 'except', or write the window that is left (between: [\"18:00\", "
+            "\"08:00\"] is outside 08:00-18:00)");
+      return false;
+    }
     if (form != "prefix" && form != "suffix" && form != "equals-ignore-case" &&
         form != "wildcard") {
       static const std::vector<std::string_view> forms = {

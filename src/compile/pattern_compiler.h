@@ -6,7 +6,8 @@
 // right operand types, numeric ranges in order, well-formed CIDR blocks and
 // wildcards, `$or` with at least two object branches) and reports each
 // violation as a diagnostic at the offending node. proact's extensions,
-// `{"regex": "..."}` and `{"list": "name"}`, are checked here too.
+// `{"regex": "..."}`, `{"list": "name"}` and `{"local-time": {...}}`, are
+// checked here too; a `local-time` zone is loaded here, once per set.
 //
 // `$or` is multiplied out: the result is a list of alternatives, each a
 // conjunction of field tests, and the pattern matches when any alternative
@@ -81,6 +82,10 @@ class PatternCompiler {
   bool CidrOperand(const Node& key, const Node& operand, ValueTest* out);
   bool WildcardOperand(const Node& key, std::string_view text,
                        std::uint32_t* id);
+  bool LocalTimeOperand(const Node& operand, ValueTest* out);
+  // Index of zone `name` in Program::time_zones, loading it the first time;
+  // -1 after reporting an unknown zone at `at`.
+  std::int64_t ZoneId(const Node& at);
   // Adds the values of an `anything-but` list longer than kAnythingButLinear
   // to Program::anything_but_index.
   void IndexAnythingBut(const ValueTest& t);
@@ -104,6 +109,8 @@ class PatternCompiler {
       string_ids_;
   // Regex text → index in Program::regexes.
   std::unordered_map<std::string, std::uint32_t> regex_ids_;
+  // Zone name → index in Program::time_zones.
+  std::unordered_map<std::string, std::uint32_t> zone_ids_;
 };
 
 // Splits a pattern key or event key at '.' into path segments.

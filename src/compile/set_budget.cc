@@ -38,6 +38,8 @@ void SetBudget::Begin(const Program& program) {
   wildcards_ = program.wildcards.size();
   regexes_ = program.regexes.size();
   id_pool_ = program.id_pool.size();
+  time_zones_ = program.time_zones.size();
+  local_times_ = program.local_times.size();
 }
 
 PolicyCost SetBudget::Measure(const Program& program,
@@ -61,6 +63,12 @@ PolicyCost SetBudget::Measure(const Program& program,
   // Value-list entries; long lists are indexed too.
   bytes += (program.id_pool.size() - id_pool_) * (sizeof(std::uint32_t) + kIndexEntryBytes);
   bytes += cost.regexes * sizeof(std::unique_ptr<RE2>);
+  // A zone's transitions live in CCTZ's process-wide cache, one copy per
+  // zone whatever the number of sets: only the name is the set's.
+  for (std::size_t i = time_zones_; i < program.time_zones.size(); ++i) {
+    bytes += sizeof(TimeZone) + program.time_zones[i].name.size();
+  }
+  bytes += (program.local_times.size() - local_times_) * sizeof(LocalTimeWindow);
   for (const auto* alts : {&match, &except}) {
     for (const Alternative& alt : *alts) {
       bytes += AlternativeBytes(alt);

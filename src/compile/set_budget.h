@@ -48,7 +48,7 @@ class SetBudget {
   PolicyCost total_;
   bool reported_[4] = {false, false, false, false};
   std::size_t strings_ = 0, numbers_ = 0, cidrs_ = 0, wildcards_ = 0,
-              regexes_ = 0, id_pool_ = 0;
+              regexes_ = 0, id_pool_ = 0, time_zones_ = 0, local_times_ = 0;
 };
 
 }  // namespace proact::internal

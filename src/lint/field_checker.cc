@@ -259,7 +259,7 @@ unsigned Wants(TestOp op) {
     case TestOp::kString: case TestOp::kPrefix: case TestOp::kSuffix:
     case TestOp::kPrefixIgnoreCase: case TestOp::kSuffixIgnoreCase:
     case TestOp::kEqualsIgnoreCase: case TestOp::kWildcard: case TestOp::kCidr:
-    case TestOp::kRegex:
+    case TestOp::kRegex: case TestOp::kLocalTime:
       return kStringBit;
     case TestOp::kNumber: case TestOp::kNumeric:
       return kNumberBit;
@@ -282,6 +282,7 @@ const char* OperatorName(TestOp op) {
     case TestOp::kWildcard: return "wildcard";
     case TestOp::kCidr: return "cidr";
     case TestOp::kRegex: return "regex";
+    case TestOp::kLocalTime: return "local-time";
     case TestOp::kNumeric: return "numeric";
     default: return nullptr;
   }
@@ -509,7 +510,11 @@ class PolicyChecker {
       if (!Once(t.file, site.mark, "field-type")) continue;
       std::string msg;
       const char* op = OperatorName(t.tests[i].op);
-      if (site.kind == Node::Kind::kMap && op != nullptr) {
+      if (site.kind == Node::Kind::kMap && t.tests[i].op == TestOp::kLocalTime) {
+        msg = "'local-time' tests RFC 3339 timestamp strings, but " + text + " is " +
+              TypeNames(mask) + " " + where +
+              ": it can never match; test a timestamp string field such as time";
+      } else if (site.kind == Node::Kind::kMap && op != nullptr) {
         msg = "'" + std::string(op) + "' tests " + TypeNames(want).substr(TypeNames(want).find(' ') + 1) +
               "s, but " + text + " is " + TypeNames(mask) + " " + where + ": it can never match; " +
               (mask & kNumberBit ? "use numeric" : mask & kStringBit ? "use a string test" : "test " + TypeNames(mask));

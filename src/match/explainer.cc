@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "match/event_reader.h"
+#include "match/local_time.h"
 #include "match/matcher.h"
 #include "match/nearest_field.h"
 
@@ -79,6 +80,48 @@ std::string WildcardItem(const Program& p, std::uint32_t id) {
   return Quote(WildcardText(p.wildcards[id]));
 }
 
+std::string LocalTimeText(const Program& p, const LocalTimeWindow& w) {
+  static constexpr const char* kDays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  std::string out = "local-time {zone: " + p.time_zones[w.zone].name;
+  if (w.days != 0) {
+    out += ", days: [";
+    bool first = true;
+    for (int d = 0; d < 7; ++d) {
+      if ((w.days >> d & 1) == 0) continue;
+      out += std::string(first ? "" : ", ") + kDays[d];
+      first = false;
+    }
+    out += "]";
+  }
+  if (w.has_between) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ", between: [\"%02d:%02d\", \"%02d:%02d\"]", w.start / 3600,
+                  w.start / 60 % 60, w.end / 3600, w.end / 60 % 60);
+    out += buf;
+  }
+  return out + "}";
+}
+
+// What a local-time test computed for `v`: "Sat 2024-03-30 20:30:00 +01:00
+// (CET) in Europe/Berlin", or why there is no local time.
+std::string LocalTimeFound(const Program& p, const LocalTimeWindow& w, const EventValue& v) {
+  static constexpr const char* kDays[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  const std::string& zone = p.time_zones[w.zone].name;
+  if (v.kind != ValueKind::kString) return ValueText(v) + " is not a string: no local time";
+  LocalTime local;
+  if (!ToLocalTime(p.time_zones[w.zone].zone, v.str, &local)) {
+    return ValueText(v) + " is not an RFC 3339 timestamp: no local time";
+  }
+  const int offset = local.offset < 0 ? -local.offset : local.offset;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s %04lld-%02d-%02d %02d:%02d:%02d %c%02d:%02d (%s)",
+                kDays[local.weekday], static_cast<long long>(local.civil.year()),
+                local.civil.month(), local.civil.day(), local.civil.hour(), local.civil.minute(),
+                local.civil.second(), local.offset < 0 ? '-' : '+', offset / 3600,
+                offset / 60 % 60, local.abbreviation);
+  return std::string(buf) + " in " + zone + (InWindow(w, local) ? ": inside" : ": outside");
+}
+
 }  // namespace
 
 std::string DescribeTest(const Program& p, const ValueTest& t) {
@@ -117,6 +160,7 @@ std::string DescribeTest(const Program& p, const ValueTest& t) {
     case TestOp::kAnythingButIgnoreCase:
       return "anything-but equals-ignore-case " + List(p, t, StringItem);
     case TestOp::kAnythingButWildcard: return "anything-but wildcard " + List(p, t, WildcardItem);
+    case TestOp::kLocalTime: return LocalTimeText(p, p.local_times[t.a]);
   }
   return "?";
 }
@@ -246,6 +290,15 @@ Status Explain(const Program& p, const EngineOptions& options, std::string_view 
         *out += "    " + std::string(ok ? "yes" : "NO ") + "  " + p.trie.field_paths[ft->field] +
                 " = " + found_text + "  wants " + wanted + (where.empty() ? "" : "  (" + where + ")") +
                 "\n";
+        // A local-time test also shows the local time it computed.
+        for (std::uint32_t t = 0; t < ft->tests_count; ++t) {
+          const ValueTest& vt = p.value_tests[ft->tests_begin + t];
+          if (vt.op != TestOp::kLocalTime) continue;
+          for (std::size_t i = 0; i < values.size() && i < 4; ++i) {
+            *out += "         local time: " +
+                    LocalTimeFound(p, p.local_times[vt.a], *values[i]) + "\n";
+          }
+        }
       }
       if (all_fields_hold && !holds) {
         *out += "    each field holds somewhere, but not within one element: fields under the "

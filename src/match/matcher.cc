@@ -5,6 +5,7 @@
 #include <string>
 
 #include "compile/pattern_compiler.h"
+#include "match/local_time.h"
 
 namespace proact::internal {
 namespace {
@@ -120,6 +121,8 @@ bool TestValue(const Program& p, const ValueTest& t, const EventValue& v,
       return is_string && RE2::PartialMatch(v.str, *p.regexes[t.a]);
     case TestOp::kExists:
       return true;
+    case TestOp::kLocalTime:
+      return is_string && LocalTimeMatches(p, p.local_times[t.a], v.str);
     case TestOp::kAnythingButStrings: {
       if (!is_string) return true;
       if (t.b > kAnythingButLinear) {
@@ -204,6 +207,12 @@ void TestCost(const Program& p, const ValueTest& t, const EventValue& v,
     }
     case TestOp::kRegex:
       return;  // charged by RegexCost
+    case TestOp::kLocalTime:
+      // Parsing reads at most kMaxTimestampLength bytes (a longer value is
+      // refused by its length), then the zone's transitions are searched.
+      *steps = 2;
+      *scan_bytes = length <= kMaxTimestampLength ? length : 0;
+      return;
     case TestOp::kWildcard:
       *scan_bytes = length * p.wildcards[t.a].scan_factor;
       return;

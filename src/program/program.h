@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include <cctz/time_zone.h>
 #include <re2/re2.h>
 
 #include "action/action_type.h"
@@ -51,6 +52,7 @@ enum class TestOp : std::uint8_t {
   kAnythingButSuffix,
   kAnythingButIgnoreCase,  // lower-cased string ids
   kAnythingButWildcard,  // wildcard ids
+  kLocalTime,       // a: local_times (proact extension `local-time`)
 };
 
 // `anything-but` value lists up to this long are compared entry by entry;
@@ -108,6 +110,23 @@ struct Cidr {
   bool v6 = false;
   std::uint8_t bytes[16] = {};
   int prefix = 0;
+};
+
+// An IANA time zone, loaded when the policies are compiled.
+struct TimeZone {
+  std::string name;     // as written, e.g. "Europe/Berlin"
+  cctz::time_zone zone;  // immutable, shared by every thread
+};
+
+// The operand of one `local-time` test: an RFC 3339 timestamp holds when,
+// in zone `zone`, its weekday is in `days` and its time of day is in
+// [start, end) (the window wraps midnight when start > end).
+struct LocalTimeWindow {
+  std::uint32_t zone = 0;     // Program::time_zones index
+  std::uint8_t days = 0;      // bit 0 Monday ... bit 6 Sunday; 0: not given
+  bool has_between = false;
+  std::int32_t start = 0;     // seconds after local midnight
+  std::int32_t end = 0;       // 1..86400
 };
 
 // Paths interned as a trie of segments. Pattern keys containing '.' are split
@@ -214,6 +233,8 @@ struct Program {
   std::vector<Wildcard> wildcards;
   std::vector<std::unique_ptr<RE2>> regexes;
   std::vector<std::uint32_t> regex_program_sizes;  // RE2::ProgramSize
+  std::vector<TimeZone> time_zones;           // distinct zones, by name
+  std::vector<LocalTimeWindow> local_times;   // `local-time` operands
   std::vector<std::uint32_t> id_pool;  // lists of string/number ids
   std::vector<ValueTest> value_tests;
   std::vector<FieldTest> field_tests;

@@ -247,6 +247,10 @@ expect_contains "explain names the field the event has" "$TMP/out" "NO   detail.
 "$PROACT" test "$TMP/typo.yaml" > "$TMP/out" 2>&1
 expect_eq "a case failing on a misspelt field fails" $? 1
 expect_contains "and its failure names the field the event has" "$TMP/out" "detail.eventname = missing; the event has detail.eventName"
+"$PROACT" explain --rules "$SRC/docs/examples/local-time/policies.yaml" --policy deploy-outside-berlin-office-hours "$SRC/docs/examples/local-time/events.jsonl" > "$TMP/out"
+expect_contains "explain shows the local-time test" "$TMP/out" 'yes  time = "2024-05-07T10:00:00Z"  wants local-time {zone: Europe/Berlin, days: [mon, tue, wed, thu, fri], between: ["08:00", "18:00"]}'
+expect_contains "explain shows the local time it computed" "$TMP/out" 'local time: Tue 2024-05-07 12:00:00 +02:00 (CEST) in Europe/Berlin: inside'
+expect_contains "explain shows a local time in winter" "$TMP/out" 'local time: Tue 2024-01-09 07:30:00 +01:00 (CET) in Europe/Berlin: outside'
 "$PROACT" explain --rules "$SRC/examples/quickstart/policies.yaml" --policy nope "$SRC/examples/quickstart/events.jsonl" > /dev/null 2>"$TMP/err"
 expect_eq "explain of an unknown policy fails" $? 1
 expect_contains "and says so" "$TMP/err" "no policy with id 'nope'"
