@@ -220,6 +220,7 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
   internal::ScratchRep* s = scratch.rep();
   const internal::Program& p = *policies_.program();
   Status st = internal::ReadEvent(event_json, padded, p, options_, s);
+  if (st.ok() && !options_.raw_events) st = internal::RequireEnvelope(*s);
   if (!st.ok()) {
     decision->Clear();
     return st;

@@ -124,7 +124,11 @@ class Runner {
     }
     report_->warnings = set.value().warnings();
     program_ = set.value().program();
-    engine_.emplace(set.value());
+    // Normalized events are envelopes; a `raw: true` case asks for its
+    // event to be matched as it is, envelope or not.
+    EngineOptions engine_options;
+    engine_options.raw_events = true;
+    engine_.emplace(set.value(), engine_options);
     std::vector<std::string> files;
     internal::CollectPolicyFiles(paths, &files).ok();
     for (const std::string& file : files) RunFile(file);
