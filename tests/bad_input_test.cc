@@ -55,12 +55,12 @@ TEST_CASE("events: malformed, truncated, invalid UTF-8, huge, deep") {
     CHECK(st.code() == StatusCode::kInvalidArgument);
     CHECK_FALSE(st.message().empty());
   }
-  CHECK(engine.Evaluate(R"({"source":"aws.s3","n":1e400})", &d).message().find("out of range") !=
+  CHECK(engine.Evaluate(R"({"source":"aws.s3","detail-type":"t","n":1e400})", &d).message().find("out of range") !=
         std::string::npos);
-  std::string deep = "{\"source\":\"aws.s3\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  std::string deep = "{\"source\":\"aws.s3\",\"detail-type\":\"t\",\"x\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
   CHECK_FALSE(engine.Evaluate(deep, &d).ok());
   // A large string is fine; an event over max_event_bytes is a named error.
-  std::string big = R"({"source":"aws.s3","detail":{"x":")" + std::string(3 << 20, 'a') + "\"}}";
+  std::string big = R"({"source":"aws.s3","detail-type":"t","detail":{"x":")" + std::string(3 << 20, 'a') + "\"}}";
   REQUIRE(engine.Evaluate(big, &d).ok());
   EngineOptions small;
   small.max_event_bytes = 1 << 20;
@@ -68,15 +68,19 @@ TEST_CASE("events: malformed, truncated, invalid UTF-8, huge, deep") {
 }
 
 TEST_CASE("events: duplicate keys decide without crashing") {
-  Engine engine = SimpleEngine();
   Decision d;
-  CHECK(engine.Evaluate(R"({"source":"aws.ec2","source":"aws.s3"})", &d).ok());
+  // A repeated `source` is not one string: no envelope.
+  Status st = SimpleEngine().Evaluate(R"({"source":"aws.ec2","source":"aws.s3","detail-type":"t"})", &d);
+  CHECK(st.code() == StatusCode::kInvalidArgument);
+  CHECK(st.message().find("no string \"source\" at the top level (it appears more than once)") != std::string::npos);
+  CHECK(SimpleEngine().Evaluate(R"({"source":"aws.s3","detail-type":"t","detail":{"x":1,"x":2}})", &d).ok());
+  CHECK(SimpleEngine(testing::RawEvents()).Evaluate(R"({"source":"aws.ec2","source":"aws.s3"})", &d).ok());
 }
 
 TEST_CASE("templates: event text is never evaluated as a template") {
   Engine engine = SimpleEngine();
   Decision d;
-  REQUIRE(engine.Evaluate(R"({"source":"aws.s3","detail":{"x":"{{ detail.secret }}","secret":"s3cr3t"}})", &d).ok());
+  REQUIRE(engine.Evaluate(R"({"source":"aws.s3","detail-type":"t","detail":{"x":"{{ detail.secret }}","secret":"s3cr3t"}})", &d).ok());
   REQUIRE(d.matches.size() == 1);
   CHECK(d.matches[0].actions[0].params["copy"] == "{{ detail.secret }}");
 }
@@ -92,7 +96,7 @@ TEST_CASE("limits on actions: count per decision and size of params") {
   options.max_action_params_bytes = 100;
   Engine engine(MustCompile(yaml), options);
   Decision d;
-  REQUIRE(engine.Evaluate(R"({"source":"x","detail":{"v":"short"}})", &d).ok());
+  REQUIRE(engine.Evaluate(R"({"source":"x","detail-type":"t","detail":{"v":"short"}})", &d).ok());
   std::size_t actions = 0, limited = 0;
   for (const PolicyMatch& m : d.matches) {
     actions += m.actions.size();
@@ -100,7 +104,7 @@ TEST_CASE("limits on actions: count per decision and size of params") {
   }
   CHECK(actions == 3);
   CHECK(limited == 7);
-  REQUIRE(engine.Evaluate(R"({"source":"x","detail":{"v":")" + std::string(500, 'z') + "\"}}", &d).ok());
+  REQUIRE(engine.Evaluate(R"({"source":"x","detail-type":"t","detail":{"v":")" + std::string(500, 'z') + "\"}}", &d).ok());
   CHECK(d.matches[0].errors.at(0).message.find("over max_action_params_bytes (100)") != std::string::npos);
 }
 
@@ -140,9 +144,9 @@ TEST_CASE("policies: a run of escaped quotes reads as that many quotes") {
   std::string quotes(40, '\'');
   Engine engine(MustCompile("policies:\n  - id: q\n    match: {source: ['" + quotes + "']}\n"));
   Decision d;
-  REQUIRE(engine.Evaluate(R"({"source":")" + std::string(20, '\'') + R"("})", &d).ok());
+  REQUIRE(engine.Evaluate(R"({"detail-type":"t","source":")" + std::string(20, '\'') + R"("})", &d).ok());
   CHECK(d.matches.size() == 1);
-  REQUIRE(engine.Evaluate(R"({"source":")" + std::string(40, '\'') + R"("})", &d).ok());
+  REQUIRE(engine.Evaluate(R"({"detail-type":"t","source":")" + std::string(40, '\'') + R"("})", &d).ok());
   CHECK(d.matches.empty());
 }
 

@@ -128,7 +128,7 @@ TEST_CASE("evaluation bound: a 10,000-value anything-but is a lookup per value")
                                   "{equals-ignore-case: [" + list + "]}"}) {
     CAPTURE(form.substr(0, 30));
     Engine engine(MustCompile("policies:\n  - id: p\n    match: {detail: {v: [{anything-but: " +
-                              form + "}]}}\n"));
+                              form + "}]}}\n"), testing::RawEvents());
     std::string event = R"({"detail":{"v":[)";
     for (int i = 0; i < 50000; ++i) event += std::string(i ? "," : "") + "\"V" + std::to_string(9999 - i % 10000) + "\"";
     if (form[0] == '[') {
@@ -153,7 +153,7 @@ TEST_CASE("evaluation bound: a 10,000-value anything-but is a lookup per value")
   std::string nums;
   for (int i = 0; i < 20; ++i) nums += std::string(i ? "," : "") + std::to_string(i);
   Engine engine(MustCompile("policies:\n  - id: p\n    match: {detail: {n: [{anything-but: [" +
-                            nums + "]}]}}\n"));
+                            nums + "]}]}}\n"), testing::RawEvents());
   CHECK(testing::Matches(engine, R"({"detail":{"n":-0}})").empty());
   CHECK(testing::Matches(engine, R"({"detail":{"n":19.0}})").empty());
   CHECK(testing::Matches(engine, R"({"detail":{"n":20}})").size() == 1);
@@ -167,7 +167,7 @@ TEST_CASE("evaluation bound: regexes past max_event_regex_cost fail the event, n
     yaml += "  - id: r" + std::to_string(i) + "\n    match: {detail: {v: [{regex: '[ab]*a[ab]{20}c" +
             std::to_string(i) + "'}]}}\n";
   }
-  Engine engine(MustCompile(yaml));
+  Engine engine(MustCompile(yaml), testing::RawEvents());
   std::string value(1 << 20, 'a');
   for (std::size_t i = 0; i < value.size(); i += 3) value[i] = 'b';
   std::string event = R"({"detail":{"v":")" + value + R"("}})";
@@ -196,7 +196,7 @@ TEST_CASE("evaluation bound: max_event_steps over many rules and array values") 
   }
   EngineOptions o;
   o.max_event_steps = 10000;
-  Engine engine(MustCompile(yaml), o);
+  Engine engine(MustCompile(yaml), testing::RawEvents(o));
   std::string event = R"({"detail":{"v":[)";
   for (int i = 0; i < 1000; ++i) event += std::string(i ? "," : "") + "\"zz\"";
   event += "]}}";
@@ -209,7 +209,7 @@ TEST_CASE("evaluation bound: max_event_steps over many rules and array values") 
         "field tests and value tests tried)");
   CHECK(scratch.last_work().steps <= 10000);
   // With the default bound, the same event is evaluated in full.
-  Engine roomy(MustCompile(yaml));
+  Engine roomy(MustCompile(yaml), testing::RawEvents());
   REQUIRE(roomy.Evaluate(event, scratch, &d).ok());
   CHECK(scratch.last_work().steps > 10000);
 }
@@ -220,8 +220,7 @@ TEST_CASE("evaluation bound: the same-element search is bounded") {
   EngineOptions o;
   o.max_event_steps = 100000;
   Engine engine(MustCompile(
-                    "policies:\n  - id: p\n    match: {detail: {a: {x: [1], y: [1], z: [1]}}}\n"),
-                o);
+                    "policies:\n  - id: p\n    match: {detail: {a: {x: [1], y: [1], z: [1]}}}\n"), testing::RawEvents(o));
   std::string event = R"({"detail":{"a":[)";
   for (int i = 0; i < 3000; ++i) event += std::string(i ? "," : "") + R"({"x":1,"y":1})";
   for (int i = 0; i < 3000; ++i) event += R"(,{"z":1})";
@@ -239,8 +238,7 @@ TEST_CASE("evaluation bound: wildcards charge their search to max_event_scan_byt
   o.max_event_scan_bytes = 1 << 20;
   Engine engine(MustCompile(
                     "policies:\n  - id: p\n    match: {detail: {v: [{wildcard: '*" +
-                    std::string(64, 'a') + "b*'}]}}\n"),
-                o);
+                    std::string(64, 'a') + "b*'}]}}\n"), testing::RawEvents(o));
   std::string event = R"({"detail":{"v":")" + std::string(100000, 'a') + R"("}})";
   Scratch scratch;
   Decision d;

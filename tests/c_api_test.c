@@ -126,6 +126,51 @@ int main(void) {
   CHECK(st == PROACT_INVALID_ARGUMENT);
   proact_string_free(error);
 
+  /* A payload that is not an EventBridge envelope is refused, not silently
+   * unmatched, unless the engine was created with raw_events. */
+  {
+    static const char webhook[] = "{\"action\":\"created\",\"source\":\"aws.s3\"}";
+    st = proact_engine_evaluate(engine, webhook, strlen(webhook), &decision, &error);
+    CHECK(st == PROACT_INVALID_ARGUMENT);
+    CHECK(decision == NULL);
+    CHECK(contains(error, "event is not an EventBridge envelope: no string \"detail-type\" at the top level"));
+    CHECK(contains(error, "proact_normalize"));
+    CHECK(contains(error, "proact_engine_options_set_raw_events in C"));
+    proact_string_free(error);
+
+    proact_policy_set* raw_set = NULL;
+    proact_engine* raw = NULL;
+    proact_engine_options* options = proact_engine_options_create();
+    CHECK(options != NULL);
+    proact_engine_options_set_raw_events(options, 1);
+    proact_engine_options_set_raw_events(NULL, 1); /* a no-op */
+    static const char any[] = "policies:\n  - id: any-s3\n    match: {source: [aws.s3]}\n";
+    st = proact_policy_set_from_yaml(any, strlen(any), "any.yaml", &raw_set, &error, NULL);
+    CHECK(st == PROACT_OK);
+    st = proact_engine_create_with_options(raw_set, options, &raw, &error);
+    CHECK(st == PROACT_OK && raw != NULL);
+    proact_engine_options_free(options); /* the engine copied them */
+    st = proact_engine_evaluate(raw, webhook, strlen(webhook), &decision, &error);
+    CHECK(st == PROACT_OK);
+    CHECK(contains(decision, "\"detail-type\":null,\"matches\":[{\"policy\":\"any-s3\""));
+    proact_string_free(decision);
+    proact_engine_free(raw);
+
+    /* NULL options are the defaults: the envelope is required. */
+    st = proact_engine_create_with_options(raw_set, NULL, &raw, &error);
+    CHECK(st == PROACT_OK);
+    st = proact_engine_evaluate(raw, webhook, strlen(webhook), &decision, &error);
+    CHECK(st == PROACT_INVALID_ARGUMENT && contains(error, "not an EventBridge envelope"));
+    proact_string_free(error);
+    st = proact_engine_create_with_options(raw_set, NULL, NULL, &error);
+    CHECK(st == PROACT_INVALID_ARGUMENT);
+    proact_string_free(error);
+    proact_engine_free(raw);
+    proact_policy_set_free(raw_set);
+    proact_engine_options_free(NULL);
+    error = NULL;
+  }
+
   /* Normalization. */
   {
     static const char record[] =

@@ -181,7 +181,7 @@ TEST_CASE("the engine agrees with the reference semantics on random patterns and
     for (int i = 0; i < 400; ++i) patterns.push_back(gen.Pattern());
     Result<PolicySet> set = PolicySet::FromPatterns(Json(patterns).dump());
     REQUIRE_MESSAGE(set.ok(), set.status().ToString());
-    Engine engine(set.value());
+    Engine engine(set.value(), testing::RawEvents());
     std::size_t matches = 0;
     for (int i = 0; i < 1500; ++i) {
       Json event = gen.Event();

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "proact/normalizer.h"
 #include "test_util.h"
 
 namespace proact {
@@ -239,7 +240,7 @@ policies:
         n:
           - 300
 )");
-  Engine engine(set);
+  Engine engine(set, testing::RawEvents());
   CHECK(Matches(engine, R"({"detail":{"flag":true}})") == std::vector<std::string>{"bool-true"});
   CHECK(Matches(engine, R"({"detail":{"flag":"true"}})") == std::vector<std::string>{"quoted-true"});
   CHECK(Matches(engine, R"({"detail":{"n":300}})") == std::vector<std::string>{"number", "block-style"});
@@ -254,13 +255,13 @@ policies:
   - id: re-partial
     match: {detail: {eventName: [{regex: "Acl"}]}}
 )");
-  Engine engine(set);
+  Engine engine(set, testing::RawEvents());
   CHECK(Matches(engine, kS3Event) == std::vector<std::string>{"re", "re-partial"});
   CHECK(Matches(engine, R"({"detail":{"eventName":7}})").empty());
   // A pathological pattern stays linear with RE2.
   PolicySet evil = MustCompile("policies:\n  - id: e\n    match: {v: [{regex: \"^(a+)+$\"}]}\n");
   std::string event = R"({"v":")" + std::string(100000, 'a') + "b\"}";
-  CHECK(Matches(Engine(evil), event).empty());
+  CHECK(Matches(Engine(evil, testing::RawEvents()), event).empty());
 }
 
 TEST_CASE("many policies on one shared field stay correct through the index") {
@@ -270,7 +271,7 @@ TEST_CASE("many policies on one shared field stay correct through the index") {
             std::to_string(i) + "]}}\n";
   }
   yaml += "  - id: prefix\n    match: {detail: {eventName: [{prefix: Op19}]}}\n";
-  Engine engine(MustCompile(yaml));
+  Engine engine(MustCompile(yaml), testing::RawEvents());
   CHECK(Matches(engine, R"({"source":"aws.s3","detail":{"eventName":"Op1234"}})") ==
         std::vector<std::string>{"p1234"});
   CHECK(Matches(engine, R"({"source":"aws.s3","detail":{"eventName":"Op1999"}})") ==
@@ -287,7 +288,7 @@ TEST_CASE("rules anchored on two fields: lists, arrays and many combinations") {
             std::to_string(i % 3) + "'], detail: {eventName: [Op" + std::to_string(i / 3) +
             ", Alt" + std::to_string(i / 3) + "]}}\n";
   }
-  Engine engine(MustCompile(yaml));
+  Engine engine(MustCompile(yaml), testing::RawEvents());
   CHECK(Matches(engine, R"({"source":"aws.s3","account":"1","detail":{"eventName":"Op10"}})") ==
         std::vector<std::string>{"p31"});
   CHECK(Matches(engine, R"({"source":"aws.s3","account":"2","detail":{"eventName":"Alt10"}})") ==
@@ -303,7 +304,7 @@ TEST_CASE("rules anchored on two fields: lists, arrays and many combinations") {
 }
 
 TEST_CASE("bad events are errors naming the problem, and the engine goes on") {
-  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"), testing::RawEvents());
   Decision d;
   Status st = engine.Evaluate(R"({"source": "x", )", &d);
   CHECK_FALSE(st.ok());
@@ -341,7 +342,7 @@ policies:
   - id: p
     match: {source: [x]}
     actions: [{action: a, params: {v: '{{ detail.v }}'}}]
-)"), fast);
+)"), testing::RawEvents(fast));
   Decision d;
   Status st = engine.Evaluate(R"({"source":"x"} {"again":1})", &d);
   CHECK(st.code() == StatusCode::kInvalidArgument);
@@ -383,7 +384,7 @@ TEST_CASE("event limits are errors that name the limit") {
 }
 
 TEST_CASE("id, source and detail-type are reported only as single top-level strings") {
-  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [s]}\n"));
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [s]}\n"), testing::RawEvents());
   Decision d;
   REQUIRE(engine.Evaluate(R"({"source":["s","q"],"id":7,"detail-type":{"a":1}})", &d).ok());
   CHECK(d.matches.size() == 1);  // the pattern still sees the array elements
@@ -392,8 +393,119 @@ TEST_CASE("id, source and detail-type are reported only as single top-level stri
   CHECK_FALSE(d.detail_type.has_value());
 }
 
+TEST_CASE("an event that is not an EventBridge envelope is an error saying to normalize it") {
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {action: [publicized]}\n"));
+  Decision d;
+  d.source = "stale";
+  // A GitHub webhook body as it arrives: neither field.
+  const char webhook[] = R"({"action":"publicized","repository":{"name":"r"}})";
+  Status st = engine.Evaluate(webhook, &d);
+  CHECK(st.code() == StatusCode::kInvalidArgument);
+  CHECK(st.message().find("event is not an EventBridge envelope: no string \"source\" at the top level, "
+                          "and no string \"detail-type\" at the top level. Normalize it first "
+                          "(proact::Normalizer::Normalize;") == 0);
+  CHECK(st.message().find("`proact normalize`, or `--input auto` on the command line), or set raw_events "
+                          "(EngineOptions::raw_events;") != std::string::npos);
+  CHECK(st.message().find("to match it as it is") != std::string::npos);
+  CHECK(d.matches.empty());
+  CHECK_FALSE(d.source.has_value());  // cleared, as for any error
+
+  // Each field on its own, and what stands in its place when it is not a string.
+  struct Case {
+    const char* event;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{R"({"detail-type":"t","detail":{}})", "no string \"source\" at the top level."},
+           Case{R"({"source":"s"})", "no string \"detail-type\" at the top level."},
+           Case{R"({"source":"s","detail-type":7})", "no string \"detail-type\" at the top level (it is a number)."},
+           Case{R"({"source":"s","detail-type":{"a":"b"}})", "no string \"detail-type\" at the top level."},
+           Case{R"({"source":["s"],"detail-type":"t"})", "no string \"source\" at the top level (it is an array)."},
+           Case{R"({"source":null,"detail-type":"t"})", "no string \"source\" at the top level (it is null)."},
+           Case{R"({"source":true,"detail-type":"t"})", "no string \"source\" at the top level (it is a boolean)."},
+           Case{R"({"source":"s","source":"q","detail-type":"t"})",
+                "no string \"source\" at the top level (it appears more than once)."},
+           Case{R"({"detail":{"source":"s","detail-type":"t"}})", "no string \"source\" at the top level,"},
+       }) {
+    CAPTURE(c.event);
+    st = engine.Evaluate(c.event, &d);
+    CHECK(st.code() == StatusCode::kInvalidArgument);
+    CHECK(st.message().find(std::string("event is not an EventBridge envelope: ") + c.message) == 0);
+  }
+  // Not an object at all: the error it always was.
+  CHECK(engine.Evaluate("[1,2]", &d).message() == "an event must be a JSON object");
+  // Malformed JSON is reported as such, not as a missing field.
+  CHECK(engine.Evaluate(R"({"action":"publicized", )", &d).message().find("invalid JSON") == 0);
+
+  // Every entry point applies the check.
+  std::string padded = std::string(webhook) + std::string(kEventPadding, ' ');
+  Scratch scratch;
+  CHECK(engine.EvaluatePadded(std::string_view(padded.data(), sizeof(webhook) - 1), scratch, &d).message().find(
+            "event is not an EventBridge envelope") == 0);
+  CHECK(engine.EvaluateValue(nlohmann::json::parse(webhook), &d).code() == StatusCode::kInvalidArgument);
+  std::string text;
+  CHECK(engine.Explain(webhook, "", &text).message().find("event is not an EventBridge envelope") == 0);
+  CHECK(text.empty());
+  Engine::Trace trace;
+  CHECK(engine.TraceEvent(webhook, &trace).code() == StatusCode::kInvalidArgument);
+  // An unknown policy is still named first by Explain.
+  CHECK(engine.Explain(webhook, "nope", &text).code() == StatusCode::kNotFound);
+
+  // An envelope passes, whatever else it holds; the decision names both fields.
+  REQUIRE(engine.Evaluate(R"({"source":"github","detail-type":"repository","action":"publicized"})", &d).ok());
+  CHECK(d.matches.size() == 1);
+  CHECK(d.source == "github");
+  CHECK(d.detail_type == "repository");
+}
+
+TEST_CASE("raw_events=true matches any JSON object as it is") {
+  EngineOptions raw;
+  raw.raw_events = true;
+  CHECK_FALSE(EngineOptions().raw_events);
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {action: [publicized]}\n"), raw);
+  const char webhook[] = R"({"action":"publicized","repository":{"name":"r"}})";
+  Decision d;
+  REQUIRE(engine.Evaluate(webhook, &d).ok());
+  CHECK(d.matches.size() == 1);
+  CHECK_FALSE(d.source.has_value());
+  CHECK_FALSE(d.detail_type.has_value());
+  REQUIRE(engine.EvaluateValue(nlohmann::json::parse(webhook), &d).ok());
+  CHECK(d.matches.size() == 1);
+  std::string text;
+  REQUIRE(engine.Explain(webhook, "p", &text).ok());
+  CHECK(text.find("policy p (test.yaml:2:5): MATCHED") == 0);
+  Engine::Trace trace;
+  REQUIRE(engine.TraceEvent(webhook, &trace).ok());
+  CHECK(trace.matched == std::vector<std::string>{"p"});
+  CHECK(engine.Evaluate("[1]", &d).message() == "an event must be a JSON object");
+}
+
+TEST_CASE("README: a webhook body is refused until normalized") {
+  Engine engine(MustCompile(R"(
+policies:
+  - id: repo-public
+    match: {source: [github], detail-type: [repository], detail: {action: [publicized]}}
+)"));
+  Decision decision;
+  // The README's snippet, as written there.
+  const std::string body = R"({"action":"publicized","repository":{"name":"r","owner":{"login":"acme"}}})";
+  proact::Status st = engine.Evaluate(body, &decision);
+  CHECK(st.code() == StatusCode::kInvalidArgument);
+  CHECK(st.message().find("event is not an EventBridge envelope: no string \"source\" at the top level, and no "
+                          "string \"detail-type\" at the top level. Normalize it first "
+                          "(proact::Normalizer::Normalize; ") == 0);
+  CHECK(st.message().find("), or set raw_events (") != std::string::npos);
+  proact::NormalizeResult r = proact::Normalizer().Normalize(
+      body, {{"X-GitHub-Event", "repository"}, {"X-GitHub-Delivery", "d-1"}});
+  REQUIRE(r.events.size() == 1);
+  for (const proact::NormalizedEvent& e : r.events) st = engine.Evaluate(e.json, &decision);  // ok
+  CHECK(st.ok());
+  REQUIRE(decision.matches.size() == 1);
+  CHECK(decision.matches[0].policy == "repo-public");
+}
+
 TEST_CASE("same-element rule holds through arrays of arrays") {
-  Engine engine(MustCompile("policies:\n  - id: p\n    match: {items: {k: [a], v: [1]}}\n"));
+  Engine engine(MustCompile("policies:\n  - id: p\n    match: {items: {k: [a], v: [1]}}\n"), testing::RawEvents());
   CHECK(Matches(engine, R"({"items":[[{"k":"a","v":2}],[{"k":"b","v":1}]]})").empty());
   CHECK(Matches(engine, R"({"items":[[{"k":"b","v":2}],[{"k":"a","v":1}]]})") ==
         std::vector<std::string>{"p"});
@@ -406,7 +518,7 @@ policies:
   - id: p
     match: {detail: {a.b: [x]}}
     actions: [{action: t, params: {v: "{{ detail.a.b }}", w: "{{ detail.c.d.e }}"}}]
-)"));
+)"), testing::RawEvents());
   Decision d;
   REQUIRE(engine.Evaluate(R"({"detail":{"a.b":"x","c":{"d.e":5}}})", &d).ok());
   REQUIRE(d.matches.size() == 1);
@@ -423,7 +535,7 @@ TEST_CASE("FromPatterns compiles a JSON array of EventBridge patterns") {
   CHECK(set.value().size() == 2);
   CHECK(set.value().policy(1).id == "1");
   CHECK(set.value().policy(1).location.line == 2);
-  Engine engine(set.value());
+  Engine engine(set.value(), testing::RawEvents());
   CHECK(Matches(engine, R"({"source":"aws.s3","detail":{"n":301}})") == std::vector<std::string>{"0", "1"});
   Result<PolicySet> bad = PolicySet::FromPatterns("[{\"a\": [\"x\"]},\n  {\"b\": \"y\"}]", "bad.json");
   REQUIRE_FALSE(bad.ok());
@@ -477,7 +589,7 @@ policies:
     actions: [{action: fix}]
 )"), options);
   Decision d;
-  std::string own = R"({"source":"aws.s3","detail":{"userIdentity":{"arn":"arn:aws:sts::111122223333:assumed-role/proact-remediator/s","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::111122223333:role/proact-remediator"}}}}})";
+  std::string own = R"({"source":"aws.s3","detail-type":"AWS API Call via CloudTrail","detail":{"userIdentity":{"arn":"arn:aws:sts::111122223333:assumed-role/proact-remediator/s","sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::111122223333:role/proact-remediator"}}}}})";
   REQUIRE(engine.Evaluate(own, &d).ok());
   REQUIRE(d.matches.size() == 1);
   CHECK(d.matches[0].actions[0].dry_run);
@@ -514,7 +626,7 @@ policies:
 TEST_CASE("EvaluateValue takes a parsed event") {
   Engine engine(MustCompile("policies:\n  - id: p\n    match: {source: [x]}\n"));
   Decision d;
-  REQUIRE(engine.EvaluateValue(nlohmann::json{{"source", "x"}}, &d).ok());
+  REQUIRE(engine.EvaluateValue(nlohmann::json{{"source", "x"}, {"detail-type", "t"}}, &d).ok());
   CHECK(d.matches.size() == 1);
 }
 
@@ -524,7 +636,7 @@ TEST_CASE("one compiled set evaluates concurrently from many threads") {
     yaml += "  - id: p" + std::to_string(i) + "\n    match: {detail: {n: [" + std::to_string(i) +
             "]}}\n    actions: [{action: a, params: {n: \"{{ detail.n }}\"}}]\n";
   }
-  Engine engine(MustCompile(yaml));
+  Engine engine(MustCompile(yaml), testing::RawEvents());
   std::vector<std::thread> threads;
   std::vector<int> wrong(4, 0);
   for (int t = 0; t < 4; ++t) {

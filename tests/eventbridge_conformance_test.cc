@@ -34,7 +34,7 @@ void RunVerdicts(const std::string& path, std::size_t minimum) {
       FAIL_CHECK("pattern rejected: ", diags);
       continue;
     }
-    Engine engine(std::move(set).value());
+    Engine engine(std::move(set).value(), testing::RawEvents());
     Decision d;
     Status st = engine.Evaluate(c["event"].dump(), &d);
     REQUIRE_MESSAGE(st.ok(), st.message());

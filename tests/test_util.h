@@ -31,6 +31,15 @@ inline std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
   return out;
 }
 
+// Options for an engine that matches any JSON object as it is
+// (EngineOptions::raw_events): for tests whose events are deliberately not
+// EventBridge envelopes (pattern semantics on bare objects, conformance
+// vectors, generated events).
+inline EngineOptions RawEvents(EngineOptions options = {}) {
+  options.raw_events = true;
+  return options;
+}
+
 // A one-policy YAML document whose match is `pattern` (JSON is YAML).
 inline std::string PolicyWithPattern(const nlohmann::json& pattern) {
   return "policies:\n  - id: p\n    match: " + pattern.dump() + "\n";

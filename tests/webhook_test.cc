@@ -245,6 +245,25 @@ TEST_CASE("custom sources are tried before the built-in ones") {
   CHECK(r.events[0].kind == "pagerduty");
 }
 
+TEST_CASE("a custom source's envelope without string source and detail-type is an error") {
+  Normalizer n;
+  n.AddSource(CustomSource{
+      "odd",
+      [](const nlohmann::json& p, const Headers&) { return p.is_object() && p.contains("odd"); },
+      [](const nlohmann::json& p, const Headers&, std::vector<nlohmann::json>* out) {
+        out->push_back({{"source", "odd"}, {"detail-type", p["odd"]}});  // a number below
+        out->push_back(nlohmann::json::array());
+        out->push_back({{"detail", p}});  // missing fields become ""
+        return std::string();
+      }});
+  NormalizeResult r = n.Normalize(R"({"odd":1})");
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0].message == "odd: the converter's envelope has a \"source\" or \"detail-type\" that is not a string");
+  CHECK(r.errors[1].message == "odd: the converter produced array, not an envelope object");
+  REQUIRE(r.events.size() == 1);
+  CHECK(nlohmann::json::parse(r.events[0].json)["source"] == "");
+}
+
 TEST_CASE("bad payloads are errors that say what was tried, never crashes") {
   Normalizer n;
   NormalizeResult r = n.Normalize(R"({"hello":"world"})");

@@ -70,7 +70,12 @@ PYBIND11_MODULE(_proact, m) {
       });
 
   py::class_<proact::Engine>(m, "Engine")
-      .def(py::init<proact::PolicySet>())
+      .def(py::init([](proact::PolicySet set, bool raw_events) {
+             proact::EngineOptions options;
+             options.raw_events = raw_events;
+             return proact::Engine(std::move(set), options);
+           }),
+           py::arg("policies"), py::arg("raw_events") = false)
       // (decision JSON or None, status code name, message); the GIL is
       // released while the event is evaluated.
       .def("evaluate", [](const proact::Engine& engine, const std::string& event) {
@@ -90,7 +95,10 @@ PYBIND11_MODULE(_proact, m) {
       .def("explain", [](const proact::Engine& engine, const std::string& event, const std::string& policy) {
         std::string out;
         proact::Status st = engine.Explain(event, policy, &out);
-        return py::make_tuple(st.ok() ? py::cast(out) : py::none(), st.message());
+        if (!st.ok()) {
+          return py::make_tuple(py::none(), std::string(proact::StatusCodeName(st.code())), st.message());
+        }
+        return py::make_tuple(py::cast(out), "ok", "");
       });
 
   py::class_<proact::Normalizer>(m, "Normalizer")

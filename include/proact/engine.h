@@ -70,11 +70,17 @@ class PROACT_EXPORT Engine {
  public:
   explicit Engine(PolicySet policies, EngineOptions options = {});
 
-  // Evaluates one event given as JSON text (an EventBridge-shaped object).
-  // On success fills *decision (cleared first; capacity is reused).
+  // Evaluates one event given as JSON text: an EventBridge envelope, as
+  // Normalizer::Normalize produces from any supported payload. On success
+  // fills *decision (cleared first; capacity is reused); decision->source
+  // and decision->detail_type are then set unless options().raw_events.
   // Returns kInvalidArgument for text that is not a JSON object (the message
-  // names the problem and its byte offset), kLimitExceeded when the event
-  // breaks a limit in EngineOptions (the message names the limit).
+  // names the problem and its byte offset) and, unless options().raw_events,
+  // for an object without a single string `source` and `detail-type` at its
+  // top level (the message names the missing field and says to normalize
+  // the event first or set EngineOptions::raw_events); kLimitExceeded when
+  // the event breaks a limit in EngineOptions (the message names the limit).
+  // On error *decision is cleared.
   // REQUIRES: decision != nullptr.
   Status Evaluate(std::string_view event_json, Scratch& scratch,
                   Decision* decision) const;
@@ -87,7 +93,7 @@ class PROACT_EXPORT Engine {
   Status EvaluatePadded(std::string_view event_json, Scratch& scratch,
                         Decision* decision) const;
 
-  // Evaluates an already-parsed event.
+  // Evaluates an already-parsed event, as Evaluate does its text.
   Status EvaluateValue(const nlohmann::json& event, Decision* decision) const;
 
   // Explains, for policy `policy_id` (every policy when empty), why the
@@ -95,14 +101,15 @@ class PROACT_EXPORT Engine {
   // "missing"), the operator, the result, the `except` entry that
   // suppressed a match, and the file:line of each pattern part. Appends
   // human-readable text to *out. Returns kNotFound for an unknown policy id,
-  // or the event's read error. Not for the hot path.
+  // or the error Evaluate would return for the event (a non-envelope event
+  // included, unless options().raw_events). Not for the hot path.
   Status Explain(std::string_view event_json, std::string_view policy_id,
                  std::string* out) const;
 
   // For tests and coverage (`proact test --require-coverage`): the
   // policies the event matches, and every (policy, `except` entry) whose
   // match held but whose except entry held too and so suppressed it. Not
-  // for the hot path.
+  // for the hot path. Returns the error Evaluate would return for the event.
   struct Suppression {
     std::string policy;
     std::size_t except_index = 0;  // 0-based, the order the entries are written

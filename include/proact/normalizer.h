@@ -8,7 +8,9 @@
 // message becomes its own event) and maps every event onto the EventBridge
 // envelope (version, id, detail-type, source, account, time, region,
 // resources, detail), keeping the source's payload in `detail`. The mapping
-// of every source is documented in docs/sources.md.
+// of every source is documented in docs/sources.md. Every event produced
+// has a string `source` and `detail-type`, which Engine::Evaluate requires
+// unless EngineOptions::raw_events.
 //
 // Webhooks are authenticated before anything is read from them: with a
 // secret configured for a scheme (GitHub, Slack, a generic HMAC header), a
@@ -103,7 +105,10 @@ struct CustomSource {
   // the HTTP headers when it arrived in a request).
   std::function<bool(const nlohmann::json& payload, const Headers& headers)> detect;
   // Appends one or more envelopes (objects; missing envelope fields are
-  // filled with defaults). Returns "" or an error message.
+  // filled with defaults). Returns "" or an error message. An envelope that
+  // is not an object, or whose `source` or `detail-type` is not a string, is
+  // reported in NormalizeResult::errors instead: Engine::Evaluate would
+  // refuse it.
   std::function<std::string(const nlohmann::json& payload, const Headers& headers,
                             std::vector<nlohmann::json>* envelopes)>
       convert;

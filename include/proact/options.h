@@ -141,6 +141,16 @@ struct EngineOptions {
   // When true, every action of every matched policy is reported as dry-run,
   // whatever the policy's own mode.
   bool dry_run = false;
+  // Policies are written against EventBridge envelopes (docs/sources.md),
+  // so when false (the default) Evaluate, EvaluatePadded, EvaluateValue,
+  // Explain and TraceEvent accept only an event whose top level has a
+  // single string `source` and a single string `detail-type`; any other
+  // JSON object (a raw GitHub webhook body, a CloudTrail record, an SQS
+  // batch) returns kInvalidArgument saying to normalize it first
+  // (Normalizer::Normalize) instead of silently matching nothing. When
+  // true, any JSON object is matched as it is (`proact eval --input raw`):
+  // for hosts that build their own envelope-free events on purpose.
+  bool raw_events = false;
 };
 
 }  // namespace proact

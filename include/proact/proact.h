@@ -42,6 +42,7 @@ typedef enum proact_status {
 
 typedef struct proact_policy_set proact_policy_set;
 typedef struct proact_engine proact_engine;
+typedef struct proact_engine_options proact_engine_options;
 
 /* "MAJOR.MINOR.PATCH"; static storage, not to be freed. */
 PROACT_C_EXPORT const char* proact_version(void);
@@ -67,14 +68,35 @@ PROACT_C_EXPORT size_t proact_policy_set_size(const proact_policy_set* set);
 PROACT_C_EXPORT void proact_policy_set_free(proact_policy_set* set);
 
 /* An engine over `set` (which may be freed afterwards: the engine shares
- * the compiled program). */
+ * the compiled program), with the default options. */
 PROACT_C_EXPORT proact_status proact_engine_create(const proact_policy_set* set,
                                                    proact_engine** out, char** error);
+
+/* Engine options (the C side of proact::EngineOptions, include/proact/
+ * options.h), for proact_engine_create_with_options. Created with the
+ * defaults; NULL when out of memory. Setters on NULL are no-ops. The
+ * options may be freed once the engine is created. */
+PROACT_C_EXPORT proact_engine_options* proact_engine_options_create(void);
+PROACT_C_EXPORT void proact_engine_options_free(proact_engine_options* options);
+/* Nonzero: evaluate any JSON object as it is (EngineOptions::raw_events).
+ * Zero (the default): an event must be an EventBridge envelope, with a
+ * string "source" and "detail-type" at its top level; proact_normalize
+ * makes one from any supported payload. */
+PROACT_C_EXPORT void proact_engine_options_set_raw_events(proact_engine_options* options,
+                                                          int raw_events);
+
+/* As proact_engine_create, with `options` (NULL: the defaults). */
+PROACT_C_EXPORT proact_status proact_engine_create_with_options(
+    const proact_policy_set* set, const proact_engine_options* options, proact_engine** out,
+    char** error);
 PROACT_C_EXPORT void proact_engine_free(proact_engine* engine);
 
-/* Evaluates one EventBridge-shaped event (JSON text). On success
- * *decision_json receives the decision, the same JSON as a `proact eval`
- * output line. PROACT_INVALID_ARGUMENT for malformed JSON,
+/* Evaluates one event (JSON text): an EventBridge envelope, as
+ * proact_normalize produces. On success *decision_json receives the
+ * decision, the same JSON as a `proact eval` output line.
+ * PROACT_INVALID_ARGUMENT for malformed JSON and, unless the engine was
+ * created with raw_events set, for an object without a string "source"
+ * and "detail-type" at its top level (*error says to normalize it first);
  * PROACT_LIMIT_EXCEEDED for an event over a limit. */
 PROACT_C_EXPORT proact_status proact_engine_evaluate(const proact_engine* engine,
                                                      const char* event_json, size_t event_len,

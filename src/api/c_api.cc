@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct proact_policy_set {
 
 struct proact_engine {
   std::unique_ptr<proact::Engine> engine;
+};
+
+struct proact_engine_options {
+  proact::EngineOptions options;
 };
 
 namespace {
@@ -143,11 +148,29 @@ void proact_policy_set_free(proact_policy_set* set) { delete set; }
 
 proact_status proact_engine_create(const proact_policy_set* set, proact_engine** out,
                                    char** error) {
+  return proact_engine_create_with_options(set, nullptr, out, error);
+}
+
+proact_engine_options* proact_engine_options_create(void) {
+  return new (std::nothrow) proact_engine_options();
+}
+
+void proact_engine_options_free(proact_engine_options* options) { delete options; }
+
+void proact_engine_options_set_raw_events(proact_engine_options* options, int raw_events) {
+  if (options != nullptr) options->options.raw_events = raw_events != 0;
+}
+
+proact_status proact_engine_create_with_options(const proact_policy_set* set,
+                                                const proact_engine_options* options,
+                                                proact_engine** out, char** error) {
   if (out == nullptr) return Fail(PROACT_INVALID_ARGUMENT, "out is NULL", error);
   *out = nullptr;
   if (set == nullptr) return Fail(PROACT_INVALID_ARGUMENT, "policy set is NULL", error);
   return Guard(error, [&] {
-    *out = new proact_engine{std::make_unique<proact::Engine>(set->set)};
+    proact::EngineOptions engine_options;
+    if (options != nullptr) engine_options = options->options;
+    *out = new proact_engine{std::make_unique<proact::Engine>(set->set, engine_options)};
     return Ok(error);
   });
 }

@@ -248,6 +248,11 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
   SetString(*s, internal::kFieldId, &decision->id);
   SetString(*s, internal::kFieldSource, &decision->source);
   SetString(*s, internal::kFieldDetailType, &decision->detail_type);
+  // An envelope has both as single strings, just read for the decision.
+  if (!options_.raw_events && (!decision->source || !decision->detail_type)) [[unlikely]] {
+    decision->Clear();
+    return internal::RequireEnvelope(*s);
+  }
   internal::MatchEvent(p, s);
   if (s->over_budget != internal::ScratchRep::Over::kNone) {
     decision->Clear();

@@ -21,7 +21,7 @@ namespace proact::cli {
 const char kBenchUsage[] =
     "usage: proact bench (--rules PATH... | --patterns FILE) --events FILE\n"
     "                    [--expected FILE] [--threads N] [--passes N] [--copy]\n"
-    "                    [--validate-json] [--json]\n"
+    "                    [--validate-json] [--raw-events] [--json]\n"
     "\n"
     "Measures the whole pipeline, JSON text to decision, on events held in\n"
     "memory (one JSON event per line):\n"
@@ -48,6 +48,9 @@ const char kBenchUsage[] =
     "                    event, instead of EvaluatePadded (in place)\n"
     "  --validate-json   check every event is well-formed JSON in full\n"
     "                    (EngineOptions::validate_json)\n"
+    "  --raw-events      match events as they are, EventBridge envelopes or\n"
+    "                    not (EngineOptions::raw_events); by default an event\n"
+    "                    without string source and detail-type is an error\n"
     "  --json            print one JSON object instead of a table\n"
     "Exit status: 0 ok, 1 on mismatches, evaluation errors or bad input, 2 on\n"
     "bad usage.\n";
@@ -147,7 +150,7 @@ int Bench(const std::vector<std::string>& args) {
   std::vector<std::string> rules;
   std::string patterns, events_path, expected_path;
   int threads = 1, passes = 5;
-  bool json = false, copy = false, validate = false;
+  bool json = false, copy = false, validate = false, raw_events = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::optional<std::string> {
@@ -200,6 +203,8 @@ int Bench(const std::vector<std::string>& args) {
       copy = true;
     } else if (a == "--validate-json") {
       validate = true;
+    } else if (a == "--raw-events") {
+      raw_events = true;
     } else {
       std::cerr << "proact bench: unknown argument '" << a << "'\n" << kBenchUsage;
       return 2;
@@ -255,6 +260,8 @@ int Bench(const std::vector<std::string>& args) {
   EngineOptions options;
   options.validate_json = validate;
   render_off.validate_json = validate;
+  options.raw_events = raw_events;
+  render_off.raw_events = raw_events;
   Engine engine(set.value(), options);
   Engine engine_no_render(set.value(), render_off);
 
@@ -264,8 +271,11 @@ int Bench(const std::vector<std::string>& args) {
   std::size_t mismatches = 0, errors = 0, matched_events = 0, actions = 0;
   std::vector<std::size_t> matched_index;
   for (std::size_t i = 0; i < events.size(); ++i) {
-    if (!events.Evaluate(engine, i, scratch, &decision).ok()) {
-      ++errors;
+    if (Status st = events.Evaluate(engine, i, scratch, &decision); !st.ok()) {
+      // The first reason, so that a count of errors is never a mystery.
+      if (errors++ == 0) {
+        std::cerr << "proact bench: " << events_path << ":" << i + 1 << ": " << st.message() << "\n";
+      }
       continue;
     }
     if (!decision.matches.empty()) {
@@ -361,6 +371,7 @@ int Bench(const std::vector<std::string>& args) {
     out["passes"] = passes;
     out["input"] = copy ? "copied" : "in place";
     out["validate_json"] = validate;
+    out["raw_events"] = raw_events;
     out["events_per_second"] = median;
     out["events_per_second_min"] = rates.front();
     out["events_per_second_max"] = rates.back();

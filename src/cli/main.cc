@@ -83,7 +83,8 @@ const char kEvalUsage[] =
     "  --input auto     recognize and normalize each payload (default): any\n"
     "                   source and delivery envelope of docs/sources.md; a\n"
     "                   batch gives one decision line per event\n"
-    "  --input raw      match every line as it is\n"
+    "  --input raw      match every line as it is, envelope or not\n"
+    "                   (EngineOptions::raw_events)\n"
     "  --header NAME:VALUE\n"
     "                   a request header that came with the payloads\n"
     "                   (repeatable): replay a webhook body saved from\n"
@@ -497,7 +498,9 @@ int Explain(const std::vector<std::string>& args) {
   }
   std::optional<proact::PolicySet> set;
   if (!LoadPolicies(rules, &set)) return 1;
-  proact::Engine engine(std::move(*set));
+  proact::EngineOptions options;
+  options.raw_events = input_mode == "raw";  // auto: the normalizer makes envelopes
+  proact::Engine engine(std::move(*set), options);
   std::string name;
   proact::Normalizer normalizer = NormalizerFromEnvironment();
   bool failed = false;
@@ -762,6 +765,7 @@ int Eval(const std::vector<std::string>& args, bool plan = false) {
   std::optional<proact::PolicySet> set;
   if (!LoadPolicies(rules, &set)) return 1;
   proact::PolicySet policies = *set;
+  options.raw_events = input_mode == "raw";  // auto: the normalizer makes envelopes
   proact::Engine engine(std::move(*set), options);
 
   std::string name;

@@ -248,6 +248,53 @@ std::string JsonErrorMessage(simdjson::error_code error) {
   }
 }
 
+namespace {
+
+// The single top-level string recorded for `field`, or null.
+const EventValue* TopLevelString(const ScratchRep& s, std::uint32_t field) {
+  if (s.field_stamp.size() <= field || s.field_stamp[field] != s.event_stamp) return nullptr;
+  const EventValue& v = s.values[s.field_head[field]];
+  if (v.kind != ValueKind::kString || v.in_array || v.next >= 0) return nullptr;
+  return &v;
+}
+
+// What was recorded for `field` instead of one string ("" when nothing
+// was: the field is missing or an object).
+std::string Found(const ScratchRep& s, std::uint32_t field) {
+  if (s.field_stamp.size() <= field || s.field_stamp[field] != s.event_stamp) return "";
+  const EventValue& v = s.values[s.field_head[field]];
+  if (v.in_array) return " (it is an array)";
+  if (v.next >= 0) return " (it appears more than once)";
+  switch (v.kind) {
+    case ValueKind::kNumber: return " (it is a number)";
+    case ValueKind::kTrue:
+    case ValueKind::kFalse: return " (it is a boolean)";
+    case ValueKind::kNull: return " (it is null)";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+Status RequireEnvelope(const ScratchRep& s) {
+  const bool source = TopLevelString(s, kFieldSource) != nullptr;
+  const bool detail_type = TopLevelString(s, kFieldDetailType) != nullptr;
+  if (source && detail_type) [[likely]] return Status::Ok();
+  std::string what;
+  if (!source) what = "no string \"source\" at the top level" + Found(s, kFieldSource);
+  if (!detail_type) {
+    what += what.empty() ? "no" : ", and no";
+    what += " string \"detail-type\" at the top level" + Found(s, kFieldDetailType);
+  }
+  return Status(StatusCode::kInvalidArgument,
+                "event is not an EventBridge envelope: " + what +
+                    ". Normalize it first (proact::Normalizer::Normalize; proact_normalize in C; "
+                    "proact.normalize in Python; `proact normalize`, or `--input auto` on the "
+                    "command line), or set raw_events (EngineOptions::raw_events; "
+                    "proact_engine_options_set_raw_events in C; Engine(..., raw_events=True) in "
+                    "Python; `--input raw` on the command line) to match it as it is");
+}
+
 Status ReadEvent(std::string_view json, bool padded, const Program& program,
                  const EngineOptions& options, ScratchRep* s) {
   if (json.size() > options.max_event_bytes) {

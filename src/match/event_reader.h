@@ -27,6 +27,13 @@ namespace proact::internal {
 Status ReadEvent(std::string_view json, bool padded, const Program& program,
                  const EngineOptions& options, ScratchRep* scratch);
 
+// After ReadEvent succeeded: Ok when the event's top level has a single
+// string `source` and a single string `detail-type` (the fields ReadEvent
+// always records), else kInvalidArgument saying what is missing and to
+// normalize the event first or set EngineOptions::raw_events. Reads two
+// recorded fields; allocates only for the error.
+Status RequireEnvelope(const ScratchRep& scratch);
+
 // "invalid JSON: …" for a simdjson error, worded for users.
 std::string JsonErrorMessage(simdjson::error_code error);
 

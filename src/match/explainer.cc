@@ -171,6 +171,7 @@ Status TraceMatches(const Program& p, const EngineOptions& options, std::string_
   matched->clear();
   suppressed->clear();
   Status st = ReadEvent(event_json, false, p, options, s);
+  if (st.ok() && !options.raw_events) st = RequireEnvelope(*s);
   if (!st.ok()) return st;
   MatchEvent(p, s);
   *matched = s->matched_policies;
@@ -202,6 +203,7 @@ Status Explain(const Program& p, const EngineOptions& options, std::string_view 
     return Status(StatusCode::kNotFound, "no policy with id '" + std::string(policy_id) + "'");
   }
   Status st = ReadEvent(event_json, false, p, options, s);
+  if (st.ok() && !options.raw_events) st = RequireEnvelope(*s);
   if (!st.ok()) return st;
   MatchEvent(p, s);
   // Parsed only when a field is missing, to name the nearest one it has.

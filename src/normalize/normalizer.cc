@@ -87,7 +87,18 @@ class Run {
         return true;
       }
       for (Json& e : envelopes) {
+        if (!e.is_object()) {
+          Error(ctx, source.name + ": the converter produced " + std::string(e.type_name()) +
+                         ", not an envelope object");
+          continue;
+        }
         internal::CompleteEnvelope(&e);
+        // The engine refuses an envelope without these as strings.
+        if (!internal::IsEventBridge(e)) {
+          Error(ctx, source.name + ": the converter's envelope has a \"source\" or \"detail-type\" "
+                                   "that is not a string");
+          continue;
+        }
         Emit(std::move(e), ctx, source.name);
       }
       return true;
@@ -269,7 +280,8 @@ class Run {
               "): tried EventBridge, CloudTrail record and log file, AWS Config rule, SQS, "
               "SNS, CloudWatch Logs, Lambda HTTP request, Pub/Sub push, Eventarc and "
               "CloudEvents, GCP audit LogEntry, Azure Event Grid and Activity Log, Okta, "
-              "Slack; use --input raw to match it as it is");
+              "Slack; to match it as it is instead, evaluate it without normalizing on an "
+              "engine with raw_events set (`--input raw` on the command line)");
   }
 
   bool Records(const Json& records, const Ctx& ctx) {

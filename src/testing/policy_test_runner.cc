@@ -106,7 +106,10 @@ class Runner {
     report_->warnings = set.value().warnings();
     program_ = set.value().program();
     const std::vector<std::uint32_t>& overriding = program_->override_files;
-    layers_[overriding.size()] = std::make_unique<Engine>(set.value());
+    // Normalized events are envelopes; a `raw: true` case asks for its
+    // event to be matched as it is, envelope or not.
+    engine_options_.raw_events = true;
+    layers_[overriding.size()] = std::make_unique<Engine>(set.value(), engine_options_);
     std::vector<std::string> files;
     internal::CollectPolicyFiles(paths, &files).ok();
     for (std::size_t f = 0; f < files.size(); ++f) {
@@ -125,7 +128,7 @@ class Runner {
           report_->diagnostics.push_back(std::move(d));
           return;
         }
-        layer = std::make_unique<Engine>(part.value());
+        layer = std::make_unique<Engine>(part.value(), engine_options_);
       }
       engine_ = layer.get();
       RunFile(files[f]);
@@ -477,6 +480,7 @@ class Runner {
   // the one the current file's cases use.
   std::map<std::size_t, std::unique_ptr<Engine>> layers_;
   Engine* engine_ = nullptr;
+  EngineOptions engine_options_;
   std::shared_ptr<const internal::Program> program_;
   // Field paths of the test events of each policy (cases naming it).
   std::map<std::string, std::set<std::string>> event_fields_;

@@ -122,6 +122,15 @@ expect_contains "auto explains" "$TMP/err" "unrecognized payload"
 "$PROACT" eval --rules "$TMP/rules/a.yaml" --input raw "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
 expect_eq "raw accepts it" $? 0
 expect_eq "raw matches it" "$(cat "$TMP/out")" '{"id":null,"source":"a","detail-type":null,"matches":[{"policy":"a","mode":"enforce","severity":"medium","actions":[],"errors":[]}]}'
+"$PROACT" plan --rules "$TMP/rules/a.yaml" --input raw "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "plan --input raw accepts it" $? 0
+"$PROACT" explain --rules "$TMP/rules/a.yaml" --input raw "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "explain --input raw accepts it" $? 0
+expect_contains "explain --input raw matches it" "$TMP/out" "): MATCHED"
+"$PROACT" explain --rules "$TMP/rules/a.yaml" "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
+expect_eq "explain --input auto rejects it" $? 1
+expect_contains "explain --input auto says why" "$TMP/err" "raw.jsonl:1: error: unrecognized payload"
+expect_contains "the advice names --input raw" "$TMP/err" "(\`--input raw\` on the command line)"
 
 "$PROACT" eval --rules "$SRC/tests/compile/testdata/templates.yaml" "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
 expect_eq "eval with bad policies exits 1" $? 1
@@ -266,12 +275,19 @@ expect_contains "bench --help explains --expected" "$TMP/out" "--expected FILE"
 printf '[{"source":["a"]},{"source":["b"]}]' > "$TMP/patterns.json"
 printf '{"source":"a"}\n{"source":"b"}\n{"source":"c"}\n' > "$TMP/bench-events.jsonl"
 printf '[0]\n[1]\n[]\n' > "$TMP/bench-expected.jsonl"
-"$PROACT" bench --patterns "$TMP/patterns.json" --events "$TMP/bench-events.jsonl" --expected "$TMP/bench-expected.jsonl" --passes 1 --json > "$TMP/out"
+"$PROACT" bench --patterns "$TMP/patterns.json" --events "$TMP/bench-events.jsonl" --expected "$TMP/bench-expected.jsonl" --passes 1 --raw-events --json > "$TMP/out"
 expect_eq "bench with matching expectations exits 0" $? 0
 expect_contains "bench --json reports mismatches" "$TMP/out" '"mismatches":0'
 expect_contains "bench --json reports events/s" "$TMP/out" '"events_per_second":'
+expect_contains "bench --json reports --raw-events" "$TMP/out" '"raw_events":true'
+# Without --raw-events, events that are not EventBridge envelopes are errors, the first one shown.
+"$PROACT" bench --patterns "$TMP/patterns.json" --events "$TMP/bench-events.jsonl" --passes 1 --json > "$TMP/out" 2>"$TMP/err"
+expect_eq "bench on non-envelope events exits 1" $? 1
+expect_contains "bench counts them as errors" "$TMP/out" '"errors":3'
+expect_contains "bench says why, once" "$TMP/err" 'bench-events.jsonl:1: event is not an EventBridge envelope: no string "detail-type" at the top level.'
+expect_eq "bench prints one reason" "$(wc -l < "$TMP/err")" 1
 printf '[0]\n[0]\n[]\n' > "$TMP/bench-expected.jsonl"
-"$PROACT" bench --patterns "$TMP/patterns.json" --events "$TMP/bench-events.jsonl" --expected "$TMP/bench-expected.jsonl" --passes 1 > "$TMP/out" 2>"$TMP/err"
+"$PROACT" bench --patterns "$TMP/patterns.json" --events "$TMP/bench-events.jsonl" --expected "$TMP/bench-expected.jsonl" --passes 1 --raw-events > "$TMP/out" 2>"$TMP/err"
 expect_eq "bench with a wrong expectation exits 1" $? 1
 expect_contains "bench names the mismatching event" "$TMP/err" "mismatch on event 2: expected [0], got [1]"
 "$PROACT" bench --rules "$SRC/examples/quickstart" --events "$SRC/examples/quickstart/events.jsonl" --passes 1 > "$TMP/out"

@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "proact/engine.h"
@@ -13,16 +14,35 @@ const proact::Engine& PackEngine() {
   static const proact::Engine engine(proact::PolicySet::Load({PROACT_SOURCE_DIR "/rules"}).value());
   return engine;
 }
+// The same pack matching any JSON object as it is, envelope or not.
+const proact::Engine& RawPackEngine() {
+  static const proact::Engine engine(PackEngine().policies(), [] {
+    proact::EngineOptions options;
+    options.raw_events = true;
+    return options;
+  }());
+  return engine;
+}
+// Evaluates a normalized event; the normalizer only makes envelopes, so the
+// engine must never refuse one as not being one.
+void EvaluateEnvelope(const std::string& json) {
+  proact::Decision decision;
+  proact::Status st = PackEngine().Evaluate(json, &decision);
+  if (st.ok()) {
+    (void)decision.ToJson().dump();
+  } else if (st.message().find("not an EventBridge envelope") != std::string::npos) {
+    __builtin_trap();
+  }
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const proact::Normalizer normalizer;
   std::string_view payload(reinterpret_cast<const char*>(data), size);
   proact::Decision decision;
-  (void)PackEngine().Evaluate(payload, &decision);  // as a raw event
+  (void)RawPackEngine().Evaluate(payload, &decision);  // as a raw event
+  (void)PackEngine().Evaluate(payload, &decision);     // refused unless an envelope
   proact::NormalizeResult r = normalizer.Normalize(payload);
-  for (const proact::NormalizedEvent& e : r.events) {
-    if (PackEngine().Evaluate(e.json, &decision).ok()) (void)decision.ToJson().dump();
-  }
+  for (const proact::NormalizedEvent& e : r.events) EvaluateEnvelope(e.json);
   return 0;
 }

@@ -19,7 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                      "    actions: [{action: a, params: {v: " + param.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) + "}}]\n";
   proact::Result<proact::PolicySet> set = proact::PolicySet::FromString(yaml, "t.yaml");
   if (!set.ok()) return 0;
-  proact::Engine engine(set.value());
+  proact::EngineOptions options;
+  options.raw_events = true;  // the fuzzed event is any JSON, envelope or not
+  proact::Engine engine(set.value(), options);
   proact::Decision decision;
   if (engine.Evaluate(event, &decision).ok()) (void)decision.ToJson().dump();
   return 0;

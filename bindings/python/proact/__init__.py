@@ -3,10 +3,11 @@
     import proact
     policies = proact.PolicySet.load(["rules/"])        # raises PolicyError
     engine = proact.Engine(policies)
-    decision = engine.evaluate(event)                    # dict, str or bytes
-    for match in decision["matches"]:
-        for action in match["actions"]:
-            run(action["action"], action["params"])
+    for event in proact.normalize(payload, headers):     # EventBridge envelopes
+        decision = engine.evaluate(event)                # dict, str or bytes
+        for match in decision["matches"]:
+            for action in match["actions"]:
+                run(action["action"], action["params"])
 
 Decisions have the shape of a `proact eval` output line. Evaluation releases
 the GIL, so threads scale. Errors are exceptions: PolicyError (with
@@ -31,7 +32,8 @@ class PolicyError(Exception):
 
 
 class EventError(ValueError):
-    """An event could not be evaluated (malformed JSON, over a limit).
+    """An event could not be evaluated (malformed JSON, not an EventBridge
+    envelope, over a limit).
     .code is the status name, e.g. "invalid-argument"."""
 
     def __init__(self, code, message):
@@ -96,25 +98,43 @@ class PolicySet:
 
 
 class Engine:
-    """Evaluates events against a PolicySet; safe to share between threads."""
+    """Evaluates events against a PolicySet; safe to share between threads.
 
-    def __init__(self, policy_set):
+    raw_events=False (the default): events must be EventBridge envelopes,
+    as proact.normalize makes them. raw_events=True matches any JSON object
+    as it is (EngineOptions::raw_events, `proact eval --input raw`)."""
+
+    def __init__(self, policy_set, raw_events=False):
         if not isinstance(policy_set, PolicySet):
             raise TypeError("Engine takes a proact.PolicySet")
-        self._native = _proact.Engine(policy_set._native)
+        self.raw_events = bool(raw_events)
+        self._native = _proact.Engine(policy_set._native, self.raw_events)
 
     def evaluate(self, event):
-        """Evaluates one EventBridge-shaped event (dict, str or bytes) and
-        returns the decision as a dict."""
+        """Evaluates one event (dict, str or bytes) and returns the decision
+        as a dict.
+
+        The event must be an EventBridge envelope: a JSON object with a
+        string "source" and "detail-type" at its top level. Any other
+        payload (a GitHub webhook body, a CloudTrail record, an SQS batch)
+        goes through proact.normalize(payload, headers) first, which returns
+        the envelopes to evaluate one by one. Given anything else, evaluate
+        raises EventError (code "invalid-argument", the message saying to
+        normalize it) rather than silently match nothing, unless the engine
+        was made with raw_events=True, which matches the object as it is.
+        Malformed JSON and events over a limit raise EventError too."""
         decision, code, message = self._native.evaluate(_text(event))
         if decision is None:
             raise EventError(code, message)
         return _json.loads(decision)
 
     def explain(self, event, policy=""):
-        text, message = self._native.explain(_text(event), policy)
+        """Why each policy (or only `policy`) matched the event or did not,
+        as text. Raises EventError: code "not-found" for an unknown policy
+        id, otherwise the error evaluate would raise for the event."""
+        text, code, message = self._native.explain(_text(event), policy)
         if text is None:
-            raise EventError("not-found", message)
+            raise EventError(code, message)
         return text
 
 

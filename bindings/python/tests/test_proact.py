@@ -89,6 +89,43 @@ def test_event_and_normalize_errors():
         proact.Engine("rules/")
 
 
+def test_a_payload_that_is_not_an_envelope_is_refused_unless_raw_events():
+    # A GitHub webhook body as it arrives: no "source" nor "detail-type".
+    body = {"action": "publicized", "repository": {"name": "r", "owner": {"login": "acme"}},
+            "sender": {"login": "m"}}
+    with pytest.raises(proact.EventError) as err:
+        ENGINE.evaluate(body)
+    assert err.value.code == "invalid-argument"
+    message = str(err.value)
+    assert message.startswith('event is not an EventBridge envelope: no string "source" at the top '
+                              'level, and no string "detail-type" at the top level.')
+    assert "proact.normalize in Python" in message
+    assert "Engine(..., raw_events=True) in Python" in message
+    with pytest.raises(proact.EventError) as err:
+        ENGINE.evaluate({"source": "github", "detail-type": 7})
+    assert 'no string "detail-type" at the top level (it is a number)' in str(err.value)
+    with pytest.raises(proact.EventError) as err:
+        ENGINE.explain(body)
+    assert err.value.code == "invalid-argument" and "not an EventBridge envelope" in str(err.value)
+
+    # Normalized first, it is an envelope the pack's GitHub policies read.
+    headers = {"X-GitHub-Event": "repository", "X-GitHub-Delivery": "d-1"}
+    [event] = proact.normalize(body, headers)
+    assert (event["source"], event["detail-type"]) == ("github", "repository")
+    assert "github-repo-made-public" in [m["policy"] for m in ENGINE.evaluate(event)["matches"]]
+
+    # raw_events=True matches the object as it is.
+    policies = proact.PolicySet.from_string(
+        "policies:\n  - id: public\n    match: {action: [publicized]}\n", "raw.yaml")
+    assert not proact.Engine(policies).raw_events
+    raw = proact.Engine(policies, raw_events=True)
+    assert raw.raw_events
+    decision = raw.evaluate(body)
+    assert (decision["source"], decision["detail-type"]) == (None, None)
+    assert [m["policy"] for m in decision["matches"]] == ["public"]
+    assert "policy public (raw.yaml:2:5): MATCHED" in raw.explain(body)
+
+
 def test_inputs_dict_str_bytes_give_one_decision():
     event = {"source": "aws.s3", "detail-type": "AWS API Call via CloudTrail", "id": "e1",
              "detail": {"eventName": "DeleteBucketPublicAccessBlock", "requestParameters": {"bucketName": "b"}}}
