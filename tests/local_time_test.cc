@@ -167,7 +167,7 @@ policies:
     match:
       detail: {t: [{local-time: {zone: UTC, days: [mon-sun]}}]}
 )");
-  Engine engine(set);
+  Engine engine(set, testing::RawEvents());  // bare {"detail": ...} events
   for (const char* value : {R"(1711819800)", R"(1711819800000)", R"(true)", R"(null)",
                             R"("2024-03-30")", R"("2024-03-30T17:30:00")", R"("")",
                             R"("yesterday")", R"({"at": "2024-03-30T17:30:00Z"})", R"([])"}) {
@@ -215,9 +215,9 @@ policies:
   CHECK(Matches(engine, At("2024-05-08T05:00:00Z")) ==
         std::vector<std::string>{"outside-change-window", "console-weekend-or-night"});
   // 12:30 in Tokyo (03:30Z), or the exact value.
-  CHECK(Matches(engine, R"({"time":"2024-05-08T03:30:00Z"})") ==
+  CHECK(Matches(engine, R"({"source":"tokyo","detail-type":"d","time":"2024-05-08T03:30:00Z"})") ==
         std::vector<std::string>{"exact-or-window"});
-  CHECK(Matches(engine, R"({"time":"2024-01-01T00:00:00Z"})") ==
+  CHECK(Matches(engine, R"({"source":"tokyo","detail-type":"d","time":"2024-01-01T00:00:00Z"})") ==
         std::vector<std::string>{"exact-or-window"});
 }
 
