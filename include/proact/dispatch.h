@@ -21,8 +21,8 @@
 // ActionContext::deadline themselves (the built-in webhook action does).
 //
 // Built-in actions (RegisterBuiltinActions): `log` (one structured JSON log
-// line with the params), `webhook` (HTTP POST of JSON through libcurl, with
-// a destination host allowlist, timeout, and bounded retries with backoff),
+// line with the params), `webhook` (HTTP POST of JSON through proact's HTTP
+// client, cpp-httplib over OpenSSL, with a destination host allowlist, timeout, and bounded retries with backoff),
 // and the rate limiter's alert action `proact.rate_limited` (a warning log
 // line).
 //

@@ -1,5 +1,5 @@
-// The actions every host gets: log, webhook (libcurl), proact.rate_limited.
-#include <curl/curl.h>
+// The actions every host gets: log, webhook (HTTP through the transport of
+// host/remediation/http_transport.h), proact.rate_limited.
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,35 +18,21 @@ namespace proact {
 
 namespace {
 
-void GlobalCurlInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 using internal::AsciiLower;
 
-// Scheme and host of `url`, read by libcurl's URL parser.
+// Scheme, host and port of `url` (the port the request goes to: the
+// scheme's default when none is given).
 bool UrlParts(std::string_view url, std::string* scheme, std::string* host,
               std::string* port = nullptr) {
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), &curl_url_cleanup);
-  if (!u) return false;
-  std::string text(url);
-  if (curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) return false;
-  char* part = nullptr;
-  if (curl_url_get(u.get(), CURLUPART_SCHEME, &part, 0) != CURLUE_OK) return false;
-  *scheme = AsciiLower(part);
-  curl_free(part);
-  part = nullptr;
-  if (curl_url_get(u.get(), CURLUPART_HOST, &part, 0) != CURLUE_OK) return false;
-  *host = AsciiLower(part);
-  curl_free(part);
-  if (port != nullptr) {
-    // The port the request goes to: the scheme's default when none is given.
-    part = nullptr;
-    if (curl_url_get(u.get(), CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK) return false;
-    *port = part;
-    curl_free(part);
-  }
+  // The scheme even of a URL that does not parse, for the message.
+  std::size_t colon = url.find(':');
+  if (colon != std::string_view::npos) *scheme = AsciiLower(std::string(url.substr(0, colon)));
+  internal::HttpUrl u;
+  if (!internal::ParseHttpUrl(url, &u)) return false;
+  if (u.scheme != "http" && u.scheme != "https") return false;
+  *scheme = u.scheme;
+  *host = u.host;
+  if (port != nullptr) *port = std::to_string(u.port);
   return true;
 }
 
@@ -87,60 +73,35 @@ bool EntryAllows(std::string entry, const std::string& scheme, const std::string
 // scheme://host[:port] of `url`, for messages: paths and query strings may
 // carry tokens (Slack incoming webhooks do), and userinfo a password.
 std::string Origin(std::string_view url) {
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), &curl_url_cleanup);
-  std::string text(url);
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, text.c_str(), 0) != CURLUE_OK) return "(bad url)";
-  std::string out;
-  for (auto [part, prefix] : {std::pair{CURLUPART_SCHEME, ""}, std::pair{CURLUPART_HOST, "://"},
-                              std::pair{CURLUPART_PORT, ":"}}) {
-    char* value = nullptr;
-    if (curl_url_get(u.get(), part, &value, 0) == CURLUE_OK && value != nullptr) {
-      out += prefix;
-      out += value;
-      curl_free(value);
-    }
-  }
-  return out;
-}
-
-size_t Collect(char* data, size_t size, size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  std::size_t room = 2048 > out->size() ? 2048 - out->size() : 0;
-  out->append(data, std::min(room, size * n));
-  return size * n;
+  internal::HttpUrl u;
+  if (!internal::ParseHttpUrl(url, &u)) return "(bad url)";
+  return u.Origin();
 }
 
 ActionResult PostOnce(const std::string& url, const std::string& body,
                       const std::vector<std::string>& headers, std::chrono::milliseconds timeout,
                       long* status) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return ActionResult::Retryable("libcurl could not start a request");
-  curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
-  for (const std::string& h : headers) list = curl_slist_append(list, h.c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list_owner(list, &curl_slist_free_all);
-  std::string response;
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_POST, 1L);
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, timeout.count())));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect must not escape the allowlist
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "proact-webhook");
-  if (!internal::CaBundlePath().empty()) {
-    curl_easy_setopt(c, CURLOPT_CAINFO, internal::CaBundlePath().c_str());
+  internal::HttpCall call;
+  call.method = "POST";
+  call.url = url;
+  call.allow_plain_http = true;  // the allowlist (WebhookUrlAllowed) vetted the host
+  call.headers = {{"Content-Type", "application/json"}, {"User-Agent", "proact-webhook"}};
+  for (const std::string& h : headers) {
+    std::size_t colon = h.find(':');
+    if (colon == std::string::npos) continue;
+    std::size_t start = h.find_first_not_of(' ', colon + 1);
+    call.headers.emplace_back(h.substr(0, colon), start == std::string::npos ? "" : h.substr(start));
   }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &Collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    return ActionResult::Retryable("POST " + Origin(url) + ": " +
-                                   curl_easy_strerror(rc));
+  call.body = body;
+  call.deadline = std::chrono::steady_clock::now() + std::max(timeout, std::chrono::milliseconds(1));
+  call.max_response_bytes = 2048;  // a snippet for the message
+  internal::HttpReply reply = internal::Send(call);
+  if (reply.status == 0) {
+    // The transport's message names the origin, never the path or query.
+    return ActionResult::Retryable(reply.transport_error);
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+  *status = reply.status;
+  const std::string& response = reply.body;
   std::string snippet = response.substr(0, 200);
   if (*status >= 200 && *status < 300) return ActionResult::Ok("HTTP " + std::to_string(*status));
   std::string why = "POST " + Origin(url) + ": HTTP " + std::to_string(*status) +
@@ -204,7 +165,6 @@ ActionResult Webhook(const WebhookOptions& options, const ActionContext& ctx) {
 }  // namespace
 
 bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options, std::string* why) {
-  GlobalCurlInit();
   std::string scheme, host, port;
   bool parsed = UrlParts(url, &scheme, &host, &port);
   if (!scheme.empty() && scheme != "http" && scheme != "https") {
@@ -251,7 +211,6 @@ WebhookOptions WebhookOptionsFromEnvironment() {
 }
 
 void RegisterBuiltinActions(Dispatcher& dispatcher, WebhookOptions webhook) {
-  GlobalCurlInit();
   auto log_action = [](LogLevel level) {
     return [level](const ActionContext& ctx) {
       nlohmann::ordered_json fields;

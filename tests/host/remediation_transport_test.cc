@@ -110,7 +110,7 @@ TEST_CASE("remediation transport: SigV4 requests are signed as botocore signs th
     CHECK(r["headers"]["x-amz-date"] != "20200101T000000Z");
   }
 
-  SUBCASE("a body over a megabyte (libcurl may add an unsigned Expect header)") {
+  SUBCASE("a body over a megabyte") {
     HttpCall call;
     call.method = "PUT";
     call.url = "http://examplebucket.s3.us-east-1.amazonaws.com/big/object.json";
@@ -233,17 +233,13 @@ TEST_CASE("remediation transport: requests that cannot be signed or must not be 
   signed_call.connect_to = fake.hostport();
   signed_call.has_sigv4 = true;
   signed_call.sigv4 = Signing("us-east-1", "lambda");
-  signed_call.url = "http://lambda.us-east-1.amazonaws.com/2015-03-31/functions/arn%3Aaws%3Alambda/policy";
-  refused(signed_call, "non-S3 SigV4 path");
   signed_call.url = "http://lambda.us-east-1.amazonaws.com/2015-03-31/functions/a:b/policy";
+  refused(signed_call, "non-S3 SigV4 path");
+  signed_call.url = "http://lambda.us-east-1.amazonaws.com/2015-03-31/functions/a%3ab/policy";
   refused(signed_call, "non-S3 SigV4 path");
   signed_call.url = "http://lambda.us-east-1.amazonaws.com/2015-03-31//functions";
   refused(signed_call, "dot segments");
-  signed_call.url = "http://lambda.us-east-1.amazonaws.com/x?b=1&a=2";
-  refused(signed_call, "sorted");
   signed_call.sigv4.service = "s3";
-  signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/?publicAccessBlock";
-  refused(signed_call, "name=value");
   signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/?prefix=a%2fb";
   refused(signed_call, "encoded");
   signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/?prefix=a,b";
@@ -252,11 +248,23 @@ TEST_CASE("remediation transport: requests that cannot be signed or must not be 
   refused(signed_call, "not a valid");
   CHECK(fake.Requests().empty());
 
-  // S3 keys may carry encoded characters: S3 signs the path as sent.
-  signed_call.url = "http://bucket.s3.us-east-1.amazonaws.com/dir/a%20b%3Ac.txt?tagging=";
-  HttpReply reply = Send(signed_call);
-  REQUIRE_MESSAGE(reply.status == 200, reply.transport_error);
-  CheckVerified(fake.Requests().back(), "s3", "us-east-1");
+  // What libcurl 7.88 could not sign and proact's signer can, each checked
+  // by botocore: S3 keys with encoded characters (signed as sent), non-S3
+  // paths with encoded characters (signed encoded twice, as AWS does: a
+  // Lambda function ARN), query parameters in any order, valueless ones.
+  for (auto [service, url] : std::vector<std::pair<std::string, std::string>>{
+           {"s3", "http://bucket.s3.us-east-1.amazonaws.com/dir/a%20b%3Ac.txt?tagging="},
+           {"s3", "http://bucket.s3.us-east-1.amazonaws.com/?publicAccessBlock"},
+           {"lambda", "http://lambda.us-east-1.amazonaws.com/2015-03-31/functions/"
+                      "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Amy-fn/policy"},
+           {"lambda", "http://lambda.us-east-1.amazonaws.com/x?b=1&a=2&a=1"}}) {
+    signed_call.sigv4.service = service;
+    signed_call.url = url;
+    HttpReply reply = Send(signed_call);
+    INFO(url);
+    REQUIRE_MESSAGE(reply.status == 200, reply.transport_error);
+    CheckVerified(fake.Requests().back(), service, "us-east-1");
+  }
 
   CHECK(IsLoopbackHost("127.0.0.1"));
   CHECK(IsLoopbackHost("127.10.20.30"));
@@ -289,6 +297,7 @@ TEST_CASE("remediation transport: deadline, response cap, lower-case headers, no
   call.deadline = start + 300ms;
   HttpReply reply = Send(call);
   auto took = std::chrono::steady_clock::now() - start;
+  INFO("transport error: " << reply.transport_error);
   CHECK(reply.timed_out);
   CHECK(reply.status == 0);
   CHECK(!reply.transport_error.empty());

@@ -1,7 +1,5 @@
 #include "host/remediation/action_executor.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <map>
 #include <random>
@@ -24,19 +22,11 @@ struct UrlInfo {
 };
 
 bool ParseUrl(const std::string& url, UrlInfo* out) {
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), &curl_url_cleanup);
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return false;
-  auto get = [&](CURLUPart part, std::string* s, unsigned flags) {
-    char* p = nullptr;
-    if (curl_url_get(u.get(), part, &p, flags) != CURLUE_OK) return false;
-    *s = p;
-    curl_free(p);
-    return true;
-  };
-  if (!get(CURLUPART_SCHEME, &out->scheme, 0) || !get(CURLUPART_HOST, &out->host, 0)) return false;
-  if (!get(CURLUPART_PORT, &out->port, CURLU_DEFAULT_PORT)) return false;
-  for (char& c : out->host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (out->host.size() > 2 && out->host.front() == '[') out->host = out->host.substr(1, out->host.size() - 2);
+  HttpUrl u;
+  if (!ParseHttpUrl(url, &u)) return false;
+  out->scheme = u.scheme;
+  out->host = u.host;
+  out->port = std::to_string(u.port);
   return true;
 }
 

@@ -1,26 +1,27 @@
 #include "host/remediation/http_transport.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
-#include <cstdlib>
+#include <httplib.h>
+#include <netdb.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
-#include <mutex>
 
-#include "normalize/codec.h"
+#include "host/remediation/sigv4.h"
 
 namespace proact::internal {
 
 namespace {
 
-void GlobalCurlInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+using Steady = std::chrono::steady_clock;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -41,14 +42,6 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 bool IsUnreserved(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == '~';
@@ -56,11 +49,12 @@ bool IsUnreserved(char c) {
 
 bool IsUpperHex(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
 
-// A query component in SigV4's encoding: unreserved characters and %XX.
-bool CanonicalComponent(std::string_view s) {
+// Unreserved characters and upper-case %XX only (plus `extra`).
+bool Encoded(std::string_view s, char extra = '\0') {
   for (size_t i = 0; i < s.size(); ++i) {
-    if (IsUnreserved(s[i])) continue;
-    if (s[i] == '%' && i + 2 < s.size() && IsUpperHex(s[i + 1]) && IsUpperHex(s[i + 2])) {
+    if (IsUnreserved(s[i]) || (extra != '\0' && s[i] == extra)) continue;
+    if (s[i] == '%' && i + 2 < s.size() && IsUpperHex(s[i + 1]) &&
+        IsUpperHex(s[i + 2])) {
       i += 2;
       continue;
     }
@@ -70,18 +64,15 @@ bool CanonicalComponent(std::string_view s) {
 }
 
 // Checks the rules of the header comment for a SigV4 URL's path and query.
-bool SigV4UrlCanonical(std::string_view path, std::string_view query, bool s3, std::string* why) {
+bool SigV4UrlSignable(std::string_view path, std::string_view query, bool s3, std::string* why) {
   if (path.empty() || path.front() != '/') {
     *why = "the path must start with '/'";
     return false;
   }
   if (!s3) {
-    for (char c : path) {
-      if (c != '/' && !IsUnreserved(c)) {
-        *why = "a non-S3 SigV4 path may hold only unreserved characters and '/' (libcurl 7.88 "
-               "does not canonicalise it)";
-        return false;
-      }
+    if (!Encoded(path, '/')) {
+      *why = "a non-S3 SigV4 path may hold only unreserved characters, '/' and upper-case %XX";
+      return false;
     }
     size_t start = 1;
     while (start <= path.size()) {
@@ -96,29 +87,19 @@ bool SigV4UrlCanonical(std::string_view path, std::string_view query, bool s3, s
       start = end + 1;
     }
   }
-  if (query.empty()) return true;
-  std::vector<std::pair<std::string_view, std::string_view>> params;
   size_t start = 0;
-  while (start <= query.size()) {
+  while (!query.empty() && start <= query.size()) {
     size_t end = query.find('&', start);
     if (end == std::string_view::npos) end = query.size();
     std::string_view pair = query.substr(start, end - start);
     size_t eq = pair.find('=');
-    if (eq == std::string_view::npos) {
-      *why = "every SigV4 query parameter must be written name=value (a subresource as 'name=')";
-      return false;
-    }
-    std::string_view name = pair.substr(0, eq), value = pair.substr(eq + 1);
-    if (name.empty() || !CanonicalComponent(name) || !CanonicalComponent(value)) {
+    std::string_view name = pair.substr(0, eq);
+    std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    if (name.empty() || !Encoded(name) || !Encoded(value)) {
       *why = "SigV4 query parameters must be encoded: unreserved characters and upper-case %XX only";
       return false;
     }
-    params.emplace_back(name, value);
     start = end + 1;
-  }
-  if (!std::is_sorted(params.begin(), params.end())) {
-    *why = "SigV4 query parameters must be sorted by name, then value";
-    return false;
   }
   return true;
 }
@@ -128,55 +109,138 @@ bool IsMetadataHost(std::string_view host) {
          IEquals(host, "fd00:ec2::23") || IEquals(host, "metadata.google.internal");
 }
 
-// Host part of "host:port" or "[v6]:port".
-std::string ConnectToHost(std::string_view connect_to) {
-  if (!connect_to.empty() && connect_to.front() == '[') {
-    size_t close = connect_to.find(']');
-    if (close == std::string_view::npos) return "";
-    return std::string(connect_to.substr(1, close - 1));
+// "host:port" or "[v6]:port".
+bool SplitHostPort(std::string_view text, std::string* host, int* port) {
+  std::string_view h, p;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return false;
+    h = text.substr(1, close - 1);
+    p = text.substr(close + 2);
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    h = text.substr(0, colon);
+    p = text.substr(colon + 1);
   }
-  size_t colon = connect_to.rfind(':');
-  return std::string(connect_to.substr(0, colon));
+  if (h.empty() || p.empty() || p.size() > 5) return false;
+  int n = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  if (n < 1 || n > 65535) return false;
+  *host = Lower(h);
+  *port = n;
+  return true;
 }
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
+// A numeric address of `host` (itself when numeric), or "".
+std::string NumericAddress(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* result = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0 || result == nullptr) return "";
+  char buf[INET6_ADDRSTRLEN] = {0};
+  const void* addr = result->ai_family == AF_INET6
+                         ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(result->ai_addr)->sin6_addr)
+                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(result->ai_addr)->sin_addr);
+  inet_ntop(result->ai_family, addr, buf, sizeof buf);
+  freeaddrinfo(result);
+  return buf;
 }
 
-struct Receive {
-  HttpReply* reply;
-  size_t max_bytes;
-};
-
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  auto* r = static_cast<Receive*>(user);
-  size_t bytes = size * n;
-  size_t room = r->max_bytes - std::min(r->max_bytes, r->reply->body.size());
-  if (bytes > room) {
-    r->reply->body.append(data, room);
-    r->reply->too_large = true;
-    return 0;  // stops the transfer
-  }
-  r->reply->body.append(data, bytes);
-  return bytes;
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
 }
 
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* r = static_cast<Receive*>(user);
-  size_t bytes = size * n;
-  std::string_view line(data, bytes);
-  if (line.rfind("HTTP/", 0) == 0) {
-    r->reply->headers.clear();  // a new response (after 100 Continue)
-    return bytes;
+// True when NO_PROXY (or no_proxy) names `host`: "*", a host, or a domain
+// (".example.com" or "example.com" match its subdomains too).
+bool NoProxy(const std::string& host) {
+  std::string list = Env("no_proxy");
+  if (list.empty()) list = Env("NO_PROXY");
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    std::string entry = Lower(list.substr(start, end - start));
+    entry.erase(0, entry.find_first_not_of(" \t"));
+    entry.erase(entry.find_last_not_of(" \t") + 1);
+    if (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
+    if (entry == "*") return true;
+    if (!entry.empty() && (host == entry || (host.size() > entry.size() &&
+                                             host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
+                                             host[host.size() - entry.size() - 1] == '.'))) {
+      return true;
+    }
+    start = end + 1;
   }
-  size_t colon = line.find(':');
-  if (colon == std::string_view::npos) return bytes;
-  r->reply->headers.emplace_back(Lower(Trim(line.substr(0, colon))),
-                                 std::string(Trim(line.substr(colon + 1))));
-  return bytes;
+  return false;
+}
+
+// The proxy URL for `url` from the environment, as curl reads it: https_proxy
+// (or HTTPS_PROXY) for https, http_proxy (lower case only) for http, then
+// all_proxy (or ALL_PROXY); none for hosts NO_PROXY names.
+std::string ProxyFor(const HttpUrl& url) {
+  std::string proxy;
+  if (url.scheme == "https") {
+    proxy = Env("https_proxy");
+    if (proxy.empty()) proxy = Env("HTTPS_PROXY");
+  } else {
+    proxy = Env("http_proxy");
+  }
+  if (proxy.empty()) proxy = Env("all_proxy");
+  if (proxy.empty()) proxy = Env("ALL_PROXY");
+  if (proxy.empty() || NoProxy(url.host)) return "";
+  return proxy;
+}
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Points `client` at the proxy `text` ("[http://][user:password@]host[:port]");
+// false, with *why, for one it cannot use.
+bool UseProxy(httplib::ClientImpl* client, std::string text, std::string* why) {
+  size_t scheme_end = text.find("://");
+  if (scheme_end != std::string::npos) {
+    if (Lower(text.substr(0, scheme_end)) != "http") {
+      *why = "the proxy from the environment must be an http:// proxy (https_proxy, http_proxy, "
+             "all_proxy); set NO_PROXY to reach this host without it";
+      return false;
+    }
+    text = "http://" + text.substr(scheme_end + 3);
+  } else {
+    text = "http://" + text;
+  }
+  size_t at = text.rfind('@');
+  std::string user, password;
+  if (at != std::string::npos) {
+    std::string userinfo = text.substr(7, at - 7);
+    size_t colon = userinfo.find(':');
+    user = PercentDecode(userinfo.substr(0, colon));
+    if (colon != std::string::npos) password = PercentDecode(userinfo.substr(colon + 1));
+    text = "http://" + text.substr(at + 1);
+  }
+  HttpUrl proxy;
+  if (!ParseHttpUrl(text, &proxy)) {
+    *why = "the proxy from the environment is not host[:port]";
+    return false;
+  }
+  client->set_proxy(proxy.host, proxy.port_given ? proxy.port : 1080);
+  if (!user.empty()) client->set_proxy_basic_auth(user, password);
+  return true;
 }
 
 // Replaces every occurrence of `secret` in *text.
@@ -186,15 +250,66 @@ void Scrub(std::string* text, const std::string& secret) {
   while ((at = text->find(secret)) != std::string::npos) text->replace(at, secret.size(), "[redacted]");
 }
 
-struct CurlFree {
-  void operator()(char* p) const { curl_free(p); }
+// SIGPIPE blocked on this thread while a request runs (a peer closing its
+// end while we write must be an error, not the end of the process), and a
+// SIGPIPE raised meanwhile swallowed; the process's handlers stay as they are.
+class SigpipeBlock {
+ public:
+  SigpipeBlock() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe, &old_);
+  }
+  ~SigpipeBlock() {
+    if (sigismember(&old_, SIGPIPE) == 1) return;  // blocked before: left alone
+    sigset_t pending;
+    sigpending(&pending);
+    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      timespec zero{0, 0};
+      while (sigtimedwait(&pipe, nullptr, &zero) == SIGPIPE) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeBlock(const SigpipeBlock&) = delete;
+  SigpipeBlock& operator=(const SigpipeBlock&) = delete;
+
+ private:
+  sigset_t old_;
+  bool was_pending_ = false;
 };
 
-std::string UrlPart(CURLU* u, CURLUPart part) {
-  char* value = nullptr;
-  if (curl_url_get(u, part, &value, 0) != CURLUE_OK || value == nullptr) return "";
-  std::unique_ptr<char, CurlFree> owned(value);
-  return value;
+template <typename Duration>
+void SetTimeouts(httplib::ClientImpl* client, Duration connect, Duration transfer) {
+  auto sec = [](auto d) { return static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(d).count()); };
+  auto usec = [](auto d) {
+    return static_cast<time_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count() % 1000000);
+  };
+  client->set_connection_timeout(sec(connect), usec(connect));
+  client->set_read_timeout(sec(transfer), usec(transfer));
+  client->set_write_timeout(sec(transfer), usec(transfer));
+}
+
+std::string ErrorText(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "could not connect";
+    case httplib::Error::ConnectionTimeout: return "connecting timed out";
+    case httplib::Error::Read: return "reading the response failed";
+    case httplib::Error::Write: return "sending the request failed";
+    case httplib::Error::SSLConnection: return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts: return "could not load the CA bundle";
+    case httplib::Error::SSLServerVerification: return "the server's certificate did not verify";
+    case httplib::Error::Canceled: return "the transfer was stopped";
+    case httplib::Error::Compression: return "could not decompress the response";
+    default: return httplib::to_string(error);
+  }
 }
 
 }  // namespace
@@ -204,6 +319,72 @@ std::string_view HttpReply::Header(std::string_view name) const {
     if (k == name) return v;
   }
   return {};
+}
+
+std::string HttpUrl::Origin() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return scheme + "://" + h + (port_given ? ":" + std::to_string(port) : "");
+}
+
+std::string HttpUrl::HostHeader() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return port_given ? h + ":" + std::to_string(port) : h;
+}
+
+bool ParseHttpUrl(std::string_view url, HttpUrl* out) {
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return false;
+  }
+  size_t colon = url.find("://");
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string scheme = Lower(url.substr(0, colon));
+  for (char c : scheme) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
+  }
+  std::string_view rest = url.substr(colon + 3);
+  size_t auth_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, auth_end);
+  std::string_view tail = auth_end == std::string_view::npos ? "" : rest.substr(auth_end);
+  tail = tail.substr(0, tail.find('#'));
+  size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+  HttpUrl u;
+  u.scheme = scheme;
+  std::string_view port_text;
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    u.host = Lower(authority.substr(1, close - 1));
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, u.host.c_str(), &v6) != 1) return false;
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return false;
+      port_text = after.substr(1);
+    }
+  } else {
+    size_t pc = authority.rfind(':');
+    u.host = Lower(authority.substr(0, pc));
+    if (pc != std::string_view::npos) port_text = authority.substr(pc + 1);
+    if (u.host.find_first_of("[]:@\\") != std::string::npos) return false;
+  }
+  if (u.host.empty()) return false;
+  if (!port_text.empty()) {
+    if (port_text.size() > 5) return false;
+    int n = 0;
+    for (char c : port_text) {
+      if (c < '0' || c > '9') return false;
+      n = n * 10 + (c - '0');
+    }
+    if (n < 1 || n > 65535) return false;
+    u.port = n;
+    u.port_given = true;
+  } else {
+    u.port = scheme == "https" ? 443 : 80;
+  }
+  u.target = tail.empty() || tail.front() != '/' ? "/" + std::string(tail) : std::string(tail);
+  *out = std::move(u);
+  return true;
 }
 
 bool IsLoopbackHost(std::string_view host) {
@@ -222,26 +403,32 @@ bool IsLoopbackHost(std::string_view host) {
 }
 
 HttpReply Send(const HttpCall& call) {
-  GlobalCurlInit();
   HttpReply reply;
-  auto fail = [&reply](std::string message) {
+  auto fail = [&reply, &call](std::string message) {
+    if (call.has_sigv4) {
+      Scrub(&message, call.sigv4.credentials.secret_access_key);
+      Scrub(&message, call.sigv4.credentials.session_token);
+    }
+    for (const auto& [name, value] : call.headers) {
+      if (IEquals(name, "authorization") || IEquals(name, "x-amz-security-token")) Scrub(&message, value);
+    }
+    reply.status = 0;
+    reply.headers.clear();
+    reply.body.clear();
+    reply.too_large = false;
     reply.transport_error = std::move(message);
     return reply;
   };
 
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), &curl_url_cleanup);
-  if (!url || curl_url_set(url.get(), CURLUPART_URL, call.url.c_str(), 0) != CURLUE_OK) {
-    return fail("the request URL is not a valid absolute URL");
-  }
-  std::string scheme = Lower(UrlPart(url.get(), CURLUPART_SCHEME));
-  std::string host = UrlPart(url.get(), CURLUPART_HOST);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (scheme != "http" && scheme != "https") return fail("only http and https URLs are allowed");
-  std::string target_host = call.connect_to.empty() ? host : ConnectToHost(call.connect_to);
-  if (!call.connect_to.empty() && target_host.empty()) {
+  HttpUrl url;
+  if (!ParseHttpUrl(call.url, &url)) return fail("the request URL is not a valid absolute URL");
+  if (url.scheme != "http" && url.scheme != "https") return fail("only http and https URLs are allowed");
+  std::string target_host = url.host;
+  int target_port = url.port;
+  if (!call.connect_to.empty() && !SplitHostPort(call.connect_to, &target_host, &target_port)) {
     return fail("connect_to must be host:port");
   }
-  if (scheme == "http" && !IsLoopbackHost(target_host) &&
+  if (url.scheme == "http" && !call.allow_plain_http && !IsLoopbackHost(target_host) &&
       !(call.allow_metadata_http && IsMetadataHost(target_host))) {
     return fail("plain http is allowed to loopback hosts only, not to " + target_host);
   }
@@ -252,21 +439,14 @@ HttpReply Send(const HttpCall& call) {
   }
 
   bool s3 = call.has_sigv4 && call.sigv4.service == "s3";
+  std::string_view path = url.target, query;
+  if (size_t q = path.find('?'); q != std::string_view::npos) {
+    query = path.substr(q + 1);
+    path = path.substr(0, q);
+  }
   if (call.has_sigv4) {
-    // The path and query as written (curl_url_get would re-encode them).
-    std::string_view rest = call.url;
-    size_t scheme_end = rest.find("://");
-    rest.remove_prefix(scheme_end == std::string_view::npos ? 0 : scheme_end + 3);
-    size_t path_start = rest.find_first_of("/?#");
-    std::string_view path_query = path_start == std::string_view::npos ? "" : rest.substr(path_start);
-    path_query = path_query.substr(0, path_query.find('#'));
-    size_t q = path_query.find('?');
-    std::string_view path = path_query.substr(0, q);
-    std::string_view query = q == std::string_view::npos ? "" : path_query.substr(q + 1);
     std::string why;
-    if (!SigV4UrlCanonical(path.empty() ? "/" : path, query, s3, &why)) {
-      return fail("SigV4 URL not in canonical form: " + why);
-    }
+    if (!SigV4UrlSignable(path, query, s3, &why)) return fail("SigV4 URL cannot be signed: " + why);
     if (call.sigv4.region.empty() || call.sigv4.service.empty() ||
         call.sigv4.credentials.access_key_id.empty() || call.sigv4.credentials.secret_access_key.empty()) {
       return fail("SigV4 signing needs a region, a service and credentials");
@@ -276,121 +456,135 @@ HttpReply Send(const HttpCall& call) {
     }
   }
 
-  auto now = std::chrono::steady_clock::now();
-  long timeout_ms = 0;
-  if (call.deadline != std::chrono::steady_clock::time_point::max()) {
-    if (call.deadline <= now) {
-      reply.timed_out = true;
-      return fail("the deadline passed before the request was sent");
-    }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(call.deadline - now).count();
-    timeout_ms = static_cast<long>(std::max<long long>(1, std::min<long long>(left, 1L << 30)));
+  bool finite = call.deadline != Steady::time_point::max();
+  auto now = Steady::now();
+  if (finite && call.deadline <= now) {
+    fail("the deadline passed before the request was sent");
+    reply.timed_out = true;
+    return reply;
   }
 
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), &curl_easy_cleanup);
-  if (!easy) return fail("libcurl could not start a request");
-  CURL* h = easy.get();
-
-  // Headers: the caller's, then what signing needs.
+  // Headers: the caller's, then what the body and signing need.
   bool send_body = !call.body.empty() || call.method == "PUT" || call.method == "POST" ||
                    call.method == "PATCH";
-  bool has_content_type = false, has_token = false, has_sha = false;
-  std::vector<std::string> lines;
+  bool has_content_type = false, has_token = false, has_sha = false, has_agent = false;
+  HeaderList headers{{"Host", url.HostHeader()}};
   for (const auto& [name, value] : call.headers) {
-    if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
+    if (name.empty() || name.find_first_of(":\r\n \t") != std::string::npos ||
         value.find_first_of("\r\n") != std::string::npos) {
       return fail("invalid request header name or value");
+    }
+    if (IEquals(name, "host") || IEquals(name, "content-length") || IEquals(name, "transfer-encoding")) {
+      continue;  // written by the client from the URL and the body
     }
     if (call.has_sigv4 && (IEquals(name, "authorization") || IEquals(name, "x-amz-date"))) continue;
     if (IEquals(name, "content-type")) has_content_type = true;
     if (IEquals(name, "x-amz-security-token")) has_token = true;
     if (IEquals(name, "x-amz-content-sha256")) has_sha = true;
-    // "Name;" sends an empty header; "Name:" would remove one.
-    lines.push_back(value.empty() ? name + ";" : name + ": " + value);
+    if (IEquals(name, "user-agent")) has_agent = true;
+    headers.emplace_back(name, value);
   }
   if (send_body && !has_content_type) {
-    lines.push_back(call.method == "POST" ? "Content-Type: application/x-www-form-urlencoded"
-                                          : "Content-Type: application/octet-stream");
+    headers.emplace_back("Content-Type", call.method == "POST" ? "application/x-www-form-urlencoded"
+                                                              : "application/octet-stream");
   }
   if (call.has_sigv4) {
     if (!call.sigv4.credentials.session_token.empty() && !has_token) {
-      lines.push_back("X-Amz-Security-Token: " + call.sigv4.credentials.session_token);
+      headers.emplace_back("X-Amz-Security-Token", call.sigv4.credentials.session_token);
     }
-    if (s3 && !has_sha) lines.push_back("x-amz-content-sha256: " + Sha256Hex(call.body));
-  }
-  curl_slist* list = nullptr;
-  for (const std::string& line : lines) {
-    curl_slist* next = curl_slist_append(list, line.c_str());
-    if (next == nullptr) {
-      curl_slist_free_all(list);
-      return fail("out of memory building headers");
+    std::string payload_hash = Sha256Hex(call.body);
+    if (s3 && !has_sha) headers.emplace_back("x-amz-content-sha256", payload_hash);
+    for (const auto& [name, value] : headers) {
+      if (IEquals(name, "x-amz-content-sha256")) payload_hash = value;
     }
-    list = next;
+    auto when = call.signing_time == std::chrono::system_clock::time_point{} ? std::chrono::system_clock::now()
+                                                                             : call.signing_time;
+    headers.emplace_back("X-Amz-Date", AmzDate(when));
+    HeaderList to_sign;
+    for (const auto& h : headers) {
+      if (!IEquals(h.first, "user-agent") && !IEquals(h.first, "expect")) to_sign.push_back(h);
+    }
+    SigV4Signature sig = SignSigV4(call.method, path, query, to_sign, payload_hash, call.sigv4, headers.back().second);
+    headers.emplace_back("Authorization", sig.authorization);
   }
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(list, &curl_slist_free_all);
+  if (!has_agent) headers.emplace_back("User-Agent", "proact");
 
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  Receive receive{&reply, call.max_response_bytes};
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_URL, call.url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (!CaBundlePath().empty()) curl_easy_setopt(h, CURLOPT_CAINFO, CaBundlePath().c_str());
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &receive);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &receive);
-  if (timeout_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> connect_list(nullptr, &curl_slist_free_all);
-  if (!call.connect_to.empty()) {
-    std::string entry = "::" + call.connect_to;
-    connect_list.reset(curl_slist_append(nullptr, entry.c_str()));
-    curl_easy_setopt(h, CURLOPT_CONNECT_TO, connect_list.get());
-  }
-  std::string sigv4;
-  if (call.has_sigv4) {
-    sigv4 = "aws:amz:" + call.sigv4.region + ":" + call.sigv4.service;
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());
-    curl_easy_setopt(h, CURLOPT_USERNAME, call.sigv4.credentials.access_key_id.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, call.sigv4.credentials.secret_access_key.c_str());
-  }
-  if (call.method == "HEAD") {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (send_body) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, call.body.c_str());
-    if (call.method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call.method.c_str());
-  } else if (call.method == "GET") {
-    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  std::unique_ptr<httplib::ClientImpl> client;
+  if (url.scheme == "https") {
+    auto tls = std::make_unique<httplib::SSLClient>(url.host, target_port);
+    if (!CaBundlePath().empty()) tls->set_ca_cert_path(CaBundlePath());
+    tls->enable_server_certificate_verification(true);
+    client = std::move(tls);
   } else {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, call.method.c_str());
+    client = std::make_unique<httplib::ClientImpl>(url.host, target_port);
   }
+  if (target_host != url.host || !call.connect_to.empty()) {
+    std::string address = NumericAddress(target_host);
+    if (address.empty()) return fail("could not resolve connect_to host " + target_host);
+    client->set_hostname_addr_map({{url.host, address}});
+  } else if (!IsLoopbackHost(url.host)) {
+    if (std::string proxy = ProxyFor(url); !proxy.empty()) {
+      std::string why;
+      if (!UseProxy(client.get(), proxy, &why)) return fail(why);
+    }
+  }
+  client->set_keep_alive(false);
+  client->set_follow_location(false);
+  client->set_url_encode(false);
+  client->set_tcp_nodelay(true);
+  // Without a deadline: a long wait is allowed (the Runtime API's `next`
+  // blocks until an invocation comes), a week at most.
+  // (Rounded up to whole milliseconds: the library waits in poll(), whose
+  // timeout is in milliseconds, and would give up just before the deadline.)
+  auto transfer = finite ? std::chrono::ceil<std::chrono::milliseconds>(call.deadline - now) +
+                               std::chrono::milliseconds(1)
+                         : std::chrono::milliseconds(std::chrono::hours(24 * 7));
+  auto connect = std::min<std::chrono::milliseconds>(transfer, call.connect_timeout);
+  SetTimeouts(client.get(), connect, transfer);
 
-  CURLcode rc = curl_easy_perform(h);
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && reply.too_large)) {
-    reply.status = status;
+  httplib::Request req;
+  req.method = call.method;
+  req.path = url.target;
+  for (const auto& [name, value] : headers) req.headers.emplace(name, value);
+  if (send_body) req.body = call.body;
+  bool deadline_hit = false;
+  req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    size_t room = call.max_response_bytes - std::min(call.max_response_bytes, reply.body.size());
+    if (n > room) {
+      reply.body.append(data, room);
+      reply.too_large = true;
+      return false;  // stops the transfer
+    }
+    reply.body.append(data, n);
+    if (finite && Steady::now() >= call.deadline) {
+      deadline_hit = true;
+      return false;
+    }
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error error = httplib::Error::Success;
+  bool ok;
+  {
+    SigpipeBlock no_sigpipe;
+    ok = client->send(req, res, error);
+  }
+  if (ok || (error == httplib::Error::Canceled && reply.too_large && res.status > 0)) {
+    reply.status = res.status;
+    for (const auto& [name, value] : res.headers) reply.headers.emplace_back(Lower(name), value);
     return reply;
   }
-  reply.status = 0;
-  reply.headers.clear();
-  reply.body.clear();
-  reply.too_large = false;
-  reply.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-  std::string message = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
-  while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
-  if (call.has_sigv4) {
-    Scrub(&message, call.sigv4.credentials.secret_access_key);
-    Scrub(&message, call.sigv4.credentials.session_token);
+  bool timed_out = deadline_hit || error == httplib::Error::ConnectionTimeout ||
+                   (finite && Steady::now() >= call.deadline);
+  std::string message = call.method + " " + url.Origin() + ": " + ErrorText(error);
+  if (error == httplib::Error::SSLServerVerification) {
+    auto* tls = static_cast<httplib::SSLClient*>(client.get());
+    message += std::string(" (") + X509_verify_cert_error_string(tls->get_openssl_verify_result()) +
+               "; CA bundle " + (CaBundlePath().empty() ? "OpenSSL's default" : CaBundlePath()) + ")";
   }
-  for (const auto& [name, value] : call.headers) {
-    if (IEquals(name, "authorization") || IEquals(name, "x-amz-security-token")) Scrub(&message, value);
-  }
-  reply.transport_error = message;
+  if (timed_out) message += " (timed out)";
+  fail(message);
+  reply.timed_out = timed_out;
   return reply;
 }
 
