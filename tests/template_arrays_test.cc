@@ -133,16 +133,23 @@ policies:
                 R"(["arn:aws:s3:::public-a", "arn:aws:s3:::b-open", "arn:aws:s3:::public-a"])"));
 }
 
-TEST_CASE("templates over arrays: [matched] of an array the pattern does not test is empty") {
-  CHECK(Render(R"(
+TEST_CASE("templates over arrays: [matched] of an array the pattern does not test is empty, and a warning") {
+  const char* policy = R"(
 policies:
   - id: p
     match: {source: [aws.ec2]}
     actions:
       - action: a
         params: {x: "{{ detail.requestParameters.ipPermissions.items[matched].fromPort }}"}
-)",
-               kSecurityGroup)["x"] == nlohmann::json::array());
+)";
+  CHECK(Render(policy, kSecurityGroup)["x"] == nlohmann::json::array());
+  proact::Result<proact::PolicySet> set = proact::PolicySet::FromString(policy, "p.yaml");
+  REQUIRE(set.ok());
+  REQUIRE(set.value().warnings().size() == 1);
+  CHECK(set.value().warnings()[0].ToString().find(
+            "p.yaml:7:22: warning: 'detail.requestParameters.ipPermissions.items[matched].fromPort': "
+            "the policy's match tests no field of detail.requestParameters.ipPermissions.items, so "
+            "'[matched]' always renders an empty list") != std::string::npos);
 }
 
 TEST_CASE("templates over arrays: [matched] is refused where it cannot mean anything") {

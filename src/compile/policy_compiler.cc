@@ -950,7 +950,9 @@ class Compiler {
     if (const Node* params = act.Find("params")) {
       if (params->kind != Node::Kind::kNull &&
           ExpectKind(*params, Node::Kind::kMap, "'params'")) {
+        current_match_ = &p->match;
         CompileParam(*params, &out.params);
+        current_match_ = nullptr;
       } else {
         out.params.kind = ParamTree::Kind::kObject;
       }
@@ -1002,6 +1004,7 @@ class Compiler {
               tp.mark = {n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at)};
               template_paths_.push_back(std::move(tp));
             }
+            CheckMatchedTested(n, path, text);
             const PathStep& root = path[0];
             const auto& fields = EnvelopeFields();
             if (!root.is_index &&
@@ -1026,6 +1029,39 @@ class Compiler {
         out->literal = NodeToJson(n);
         return;
     }
+  }
+
+  // `[matched]` over an array the policy's match tests nothing under
+  // would always render an empty list: a warning at the path.
+  void CheckMatchedTested(const Node& n, const std::vector<PathStep>& path,
+                          const std::string& text) {
+    if (current_match_ == nullptr || current_match_->empty()) return;
+    std::vector<std::string> prefix;
+    bool matched = false;
+    for (const PathStep& step : path) {
+      if (step.each == PathStep::Each::kMatched) {
+        matched = true;
+        break;
+      }
+      prefix.push_back(step.key);
+    }
+    if (!matched) return;
+    std::string joined;
+    for (const std::string& k : prefix) joined += (joined.empty() ? "" : ".") + k;
+    for (const Alternative& alt : *current_match_) {
+      for (const PendingFieldTest& t : alt) {
+        if (t.exists_false) continue;
+        std::string field;
+        for (const std::string& k : t.path) field += (field.empty() ? "" : ".") + k;
+        if (field == joined || field.rfind(joined + ".", 0) == 0) return;
+      }
+    }
+    std::size_t at = n.text.find(text);
+    sink_->Warning(n.file, n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at),
+                   "matched-untested",
+                   "'" + text + "': the policy's match tests no field of " + joined +
+                       ", so '[matched]' always renders an empty list; test a field of its "
+                       "elements in `match`, or write '[*]' for every element");
   }
 
   // Column of byte `offset` inside scalar `n` (exact for one-line scalars).
@@ -1190,6 +1226,9 @@ class Compiler {
   std::vector<const Node*> policy_overrides_;
   // Template paths of the policy being compiled, for check_.
   std::vector<TemplatePath> template_paths_;
+  // The match of the policy whose action params are compiling (for
+  // CheckMatchedTested), or null.
+  const std::vector<Alternative>* current_match_ = nullptr;
 };
 
 }  // namespace
