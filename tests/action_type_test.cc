@@ -72,6 +72,28 @@ TEST_CASE("action types: a policy action's params are checked against its type w
   CHECK(PolicySet::FromString(WithPolicy("{bucket: '{{ detail.b }}', region: '{{ region }}'}")).ok());
 }
 
+TEST_CASE("action types: a parameter pattern is checked when loading and compiled on first use") {
+  auto with_pattern = [](const std::string& pattern, const std::string& value) {
+    std::string yaml = WithPolicy("{bucket: " + value + ", region: us-east-1}");
+    std::string from = "pattern: '[a-z0-9.-]{3,63}'";
+    return yaml.replace(yaml.find(from), from.size(), "pattern: '" + pattern + "'");
+  };
+  // Bad syntax is a load error, with RE2's own message.
+  CHECK(Diag(with_pattern("[a-z", "abc"), "bad-regex") ==
+        "t.yaml:4:55: pattern '[a-z': missing ]: [a-z");
+  // A long counted repetition loads and matches once compiled.
+  CHECK(PolicySet::FromString(with_pattern("[a-z]{1,1000}", "abc")).ok());
+  CHECK(Diag(with_pattern("[a-z]{1,1000}", "A1"), "bad-param") ==
+        "t.yaml:21:26: parameter 'bucket' of action type 't.bucket' is \"A1\", which does not "
+        "match the pattern '[a-z]{1,1000}'");
+  // Valid syntax but too large for RE2's default budget: found when a value
+  // is first checked, and said so.
+  CHECK(Diag(with_pattern("(\\pL{1000}){1,1}x", "abc"), "bad-param") ==
+        "t.yaml:21:26: parameter 'bucket' of action type 't.bucket' is \"abc\", which does not "
+        "match the pattern '(\\pL{1000}){1,1}x' (the pattern cannot be compiled: pattern too large - "
+        "compile failed)");
+}
+
 TEST_CASE("action types: mistakes in a type are errors naming where, with hints") {
   auto type = [](const std::string& body) {
     return "action_types:\n  t.x:\n    params: {name: string}\n" + body;

@@ -866,7 +866,7 @@ def write_workload(out, name, seed, n_events, world, rng, patterns, extra):
 WORKLOADS = ("w1", "w2", "w3")
 
 
-def generate(out, name, seed, n_events, world=None):
+def generate(out, name, seed, n_events, world=None, w2_patterns=10000):
     if world is None:
         world = make_world(seed)
     rng = stream(seed, name)
@@ -874,7 +874,7 @@ def generate(out, name, seed, n_events, world=None):
     if name == "w1":
         patterns = exact_patterns(world, rng, 1000)
     elif name == "w2":
-        patterns = exact_patterns(world, rng, 10000)
+        patterns = exact_patterns(world, rng, w2_patterns)
     else:
         patterns, kinds = operator_patterns(world, rng, 100)
         extra["pattern_kinds"] = {k: kinds.count(k) for k, _ in sorted(W3_KINDS)}
@@ -891,11 +891,15 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=0,
                     help="workloads generated at once, one process each (default: one per CPU);"
                          " the output does not depend on it")
+    ap.add_argument("--w2-patterns", type=int, default=10000,
+                    help="patterns in w2 (default %(default)s; 100000 for the compile-scaling figure)")
     args = ap.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in names if n not in WORKLOADS]
     if unknown or not names:
         ap.error("--only takes a comma-separated subset of w1,w2,w3")
+    if args.w2_patterns < 1:
+        ap.error("--w2-patterns must be at least 1")
     if args.events < 1:
         ap.error("--events must be at least 1")
     names = [n for n in WORKLOADS if n in names]
@@ -905,11 +909,11 @@ def main(argv=None):
         # separate processes gives the same bytes as running them in turn.
         import concurrent.futures
         with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(generate, args.out, n, args.seed, args.events) for n in names]
+            futures = [pool.submit(generate, args.out, n, args.seed, args.events, None, args.w2_patterns) for n in names]
             manifests = [f.result() for f in futures]
     else:
         world = make_world(args.seed)
-        manifests = [generate(args.out, n, args.seed, args.events, world) for n in names]
+        manifests = [generate(args.out, n, args.seed, args.events, world, args.w2_patterns) for n in names]
     for m in manifests:
         print(compact({k: m[k] for k in ("name", "patterns", "events", "mean_event_bytes",
                                          "matching_events", "matching_pairs", "miss_redraws")}))

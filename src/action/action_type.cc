@@ -70,11 +70,15 @@ bool CheckParamValue(const ParamSpec& spec, const nlohmann::json& value, std::st
       return false;
     }
   }
-  if (spec.re && value.is_string() && !RE2::FullMatch(value.get_ref<const std::string&>(), *spec.re)) {
-    std::string shown = value.dump();
-    if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
-    *why = "is " + shown + ", which does not match the pattern '" + spec.pattern + "'";
-    return false;
+  if (spec.re && value.is_string()) {
+    const RE2& re = spec.re->Get();
+    if (!re.ok() || !RE2::FullMatch(value.get_ref<const std::string&>(), re)) {
+      std::string shown = value.dump();
+      if (shown.size() > 80) shown = shown.substr(0, 77) + "...";
+      *why = "is " + shown + ", which does not match the pattern '" + spec.pattern + "'";
+      if (!re.ok()) *why += " (the pattern cannot be compiled: " + re.error() + ")";
+      return false;
+    }
   }
   return true;
 }

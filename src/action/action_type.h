@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -37,6 +38,28 @@ namespace proact::internal {
 
 enum class ParamType : std::uint8_t { kString, kInteger, kNumber, kBoolean, kObject, kArray, kAny };
 
+// A parameter `pattern`, compiled when a value is first checked against it
+// (thread-safe): a pack declares dozens of patterns, most of which one
+// process never uses, and a long counted repetition (`{1,1000}`) takes
+// milliseconds to compile. Its syntax is checked when the type is compiled
+// (action_type_compiler.cc); a pattern too large for RE2's default memory
+// budget is found only here, and then no value matches it.
+class LazyRegex {
+ public:
+  explicit LazyRegex(std::string pattern) : pattern_(std::move(pattern)) {}
+  const std::string& pattern() const { return pattern_; }
+  // The compiled pattern (RE2::Quiet, RE2's default options otherwise).
+  const RE2& Get() const {
+    std::call_once(once_, [this] { re_ = std::make_unique<RE2>(pattern_, RE2::Quiet); });
+    return *re_;
+  }
+
+ private:
+  std::string pattern_;
+  mutable std::once_flag once_;
+  mutable std::unique_ptr<RE2> re_;
+};
+
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kString;
@@ -44,7 +67,7 @@ struct ParamSpec {
   bool nullable = false;          // null is accepted (and means "not applicable")
   std::vector<nlohmann::json> allowed;  // empty: any value of the type
   std::string pattern;            // strings: RE2, matched against the whole value
-  std::shared_ptr<const RE2> re;  // compiled `pattern`
+  std::shared_ptr<const LazyRegex> re;  // `pattern`, compiled on first use
   std::string description;
   int line = 0, column = 0;
 };

@@ -125,9 +125,8 @@ Result<PolicySet> PolicySet::FromPatterns(std::string_view json_array,
                                           const CompileOptions& options) {
   auto program = std::make_shared<internal::Program>();
   internal::DiagnosticSink sink;
-  bool ok = internal::CompilePatterns(
-      PolicySource{std::string(name), std::string(json_array)}, options, &sink,
-      program.get());
+  bool ok = internal::CompilePatterns(std::string(name), json_array, options, &sink,
+                                      program.get());
   return Finish(ok, sink, std::move(program));
 }
 

@@ -200,20 +200,38 @@ bool Shaped(std::string_view text, const char* pattern) {
 }
 
 // Parameter patterns, shared by every type (and every load) that writes
-// the same one: the pack's types repeat a few (account ids, regions).
-std::shared_ptr<RE2> ParamPattern(const std::string& pattern) {
+// the same one: the pack's types repeat a few (account ids, regions). Each
+// is compiled on first use (LazyRegex); here only its syntax is checked, by
+// compiling it under a budget too small for any program: RE2 parses (and
+// reports syntax errors exactly as the full compile would) and stops at the
+// first instruction. Returns nullptr with *error set for a bad pattern.
+std::shared_ptr<const LazyRegex> ParamPattern(const std::string& pattern, std::string* error) {
   static std::mutex mu;
-  static auto* compiled = new std::map<std::string, std::weak_ptr<RE2>>();
+  static auto* compiled = new std::map<std::string, std::weak_ptr<const LazyRegex>>();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = compiled->find(pattern);
+    if (it != compiled->end()) {
+      if (std::shared_ptr<const LazyRegex> re = it->second.lock()) return re;
+    }
+  }
+  RE2::Options probe_options(RE2::Quiet);
+  probe_options.set_max_mem(100);
+  RE2 probe(pattern, probe_options);
+  if (!probe.ok() && probe.error_code() != RE2::ErrorPatternTooLarge) {
+    *error = probe.error();
+    return nullptr;
+  }
   std::lock_guard<std::mutex> lock(mu);
   if (compiled->size() >= 4096) {  // forget the patterns no loaded type uses any more
     for (auto it = compiled->begin(); it != compiled->end();) {
       it = it->second.expired() ? compiled->erase(it) : std::next(it);
     }
   }
-  std::weak_ptr<RE2>& slot = (*compiled)[pattern];
-  std::shared_ptr<RE2> re = slot.lock();
+  std::weak_ptr<const LazyRegex>& slot = (*compiled)[pattern];
+  std::shared_ptr<const LazyRegex> re = slot.lock();
   if (!re) {
-    re = std::make_shared<RE2>(pattern, RE2::Quiet);
+    re = std::make_shared<const LazyRegex>(pattern);
     slot = re;
   }
   return re;
@@ -373,9 +391,10 @@ class TypeCompiler {
         if (const Node* d = v.Find("description")) String(*d, "'description'", &p.description);
         if (const Node* pat = v.Find("pattern")) {
           if (String(*pat, "'pattern'", &p.pattern)) {
-            std::shared_ptr<RE2> re = ParamPattern(p.pattern);
-            if (!re->ok()) {
-              Error(*pat, "bad-regex", "pattern '" + p.pattern + "': " + re->error());
+            std::string error;
+            std::shared_ptr<const LazyRegex> re = ParamPattern(p.pattern, &error);
+            if (re == nullptr) {
+              Error(*pat, "bad-regex", "pattern '" + p.pattern + "': " + error);
             } else {
               p.re = std::move(re);
             }

@@ -77,8 +77,22 @@ void PlanAnchors(Program* p) {
   // anchored on its two most selective ones; a rule with one is anchored on
   // it alone.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> signatures;
-  std::string key;
   std::vector<Candidate> candidates;
+  // First each rule's anchor is chosen (its anchor tests moved first), then,
+  // with the indexes sized, its keys are added.
+  struct Anchor {
+    std::uint32_t rule;
+    std::int32_t sig;  // pair signature, or -1: anchored on tests[0] alone
+  };
+  std::vector<Anchor> anchors;
+  std::size_t single_adds = 0, single_bytes = 0, pair_adds = 0, pair_bytes = 0,
+              fallback_adds = 0, fallback_bytes = 0;
+  auto key_bytes = [&](const FieldTest& ft, std::size_t* adds, std::size_t* bytes) {
+    ForEachKey(*p, ft, [&](ValueKind, std::string_view v) {
+      ++*adds;
+      *bytes += v.size();
+    });
+  };
   for (std::uint32_t r = 0; r < p->rules.size(); ++r) {
     Rule& rule = p->rules[r];
     if (rule.is_except) continue;
@@ -102,11 +116,10 @@ void PlanAnchors(Program* p) {
     if (!pair) {
       std::swap(tests[0], tests[candidates[0].test]);
       const FieldTest& ft = tests[0];
-      ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
-        p->index.Add(ft.field, k, bytes, r);
-      });
+      key_bytes(ft, &single_adds, &single_bytes);
       p->anchor_field[ft.field] = 1;
       p->hashed_field[ft.field] = 1;
+      anchors.push_back(Anchor{r, -1});
       continue;
     }
     // Anchor tests first, lower field id first, then the rest.
@@ -124,8 +137,37 @@ void PlanAnchors(Program* p) {
         std::make_pair(a.field, b.field),
         static_cast<std::uint32_t>(p->pair_signatures.size()));
     if (inserted) p->pair_signatures.push_back(PairSignature{a.field, b.field});
-    std::uint32_t sig = it->second;
     p->hashed_field[a.field] = p->hashed_field[b.field] = 1;
+    std::size_t a_adds = 0, a_bytes = 0, b_adds = 0, b_bytes = 0;
+    key_bytes(a, &a_adds, &a_bytes);
+    key_bytes(b, &b_adds, &b_bytes);
+    fallback_adds += a_adds;
+    fallback_bytes += a_bytes;
+    pair_adds += a_adds * b_adds;
+    // Each pair key: both values with a kind byte and a 4-byte length.
+    pair_bytes += a_bytes * b_adds + b_bytes * a_adds + a_adds * b_adds * 2 * 5;
+    anchors.push_back(Anchor{r, static_cast<std::int32_t>(it->second)});
+  }
+  counts = ValueIndex();  // done with: freed before the indexes grow
+  // Single anchors and fallbacks share a few values (a source, an API
+  // name); pair keys are mostly distinct.
+  p->index.Reserve(single_adds, single_bytes, false);
+  p->pair_index.Reserve(pair_adds, pair_bytes, true);
+  p->pair_fallback.Reserve(fallback_adds, fallback_bytes, false);
+  std::string key;
+  for (const Anchor& anchor : anchors) {
+    std::uint32_t r = anchor.rule;
+    const FieldTest* tests = &p->field_tests[p->rules[r].field_tests_begin];
+    if (anchor.sig < 0) {
+      const FieldTest& ft = tests[0];
+      ForEachKey(*p, ft, [&](ValueKind k, std::string_view bytes) {
+        p->index.Add(ft.field, k, bytes, r);
+      });
+      continue;
+    }
+    std::uint32_t sig = static_cast<std::uint32_t>(anchor.sig);
+    const FieldTest& a = tests[0];
+    const FieldTest& b = tests[1];
     ForEachKey(*p, a, [&](ValueKind ka, std::string_view va) {
       p->pair_fallback.Add(sig, ka, va, r);
       ForEachKey(*p, b, [&](ValueKind kb, std::string_view vb) {

@@ -279,15 +279,38 @@ class Compiler {
   }
 
   // Pattern file: pattern i becomes policy "i".
-  bool RunPatterns(const PolicySource& src) {
+  bool RunPatterns(std::string name, std::string_view text) {
     InternEnvelopeFields();
-    int file = sink_->AddFile(src.name, src.text);
-    program_->files.push_back(src.name);
+    program_->files.push_back(name);
+    int file = sink_->AddBorrowedFile(std::move(name), text);
     patterns_ = std::make_unique<PatternCompiler>(program_, &lists_, options_,
                                                   sink_);
+    // Ids "0", "1", ... are distinct by construction: no duplicate check.
+    generated_ids_ = true;
     // Each pattern is compiled as soon as it is read, then dropped.
     std::uint32_t index = 0;
-    bool ok = ParseJsonArray(src.text, file, sink_, [&](Node&& pattern) {
+    std::size_t expected = 0;
+    auto reserve = [&](std::size_t count) {
+      // One policy and (usually) one rule per pattern: sized once instead
+      // of grown by doubling, which at 100,000 patterns held both the old
+      // and the new array at once.
+      expected = std::min<std::size_t>(count, options_.max_policies);
+      program_->policies.reserve(expected);
+      program_->rules.reserve(expected);
+    };
+    // The field and value tests of a large file are sized from its first
+    // patterns (an estimate: past it they grow as usual).
+    constexpr std::uint32_t kSample = 1024;
+    auto extrapolate = [&] {
+      double scale = static_cast<double>(expected) / kSample * 1.0625;
+      auto grow = [scale](auto& v) {
+        v.reserve(std::max(v.capacity(), static_cast<std::size_t>(static_cast<double>(v.size()) * scale)));
+      };
+      grow(program_->value_tests);
+      grow(program_->field_tests);
+      grow(program_->rules);
+    };
+    bool ok = ParseJsonArray(text, file, sink_, [&](Node&& pattern) {
       if (index >= options_.max_policies) {
         if (index == options_.max_policies) {
           sink_->Error(file, pattern.mark.line, pattern.mark.column,
@@ -316,7 +339,8 @@ class Compiler {
       CompilePolicy(&p);
       if (!sink_->has_errors()) Emit(index, &p);
       ++index;
-    });
+      if (index == kSample && expected > 4 * kSample) extrapolate();
+    }, reserve);
     if (!ok) return false;
     return Complete();
   }
@@ -769,7 +793,8 @@ class Compiler {
           info.id.find_first_of(" \t\r\n") != std::string::npos) {
         Error(*idn, "bad-id", "policy id must be non-empty and hold no spaces");
       } else {
-        auto [it, inserted] = ids_.emplace(info.id, idn);
+        auto [it, inserted] =
+            generated_ids_ ? std::pair{ids_.end(), true} : ids_.emplace(info.id, idn);
         if (!inserted) {
           Error(*idn, "duplicate-id",
                 "duplicate policy id '" + info.id + "'; first defined at " +
@@ -1211,6 +1236,7 @@ class Compiler {
   std::vector<ParsedPolicy> policies_;
   std::map<std::string, NamedList> lists_;
   std::unordered_map<std::string, const Node*> ids_;
+  bool generated_ids_ = false;  // pattern files: ids are the indexes
   std::unique_ptr<PatternCompiler> patterns_;
   std::map<std::string, const Node*> effects_;  // action name → caused event
   // action_types: name → (key node, value node), and their load order.
@@ -1241,10 +1267,10 @@ bool CompilePolicies(const std::vector<PolicySource>& sources,
   return compiler.Run(sources);
 }
 
-bool CompilePatterns(const PolicySource& source, const CompileOptions& options,
+bool CompilePatterns(std::string name, std::string_view text, const CompileOptions& options,
                      DiagnosticSink* sink, Program* program) {
   Compiler compiler(options, sink, program);
-  return compiler.RunPatterns(source);
+  return compiler.RunPatterns(std::move(name), text);
 }
 
 }  // namespace proact::internal

@@ -70,8 +70,9 @@ bool CompilePolicies(const std::vector<PolicySource>& sources,
                      std::size_t override_sources = static_cast<std::size_t>(-1));
 
 // Compiles a JSON array of event patterns (source.text); pattern i becomes
-// a policy with id "i", severity medium, mode enforce and no actions.
-bool CompilePatterns(const PolicySource& source, const CompileOptions& options,
+// a policy with id "i", severity medium, mode enforce and no actions. The
+// sink borrows `text` (diagnostics quote it): it must outlive the sink.
+bool CompilePatterns(std::string name, std::string_view text, const CompileOptions& options,
                      DiagnosticSink* sink, Program* program);
 
 }  // namespace proact::internal

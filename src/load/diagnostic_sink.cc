@@ -6,7 +6,12 @@
 namespace proact::internal {
 
 int DiagnosticSink::AddFile(std::string name, std::string text) {
-  files_.push_back(File{std::move(name), std::move(text)});
+  files_.push_back(File{std::move(name), std::move(text), {}, false});
+  return static_cast<int>(files_.size()) - 1;
+}
+
+int DiagnosticSink::AddBorrowedFile(std::string name, std::string_view text) {
+  files_.push_back(File{std::move(name), {}, text, true});
   return static_cast<int>(files_.size()) - 1;
 }
 
@@ -14,7 +19,7 @@ std::string DiagnosticSink::LineText(int file, int line) const {
   if (file < 0 || file >= static_cast<int>(files_.size()) || line <= 0) {
     return {};
   }
-  std::string_view text = files_[file].text;
+  std::string_view text = file_text(file);
   std::size_t pos = 0;
   for (int l = 1; l < line; ++l) {
     pos = text.find('\n', pos);

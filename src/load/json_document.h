@@ -19,9 +19,12 @@ namespace proact::internal {
 // Parses `text`, a JSON array, calling `element` with each element's Node
 // in order (so that a caller can compile and drop one before the next is
 // read). Returns false after reporting a diagnostic when the text is not a
-// JSON array; elements before the error have been delivered.
+// JSON array; elements before the error have been delivered. `count`, when
+// given, may be called once before the first element with the number of
+// elements (unless the file is malformed).
 bool ParseJsonArray(std::string_view text, int file, DiagnosticSink* sink,
-                    const std::function<void(Node&&)>& element);
+                    const std::function<void(Node&&)>& element,
+                    const std::function<void(std::size_t)>& count = {});
 
 }  // namespace proact::internal
 

@@ -87,6 +87,19 @@ void ValueIndex::Rehash(std::size_t slots) {
   }
 }
 
+void ValueIndex::Reserve(std::size_t adds, std::size_t key_bytes, bool distinct) {
+  added_.reserve(added_.size() + adds);
+  if (!distinct) return;
+  std::size_t entries = entries_.size() + adds;
+  entries_.reserve(entries);
+  counts_.reserve(entries);
+  last_rule_.reserve(entries);
+  keys_.reserve(keys_.size() + key_bytes);
+  std::size_t slots = slots_.empty() ? 16 : slots_.size();
+  while ((entries + 1) * 2 > slots) slots *= 2;
+  if (slots != slots_.size()) Rehash(slots);
+}
+
 void ValueIndex::AddHashed(std::uint32_t field, ValueKind kind,
                            std::string_view bytes, std::uint64_t value_hash,
                            std::uint32_t rule) {

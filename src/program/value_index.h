@@ -46,6 +46,10 @@ class ValueIndex {
   // With the value hash given (ValueHash, or PairHash for two-field keys).
   void AddHashed(std::uint32_t field, ValueKind kind, std::string_view bytes,
                  std::uint64_t value_hash, std::uint32_t rule);
+  // Room for `adds` more Add calls of `key_bytes` bytes in all, so that
+  // building grows nothing (an upper bound is fine). Unless `distinct` (most
+  // adds bring a new key), room is made for the (entry, rule) pairs only.
+  void Reserve(std::size_t adds, std::size_t key_bytes, bool distinct);
   // Freezes the table; call once after every Add.
   void Build();
   // How many rules were added under this key so far (used while choosing
