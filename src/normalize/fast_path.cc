@@ -278,6 +278,9 @@ struct Scratch {
   std::array<Level, kLevels> levels;
   std::vector<std::string_view> keys;  // keys of the objects being walked
   std::array<std::string, kLevels> holding;  // documents unescaped from strings
+  // Events of earlier, longer results, kept with their strings' capacity
+  // for the next result that needs them.
+  std::vector<NormalizedEvent> spare;
 };
 
 class Fast {
@@ -494,7 +497,14 @@ class Fast {
   }
 
   NormalizedEvent& Next() {
-    if (out_->events.size() <= n_) out_->events.emplace_back();
+    if (out_->events.size() <= n_) {
+      if (s_->spare.empty()) {
+        out_->events.emplace_back();
+      } else {
+        out_->events.push_back(std::move(s_->spare.back()));
+        s_->spare.pop_back();
+      }
+    }
     NormalizedEvent& e = out_->events[n_++];
     e.json.clear();
     e.kind.clear();
@@ -729,7 +739,11 @@ bool FastNormalize(std::string_view payload, NormalizeResult* out) {
   } catch (const std::exception&) {
     ok = false;  // out of memory: the full path reports it
   }
-  out->events.resize(ok ? fast.count() : 0);
+  std::size_t keep = ok ? fast.count() : 0;
+  while (out->events.size() > keep) {
+    scratch.spare.push_back(std::move(out->events.back()));
+    out->events.pop_back();
+  }
   return ok;
 }
 
