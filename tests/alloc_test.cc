@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "proact/normalizer.h"
 #include "test_util.h"
 
 namespace {
@@ -102,6 +103,61 @@ policies:
   CHECK(CountAllocations(engine, events, false) == 0);
   for (std::string& e : events) e.append(kEventPadding, ' ');
   CHECK(CountAllocations(engine, events, true) == 0);
+}
+
+// The normalizer's fast path, then the engine, as a host runs them: one
+// NormalizeResult reused per thread.
+TEST_CASE("no heap allocation per payload in steady state when normalizing and evaluating") {
+  PolicySet set = testing::MustCompile(R"(
+policies:
+  - id: exact
+    match: {source: [aws.nothing], detail: {eventName: [NoSuchCall, Other]}}
+)");
+  Engine engine(set);
+  Normalizer normalizer;
+  std::vector<std::string> payloads;
+  std::string dir = std::string(PROACT_TESTDATA_DIR) + "/corpus/aws/";
+  for (const char* name : {"eventbridge.cloudtrail-s3-createBucket.custodian.json",
+                           "eventbridge.guardduty-finding-iam-accesskey.custodian.json"}) {
+    nlohmann::json envelope = nlohmann::json::parse(testing::ReadFile(dir + name));
+    payloads.push_back(envelope.dump());  // EventBridge envelope
+    nlohmann::json sns = {{"Type", "Notification"}, {"Message", envelope.dump()}};
+    nlohmann::json sqs = {{"Records",
+                           {{{"messageId", "m-1"}, {"eventSource", "aws:sqs"}, {"body", envelope.dump()}},
+                            {{"messageId", "m-2"}, {"eventSource", "aws:sqs"}, {"body", sns.dump()}}}}};
+    payloads.push_back(sqs.dump());  // SQS, and SNS in SQS
+  }
+  // A CloudTrail log file and a bare record.
+  nlohmann::json log = nlohmann::json::parse(
+      testing::ReadFile(dir + "cloudtrail-logfile.iam-createuser.awsdocs.json"));
+  payloads.push_back(log.dump());
+  payloads.push_back(log["Records"][0].dump());
+  NormalizeResult result;
+  Scratch scratch;
+  Decision decision;
+  auto run = [&] {
+    for (const std::string& p : payloads) {
+      normalizer.Normalize(p, {}, &result);
+      for (const NormalizedEvent& e : result.events) (void)engine.Evaluate(e.json, scratch, &decision);
+    }
+  };
+  run();
+  run();
+  for (const std::string& p : payloads) {
+    normalizer.Normalize(p, {}, &result);
+    INFO(p.substr(0, 120));
+    REQUIRE(result.errors.empty());
+    REQUIRE_FALSE(result.events.empty());
+    for (const NormalizedEvent& e : result.events) {
+      REQUIRE(engine.Evaluate(e.json, scratch, &decision).ok());
+      REQUIRE(decision.matches.empty());
+    }
+  }
+  g_allocations = 0;
+  g_counting = true;
+  for (int round = 0; round < 3; ++round) run();
+  g_counting = false;
+  CHECK(g_allocations.load() == 0);
 }
 
 TEST_CASE("the counter sees allocations (the test can fail)") {

@@ -26,5 +26,21 @@ for dir in "$WORK"/w1 "$WORK"/w2 "$WORK"/w3 "$WORK"/seed2/w1 "$WORK"/seed2/w2 "$
     echo "FAIL: $dir: $out"
   fi
 done
+# The same W1 events as raw payloads (bench/workloads/wrap_events.py): bare
+# CloudTrail records, SQS and SNS-in-SQS deliveries, normalized first
+# (`--input auto`), must give the same match sets.
+for dir in "$WORK"/w1 "$WORK"/seed2/w1; do
+  python3 "$SRC/bench/workloads/wrap_events.py" "$dir"
+  for shape in events cloudtrail sqs sqs-sns; do
+    if out=$("$PROACT" bench --patterns "$dir/patterns.json" --events "$dir/$shape.jsonl" \
+               --expected "$dir/expected.jsonl" --input auto --passes 1 --json) &&
+       echo "$out" | grep -Eq '"mismatches":0[,}]' && echo "$out" | grep -Eq '"normalize_errors":0[,}]'; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      echo "FAIL: $dir $shape (--input auto): $out"
+    fi
+  done
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -131,6 +131,16 @@ class PROACT_EXPORT Normalizer {
   NormalizeResult Normalize(std::string_view payload,
                             const Headers& headers = {}) const;
 
+  // The same, into `*out`, whose previous contents are replaced: its
+  // vectors and the strings of its events keep their capacity, so a caller
+  // that reuses one NormalizeResult per thread allocates nothing per
+  // payload in steady state on the fast path (EventBridge envelopes, bare
+  // CloudTrail records and log files, SQS and SNS deliveries of either,
+  // when no custom source is added and no headers are given; see
+  // docs/sources.md). The output is the same either way.
+  void Normalize(std::string_view payload, const Headers& headers,
+                 NormalizeResult* out) const;
+
   struct Rep;  // internal
 
  private:

@@ -422,9 +422,10 @@ int Normalize(const std::vector<std::string>& args) {
   }
   std::string name;
   proact::Normalizer normalizer = NormalizerFromEnvironment();
+  proact::NormalizeResult r;  // reused: its capacity is kept from payload to payload
   bool failed = false;
   bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
-    proact::NormalizeResult r = normalizer.Normalize(p.text, headers);
+    normalizer.Normalize(p.text, headers, &r);
     for (const proact::NormalizedEvent& e : r.events) {
       // One line per envelope, even for an event passed through from a
       // pretty-printed file.
@@ -503,6 +504,7 @@ int Explain(const std::vector<std::string>& args) {
   proact::Engine engine(std::move(*set), options);
   std::string name;
   proact::Normalizer normalizer = NormalizerFromEnvironment();
+  proact::NormalizeResult r;  // reused: its capacity is kept from payload to payload
   bool failed = false;
   auto explain = [&](std::size_t line, const std::string& origin, const std::string& event) {
     std::string text;
@@ -520,7 +522,7 @@ int Explain(const std::vector<std::string>& args) {
       explain(p.line, "", p.text);
       return;
     }
-    proact::NormalizeResult r = normalizer.Normalize(p.text, headers);
+    normalizer.Normalize(p.text, headers, &r);
     for (const proact::NormalizedEvent& e : r.events) explain(p.line, e.origin, e.json);
     for (const proact::NormalizeError& e : r.errors) {
       failed = true;
@@ -771,6 +773,7 @@ int Eval(const std::vector<std::string>& args, bool plan = false) {
   std::string name;
   std::ios::sync_with_stdio(false);
   proact::Normalizer normalizer = NormalizerFromEnvironment();
+  proact::NormalizeResult r;  // reused: its capacity is kept from payload to payload
   proact::Scratch scratch;
   proact::Decision decision;
   bool failed = false;
@@ -800,7 +803,7 @@ int Eval(const std::vector<std::string>& args, bool plan = false) {
     if (input_mode == "raw") {
       evaluate(p.line, "", p.text);
     } else {
-      proact::NormalizeResult r = normalizer.Normalize(p.text, headers);
+      normalizer.Normalize(p.text, headers, &r);
       for (const proact::NormalizedEvent& e : r.events) evaluate(p.line, e.origin, e.json);
       if (r.challenge) PrintChallenge(p.line, *r.challenge);
       for (const proact::NormalizeError& e : r.errors) {

@@ -315,7 +315,9 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
                             const RequestInfo& request) {
   ProcessResult result;
   auto start = std::chrono::steady_clock::now();
-  NormalizeResult normalized = normalizer_.Normalize(payload, headers);
+  // One result per thread, reused: the normalizer keeps its capacity.
+  thread_local NormalizeResult normalized;
+  normalizer_.Normalize(payload, headers, &normalized);
   double normalize_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (normalized.challenge) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "normalize/codec.h"
+#include "normalize/fast_path.h"
 #include "normalize/sources.h"
 #include "normalize/webhook_auth.h"
 #include "util/json_parse.h"
@@ -582,10 +583,14 @@ Normalizer& Normalizer::operator=(Normalizer&&) noexcept = default;
 
 void Normalizer::AddSource(CustomSource source) { rep_->custom.push_back(std::move(source)); }
 
-NormalizeResult Normalizer::Normalize(std::string_view payload, const Headers& headers) const {
+namespace {
+
+// The full path: every source, parsed into a DOM.
+void Full(const Normalizer::Rep& rep, std::string_view payload, const Headers& headers,
+          NormalizeResult* out) {
   NormalizeResult result;
   try {
-    Run run(*rep_, &result);
+    Run run(rep, &result);
     if (!headers.empty()) {
       // A request body delivered with its headers (a host's own HTTP
       // server): read it as the body of an HTTP request.
@@ -610,7 +615,30 @@ NormalizeResult Normalizer::Normalize(std::string_view payload, const Headers& h
     err.message = std::string("internal error while normalizing: ") + e.what();
     result.errors.push_back(std::move(err));
   }
+  *out = std::move(result);
+}
+
+}  // namespace
+
+NormalizeResult Normalizer::Normalize(std::string_view payload, const Headers& headers) const {
+  NormalizeResult result;
+  Normalize(payload, headers, &result);
   return result;
 }
+
+void Normalizer::Normalize(std::string_view payload, const Headers& headers,
+                           NormalizeResult* out) const {
+  // Custom sources may claim any payload, and a request's headers may
+  // authenticate it: both only on the full path.
+  if (headers.empty() && rep_->custom.empty() && internal::FastNormalize(payload, out)) return;
+  Full(*rep_, payload, headers, out);
+}
+
+namespace internal {
+void NormalizeFull(std::string_view payload, const Headers& headers, NormalizeResult* out) {
+  static const Normalizer::Rep rep;
+  Full(rep, payload, headers, out);
+}
+}  // namespace internal
 
 }  // namespace proact

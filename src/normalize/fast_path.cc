@@ -1,0 +1,750 @@
+#include "normalize/fast_path.h"
+
+#include <simdjson.h>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace proact::internal {
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+
+// Deeper documents go to the full path (whose limit is 256).
+constexpr int kMaxFastDepth = 200;
+constexpr std::size_t kMaxFastBytes = std::size_t{64} << 20;
+// Objects with more keys than this go to the full path (duplicate keys are
+// looked for by comparing each key with the ones before it).
+constexpr std::size_t kMaxFastKeys = 128;
+// Documents inside strings read at once: the payload, an SQS body, an SNS
+// Message inside it.
+constexpr int kLevels = 3;
+
+// ---------------------------------------------------------------------------
+// The declarative core: which top-level keys are read, and what they mean.
+
+enum Key : int {
+  kSource,
+  kDetailType,
+  kRecords,
+  kType,
+  kMessage,
+  kEventVersion,
+  kEventTime,
+  kEventSource,
+  kEventName,
+  kEventType,
+  kEventID,
+  kRecipientAccountId,
+  kAwsRegion,
+  kUserIdentity,    // object: accountId
+  kInsightDetails,  // object: eventSource
+  kMessageId,
+  kBody,
+  kEventSourceSns,  // "EventSource" of an SNS record
+  kSns,             // object: Message
+  kUnsure,          // a key some other built-in recognizer reads
+  kKeyCount
+};
+
+struct KeyName {
+  std::string_view name;
+  Key key;
+};
+
+// Keys read at the top level of a payload, a record or an inner document.
+// The kUnsure ones are those by which a recognizer the full path tries
+// before CloudTrail (CloudWatch Logs, HTTP requests, Pub/Sub push, Okta,
+// CloudEvents, Event Grid, GCP audit log, Azure Activity Log, AWS Config,
+// Slack, GitHub, Lambda batch responses) may take the payload: with any of
+// them present the fast path stands aside.
+constexpr KeyName kKeys[] = {
+    {"source", kSource},
+    {"detail-type", kDetailType},
+    {"Records", kRecords},
+    {"Type", kType},
+    {"Message", kMessage},
+    {"eventVersion", kEventVersion},
+    {"eventTime", kEventTime},
+    {"eventSource", kEventSource},
+    {"eventName", kEventName},
+    {"eventType", kEventType},
+    {"eventID", kEventID},
+    {"recipientAccountId", kRecipientAccountId},
+    {"awsRegion", kAwsRegion},
+    {"userIdentity", kUserIdentity},
+    {"insightDetails", kInsightDetails},
+    {"messageId", kMessageId},
+    {"body", kBody},
+    {"EventSource", kEventSourceSns},
+    {"Sns", kSns},
+    {"awslogs", kUnsure},
+    {"requestContext", kUnsure},
+    {"httpMethod", kUnsure},
+    {"message", kUnsure},
+    {"subscription", kUnsure},
+    {"specversion", kUnsure},
+    {"subject", kUnsure},
+    {"dataVersion", kUnsure},
+    {"protoPayload", kUnsure},
+    {"protopayload", kUnsure},
+    {"operationName", kUnsure},
+    {"resourceId", kUnsure},
+    {"category", kUnsure},
+    {"configRuleArn", kUnsure},
+    {"invokingEvent", kUnsure},
+    {"published", kUnsure},
+    {"actor", kUnsure},
+    {"type", kUnsure},
+    {"sender", kUnsure},
+    {"batchItemFailures", kUnsure},
+};
+
+// The one nested key read under an object-valued key.
+constexpr std::string_view NestedKey(Key k) {
+  switch (k) {
+    case kUserIdentity: return "accountId";
+    case kInsightDetails: return "eventSource";
+    case kSns: return "Message";
+    default: return {};
+  }
+}
+
+// CloudTrail eventType → detail-type (sources.cc CloudTrailEnvelope).
+struct Mapping {
+  std::string_view from, to;
+};
+constexpr Mapping kCloudTrailDetailTypes[] = {
+    {"AwsConsoleSignIn", "AWS Console Sign In via CloudTrail"},
+    {"AwsServiceEvent", "AWS Service Event via CloudTrail"},
+    {"AwsConsoleAction", "AWS Console Action via CloudTrail"},
+    {"AwsCloudTrailInsight", "AWS Insight via CloudTrail"},
+};
+constexpr std::string_view kCloudTrailDefaultDetailType = "AWS API Call via CloudTrail";
+
+// One value read: its JSON type and its text (a string's text with its
+// quotes; objects keep only the nested key's value).
+struct Val {
+  bool present = false;
+  od::json_type type = od::json_type::null;
+  std::string_view raw;   // the token; for strings, "..." quotes included
+  bool escaped = false;   // a string holding backslash escapes
+  // For object-valued keys: the nested key's value.
+  bool nested_present = false;
+  od::json_type nested_type = od::json_type::null;
+  std::string_view nested_raw;
+  bool nested_escaped = false;
+
+  bool IsString() const { return present && type == od::json_type::string; }
+  // The string's value when it has no escapes; `*ok` false otherwise.
+  std::string_view Text() const { return raw.substr(1, raw.size() - 2); }
+  bool NestedIsString() const {
+    return nested_present && nested_type == od::json_type::string;
+  }
+};
+
+struct Fields {
+  std::array<Val, kKeyCount> v;
+  bool unsure = false;
+  void Clear() {
+    for (Val& x : v) x.present = x.nested_present = false;
+    unsure = false;
+  }
+  const Val& operator[](Key k) const { return v[k]; }
+};
+
+// ---------------------------------------------------------------------------
+// Strings, read from the raw text.
+
+inline std::uint64_t Load8(const char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+inline std::uint64_t HasLess(std::uint64_t x, unsigned n) { return (x - kOnes * n) & ~x & kHighs; }
+inline std::uint64_t HasByte(std::uint64_t x, unsigned char b) { return HasLess(x ^ (kOnes * b), 1); }
+
+inline int Hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// From just after a string's opening quote (in a padded buffer whose
+// strings stage 1 found closed): the position of the closing quote, or
+// nullptr when the string holds a raw control character, a malformed escape
+// or a \u escape of a surrogate (left to the full parser).
+const char* ScanString(const char* p, bool* escaped) {
+  *escaped = false;
+  while (true) {
+    std::uint64_t w = Load8(p);
+    if ((HasLess(w, 0x20) | HasByte(w, '"') | HasByte(w, '\\')) == 0) {
+      p += 8;
+      continue;
+    }
+    for (int i = 0; i < 8; ++i, ++p) {
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c == '"') return p;
+      if (c < 0x20) return nullptr;
+      if (c == '\\') {
+        *escaped = true;
+        char e = p[1];
+        if (e == 'u') {
+          int v = 0;
+          for (int k = 2; k < 6; ++k) {
+            int h = Hex(p[k]);
+            if (h < 0) return nullptr;
+            v = v * 16 + h;
+          }
+          if (v >= 0xD800 && v <= 0xDFFF) return nullptr;
+          p += 5;
+        } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                   e == 'r' || e == 't') {
+          p += 1;
+        } else {
+          return nullptr;
+        }
+        ++p;
+        break;  // realign on the next 8 bytes
+      }
+    }
+  }
+}
+
+// Appends the value of a valid JSON string literal's inside (escapes
+// checked by ScanString: no surrogates) to `out`.
+void Unescape(std::string_view s, std::string* out) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c != '\\') {
+      std::size_t j = s.find('\\', i);
+      if (j == std::string_view::npos) j = s.size();
+      out->append(s.data() + i, j - i);
+      i = j - 1;
+      continue;
+    }
+    char e = s[++i];
+    switch (e) {
+      case 'b': out->push_back('\b'); break;
+      case 'f': out->push_back('\f'); break;
+      case 'n': out->push_back('\n'); break;
+      case 'r': out->push_back('\r'); break;
+      case 't': out->push_back('\t'); break;
+      case 'u': {
+        unsigned v = 0;
+        for (int k = 1; k <= 4; ++k) v = v * 16 + static_cast<unsigned>(Hex(s[i + k]));
+        i += 4;
+        if (v < 0x80) {
+          out->push_back(static_cast<char>(v));
+        } else if (v < 0x800) {
+          out->push_back(static_cast<char>(0xC0 | (v >> 6)));
+          out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
+        } else {
+          out->push_back(static_cast<char>(0xE0 | (v >> 12)));
+          out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
+          out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
+        }
+        break;
+      }
+      default: out->push_back(e); break;  // " \ /
+    }
+  }
+}
+
+std::string_view Trim(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  std::size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// ---------------------------------------------------------------------------
+// Per-thread state, reused from payload to payload.
+
+struct Level {
+  od::parser parser;
+  std::string text;  // the document, followed by padding
+};
+
+struct Scratch {
+  std::array<Level, kLevels> levels;
+  std::vector<std::string_view> keys;  // keys of the objects being walked
+  std::array<std::string, kLevels> holding;  // documents unescaped from strings
+  // Events of earlier, longer results, kept with their strings' capacity
+  // for the next result that needs them.
+  std::vector<NormalizedEvent> spare;
+};
+
+class Fast {
+ public:
+  Fast(Scratch* s, NormalizeResult* out) : s_(s), out_(out) {}
+
+  bool Payload(std::string_view payload) {
+    Level& l = s_->levels[0];
+    od::document doc;
+    if (!Open(l, payload, &doc)) return false;
+    Fields f;
+    if (!CollectDoc(doc, &f)) return false;
+    if (f[kSource].IsString() && f[kDetailType].IsString()) {
+      // Already an envelope: passed on byte for byte.
+      NormalizedEvent& e = Next();
+      e.json.assign(Trim(payload));
+      e.kind.assign("eventbridge");
+      return true;
+    }
+    if (f[kRecords].present) {
+      if (f[kRecords].type != od::json_type::array) return false;
+      return Records(doc);
+    }
+    Ctx ctx;
+    return Inner(f, Trim(payload), 0, ctx);
+  }
+
+  std::size_t count() const { return n_; }
+
+ private:
+  struct Ctx {
+    std::string_view kind;        // "sqs/", "sqs/sns/", ...
+    int record = -1;              // index in Records, or -1
+    std::string_view origin;      // after ".Records[i]"
+    std::string_view message_id;  // unescaped SQS messageId
+  };
+
+  // Copies `text` into the level's padded buffer and starts reading it:
+  // false unless it is one object, valid JSON as the full path reads it
+  // (which the walk checks in full), without duplicate or escaped keys.
+  bool Open(Level& l, std::string_view text, od::document* doc) {
+    if (text.size() > kMaxFastBytes) return false;
+    l.text.resize(text.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(l.text.data(), text.data(), text.size());
+    std::memset(l.text.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+    if (l.parser.iterate(simdjson::padded_string_view(l.text.data(), text.size(), l.text.size()))
+            .get(*doc)) {
+      return false;
+    }
+    od::json_type type;
+    if (doc->type().get(type) || type != od::json_type::object) return false;
+    od::object root;
+    if (doc->get_object().get(root)) return false;
+    s_->keys.clear();
+    if (!WalkObject(root, 1)) return false;
+    const char* loc = nullptr;
+    if (doc->current_location().get(loc) == simdjson::SUCCESS) return false;  // trailing text
+    doc->rewind();
+    return true;
+  }
+
+  bool Walk(od::value v, int depth) {
+    if (depth > kMaxFastDepth) return false;
+    od::json_type type;
+    if (v.type().get(type)) return false;
+    switch (type) {
+      case od::json_type::object: {
+        od::object o;
+        if (v.get_object().get(o)) return false;
+        return WalkObject(o, depth + 1);
+      }
+      case od::json_type::array: {
+        od::array a;
+        if (v.get_array().get(a)) return false;
+        for (auto element : a) {
+          od::value ev;
+          if (element.get(ev)) return false;
+          if (!Walk(ev, depth + 1)) return false;
+        }
+        return true;
+      }
+      case od::json_type::string: {
+        od::raw_json_string raw;
+        if (v.get_raw_json_string().get(raw)) return false;
+        bool escaped;
+        return ScanString(raw.raw(), &escaped) != nullptr;
+      }
+      case od::json_type::number: {
+        // Out-of-range numbers (integers beyond 64 bits included) are errors.
+        od::number n;
+        return !v.get_number().get(n);
+      }
+      case od::json_type::boolean: {
+        bool b;
+        return !v.get_bool().get(b);
+      }
+      case od::json_type::null: {
+        bool is_null = false;
+        return !v.is_null().get(is_null) && is_null;
+      }
+    }
+    return false;
+  }
+
+  bool WalkObject(od::object o, int depth) {
+    if (depth > kMaxFastDepth) return false;
+    std::size_t base = s_->keys.size();
+    for (auto field_result : o) {
+      od::field field;
+      if (std::move(field_result).get(field)) return false;
+      const char* k = field.key().raw();
+      bool escaped;
+      const char* end = ScanString(k, &escaped);
+      if (end == nullptr || escaped) return false;
+      std::string_view key(k, static_cast<std::size_t>(end - k));
+      // Duplicate keys: the full parser keeps the last, a reader of the
+      // raw text would see both.
+      for (std::size_t i = base; i < s_->keys.size(); ++i) {
+        const std::string_view& seen = s_->keys[i];
+        if (seen.size() == key.size() && seen.data()[0] == key.data()[0] &&
+            std::memcmp(seen.data(), key.data(), key.size()) == 0) {
+          return false;
+        }
+      }
+      if (s_->keys.size() - base >= kMaxFastKeys) return false;
+      s_->keys.push_back(key);
+      if (!Walk(field.value(), depth)) return false;
+    }
+    s_->keys.resize(base);
+    return true;
+  }
+
+  static Key Lookup(std::string_view key) {
+    constexpr std::uint64_t kLengths = [] {
+      std::uint64_t m = 0;
+      for (const KeyName& k : kKeys) m |= std::uint64_t{1} << k.name.size();
+      return m;
+    }();
+    if (key.size() >= 64 || ((kLengths >> key.size()) & 1) == 0) return kKeyCount;
+    for (const KeyName& k : kKeys) {
+      if (k.name.size() == key.size() && k.name[0] == key[0] &&
+          std::memcmp(k.name.data(), key.data(), key.size()) == 0) {
+        return k.key;
+      }
+    }
+    return kKeyCount;
+  }
+
+  // Reads a scalar's token into `raw`; objects and arrays are skipped.
+  static bool Token(od::value v, od::json_type type, std::string_view* raw, bool* escaped) {
+    *escaped = false;
+    if (type == od::json_type::string) {
+      od::raw_json_string r;
+      if (v.get_raw_json_string().get(r)) return false;
+      const char* end = ScanString(r.raw(), escaped);
+      if (end == nullptr) return false;
+      *raw = std::string_view(r.raw() - 1, static_cast<std::size_t>(end - r.raw()) + 2);
+      return true;
+    }
+    if (type == od::json_type::object || type == od::json_type::array) return true;
+    *raw = v.raw_json_token();
+    return true;
+  }
+
+  // The top-level keys of interest of a validated object.
+  bool Collect(od::object o, Fields* f) {
+    f->Clear();
+    for (auto field_result : o) {
+      od::field field;
+      if (std::move(field_result).get(field)) return false;
+      const char* k = field.key().raw();
+      std::string_view key(k, static_cast<std::size_t>(std::strchr(k, '"') - k));
+      Key which = Lookup(key);
+      if (which == kKeyCount) continue;
+      if (which == kUnsure) {
+        f->unsure = true;
+        continue;
+      }
+      Val& val = f->v[which];
+      od::value v = field.value();
+      val.present = true;
+      if (v.type().get(val.type)) return false;
+      if (!Token(v, val.type, &val.raw, &val.escaped)) return false;
+      std::string_view nested = NestedKey(which);
+      if (!nested.empty() && val.type == od::json_type::object) {
+        od::object inner;
+        if (v.get_object().get(inner)) return false;
+        for (auto inner_result : inner) {
+          od::field nf;
+          if (std::move(inner_result).get(nf)) return false;
+          const char* nk = nf.key().raw();
+          if (std::string_view(nk, static_cast<std::size_t>(std::strchr(nk, '"') - nk)) != nested) {
+            continue;
+          }
+          od::value nv = nf.value();
+          val.nested_present = true;
+          if (nv.type().get(val.nested_type)) return false;
+          if (!Token(nv, val.nested_type, &val.nested_raw, &val.nested_escaped)) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  bool CollectDoc(od::document& doc, Fields* f) {
+    od::object root;
+    if (doc.get_object().get(root)) return false;
+    return Collect(root, f);
+  }
+
+  // A string field's value equals `want` (false when escaped).
+  static bool Equals(const Val& v, std::string_view want) {
+    return v.IsString() && !v.escaped && v.Text() == want;
+  }
+
+  NormalizedEvent& Next() {
+    if (out_->events.size() <= n_) {
+      if (s_->spare.empty()) {
+        out_->events.emplace_back();
+      } else {
+        out_->events.push_back(std::move(s_->spare.back()));
+        s_->spare.pop_back();
+      }
+    }
+    NormalizedEvent& e = out_->events[n_++];
+    e.json.clear();
+    e.kind.clear();
+    e.origin.clear();
+    e.message_id.clear();
+    return e;
+  }
+
+  void Describe(NormalizedEvent& e, const Ctx& ctx, std::string_view kind) {
+    e.kind.assign(ctx.kind).append(kind);
+    if (ctx.record >= 0) {
+      char digits[24];
+      auto r = std::to_chars(digits, digits + sizeof digits, ctx.record);
+      e.origin.assign(".Records[").append(digits, r.ptr).append("]");
+    }
+    e.origin.append(ctx.origin);
+    e.message_id.assign(ctx.message_id);
+  }
+
+  // Appends a document's text, on one line.
+  void AppendCompact(std::string* out, std::string_view text) {
+    // (memchr twice: find_first_of would look each byte up in the set.)
+    if (std::memchr(text.data(), '\n', text.size()) == nullptr &&
+        std::memchr(text.data(), '\r', text.size()) == nullptr) {
+      out->append(text);
+      return;
+    }
+    std::size_t at = out->size();
+    out->resize(at + text.size());
+    std::size_t len = 0;
+    if (simdjson::minify(text.data(), text.size(), out->data() + at, len)) {
+      out->resize(at);
+      out->append(text);  // not reached: the text was validated
+      return;
+    }
+    out->resize(at + len);
+  }
+
+  static void AppendStr(std::string* out, const Val& v) {
+    if (v.IsString()) out->append(v.raw);
+    else out->append("\"\"");
+  }
+
+  static bool IsCloudTrail(const Fields& f) {
+    if (!f[kEventVersion].IsString() || !f[kEventTime].present) return false;
+    return (f[kEventSource].IsString() && f[kEventName].IsString()) ||
+           Equals(f[kEventType], "AwsCloudTrailInsight");
+  }
+
+  // The CloudTrail envelope (sources.cc CloudTrailEnvelope), `record` as
+  // its detail.
+  bool CloudTrail(const Fields& f, std::string_view record, const Ctx& ctx,
+                  std::string_view kind) {
+    const Val& type = f[kEventType];
+    if (type.IsString() && type.escaped) return false;
+    std::string_view detail_type = kCloudTrailDefaultDetailType;
+    if (type.IsString()) {
+      for (const Mapping& m : kCloudTrailDetailTypes) {
+        if (type.Text() == m.from) detail_type = m.to;
+      }
+    }
+    // Service: eventSource, else insightDetails.eventSource, less
+    // ".amazonaws.com".
+    std::string_view service;
+    const Val& es = f[kEventSource];
+    const Val& insight = f[kInsightDetails];
+    if (es.IsString() && es.raw.size() > 2) {
+      if (es.escaped) return false;
+      service = es.Text();
+    } else if (insight.present && insight.type == od::json_type::object &&
+               insight.NestedIsString()) {
+      if (insight.nested_escaped) return false;
+      service = insight.nested_raw.substr(1, insight.nested_raw.size() - 2);
+    }
+    constexpr std::string_view kSuffix = ".amazonaws.com";
+    if (service.size() > kSuffix.size() && service.ends_with(kSuffix)) {
+      service.remove_suffix(kSuffix.size());
+    }
+    NormalizedEvent& e = Next();
+    std::string& j = e.json;
+    j.append(R"({"version":"0","id":)");
+    AppendStr(&j, f[kEventID]);
+    j.append(R"(,"detail-type":")").append(detail_type);
+    j.append(R"(","source":"aws.)").append(service);
+    j.append(R"(","account":)");
+    const Val& account = f[kRecipientAccountId];
+    const Val& identity = f[kUserIdentity];
+    if (account.IsString() && account.raw.size() > 2) {
+      j.append(account.raw);
+    } else if (identity.present && identity.type == od::json_type::object &&
+               identity.NestedIsString()) {
+      j.append(identity.nested_raw);
+    } else {
+      j.append("\"\"");
+    }
+    j.append(R"(,"time":)");
+    AppendStr(&j, f[kEventTime]);
+    j.append(R"(,"region":)");
+    AppendStr(&j, f[kAwsRegion]);
+    j.append(R"(,"resources":[],"detail":)");
+    AppendCompact(&j, record);
+    j.push_back('}');
+    Describe(e, ctx, kind);
+    return true;
+  }
+
+  // A parsed object (the payload, when not an envelope, or a document
+  // found inside an SQS body or an SNS Message): as TryValue reads it.
+  bool Inner(const Fields& f, std::string_view text, int level, const Ctx& ctx) {
+    if (f[kRecords].present) return false;
+    if (Equals(f[kType], "Notification") && f[kMessage].present) {
+      const Val& m = f[kMessage];
+      if (!m.IsString()) return false;  // read as "": not JSON
+      Ctx c = ctx;
+      if (!Concat(ctx.kind, "sns/", &c.kind) || !Concat(ctx.origin, ".Message", &c.origin)) {
+        return false;
+      }
+      return Document(m, level + 1, c);
+    }
+    if (f[kType].present && f[kType].IsString() && f[kType].escaped) return false;
+    if (level > 0 && f[kSource].IsString() && f[kDetailType].IsString()) {
+      NormalizedEvent& e = Next();
+      AppendCompact(&e.json, text);
+      Describe(e, ctx, "eventbridge");
+      return true;
+    }
+    if (f.unsure || f[kSource].present || f[kDetailType].present) return false;
+    if (Equals(f[kEventType], "com.okta.event_hook")) return false;
+    if (!IsCloudTrail(f)) return false;
+    return CloudTrail(f, text, ctx, "cloudtrail");
+  }
+
+  // A document carried in the string `v`, read at `level`.
+  bool Document(const Val& v, int level, const Ctx& ctx) {
+    if (level >= kLevels) return false;
+    Level& l = s_->levels[level];
+    std::string& text = s_->holding[level];
+    text.clear();
+    Unescape(v.Text(), &text);
+    od::document doc;
+    if (!Open(l, text, &doc)) return false;
+    Fields f;
+    if (!CollectDoc(doc, &f)) return false;
+    return Inner(f, Trim(text), level, ctx);
+  }
+
+  bool Records(od::document& doc) {
+    doc.rewind();
+    od::object root;
+    od::array records;
+    if (doc.get_object().get(root) || root.find_field("Records").get_array().get(records)) {
+      return false;
+    }
+    int i = 0;
+    Fields f;
+    for (auto element : records) {
+      od::value v;
+      if (element.get(v)) return false;
+      od::object r;
+      if (v.get_object().get(r)) return false;
+      std::string_view raw;
+      if (r.raw_json().get(raw)) return false;
+      bool fresh;
+      if (r.reset().get(fresh)) return false;
+      if (!Collect(r, &f)) return false;
+      Ctx ctx;
+      ctx.record = i++;
+      if (Equals(f[kEventSource], "aws:sqs")) {
+        if (!f[kBody].IsString()) return false;
+        const Val& id = f[kMessageId];
+        if (id.IsString()) {
+          if (id.escaped) return false;
+          ctx.message_id = id.Text();
+        }
+        ctx.kind = "sqs/";
+        ctx.origin = ".body";
+        if (!Document(f[kBody], 1, ctx)) return false;
+      } else if (f[kEventSource].IsString() && f[kEventSource].escaped) {
+        return false;
+      } else if (Equals(f[kEventSourceSns], "aws:sns") && f[kSns].present &&
+                 f[kSns].type == od::json_type::object) {
+        const Val& sns = f[kSns];
+        if (!sns.NestedIsString()) return false;
+        Val message;
+        message.present = true;
+        message.type = sns.nested_type;
+        message.raw = sns.nested_raw;
+        message.escaped = sns.nested_escaped;
+        ctx.kind = "sns/";
+        ctx.origin = ".Sns.Message";
+        if (!Document(message, 1, ctx)) return false;
+      } else if (f[kEventSourceSns].IsString() && f[kEventSourceSns].escaped) {
+        return false;
+      } else if (IsCloudTrail(f)) {
+        ctx.kind = "cloudtrail-log/";
+        if (!CloudTrail(f, Trim(raw), ctx, "cloudtrail")) return false;
+      } else {
+        return false;
+      }
+    }
+    return i > 0;
+  }
+
+  // The few composed contexts are literals: no allocation.
+  static bool Concat(std::string_view a, std::string_view b, std::string_view* out) {
+    static constexpr std::string_view kComposed[] = {"sns/", "sqs/sns/", ".Message",
+                                                     ".body.Message"};
+    for (std::string_view c : kComposed) {
+      if (c.size() == a.size() + b.size() && c.starts_with(a) && c.ends_with(b)) {
+        *out = c;
+        return true;
+      }
+    }
+    return false;  // an SNS notification inside another: the full path
+  }
+
+  Scratch* s_;
+  NormalizeResult* out_;
+  std::size_t n_ = 0;
+};
+
+}  // namespace
+
+bool FastNormalize(std::string_view payload, NormalizeResult* out) {
+  thread_local Scratch scratch;
+  out->errors.clear();
+  out->challenge.reset();
+  Fast fast(&scratch, out);
+  bool ok = false;
+  try {
+    ok = fast.Payload(payload);
+  } catch (const std::exception&) {
+    ok = false;  // out of memory: the full path reports it
+  }
+  std::size_t keep = ok ? fast.count() : 0;
+  while (out->events.size() > keep) {
+    scratch.spare.push_back(std::move(out->events.back()));
+    out->events.pop_back();
+  }
+  return ok;
+}
+
+}  // namespace proact::internal
