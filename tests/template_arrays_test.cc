@@ -147,7 +147,7 @@ policies:
   REQUIRE(set.ok());
   REQUIRE(set.value().warnings().size() == 1);
   CHECK(set.value().warnings()[0].ToString().find(
-            "p.yaml:7:22: warning: 'detail.requestParameters.ipPermissions.items[matched].fromPort': "
+            "p.yaml:7:25: warning: 'detail.requestParameters.ipPermissions.items[matched].fromPort': "
             "the policy's match tests no field of detail.requestParameters.ipPermissions.items, so "
             "'[matched]' always renders an empty list") != std::string::npos);
 }
