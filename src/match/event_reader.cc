@@ -11,42 +11,224 @@ namespace {
 using simdjson::error_code;
 namespace od = simdjson::ondemand;
 
-#include "match/event_walker.inc"
-
-}  // namespace
-
-Status WalkEventBuiltin(std::size_t size, const Program& program,
-                        const EngineOptions& options, ScratchRep* s) {
-  return WalkEventText(size, program, options, s, 0);
-}
-
-namespace {
-
-using WalkFn = Status (*)(std::size_t, const Program&, const EngineOptions&,
-                          ScratchRep*);
-
-struct Kernel {
-  WalkFn walk;
-  const char* name;
-};
-
-// The best copy of the walk this process can run, chosen once. The AVX2
-// copy runs when simdjson's own run-time choice (which also honours
-// SIMDJSON_FORCE_IMPLEMENTATION) is an AVX2 kernel.
-Kernel ChooseKernel() {
-#if PROACT_HASWELL_READER
-  const std::string_view active = simdjson::get_active_implementation()->name();
-  if (active == "haswell" || active == "icelake") {
-    return Kernel{&WalkEventHaswell, "haswell"};
+// The first '"' or '\\' at or after p, eight bytes at a time. The text is
+// followed by SIMDJSON_PADDING readable bytes and stage 1 saw the closing
+// quote, so reading whole words up to it stays inside the buffer.
+inline const char* FindQuoteOrBackslash(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  while (true) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    std::uint64_t q = w ^ (kOnes * '"');
+    std::uint64_t b = w ^ (kOnes * '\\');
+    std::uint64_t hit = ((q - kOnes) & ~q & kHighs) | ((b - kOnes) & ~b & kHighs);
+    if (hit != 0) return p + (__builtin_ctzll(hit) >> 3);
+    p += 8;
   }
-#endif
-  return Kernel{&WalkEventBuiltin, simdjson::builtin_implementation()->name().c_str()};
 }
 
-const Kernel& ActiveKernel() {
-  static const Kernel kernel = ChooseKernel();
-  return kernel;
-}
+class Walker {
+ public:
+  Walker(const Program& program, const EngineOptions& options,
+         ScratchRep* s)
+      : program_(program), options_(options), s_(s) {}
+
+  // Walks `value` found at trie node `node`.
+  error_code Walk(od::value value, std::uint32_t node, int depth) {
+    if (depth > options_.max_event_depth) {
+      limit_ = "event nesting is deeper than max_event_depth (" +
+               std::to_string(options_.max_event_depth) + ")";
+      return simdjson::DEPTH_ERROR;
+    }
+    od::json_type type;
+    if (error_code e = value.type().get(type)) return e;
+    const TrieNode& tn = program_.trie.nodes[node];
+    switch (type) {
+      case od::json_type::object: {
+        if (tn.children.empty()) return simdjson::SUCCESS;
+        od::object obj;
+        if (error_code e = value.get_object().get(obj)) return e;
+        bool complete;
+        return WalkObject(obj, node, depth, &complete);
+      }
+      case od::json_type::array: {
+        od::array arr;
+        if (error_code e = value.get_array().get(arr)) return e;
+        std::uint32_t array_id = s_->next_array++;
+        ++s_->array_depth;
+        std::uint32_t index = 0;
+        for (auto element_result : arr) {
+          od::value element;
+          if (error_code e = std::move(element_result).get(element)) return e;
+          od::json_type et;
+          if (error_code e = element.type().get(et)) return e;
+          if (et == od::json_type::object || et == od::json_type::array) {
+            // Fields read inside one element must be matched together.
+            if (et == od::json_type::array || !tn.children.empty()) {
+              s_->trail.push_back(TrailStep{array_id, index});
+              error_code e = Walk(element, node, depth + 1);
+              s_->trail.pop_back();
+              if (e) return e;
+            }
+          } else if (error_code e = Walk(element, node, depth + 1)) {
+            return e;
+          }
+          ++index;
+        }
+        --s_->array_depth;
+        return simdjson::SUCCESS;
+      }
+      case od::json_type::string: {
+        if (tn.field < 0) return simdjson::SUCCESS;
+        std::string_view str;
+        if (error_code e = value.get_string().get(str)) return e;
+        return Record(tn.field, ValueKind::kString, str, 0);
+      }
+      case od::json_type::number: {
+        if (tn.field < 0) return simdjson::SUCCESS;
+        double d;
+        if (error_code e = value.get_double().get(d)) return e;
+        return Record(tn.field, ValueKind::kNumber, {}, d);
+      }
+      case od::json_type::boolean: {
+        if (tn.field < 0) return simdjson::SUCCESS;
+        bool b;
+        if (error_code e = value.get_bool().get(b)) return e;
+        return Record(tn.field, b ? ValueKind::kTrue : ValueKind::kFalse, {}, 0);
+      }
+      case od::json_type::null: {
+        if (tn.field < 0) return simdjson::SUCCESS;
+        bool is_null = false;
+        if (error_code e = value.is_null().get(is_null)) return e;
+        if (!is_null) return simdjson::INCORRECT_TYPE;
+        return Record(tn.field, ValueKind::kNull, {}, 0);
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  // Walks the fields of `obj` at trie node `node`. Stops early, with
+  // *complete false, once every child of the node has been found: nothing
+  // after that can change the values read (a repeated key in one object is
+  // read only up to that point).
+  error_code WalkObject(od::object& obj, std::uint32_t node, int depth,
+                        bool* complete) {
+    const TrieNode& tn = program_.trie.nodes[node];
+    const std::uint64_t all = tn.children.size() >= 64
+                                  ? 0  // too many to track: read everything
+                                  : (std::uint64_t{1} << tn.children.size()) - 1;
+    std::uint64_t seen = 0;
+    *complete = true;
+    for (auto field_result : obj) {
+      od::field field;
+      if (error_code e = std::move(field_result).get(field)) return e;
+      std::string_view key;
+      bool padded;
+      if (error_code e = Key(field, &key, &padded)) return e;
+      bool direct;
+      std::int32_t child = Descend(node, key, padded, &direct);
+      if (child < 0) continue;
+      if (error_code e = Walk(field.value(), static_cast<std::uint32_t>(child), depth + 1))
+        return e;
+      if (direct && all != 0) {
+        seen |= std::uint64_t{1} << program_.trie.nodes[child].ordinal;
+        if (seen == all) {
+          *complete = false;
+          return simdjson::SUCCESS;
+        }
+      }
+    }
+    return simdjson::SUCCESS;
+  }
+
+  // The key of `field` as written, without copying; keys holding escapes
+  // are unescaped into the parser's buffer.
+  // *in_buffer tells whether the key points into the padded event buffer.
+  static error_code Key(od::field& field, std::string_view* out,
+                        bool* in_buffer) {
+    const char* raw = field.key().raw();
+    const char* p = FindQuoteOrBackslash(raw);
+    if (*p == '"') {
+      *out = std::string_view(raw, static_cast<std::size_t>(p - raw));
+      *in_buffer = true;
+      return simdjson::SUCCESS;
+    }
+    *in_buffer = false;
+    return field.unescaped_key().get(*out);
+  }
+
+  // The trie node for `key` under `node`; keys holding '.' descend one
+  // segment per part, as EventBridge flattens them.
+  std::int32_t Descend(std::uint32_t node, std::string_view key,
+                       bool padded, bool* is_direct) const {
+    std::int32_t direct = program_.trie.Child(node, key, padded);
+    *is_direct = direct >= 0;
+    // A dotted key can only match when its first segment could be a child.
+    if (direct >= 0 || key.empty() ||
+        !program_.trie.nodes[node].MayHaveChildStartingWith(
+            static_cast<unsigned char>(key[0])) ||
+        key.find('.') == std::string_view::npos) {
+      return direct;
+    }
+    std::int32_t cur = static_cast<std::int32_t>(node);
+    std::size_t start = 0;
+    while (cur >= 0) {
+      std::size_t dot = key.find('.', start);
+      cur = program_.trie.Child(static_cast<std::uint32_t>(cur),
+                                key.substr(start, dot == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : dot - start));
+      if (dot == std::string_view::npos) break;
+      start = dot + 1;
+    }
+    return cur;
+  }
+
+  const std::string& limit() const { return limit_; }
+
+ private:
+  error_code Record(std::int32_t field, ValueKind kind, std::string_view str,
+                    double num) {
+    if (s_->values.size() >= options_.max_event_values) {
+      limit_ = "event supplies more than max_event_values (" +
+               std::to_string(options_.max_event_values) +
+               ") values to the matcher";
+      return simdjson::CAPACITY;
+    }
+    auto f = static_cast<std::uint32_t>(field);
+    std::int32_t head = -1;
+    if (s_->field_stamp[f] == s_->event_stamp) head = s_->field_head[f];
+    EventValue v;
+    v.field = f;
+    v.kind = kind;
+    v.in_array = s_->array_depth > 0 ? 1 : 0;
+    v.trail_length = static_cast<std::uint16_t>(s_->trail.size());
+    v.trail_begin = static_cast<std::uint32_t>(s_->trail_pool.size());
+    v.next = head;
+    v.str = str;
+    v.num = num;
+    v.hash = 0;
+    if (program_.hashed_field[f]) {
+      char buf[8];
+      std::string_view key = kind == ValueKind::kString   ? str
+                             : kind == ValueKind::kNumber ? NumberKeyBytes(num, buf)
+                                                          : std::string_view();
+      v.hash = ValueIndex::ValueHash(kind, key);
+    }
+    s_->trail_pool.insert(s_->trail_pool.end(), s_->trail.begin(),
+                          s_->trail.end());
+    s_->values.push_back(v);
+    s_->field_head[f] = static_cast<std::int32_t>(s_->values.size() - 1);
+    s_->field_stamp[f] = s_->event_stamp;
+    return simdjson::SUCCESS;
+  }
+
+  const Program& program_;
+  const EngineOptions& options_;
+  ScratchRep* s_;
+  std::string limit_;
+};
 
 }  // namespace
 
@@ -165,9 +347,40 @@ Status ReadEvent(std::string_view json, bool padded, const Program& program,
     }
     s->dom_valid = true;
   }
-  return ActiveKernel().walk(json.size(), program, options, s);
+  Walker walker(program, options, s);
+  auto fail = [&](error_code e, const char* what) -> Status {
+    if (!walker.limit().empty()) {
+      return Status(StatusCode::kLimitExceeded, walker.limit());
+    }
+    (void)what;
+    return Status(StatusCode::kInvalidArgument, JsonErrorMessage(e));
+  };
+  od::document doc;
+  error_code e = s->parser
+                     .iterate(simdjson::padded_string_view(
+                         s->text, json.size(),
+                         json.size() + simdjson::SIMDJSON_PADDING))
+                     .get(doc);
+  if (e) return fail(e, "parse");
+  od::json_type type;
+  if ((e = doc.type().get(type))) return fail(e, "type");
+  if (type != od::json_type::object) {
+    return Status(StatusCode::kInvalidArgument,
+                  "an event must be a JSON object");
+  }
+  od::object root;
+  if ((e = doc.get_object().get(root))) return fail(e, "object");
+  bool complete;
+  if ((e = walker.WalkObject(root, 0, 0, &complete))) return fail(e, "value");
+  // Anything after the object is an error (checked when it was read to the
+  // end; validate_json checks every event in full).
+  const char* loc = nullptr;
+  if (complete && doc.current_location().get(loc) == simdjson::SUCCESS) {
+    return Status(StatusCode::kInvalidArgument,
+                  "invalid JSON: unexpected content after the event object "
+                  "at byte " + std::to_string(loc - s->text));
+  }
+  return Status::Ok();
 }
-
-const char* EventReaderKernel() { return ActiveKernel().name; }
 
 }  // namespace proact::internal

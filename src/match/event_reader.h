@@ -34,22 +34,6 @@ Status ReadEvent(std::string_view json, bool padded, const Program& program,
 // recorded fields; allocates only for the error.
 Status RequireEnvelope(const ScratchRep& scratch);
 
-// The simdjson kernel ReadEvent's On-Demand walk runs on, chosen once per
-// process: "haswell" (AVX2, x86-64 builds, when the CPU has it and
-// SIMDJSON_FORCE_IMPLEMENTATION does not ask for less) or the kernel the
-// build targets (simdjson::builtin_implementation(): "fallback" for
-// baseline x86-64, "arm64" on ARM).
-const char* EventReaderKernel();
-
-// The walk compiled for each kernel (event_walker.inc): reads the padded
-// text at scratch->text, size bytes, into `scratch`.
-Status WalkEventBuiltin(std::size_t size, const Program& program,
-                        const EngineOptions& options, ScratchRep* scratch);
-#if PROACT_HASWELL_READER
-Status WalkEventHaswell(std::size_t size, const Program& program,
-                        const EngineOptions& options, ScratchRep* scratch);
-#endif
-
 // "invalid JSON: …" for a simdjson error, worded for users.
 std::string JsonErrorMessage(simdjson::error_code error);
 

@@ -7,7 +7,6 @@
 #define PROACT_SRC_MATCH_SCRATCH_H_
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,11 +37,7 @@ struct TrailStep {
 };
 
 struct ScratchRep {
-  // The On-Demand parser of the kernel ReadEvent walks with
-  // (EventReaderKernel), created on first use. Each kernel has its own
-  // parser type, so it is held untyped with the kernel's number.
-  std::shared_ptr<void> ondemand_parser;
-  int ondemand_kernel = -1;
+  simdjson::ondemand::parser parser;
   std::vector<char> buffer;  // copy of the event text + SIMDJSON_PADDING
   const char* text = nullptr;  // the text being read: buffer or the caller's
   std::size_t text_size = 0;
