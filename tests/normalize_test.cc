@@ -8,7 +8,9 @@
 
 #include <filesystem>
 
+#include "proact/engine.h"
 #include "proact/normalizer.h"
+#include "proact/policy_set.h"
 #include "test_util.h"
 
 namespace proact {
@@ -157,6 +159,46 @@ TEST_CASE("DynamoDB stream records: one aws.dynamodb event each, sequence number
                               {"arn:aws:dynamodb:us-east-1:123456789012:table/Example-Table"}));
   CHECK(e["time"] == "2016-12-02T01:27:00Z");
   CHECK(e["detail"]["dynamodb"]["OldImage"]["Message"]["S"] == "New item!");
+}
+
+// The ```yaml block of docs/sources.md that contains `marker`, as a policy.
+std::string DocsPolicy(const std::string& marker) {
+  std::string doc = ReadFile(std::string(PROACT_SOURCE_DIR) + "/docs/sources.md");
+  std::size_t at = doc.find(marker);
+  REQUIRE(at != std::string::npos);
+  std::size_t start = doc.rfind("```yaml\n", at) + 8;
+  std::size_t end = doc.find("```", at);
+  std::string policy = "policies:\n  - id: doc\n";
+  std::size_t line = start;
+  while (line < end) {
+    std::size_t nl = doc.find('\n', line);
+    policy += "    " + doc.substr(line, nl - line + 1);
+    line = nl + 1;
+  }
+  return policy;
+}
+
+TEST_CASE("docs/sources.md: the S3 notification and DynamoDB stream patterns match as described") {
+  Normalizer normalizer;
+  std::string corpus = std::string(PROACT_TESTDATA_DIR) + "/corpus/lambda/";
+  Engine s3(testing::MustCompile(DocsPolicy("detail-type: [Object Created]")));
+  nlohmann::json file = nlohmann::json::parse(ReadFile(corpus + "s3.object-created-put.aws-lambda-go.json"));
+  file["Records"][0]["s3"]["bucket"]["name"] = "uploads";
+  file["Records"][0]["s3"]["object"]["key"] = "setup.exe";
+  NormalizeResult r = normalizer.Normalize(file.dump());
+  REQUIRE(r.events.size() == 1);
+  CHECK(testing::Matches(s3, r.events[0].json) == std::vector<std::string>{"doc"});
+  file["Records"][0]["s3"]["object"]["key"] = "HappyFace.jpg";
+  r = normalizer.Normalize(file.dump());
+  REQUIRE(r.events.size() == 1);
+  CHECK(testing::Matches(s3, r.events[0].json).empty());
+
+  Engine ddb(testing::MustCompile(DocsPolicy("detail-type: [DynamoDB Stream Record]")));
+  r = normalizer.Normalize(ReadFile(corpus + "dynamodb.time-window.aws-lambda-go.json"));
+  REQUIRE(r.events.size() == 3);
+  CHECK(testing::Matches(ddb, r.events[0].json).empty());  // INSERT
+  CHECK(testing::Matches(ddb, r.events[1].json).empty());  // MODIFY
+  CHECK(testing::Matches(ddb, r.events[2].json) == std::vector<std::string>{"doc"});  // REMOVE
 }
 
 TEST_CASE("every corpus payload normalizes as documented") {
