@@ -141,8 +141,10 @@ struct RequestInfo {
   std::string trace_id;
   SteadyTime deadline = SteadyTime::max();
   nlohmann::ordered_json log_fields = nlohmann::ordered_json::object();  // added to every line
-  // SQS FIFO batches: the message ids in queue order. When set, the first
-  // failed message fails every later one too, and those are not processed.
+  // SQS FIFO batches: the message ids in queue order; Kinesis and DynamoDB
+  // stream batches: the sequence numbers in shard order. When set, the
+  // first failed item fails every later one too, and those are not
+  // processed.
   std::vector<std::string> ordered_message_ids;
 };
 

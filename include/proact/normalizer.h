@@ -2,8 +2,9 @@
 // envelopes.
 //
 // SaaS products and clouds deliver events in their own shapes and through
-// several delivery paths (EventBridge, SQS, SNS, Lambda Function URL / API
-// Gateway / ALB requests, Pub/Sub push, Eventarc, Event Grid). The
+// several delivery paths (EventBridge, SQS, SNS, Kinesis and DynamoDB
+// streams, Lambda Function URL / API Gateway / ALB requests, Pub/Sub push,
+// Eventarc, Event Grid). The
 // Normalizer recognizes the payload, unwraps delivery envelopes (each inner
 // message becomes its own event) and maps every event onto the EventBridge
 // envelope (version, id, detail-type, source, account, time, region,
@@ -46,14 +47,17 @@ struct NormalizedEvent {
   std::string kind;        // recognizers that produced it, outermost first,
                            // e.g. "sqs/sns/eventbridge" or "function-url/github"
   std::string origin;      // where in the payload, e.g. "Records[2].body"
-  std::string message_id;  // SQS messageId it came from, when it did
+  // The batch item it came from, when it did: the SQS messageId, or for a
+  // Kinesis or DynamoDB stream record its sequence number (the item
+  // identifier of Lambda's partial batch response).
+  std::string message_id;
 };
 
 // A part of the payload that could not be normalized. The rest of the
 // payload is still normalized.
 struct NormalizeError {
   std::string origin;      // e.g. "Records[1].body", "" for the whole payload
-  std::string message_id;  // SQS messageId, when the part came from one
+  std::string message_id;  // as NormalizedEvent::message_id
   std::string message;     // the reason, naming what was tried
   bool unauthenticated = false;  // rejected by webhook verification
 };

@@ -1,6 +1,7 @@
 // AWS Lambda custom runtime: the Runtime API loop (through the HTTP
 // transport every proact request uses) and the response shape of each
 // envelope.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -97,7 +98,7 @@ std::string Dump(const J& j) {
   return j.dump(-1, ' ', false, J::error_handler_t::replace);
 }
 
-enum class Envelope { kSqs, kHttp, kOther };
+enum class Envelope { kSqs, kStream, kHttp, kOther };
 
 Envelope Classify(const nlohmann::json& j) {
   if (!j.is_object()) return Envelope::kOther;
@@ -105,6 +106,10 @@ Envelope Classify(const nlohmann::json& j) {
   if (records != j.end() && records->is_array() && !records->empty()) {
     const nlohmann::json& first = (*records)[0];
     if (first.is_object() && first.value("eventSource", "") == "aws:sqs") return Envelope::kSqs;
+    if (first.is_object() && (first.value("eventSource", "") == "aws:kinesis" ||
+                              first.value("eventSource", "") == "aws:dynamodb")) {
+      return Envelope::kStream;
+    }
   }
   auto rc = j.find("requestContext");
   if (rc != j.end() && rc->is_object() &&
@@ -112,6 +117,20 @@ Envelope Classify(const nlohmann::json& j) {
     return Envelope::kHttp;
   }
   return Envelope::kOther;
+}
+
+// The sequence number of a Kinesis or DynamoDB stream record, or "".
+std::string StreamSequenceNumber(const nlohmann::json& record) {
+  if (!record.is_object()) return {};
+  const std::pair<const char*, const char*> paths[] = {{"kinesis", "sequenceNumber"},
+                                                        {"dynamodb", "SequenceNumber"}};
+  for (const auto& [outer, key] : paths) {
+    auto o = record.find(outer);
+    if (o == record.end() || !o->is_object()) continue;
+    auto v = o->find(key);
+    if (v != o->end() && v->is_string()) return v->get<std::string>();
+  }
+  return {};
 }
 
 std::string HttpResponseJson(int status, const std::string& content_type, const std::string& body) {
@@ -219,6 +238,14 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
         }
       }
     }
+    if (envelope == Envelope::kStream) {
+      // A stream shard keeps order: after a failed record every later one
+      // fails too (and is not processed), as Lambda retries from there.
+      for (const auto& record : peek["Records"]) {
+        std::string seq = StreamSequenceNumber(record);
+        if (!seq.empty()) request.ordered_message_ids.push_back(std::move(seq));
+      }
+    }
     peek = nullptr;
     ProcessResult result = host.Process(next.body, {}, request);
 
@@ -236,6 +263,26 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
           error = true;
           error_type = "Proact.BatchFailed";
           error_message = "a failure no SQS message id identifies: " + result.Reasons();
+        }
+        body = Dump(nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}});
+        break;
+      }
+      case Envelope::kStream: {
+        // Lambda checkpoints streams: the answer names the first failed
+        // record in batch order, and Lambda retries from it.
+        nlohmann::ordered_json failures = nlohmann::ordered_json::array();
+        std::vector<std::string> failed = result.FailedMessageIds();
+        for (const std::string& seq : request.ordered_message_ids) {
+          if (std::find(failed.begin(), failed.end(), seq) != failed.end()) {
+            failures.push_back({{"itemIdentifier", seq}});
+            break;
+          }
+        }
+        if (failures.empty() && !failed.empty()) failures.push_back({{"itemIdentifier", failed[0]}});
+        if (result.HasUnidentifiedFailure()) {
+          error = true;
+          error_type = "Proact.BatchFailed";
+          error_message = "a failure no stream sequence number identifies: " + result.Reasons();
         }
         body = Dump(nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}});
         break;

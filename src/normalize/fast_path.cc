@@ -550,6 +550,11 @@ class Fast {
 
   static bool IsCloudTrail(const Fields& f) {
     if (!f[kEventVersion].IsString() || !f[kEventTime].present) return false;
+    // Lambda event-source records ("aws:s3", "aws:kinesis", ...) are not
+    // CloudTrail (sources.cc IsLambdaEventSourceRecord): the full path
+    // maps them. An escaped eventSource goes there too.
+    const Val& source = f[kEventSource];
+    if (source.IsString() && (source.escaped || source.Text().starts_with("aws:"))) return false;
     return (f[kEventSource].IsString() && f[kEventName].IsString()) ||
            Equals(f[kEventType], "AwsCloudTrailInsight");
   }

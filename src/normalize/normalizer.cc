@@ -1,5 +1,6 @@
 #include "proact/normalizer.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -185,6 +186,9 @@ class Run {
     }
     if (internal::IsOktaSystemLogEvent(j)) return Emit(internal::OktaEnvelope(j), ctx, "okta");
     if (internal::IsSlackEventCallback(j)) return Emit(internal::SlackEnvelope(j), ctx, "slack");
+    if (internal::IsS3Notification(j)) {
+      return Emit(internal::S3NotificationEnvelope(j), ctx, "s3");
+    }
     if (internal::IsCloudTrailRecord(j)) {
       return Emit(internal::CloudTrailEnvelope(j), ctx, "cloudtrail");
     }
@@ -279,8 +283,8 @@ class Run {
     Error(ctx,
           "unrecognized payload (" + KeysOf(j) +
               "): tried EventBridge, CloudTrail record and log file, AWS Config rule, SQS, "
-              "SNS, CloudWatch Logs, Lambda HTTP request, Pub/Sub push, Eventarc and "
-              "CloudEvents, GCP audit LogEntry, Azure Event Grid and Activity Log, Okta, "
+              "SNS, S3 notification, Kinesis and DynamoDB stream record, CloudWatch Logs, "
+              "Lambda HTTP request, Pub/Sub push, Eventarc and CloudEvents, GCP audit LogEntry, Azure Event Grid and Activity Log, Okta, "
               "Slack; to match it as it is instead, evaluate it without normalizing on an "
               "engine with raw_events set (`--input raw` on the command line)");
   }
@@ -318,12 +322,43 @@ class Run {
       if (!TryValue(body, {}, c)) Unrecognized(body, c);
     } else if (Str(r, "EventSource") == "aws:sns" && internal::HasObject(r, "Sns")) {
       SnsNotification(r["Sns"], ctx.Inner("sns", where + ".Sns"));
+    } else if (Str(r, "eventSource") == "aws:kinesis") {
+      KinesisRecord(r, ctx.Inner("kinesis", where + ".kinesis.data"));
+    } else if (Str(r, "eventSource") == "aws:dynamodb") {
+      Ctx c = ctx.Inner("dynamodb-stream", where);
+      c.message_id = StrAt(r, {"dynamodb", "SequenceNumber"});
+      if (c.message_id.empty()) {
+        Error(c, "DynamoDB stream record without a string dynamodb.SequenceNumber");
+        return;
+      }
+      Emit(internal::DynamoDbStreamEnvelope(r), c, "dynamodb");
+    } else if (internal::IsS3Notification(r)) {
+      Emit(internal::S3NotificationEnvelope(r), ctx.Inner("s3-notification", where), "s3");
     } else if (internal::IsCloudTrailRecord(r)) {
       Emit(internal::CloudTrailEnvelope(r), ctx.Inner("cloudtrail-log", where), "cloudtrail");
     } else {
       Ctx c = ctx.Inner("records", where);
       if (!TryValue(r, {}, c)) Unrecognized(r, c);
     }
+  }
+
+  // A Kinesis Data Streams record: its base64 data is one JSON document,
+  // normalized like an SQS body; the sequence number is its message id.
+  void KinesisRecord(const Json& r, Ctx c) {
+    c.message_id = StrAt(r, {"kinesis", "sequenceNumber"});
+    if (c.message_id.empty()) {
+      Error(c, "Kinesis record without a string kinesis.sequenceNumber");
+      return;
+    }
+    std::string data = StrAt(r, {"kinesis", "data"});
+    std::optional<std::string> decoded = internal::Base64Decode(data);
+    if (!decoded) {
+      Error(c, "Kinesis record data is not base64");
+      return;
+    }
+    Json inner;
+    if (!Parse(*decoded, c, &inner)) return;
+    if (!TryValue(inner, {}, c)) Unrecognized(inner, c);
   }
 
   void SnsNotification(const Json& sns, const Ctx& ctx) {

@@ -105,6 +105,7 @@ bool IsEventBridge(const Json& j) {
 
 bool IsCloudTrailRecord(const Json& j) {
   if (!HasString(j, "eventVersion") || !j.contains("eventTime")) return false;
+  if (IsLambdaEventSourceRecord(j)) return false;
   return (HasString(j, "eventSource") && HasString(j, "eventName")) ||
          Str(j, "eventType") == "AwsCloudTrailInsight";
 }
@@ -123,6 +124,132 @@ Json CloudTrailEnvelope(const Json& record) {
   return Envelope(Str(record, "eventID"), detail_type,
                   "aws." + ServicePrefix(service, ".amazonaws.com"),
                   account, Str(record, "eventTime"), Str(record, "awsRegion"), record);
+}
+
+bool IsLambdaEventSourceRecord(const Json& j) {
+  return Str(j, "eventSource").rfind("aws:", 0) == 0;
+}
+
+bool IsS3Notification(const Json& j) {
+  return Str(j, "eventSource") == "aws:s3" && HasObject(j, "s3");
+}
+
+namespace {
+
+struct S3Type {
+  std::string_view event_name;  // exact, or a prefix ending in ':'
+  std::string_view detail_type;
+  std::string_view reason;         // detail.reason, "" for none
+  std::string_view deletion_type;  // detail.deletion-type, "" for none
+};
+
+// S3 notification eventName -> the EventBridge detail-type of the same
+// event (docs/sources.md). Exact names first, then prefixes.
+constexpr S3Type kS3Types[] = {
+    {"ObjectCreated:Put", "Object Created", "PutObject", ""},
+    {"ObjectCreated:Post", "Object Created", "POST Object", ""},
+    {"ObjectCreated:Copy", "Object Created", "CopyObject", ""},
+    {"ObjectCreated:CompleteMultipartUpload", "Object Created", "CompleteMultipartUpload", ""},
+    {"ObjectRemoved:Delete", "Object Deleted", "DeleteObject", "Permanently Deleted"},
+    {"ObjectRemoved:DeleteMarkerCreated", "Object Deleted", "DeleteObject",
+     "Delete Marker Created"},
+    {"LifecycleExpiration:Delete", "Object Deleted", "Lifecycle Expiration",
+     "Permanently Deleted"},
+    {"LifecycleExpiration:DeleteMarkerCreated", "Object Deleted", "Lifecycle Expiration",
+     "Delete Marker Created"},
+    {"ObjectRestore:Post", "Object Restore Initiated", "", ""},
+    {"ObjectRestore:Completed", "Object Restore Completed", "", ""},
+    {"ObjectRestore:Delete", "Object Restore Expired", "", ""},
+    {"ObjectTagging:Put", "Object Tags Added", "", ""},
+    {"ObjectTagging:Delete", "Object Tags Deleted", "", ""},
+    {"ObjectAcl:Put", "Object ACL Updated", "", ""},
+    {"LifecycleTransition", "Object Storage Class Changed", "", ""},
+    {"IntelligentTiering", "Object Access Tier Changed", "", ""},
+    {"ObjectCreated:", "Object Created", "", ""},
+    {"ObjectRemoved:", "Object Deleted", "", ""},
+    {"LifecycleExpiration:", "Object Deleted", "Lifecycle Expiration", ""},
+};
+constexpr std::string_view kS3OtherDetailType = "S3 Event Notification";
+
+const S3Type* FindS3Type(const std::string& name) {
+  for (const S3Type& t : kS3Types) {
+    if (name == t.event_name) return &t;
+  }
+  for (const S3Type& t : kS3Types) {
+    if (t.event_name.ends_with(':') && name.starts_with(t.event_name)) return &t;
+  }
+  return nullptr;
+}
+
+// The "aws:SERVICE:REGION:ACCOUNT:..." account field of an ARN, or "".
+std::string ArnAccount(const std::string& arn) {
+  std::size_t at = 0;
+  for (int i = 0; i < 4; ++i) {
+    at = arn.find(':', at);
+    if (at == std::string::npos) return {};
+    ++at;
+  }
+  std::size_t end = arn.find(':', at);
+  return end == std::string::npos ? std::string() : arn.substr(at, end - at);
+}
+
+}  // namespace
+
+Json S3NotificationEnvelope(const Json& record) {
+  const Json& s3 = record["s3"];
+  const S3Type* type = FindS3Type(Str(record, "eventName"));
+  Json detail = Json::object();
+  detail["version"] = "0";
+  std::string bucket = StrAt(s3, {"bucket", "name"});
+  detail["bucket"] = {{"name", bucket}};
+  Json object = Json::object();
+  if (HasObject(s3, "object")) {
+    const Json& o = s3["object"];
+    if (o.contains("key")) object["key"] = o["key"];
+    if (o.contains("size")) object["size"] = o["size"];
+    if (o.contains("eTag")) object["etag"] = o["eTag"];
+    if (o.contains("versionId")) object["version-id"] = o["versionId"];
+    if (o.contains("sequencer")) object["sequencer"] = o["sequencer"];
+  }
+  detail["object"] = std::move(object);
+  std::string request_id = StrAt(record, {"responseElements", "x-amz-request-id"});
+  detail["request-id"] = request_id;
+  detail["requester"] = StrAt(record, {"userIdentity", "principalId"});
+  std::string ip = StrAt(record, {"requestParameters", "sourceIPAddress"});
+  if (!ip.empty()) detail["source-ip-address"] = ip;
+  if (type && !type->reason.empty()) detail["reason"] = std::string(type->reason);
+  if (type && !type->deletion_type.empty()) {
+    detail["deletion-type"] = std::string(type->deletion_type);
+  }
+  detail["notification"] = record;  // the record as S3 sent it
+
+  std::string arn = StrAt(s3, {"bucket", "arn"});
+  if (arn.empty() && !bucket.empty()) arn = "arn:aws:s3:::" + bucket;
+  Json resources = Json::array();
+  if (!arn.empty()) resources.push_back(arn);
+  std::string sequencer = StrAt(s3, {"object", "sequencer"});
+  std::string id = request_id;
+  if (!sequencer.empty()) id += (id.empty() ? "" : ":") + sequencer;
+  return Envelope(std::move(id),
+                  std::string(type ? type->detail_type : kS3OtherDetailType), "aws.s3", "",
+                  Str(record, "eventTime"), Str(record, "awsRegion"), std::move(detail),
+                  std::move(resources));
+}
+
+Json DynamoDbStreamEnvelope(const Json& record) {
+  std::string arn = Str(record, "eventSourceARN");
+  // arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL: the table.
+  std::string table = arn.substr(0, arn.find("/stream/"));
+  Json resources = Json::array();
+  if (!table.empty()) resources.push_back(table);
+  std::string time;
+  if (HasObject(record, "dynamodb")) {
+    const Json& created = record["dynamodb"].value("ApproximateCreationDateTime", Json());
+    if (created.is_number()) time = IsoTimeFromEpochMillis(created.get<double>() * 1000.0);
+  }
+  return Envelope(Str(record, "eventID"), "DynamoDB Stream Record", "aws.dynamodb",
+                  ArnAccount(arn), std::move(time), Str(record, "awsRegion"), record,
+                  std::move(resources));
 }
 
 bool IsConfigRuleInvocation(const Json& j) {

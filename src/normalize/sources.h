@@ -36,6 +36,14 @@ bool IsCloudTrailRecord(const Json& j);
 Json CloudTrailEnvelope(const Json& record);
 bool IsConfigRuleInvocation(const Json& j);
 Json ConfigRuleEnvelope(const Json& invocation);
+// Lambda event-source records (Records[] of an S3 notification, a Kinesis
+// or DynamoDB stream batch): `eventSource` is "aws:SERVICE", never the
+// "SERVICE.amazonaws.com" of a CloudTrail record.
+bool IsLambdaEventSourceRecord(const Json& j);
+bool IsS3Notification(const Json& j);
+// As EventBridge maps S3 event notifications (docs/sources.md).
+Json S3NotificationEnvelope(const Json& record);
+Json DynamoDbStreamEnvelope(const Json& record);
 
 // Google Cloud.
 bool IsGcpAuditLogEntry(const Json& j);

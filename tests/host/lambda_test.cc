@@ -49,6 +49,21 @@ nlohmann::json SqsRecord(const std::string& message_id, const std::string& body)
   return record;
 }
 
+// A Kinesis record shaped like the corpus sample, carrying `data`.
+nlohmann::json KinesisRecord(const std::string& sequence_number, const std::string& data) {
+  nlohmann::json record =
+      nlohmann::json::parse(Corpus("lambda/kinesis.time-window.aws-lambda-go.json"))["Records"][0];
+  std::string encoded(4 * ((data.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                          reinterpret_cast<const unsigned char*>(data.data()),
+                          static_cast<int>(data.size()));
+  encoded.resize(static_cast<std::size_t>(n));
+  record["kinesis"]["sequenceNumber"] = sequence_number;
+  record["kinesis"]["data"] = encoded;
+  record["eventID"] = "shardId-000000000006:" + sequence_number;
+  return record;
+}
+
 struct Runtime {
   RuntimeApi api;
   Receiver hooks;
@@ -265,6 +280,44 @@ TEST_CASE("lambda: SQS FIFO batch -> the first failure fails every later message
   CHECK(nlohmann::json::parse(standard->body) ==
         nlohmann::json::parse(R"({"batchItemFailures":[{"itemIdentifier":"f-2"}]})"));
   CHECK(rt.hooks.requests().size() == 3);
+}
+
+TEST_CASE("lambda: Kinesis batch with one bad record -> its sequence number, later records wait") {
+  Runtime rt("kinesis");
+  std::string bucket = Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json");
+  nlohmann::json batch;
+  batch["Records"] = {
+      KinesisRecord("49590338271490256608559692538361571095921575989136588801", bucket),
+      KinesisRecord("49590338271490256608559692538361571095921575989136588802", "{not json"),
+      KinesisRecord("49590338271490256608559692538361571095921575989136588803", bucket),
+  };
+  rt.api.Invoke("req-kinesis", batch.dump());
+  auto answer = rt.api.Wait("req-kinesis");
+  REQUIRE(answer);
+  CHECK(answer->kind == "response");
+  // Lambda checkpoints the shard: only the first failure is reported, and
+  // it retries from there, so the third record is not processed now.
+  CHECK(nlohmann::json::parse(answer->body) == nlohmann::json::parse(R"({"batchItemFailures":[
+      {"itemIdentifier":"49590338271490256608559692538361571095921575989136588802"}]})"));
+  CHECK(rt.hooks.requests().size() == 1);
+
+  // A failed action on the first record: it is the one reported.
+  rt.hooks.Script({503, 200});
+  batch["Records"][1] = batch["Records"][2];
+  batch["Records"][1]["kinesis"]["sequenceNumber"] = "49590338271490256608559692538361571095921575989136588804";
+  rt.api.Invoke("req-kinesis-2", batch.dump());
+  auto second = rt.api.Wait("req-kinesis-2");
+  REQUIRE(second);
+  CHECK(nlohmann::json::parse(second->body) == nlohmann::json::parse(R"({"batchItemFailures":[
+      {"itemIdentifier":"49590338271490256608559692538361571095921575989136588801"}]})"));
+  CHECK(rt.hooks.requests().size() == 2);
+
+  // All good: nothing to retry.
+  rt.api.Invoke("req-kinesis-3", batch.dump());
+  auto third = rt.api.Wait("req-kinesis-3");
+  REQUIRE(third);
+  CHECK(nlohmann::json::parse(third->body) == nlohmann::json::parse(R"({"batchItemFailures":[]})"));
+  CHECK(rt.hooks.requests().size() == 5);  // all three records ran
 }
 
 TEST_CASE("lambda: a malformed invocation gets an error response and the loop carries on") {
