@@ -2,8 +2,6 @@
 #include "proact/host.h"
 #include "proact/remediation.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -229,10 +227,7 @@ namespace {
 // "sha256:<hex>" of an event's JSON: the id of a matched event that has
 // none, for idempotency and rate limits.
 std::string ContentId(std::string_view event_json) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(event_json.data(), event_json.size(), digest, &len, EVP_sha256(), nullptr);
-  return "sha256:" + internal::HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
+  return "sha256:" + internal::Sha256Hex(event_json);
 }
 
 }  // namespace

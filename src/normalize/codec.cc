@@ -131,6 +131,13 @@ std::string IsoTimeFromEpochMillis(double millis) {
   return out + "Z";
 }
 
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
+}
+
 std::optional<std::string> Hmac(std::string_view algorithm, std::string_view key,
                                 std::string_view data) {
   const char* digest = algorithm == "sha256"   ? "SHA256"

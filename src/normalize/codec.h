@@ -14,6 +14,8 @@ namespace proact::internal {
 std::optional<std::string> Base64Decode(std::string_view in);
 std::string Base64Encode(std::string_view in);
 std::string HexEncode(std::string_view in);
+// Lower-case hex SHA-256 of `data`.
+std::string Sha256Hex(std::string_view data);
 
 // gzip or zlib data; nullopt if invalid or larger than max_out.
 // `*too_large` (when given) tells an output over `max_out` from damaged

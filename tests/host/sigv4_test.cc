@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "host/remediation/sigv4.h"
+#include "normalize/codec.h"
 
 namespace proact::internal {
 namespace {

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "host/remediation/sigv4.h"
+#include "normalize/codec.h"
 
 namespace proact::internal {
 

@@ -1,8 +1,5 @@
 #include "host/remediation/sigv4.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <ctime>
 #include <utility>
@@ -14,12 +11,9 @@ namespace proact::internal {
 
 namespace {
 
-std::string Hmac(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
+// HMAC-SHA256 (codec.h's; it fails only for an unknown algorithm).
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  return Hmac("sha256", key, data).value_or(std::string());
 }
 
 bool Unreserved(unsigned char c) {
@@ -68,13 +62,6 @@ std::string FoldSpaces(std::string_view v) {
 }
 
 }  // namespace
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), len));
-}
 
 std::string AmzDate(std::chrono::system_clock::time_point t) {
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
@@ -160,11 +147,11 @@ SigV4Signature SignSigV4(std::string_view method, std::string_view path, std::st
   std::string scope = date + "/" + signing.region + "/" + signing.service + "/aws4_request";
   sig.string_to_sign = "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + scope + "\n" +
                        Sha256Hex(sig.canonical_request);
-  std::string key = Hmac("AWS4" + signing.credentials.secret_access_key, date);
-  key = Hmac(key, signing.region);
-  key = Hmac(key, signing.service);
-  key = Hmac(key, "aws4_request");
-  sig.signature = HexEncode(Hmac(key, sig.string_to_sign));
+  std::string key = HmacSha256("AWS4" + signing.credentials.secret_access_key, date);
+  key = HmacSha256(key, signing.region);
+  key = HmacSha256(key, signing.service);
+  key = HmacSha256(key, "aws4_request");
+  sig.signature = HexEncode(HmacSha256(key, sig.string_to_sign));
   sig.authorization = "AWS4-HMAC-SHA256 Credential=" + signing.credentials.access_key_id + "/" + scope +
                       ", SignedHeaders=" + signed_headers + ", Signature=" + sig.signature;
   return sig;

@@ -47,8 +47,6 @@ std::string SigV4CanonicalUri(std::string_view path, bool s3);
 // The canonical query of `query` (without the '?').
 std::string SigV4CanonicalQuery(std::string_view query);
 
-// Lower-case hex SHA-256 of `data`.
-std::string Sha256Hex(std::string_view data);
 // "YYYYMMDDTHHMMSSZ" of `t` in UTC.
 std::string AmzDate(std::chrono::system_clock::time_point t);
 
