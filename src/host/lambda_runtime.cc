@@ -253,36 +253,25 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
     bool error = false;
     std::string error_type, error_message;
     switch (envelope) {
-      case Envelope::kSqs: {
-        // Partial batch response: only the failed messages come back.
-        nlohmann::ordered_json failures = nlohmann::ordered_json::array();
-        for (const std::string& id : result.FailedMessageIds()) {
-          failures.push_back({{"itemIdentifier", id}});
-        }
-        if (result.HasUnidentifiedFailure()) {
-          error = true;
-          error_type = "Proact.BatchFailed";
-          error_message = "a failure no SQS message id identifies: " + result.Reasons();
-        }
-        body = Dump(nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}});
-        break;
-      }
+      case Envelope::kSqs:
       case Envelope::kStream: {
-        // Lambda checkpoints streams: the answer names the first failed
+        // Partial batch response. SQS: every failed message. Streams:
+        // Lambda checkpoints, so the answer names only the first failed
         // record in batch order, and Lambda retries from it.
-        nlohmann::ordered_json failures = nlohmann::ordered_json::array();
         std::vector<std::string> failed = result.FailedMessageIds();
-        for (const std::string& seq : request.ordered_message_ids) {
-          if (std::find(failed.begin(), failed.end(), seq) != failed.end()) {
-            failures.push_back({{"itemIdentifier", seq}});
-            break;
-          }
+        if (envelope == Envelope::kStream && !failed.empty()) {
+          const std::vector<std::string>& order = request.ordered_message_ids;
+          auto first = std::find_first_of(order.begin(), order.end(), failed.begin(), failed.end());
+          failed = {first != order.end() ? *first : failed[0]};
         }
-        if (failures.empty() && !failed.empty()) failures.push_back({{"itemIdentifier", failed[0]}});
+        nlohmann::ordered_json failures = nlohmann::ordered_json::array();
+        for (const std::string& id : failed) failures.push_back({{"itemIdentifier", id}});
         if (result.HasUnidentifiedFailure()) {
           error = true;
           error_type = "Proact.BatchFailed";
-          error_message = "a failure no stream sequence number identifies: " + result.Reasons();
+          error_message = std::string("a failure no ") +
+                          (envelope == Envelope::kSqs ? "SQS message id" : "stream sequence number") +
+                          " identifies: " + result.Reasons();
         }
         body = Dump(nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}});
         break;
