@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include "doctest_lines.h"
 #include "proact/policy_set.h"
 
 namespace {
@@ -66,24 +67,7 @@ std::vector<std::string> Diagnose(const std::string& yaml,
 
 using Lines = std::vector<std::string>;
 
-// The quickstart (its GuardDuty policy names detail-type "GuardDuty Finding",
-// which the catalogue covers) with `from` replaced by `to`.
-std::string Findings(const std::string& from, const std::string& to) {
-  return Quickstart(from, to);
-}
-
 }  // namespace
-
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-  static String convert(const std::vector<std::string>& lines) {
-    std::string out = "{";
-    for (const std::string& l : lines) out += "\n  " + l;
-    return (out + "\n}").c_str();
-  }
-};
-}  // namespace doctest
 
 TEST_CASE("field checks: the quickstart as shipped passes") {
   CHECK(Diagnose(Quickstart("", "")) == Lines{});
@@ -149,27 +133,27 @@ TEST_CASE("field checks: an unquoted account number") {
 }
 
 TEST_CASE("field checks: a quoted number where the catalogue has a number") {
-  CHECK(Diagnose(Findings("severity: [{numeric: [\">=\", 4]}]", "severity: [\"5\"]")) ==
+  CHECK(Diagnose(Quickstart("severity: [{numeric: [\">=\", 4]}]", "severity: [\"5\"]")) ==
         Lines{"examples/quickstart/policies.yaml:55:20: error: detail.severity is a number in "
               "GuardDuty Finding events, but \"5\" is a string: it can never match; write 5 (unquoted) "
               "[field-type]"});
 }
 
 TEST_CASE("field checks: a string operator on a number field") {
-  CHECK(Diagnose(Findings("severity: [{numeric: [\">=\", 4]}]", "severity: [{prefix: \"8\"}]")) ==
+  CHECK(Diagnose(Quickstart("severity: [{numeric: [\">=\", 4]}]", "severity: [{prefix: \"8\"}]")) ==
         Lines{"examples/quickstart/policies.yaml:55:29: error: 'prefix' tests strings, but "
               "detail.severity is a number in GuardDuty Finding events: it can never match; use numeric "
               "[field-type]"});
 }
 
 TEST_CASE("field checks: local-time on a number field, and on the envelope's time") {
-  CHECK(Diagnose(Findings("severity: [{numeric: [\">=\", 4]}]",
+  CHECK(Diagnose(Quickstart("severity: [{numeric: [\">=\", 4]}]",
                           "severity: [{local-time: {zone: UTC, days: [sat, sun]}}]")) ==
         Lines{"examples/quickstart/policies.yaml:55:33: error: 'local-time' tests RFC 3339 timestamp "
               "strings, but detail.severity is a number in GuardDuty Finding events: it can never "
               "match; test a timestamp string field such as time [field-type]"});
   // `time` is a string in every event: accepted, and not "matches everything".
-  CHECK(Diagnose(Findings("severity: [{numeric: [\">=\", 4]}]",
+  CHECK(Diagnose(Quickstart("severity: [{numeric: [\">=\", 4]}]",
                           "severity: [{numeric: [\">=\", 4]}]\n      time: [{local-time: {zone: "
                           "Europe/Berlin, between: [\"18:00\", \"08:00\"]}}]"))
             .empty());
@@ -193,7 +177,7 @@ TEST_CASE("field checks: a template path the source never has") {
 }
 
 TEST_CASE("field checks: a template filter argument is checked too") {
-  CHECK(Diagnose(Findings("summary: \"{{ detail.type }}\"",
+  CHECK(Diagnose(Quickstart("summary: \"{{ detail.type }}\"",
                           "summary: \"{{ detail.type | default(detail.titel) }}\"")) ==
         Lines{"examples/quickstart/policies.yaml:59:46: error: template reads detail.titel, but "
               "there is no field detail.titel in GuardDuty Finding events; did you mean detail.title? "

@@ -8,19 +8,9 @@
 #include <filesystem>
 #include <string>
 
+#include "doctest_lines.h"
 #include "match/local_time.h"
 #include "test_util.h"
-
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-  static String convert(const std::vector<std::string>& lines) {
-    std::string out = "{";
-    for (const std::string& l : lines) out += "\n  " + l;
-    return (out + "\n}").c_str();
-  }
-};
-}  // namespace doctest
 
 namespace proact {
 namespace {
