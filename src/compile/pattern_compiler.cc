@@ -1,6 +1,5 @@
 #include "compile/pattern_compiler.h"
 
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +7,7 @@
 #include <set>
 
 #include "compile/time_zone_loader.h"
+#include "util/ip_address.h"
 #include "util/strings.h"
 
 namespace proact::internal {
@@ -24,20 +24,6 @@ std::vector<std::string> SplitDotted(std::string_view key) {
     start = dot + 1;
   }
   return out;
-}
-
-bool ParseIp(std::string_view text, bool* v6, std::uint8_t bytes[16]) {
-  if (text.size() > 64) return false;
-  char buf[65];
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = '\0';
-  std::memset(bytes, 0, 16);
-  if (text.find(':') != std::string_view::npos) {
-    *v6 = true;
-    return inet_pton(AF_INET6, buf, bytes) == 1;
-  }
-  *v6 = false;
-  return inet_pton(AF_INET, buf, bytes) == 1;
 }
 
 bool ParseCidr(std::string_view text, Cidr* out, std::string* error) {

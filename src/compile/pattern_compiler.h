@@ -118,8 +118,6 @@ std::vector<std::string> SplitDotted(std::string_view key);
 
 // Parses "10.0.0.0/24" or "2001:db8::/64". Returns false with *error set.
 bool ParseCidr(std::string_view text, Cidr* out, std::string* error);
-// Parses an IPv4 or IPv6 address into 16 bytes (v4 in the first 4).
-bool ParseIp(std::string_view text, bool* v6, std::uint8_t bytes[16]);
 
 }  // namespace proact::internal
 

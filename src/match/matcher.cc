@@ -4,8 +4,8 @@
 #include <cstring>
 #include <string>
 
-#include "compile/pattern_compiler.h"
 #include "match/local_time.h"
+#include "util/ip_address.h"
 
 namespace proact::internal {
 namespace {
