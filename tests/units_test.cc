@@ -8,6 +8,7 @@
 #include "match/matcher.h"
 #include "program/value_index.h"
 #include "util/json_nesting.h"
+#include "util/environment.h"
 #include "util/strings.h"
 
 namespace proact::internal {

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "load/diagnostic_sink.h"
+#include "util/environment.h"
 #include "util/strings.h"
 
 namespace proact::internal {
@@ -42,7 +43,7 @@ std::string_view City(std::string_view name) {
 }  // namespace
 
 std::string TimeZoneDir() {
-  const char* dir = std::getenv("TZDIR");
+  const char* dir = internal::GetEnv("TZDIR");
   return dir != nullptr && *dir != '\0' ? dir : "/usr/share/zoneinfo";
 }
 

@@ -9,10 +9,11 @@
 #include <string>
 
 #include "proact/host.h"
+#include "util/environment.h"
 
 int main() {
   std::string root;
-  if (const char* task_root = std::getenv("LAMBDA_TASK_ROOT"); task_root != nullptr && *task_root) {
+  if (const char* task_root = proact::internal::GetEnv("LAMBDA_TASK_ROOT"); task_root != nullptr && *task_root) {
     root = task_root;
   } else {
     char path[PATH_MAX];

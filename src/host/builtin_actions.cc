@@ -12,6 +12,7 @@
 #include "host/remediation/http_transport.h"
 #include "proact/dispatch.h"
 #include "proact/observability.h"
+#include "util/environment.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -192,19 +193,19 @@ bool WebhookUrlAllowed(std::string_view url, const WebhookOptions& options, std:
 
 WebhookOptions WebhookOptionsFromEnvironment() {
   WebhookOptions options;
-  if (const char* v = std::getenv("PROACT_WEBHOOK_URL")) options.default_url = v;
-  if (const char* hosts = std::getenv("PROACT_WEBHOOK_ALLOWED_HOSTS")) {
+  if (const char* v = internal::GetEnv("PROACT_WEBHOOK_URL")) options.default_url = v;
+  if (const char* hosts = internal::GetEnv("PROACT_WEBHOOK_ALLOWED_HOSTS")) {
     options.allowed_hosts = internal::SplitTrimmed(hosts, ',');
   }
-  if (const char* v = std::getenv("PROACT_WEBHOOK_TIMEOUT_MS")) {
+  if (const char* v = internal::GetEnv("PROACT_WEBHOOK_TIMEOUT_MS")) {
     long ms = std::strtol(v, nullptr, 10);
     if (ms > 0) options.timeout = std::chrono::milliseconds(ms);
   }
-  if (const char* v = std::getenv("PROACT_WEBHOOK_MAX_ATTEMPTS")) {
+  if (const char* v = internal::GetEnv("PROACT_WEBHOOK_MAX_ATTEMPTS")) {
     long n = std::strtol(v, nullptr, 10);
     if (n > 0 && n <= 10) options.max_attempts = static_cast<int>(n);
   }
-  if (const char* v = std::getenv("PROACT_WEBHOOK_AUTHORIZATION"); v != nullptr && *v != '\0') {
+  if (const char* v = internal::GetEnv("PROACT_WEBHOOK_AUTHORIZATION"); v != nullptr && *v != '\0') {
     options.headers.push_back(std::string("Authorization: ") + v);
   }
   return options;

@@ -11,6 +11,7 @@
 #include "normalize/codec.h"
 #include "util/json_parse.h"
 #include "util/redaction.h"
+#include "util/environment.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -19,7 +20,7 @@ namespace {
 
 Status ReadMillis(const char* name, std::chrono::milliseconds* out, long long min = 0,
                   long long max = 3600000) {
-  const char* v = std::getenv(name);
+  const char* v = internal::GetEnv(name);
   if (v == nullptr || *v == '\0') return Status::Ok();
   char* end = nullptr;
   errno = 0;
@@ -44,19 +45,19 @@ Status CheckClaimTtl(const HostOptions& options) {
 
 WebhookSecrets WebhookSecretsFromEnvironment() {
   WebhookSecrets secrets;
-  if (const char* v = std::getenv("PROACT_GITHUB_SECRET")) secrets.github = v;
-  if (const char* v = std::getenv("PROACT_SLACK_SIGNING_SECRET")) secrets.slack = v;
-  if (const char* v = std::getenv("PROACT_OKTA_AUTHORIZATION")) secrets.okta_authorization = v;
+  if (const char* v = internal::GetEnv("PROACT_GITHUB_SECRET")) secrets.github = v;
+  if (const char* v = internal::GetEnv("PROACT_SLACK_SIGNING_SECRET")) secrets.slack = v;
+  if (const char* v = internal::GetEnv("PROACT_OKTA_AUTHORIZATION")) secrets.okta_authorization = v;
   secrets.require_signature = internal::EnvFlag("PROACT_REQUIRE_SIGNATURE", false);
   return secrets;
 }
 
 Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules) {
   HostOptions options;
-  const char* rules = std::getenv("PROACT_RULES");
+  const char* rules = internal::GetEnv("PROACT_RULES");
   options.rules = internal::SplitTrimmed(rules != nullptr && *rules != '\0' ? rules : default_rules, ':');
   options.engine.dry_run = internal::EnvFlag("PROACT_DRY_RUN", false);
-  if (const char* ids = std::getenv("PROACT_SELF_IDENTITIES")) {
+  if (const char* ids = internal::GetEnv("PROACT_SELF_IDENTITIES")) {
     options.engine.self_identities = internal::SplitTrimmed(ids, ',');
   }
   options.secrets = WebhookSecretsFromEnvironment();
@@ -72,7 +73,7 @@ Result<HostOptions> HostOptionsFromEnvironment(std::string default_rules) {
     return st;
   }
   options.webhook = WebhookOptionsFromEnvironment();
-  const char* idem = std::getenv("PROACT_IDEMPOTENCY");
+  const char* idem = internal::GetEnv("PROACT_IDEMPOTENCY");
   if (idem != nullptr && *idem != '\0') {
 #ifdef PROACT_HAVE_REDIS
     Result<IdempotencyConfig> config = IdempotencyFromEnvironment();

@@ -11,6 +11,7 @@
 #include "normalize/webhook_auth.h"
 #include "util/json_parse.h"
 #include "util/redaction.h"
+#include "util/environment.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -162,7 +163,7 @@ Status ReportLambdaInitError(const std::string& runtime_api, std::string_view er
 Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
   std::string api = options.runtime_api;
   if (api.empty()) {
-    const char* env = std::getenv("AWS_LAMBDA_RUNTIME_API");
+    const char* env = internal::GetEnv("AWS_LAMBDA_RUNTIME_API");
     if (env == nullptr || *env == '\0') {
       return Status(StatusCode::kInvalidArgument, "AWS_LAMBDA_RUNTIME_API is not set");
     }
@@ -170,8 +171,8 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
   }
   RuntimeClient client(api);
   nlohmann::ordered_json function_fields;
-  if (const char* v = std::getenv("AWS_LAMBDA_FUNCTION_NAME")) function_fields["function_name"] = v;
-  if (const char* v = std::getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")) {
+  if (const char* v = internal::GetEnv("AWS_LAMBDA_FUNCTION_NAME")) function_fields["function_name"] = v;
+  if (const char* v = internal::GetEnv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")) {
     function_fields["function_memory_size"] = v;
   }
   bool cold_start = true;
@@ -336,7 +337,7 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
 int LambdaMain(std::string default_rules, const std::function<void(Host&)>& register_handlers) {
   auto start = std::chrono::steady_clock::now();
   ConfigureLogging(LoggingFromEnvironment());
-  const char* api_env = std::getenv("AWS_LAMBDA_RUNTIME_API");
+  const char* api_env = internal::GetEnv("AWS_LAMBDA_RUNTIME_API");
   if (api_env == nullptr || *api_env == '\0') {
     LogJson(LogLevel::kError, "proact.lambda",
             "AWS_LAMBDA_RUNTIME_API is not set: this program runs inside AWS Lambda "

@@ -11,6 +11,7 @@
 #include <ctime>
 
 #include "util/redaction.h"
+#include "util/environment.h"
 #include "util/strings.h"
 
 namespace proact {
@@ -81,9 +82,9 @@ LoggingOptions LoggingFromEnvironment() {
   LoggingOptions options;
   for (const char* name :
        {"PROACT_LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL", "LOG_LEVEL"}) {
-    if (ParseLevel(std::getenv(name), &options.level)) break;
+    if (ParseLevel(internal::GetEnv(name), &options.level)) break;
   }
-  if (const char* s = std::getenv("POWERTOOLS_SERVICE_NAME"); s != nullptr && *s != '\0') {
+  if (const char* s = internal::GetEnv("POWERTOOLS_SERVICE_NAME"); s != nullptr && *s != '\0') {
     options.service = s;
   }
   return options;
@@ -141,12 +142,12 @@ void LogJson(LogLevel level, std::string_view location, std::string_view message
 
 EmfOptions EmfFromEnvironment() {
   EmfOptions options;
-  if (const char* v = std::getenv("PROACT_METRICS_NAMESPACE"); v != nullptr && *v != '\0') {
+  if (const char* v = internal::GetEnv("PROACT_METRICS_NAMESPACE"); v != nullptr && *v != '\0') {
     options.namespace_name = v;
-  } else if (const char* p = std::getenv("POWERTOOLS_METRICS_NAMESPACE"); p != nullptr && *p != '\0') {
+  } else if (const char* p = internal::GetEnv("POWERTOOLS_METRICS_NAMESPACE"); p != nullptr && *p != '\0') {
     options.namespace_name = p;
   }
-  if (const char* s = std::getenv("POWERTOOLS_SERVICE_NAME"); s != nullptr && *s != '\0') {
+  if (const char* s = internal::GetEnv("POWERTOOLS_SERVICE_NAME"); s != nullptr && *s != '\0') {
     options.service = s;
   }
   options.per_policy = internal::EnvFlag("PROACT_METRICS_PER_POLICY", true);

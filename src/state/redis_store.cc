@@ -11,6 +11,7 @@
 
 #include "proact/guard.h"
 #include "proact/idempotency.h"
+#include "util/environment.h"
 
 namespace proact {
 
@@ -205,14 +206,14 @@ std::unique_ptr<RateCounter> NewRedisRateCounter(
 
 Result<IdempotencyConfig> IdempotencyFromEnvironment() {
   IdempotencyConfig config;
-  const char* failure = std::getenv("PROACT_IDEMPOTENCY_ON_FAILURE");
+  const char* failure = internal::GetEnv("PROACT_IDEMPOTENCY_ON_FAILURE");
   std::string on_failure = failure ? failure : "closed";
   if (on_failure != "closed" && on_failure != "open") {
     return Status(StatusCode::kInvalidArgument,
                   "PROACT_IDEMPOTENCY_ON_FAILURE must be 'closed' or 'open', not '" + on_failure + "'");
   }
   config.on_failure = on_failure == "open" ? StoreFailurePolicy::kFailOpen : StoreFailurePolicy::kFailClosed;
-  const char* store = std::getenv("PROACT_IDEMPOTENCY");
+  const char* store = internal::GetEnv("PROACT_IDEMPOTENCY");
   std::string spec = store ? store : "memory";
   if (spec == "memory") {
     config.store = NewMemoryIdempotencyStore();

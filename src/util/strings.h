@@ -56,17 +56,6 @@ inline std::vector<std::string> SplitTrimmed(std::string_view text, char sep) {
   return out;
 }
 
-// A yes/no environment variable: 1, true, yes, on (any case) are true;
-// 0, false, no, off are false; unset or anything else gives `fallback`.
-inline bool EnvFlag(const char* name, bool fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr) return fallback;
-  std::string s = AsciiLower(v);
-  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
-  if (s == "0" || s == "false" || s == "no" || s == "off") return false;
-  return fallback;
-}
-
 }  // namespace proact::internal
 
 #endif  // PROACT_SRC_UTIL_STRINGS_H_

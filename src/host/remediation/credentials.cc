@@ -20,6 +20,7 @@
 
 #include "action/assume_root.h"
 #include "normalize/codec.h"
+#include "util/environment.h"
 #include "util/strings.h"
 
 namespace proact::internal {
@@ -215,7 +216,7 @@ CredentialBroker::~CredentialBroker() = default;
 std::optional<std::string> CredentialBroker::Env(std::string_view name) const {
   if (getenv_) return getenv_(name);
   std::string key(name);
-  const char* value = std::getenv(key.c_str());
+  const char* value = internal::GetEnv(key.c_str());
   if (value == nullptr) return std::nullopt;
   return std::string(value);
 }

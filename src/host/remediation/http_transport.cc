@@ -17,6 +17,7 @@
 
 #include "host/remediation/sigv4.h"
 #include "normalize/codec.h"
+#include "util/environment.h"
 
 namespace proact::internal {
 
@@ -152,7 +153,7 @@ std::string NumericAddress(const std::string& host) {
 }
 
 std::string Env(const char* name) {
-  const char* v = std::getenv(name);
+  const char* v = internal::GetEnv(name);
   return v == nullptr ? "" : v;
 }
 
@@ -592,7 +593,7 @@ HttpReply Send(const HttpCall& call) {
 const std::string& CaBundlePath() {
   static const std::string path = [] {
     for (const char* env : {"PROACT_CA_BUNDLE", "SSL_CERT_FILE"}) {
-      const char* v = std::getenv(env);
+      const char* v = internal::GetEnv(env);
       if (v != nullptr && *v != '\0') return std::string(v);
     }
     for (const char* p : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
