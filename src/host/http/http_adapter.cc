@@ -1,9 +1,11 @@
-// `proact serve`: the HTTP adapter for Cloud Run, Cloud Functions (gen2),
-// Azure Functions custom handlers and any container platform. HTTP parsing
-// and the worker pool are cli/http_server.h's (GNU libmicrohttpd).
-#include "cli/serve_command.h"
+// The HTTP adapter (proact/http_adapter.h) for Cloud Run, Cloud Functions
+// (gen2), Azure Functions custom handlers and any container platform: the
+// Azure custom-handler protocol, the routes, and the mapping of a Host's
+// result onto HTTP. HTTP parsing and the worker pool are http_server.h's
+// (GNU libmicrohttpd).
+#include "proact/http_adapter.h"
 
-#include "cli/http_server.h"
+#include "host/http/http_server.h"
 
 #include <signal.h>
 
@@ -14,41 +16,17 @@
 
 #include "proact/host.h"
 #include "util/json_nesting.h"
+#include "util/environment.h"
 #include "util/json_parse.h"
 #include "util/strings.h"
 #include "util/utf8.h"
 
-namespace proact::cli {
+namespace proact {
 
-const char kServeUsage[] =
-    "usage: proact serve [--rules PATH]... [--port N] [--host ADDR] [--path PATH]...\n"
-    "                    [--threads N] [--dry-run]\n"
-    "\n"
-    "Runs an HTTP server that evaluates the events POSTed to it and runs the\n"
-    "actions of the matched policies (built-in: log, webhook).\n"
-    "\n"
-    "Accepts: CloudEvents (binary mode with ce-* headers, structured mode,\n"
-    "batches), Pub/Sub push, Event Grid (with its subscription validation),\n"
-    "raw SaaS webhooks (GitHub, Slack, Okta: signatures verified with the\n"
-    "secrets in the environment), any payload `proact normalize` reads, and\n"
-    "and, when FUNCTIONS_CUSTOMHANDLER_PORT is set (under the Azure Functions\n"
-    "host), custom-handler requests ({\"Data\":...,\"Metadata\":...}).\n"
-    "\n"
-    "  --rules PATH   policy files or folders (default $PROACT_RULES, else rules/)\n"
-    "  --port N       default $FUNCTIONS_CUSTOMHANDLER_PORT, else $PORT, else 8080;\n"
-    "                 0 picks a free port (logged)\n"
-    "  --host ADDR    default 0.0.0.0\n"
-    "  --path PATH    accept events only on these paths (default: any path)\n"
-    "  --threads N    worker threads (default 8)\n"
-    "  --dry-run      execute nothing (as PROACT_DRY_RUN=true)\n"
-    "\n"
-    "GET /healthz answers 200 while serving; GET /metrics gives Prometheus\n"
-    "text. SIGTERM or SIGINT stop accepting connections and finish the\n"
-    "requests in flight. Responses: 200 evaluated (and actions run), 400 a\n"
-    "payload (part) that could not be read, 401 a webhook signature rejected,\n"
-    "404 a path not served, 413 too large, 503 an action failed in a way a\n"
-    "retry may fix (the platform should redeliver). Logs are JSON lines on\n"
-    "stdout; see docs/adapters.md for the environment variables.\n";
+using internal::HttpReply;
+using internal::HttpRequest;
+using internal::HttpServer;
+using internal::HttpServerOptions;
 
 namespace {
 
@@ -120,68 +98,24 @@ HttpAnswer AzureInvocation(Host& host, const nlohmann::json& request, const Requ
 
 }  // namespace
 
-int Serve(const std::vector<std::string>& args) {
-  std::vector<std::string> rules;
-  std::vector<std::string> paths;
-  std::string host_addr = "0.0.0.0";
-  int port = -1;
-  int threads = 8;
-  bool dry_run = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](const char* flag) -> const std::string* {
-      if (i + 1 >= args.size()) {
-        std::cerr << "proact serve: " << flag << " needs a value\n";
-        return nullptr;
-      }
-      return &args[++i];
-    };
-    if (a == "-h" || a == "--help") {
-      std::cout << kServeUsage;
-      return 0;
-    } else if (a == "--rules") {
-      const std::string* v = value("--rules");
-      if (v == nullptr) return 2;
-      rules.push_back(*v);
-    } else if (a == "--port" || a == "--threads") {
-      const std::string* v = value(a.c_str());
-      if (v == nullptr) return 2;
-      char* end = nullptr;
-      long n = std::strtol(v->c_str(), &end, 10);
-      if (*end != '\0' || n < 0 || n > 65535 || (a == "--threads" && (n < 1 || n > 256))) {
-        std::cerr << "proact serve: bad " << a << " '" << *v << "'\n";
-        return 2;
-      }
-      (a == "--port" ? port : threads) = static_cast<int>(n);
-    } else if (a == "--host") {
-      const std::string* v = value("--host");
-      if (v == nullptr) return 2;
-      host_addr = *v;
-    } else if (a == "--path") {
-      const std::string* v = value("--path");
-      if (v == nullptr) return 2;
-      if (v->empty() || (*v)[0] != '/') {
-        std::cerr << "proact serve: --path must start with '/': '" << *v << "'\n";
-        return 2;
-      }
-      paths.push_back(*v);
-    } else if (a == "--dry-run") {
-      dry_run = true;
-    } else {
-      std::cerr << "proact serve: unknown argument '" << a << "'\n" << kServeUsage;
-      return 2;
-    }
-  }
-  const char* azure = std::getenv("FUNCTIONS_CUSTOMHANDLER_PORT");
+int RunHttpAdapter(const HttpAdapterOptions& adapter) {
+  const std::vector<std::string>& rules = adapter.rules;
+  const std::vector<std::string>& paths = adapter.paths;
+  const std::string& host_addr = adapter.host;
+  int port = adapter.port;
+  const int threads = adapter.threads;
+  const bool dry_run = adapter.dry_run;
+  const std::string& program = adapter.program;
+  const char* azure = internal::GetEnv("FUNCTIONS_CUSTOMHANDLER_PORT");
   const bool azure_host = azure != nullptr && *azure != '\0';
   if (port < 0) {
-    const char* env_port = azure != nullptr && *azure ? azure : std::getenv("PORT");
+    const char* env_port = azure != nullptr && *azure ? azure : internal::GetEnv("PORT");
     port = 8080;
     if (env_port != nullptr && *env_port) {
       char* end = nullptr;
       long n = std::strtol(env_port, &end, 10);
       if (*end != '\0' || n < 0 || n > 65535) {
-        std::cerr << "proact serve: bad port in the environment: '" << env_port << "'\n";
+        std::cerr << program << ": bad port in the environment: '" << env_port << "'\n";
         return 2;
       }
       port = static_cast<int>(n);
@@ -191,7 +125,7 @@ int Serve(const std::vector<std::string>& args) {
   ConfigureLogging(LoggingFromEnvironment());
   Result<HostOptions> options = HostOptionsFromEnvironment("rules");
   if (!options.ok()) {
-    std::cerr << "proact serve: " << options.status().message() << "\n";
+    std::cerr << program << ": " << options.status().message() << "\n";
     return 2;
   }
   if (!rules.empty()) options.value().rules = rules;
@@ -204,7 +138,7 @@ int Serve(const std::vector<std::string>& args) {
   }
   Host& host = *created.value();
   std::chrono::milliseconds request_timeout{60000};
-  if (const char* v = std::getenv("PROACT_REQUEST_TIMEOUT_MS"); v != nullptr && *v) {
+  if (const char* v = internal::GetEnv("PROACT_REQUEST_TIMEOUT_MS"); v != nullptr && *v) {
     long long ms = std::strtoll(v, nullptr, 10);
     if (ms > 0) request_timeout = std::chrono::milliseconds(ms);
   }
@@ -337,7 +271,7 @@ int Serve(const std::vector<std::string>& args) {
   server_ptr = &server;
   std::string listen_error;
   if (!server.Start(&listen_error)) {
-    std::cerr << "proact serve: " << listen_error << "\n";
+    std::cerr << program << ": " << listen_error << "\n";
     return 1;
   }
   LogJson(LogLevel::kInfo, "proact.serve", "listening",
@@ -368,4 +302,4 @@ int Serve(const std::vector<std::string>& args) {
   return code;
 }
 
-}  // namespace proact::cli
+}  // namespace proact

@@ -1,4 +1,4 @@
-#include "cli/http_server.h"
+#include "host/http/http_server.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -17,7 +17,7 @@
 #include "normalize/webhook_auth.h"
 #include "util/strings.h"
 
-namespace proact::cli {
+namespace proact::internal {
 
 std::string HttpRequest::Header(std::string_view name) const {
   return std::string(internal::HeaderValue(headers, name).value_or(""));
@@ -337,4 +337,4 @@ bool HttpServer::Stop(std::chrono::milliseconds drain) {
   return true;
 }
 
-}  // namespace proact::cli
+}  // namespace proact::internal

@@ -1,4 +1,5 @@
-// A small HTTP/1.1 server for `proact serve`, on GNU libmicrohttpd.
+// A small HTTP/1.1 server for the HTTP adapter (`proact serve`), on GNU
+// libmicrohttpd.
 //
 // One event-loop thread (epoll) reads every connection: a slow or idle
 // client costs a socket and its bounded buffer there, never a worker.
@@ -8,8 +9,8 @@
 // metrics) are answered on the event loop itself, so they answer while every
 // worker is busy. When the queue of complete requests is full, or the server
 // is stopping, a request is answered 503 with Retry-After at once.
-#ifndef PROACT_SRC_CLI_HTTP_SERVER_H_
-#define PROACT_SRC_CLI_HTTP_SERVER_H_
+#ifndef PROACT_SRC_HOST_HTTP_HTTP_SERVER_H_
+#define PROACT_SRC_HOST_HTTP_HTTP_SERVER_H_
 
 #include <chrono>
 #include <cstddef>
@@ -21,7 +22,7 @@
 
 #include "proact/normalizer.h"
 
-namespace proact::cli {
+namespace proact::internal {
 
 struct HttpRequest {
   std::string method;
@@ -87,6 +88,6 @@ class HttpServer {
   std::unique_ptr<Rep> rep_;
 };
 
-}  // namespace proact::cli
+}  // namespace proact::internal
 
-#endif  // PROACT_SRC_CLI_HTTP_SERVER_H_
+#endif  // PROACT_SRC_HOST_HTTP_HTTP_SERVER_H_
