@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/api_access.h"
 #include "match/event_reader.h"
 #include "match/matcher.h"
 #include "match/scratch.h"
@@ -55,7 +56,7 @@ void BM_ReadEvent(benchmark::State& state) {
   EngineOptions options;
   std::string_view event(kEvent, sizeof(kEvent) - 1);
   for (auto _ : state) {
-    Status st = internal::ReadEvent(event, false, *set.program(), options, &scratch);
+    Status st = internal::ReadEvent(event, false, *internal::ProgramOf(set), options, &scratch);
     benchmark::DoNotOptimize(st);
   }
   state.SetBytesProcessed(state.iterations() * event.size());
@@ -67,9 +68,9 @@ void BM_MatchEvent(benchmark::State& state) {
   internal::ScratchRep scratch;
   EngineOptions options;
   (void)internal::ReadEvent(std::string_view(kEvent, sizeof(kEvent) - 1), false,
-                            *set.program(), options, &scratch);
+                            *internal::ProgramOf(set), options, &scratch);
   for (auto _ : state) {
-    internal::MatchEvent(*set.program(), &scratch);
+    internal::MatchEvent(*internal::ProgramOf(set), &scratch);
     benchmark::DoNotOptimize(scratch.matched_policies.data());
   }
 }

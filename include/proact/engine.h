@@ -30,6 +30,7 @@
 namespace proact {
 
 namespace internal {
+struct ApiAccess;
 struct ScratchRep;
 }  // namespace internal
 
@@ -52,13 +53,12 @@ class PROACT_EXPORT Scratch {
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
 
-  internal::ScratchRep* rep() { return rep_.get(); }
-
   // The work the last evaluation on this scratch took (up to the point it
   // stopped, for an event over the bound); zeros before the first.
   EvaluationWork last_work() const;
 
  private:
+  friend struct internal::ApiAccess;  // src/api/api_access.h
   std::unique_ptr<internal::ScratchRep> rep_;
 };
 

@@ -16,12 +16,15 @@
 #ifndef PROACT_HTTP_ADAPTER_H_
 #define PROACT_HTTP_ADAPTER_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "proact/export.h"
 
 namespace proact {
+
+class Host;
 
 struct HttpAdapterOptions {
   // Policy files or folders; empty: $PROACT_RULES, else rules/.
@@ -39,12 +42,16 @@ struct HttpAdapterOptions {
   bool dry_run = false;
   // Prefix of the messages written to stderr.
   std::string program = "proact serve";
+  // Called once with the host before the server starts: register your own
+  // action handlers on host.dispatcher() here (proact/host.h).
+  std::function<void(Host&)> register_handlers;
 };
 
 // Loads the policies, serves until SIGTERM or SIGINT, finishes the requests
 // in flight and returns the process exit status: 0 after a clean stop, 1
 // when the policies do not load or the address cannot be bound (the reason
-// on stderr), 2 for a bad port in the environment or a bad host option.
+// on stderr), 2 for a bad setting in the environment (a port, a PROACT_*
+// variable).
 PROACT_EXPORT int RunHttpAdapter(const HttpAdapterOptions& options);
 
 }  // namespace proact

@@ -39,6 +39,10 @@
 
 namespace proact {
 
+namespace internal {
+struct NormalizerRep;
+}  // namespace internal
+
 // HTTP headers as received; names are compared case-insensitively.
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -145,10 +149,8 @@ class PROACT_EXPORT Normalizer {
   void Normalize(std::string_view payload, const Headers& headers,
                  NormalizeResult* out) const;
 
-  struct Rep;  // internal
-
  private:
-  std::unique_ptr<Rep> rep_;
+  std::unique_ptr<internal::NormalizerRep> rep_;
 };
 
 }  // namespace proact

@@ -31,6 +31,7 @@
 namespace proact {
 
 namespace internal {
+struct ApiAccess;
 struct Program;
 }  // namespace internal
 
@@ -113,14 +114,8 @@ class PROACT_EXPORT PolicySet {
   // Paths of the files the set was loaded from, in load order.
   const std::vector<std::string>& files() const;
 
-  // Internal: wraps a compiled program.
-  static PolicySet FromProgram(std::shared_ptr<const internal::Program> program);
-  // Internal: the compiled program.
-  const std::shared_ptr<const internal::Program>& program() const {
-    return program_;
-  }
-
  private:
+  friend struct internal::ApiAccess;  // src/api/api_access.h
   explicit PolicySet(std::shared_ptr<const internal::Program> program);
   std::shared_ptr<const internal::Program> program_;
 };

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api/api_access.h"
 #include "action/template.h"
 #include "match/event_reader.h"
 #include "match/explainer.h"
@@ -204,17 +205,17 @@ Status Engine::Evaluate(std::string_view event_json, Scratch& scratch,
 Status Engine::Explain(std::string_view event_json, std::string_view policy_id,
                        std::string* out) const {
   Scratch scratch;
-  return internal::Explain(*policies_.program(), options_, event_json, policy_id,
-                           scratch.rep(), out);
+  return internal::Explain(*internal::ProgramOf(policies_), options_, event_json, policy_id,
+                           internal::ApiAccess::Rep(scratch), out);
 }
 
 Status Engine::TraceEvent(std::string_view event_json, Trace* trace) const {
   *trace = Trace();
   Scratch scratch;
-  const internal::Program& program = *policies_.program();
+  const internal::Program& program = *internal::ProgramOf(policies_);
   std::vector<std::uint32_t> matched;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> suppressed;
-  Status st = internal::TraceMatches(program, options_, event_json, scratch.rep(), &matched,
+  Status st = internal::TraceMatches(program, options_, event_json, internal::ApiAccess::Rep(scratch), &matched,
                                      &suppressed);
   if (!st.ok()) return st;
   for (std::uint32_t i : matched) trace->matched.push_back(program.policies[i].info.id);
@@ -238,8 +239,8 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
                    Decision* decision) const {
   // id, source and detail-type keep their storage from the last event.
   decision->matches.clear();
-  internal::ScratchRep* s = scratch.rep();
-  const internal::Program& p = *policies_.program();
+  internal::ScratchRep* s = internal::ApiAccess::Rep(scratch);
+  const internal::Program& p = *internal::ProgramOf(policies_);
   Status st = internal::ReadEvent(event_json, padded, p, options_, s);
   if (!st.ok()) {
     decision->Clear();

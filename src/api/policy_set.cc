@@ -6,6 +6,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "api/api_access.h"
 #include "api/policy_set_layers.h"
 #include "compile/policy_compiler.h"
 #include "lint/field_catalogue.h"
@@ -23,11 +24,6 @@ const char* Version() { return "0.1.0"; }
 
 PolicySet::PolicySet(std::shared_ptr<const internal::Program> program)
     : program_(std::move(program)) {}
-
-PolicySet PolicySet::FromProgram(
-    std::shared_ptr<const internal::Program> program) {
-  return PolicySet(std::move(program));
-}
 
 std::size_t PolicySet::size() const { return program_->policies.size(); }
 
@@ -56,7 +52,7 @@ Result<PolicySet> Finish(bool ok, internal::DiagnosticSink& sink,
                       " in policy files",
                   std::move(sink.diagnostics()));
   }
-  return PolicySet::FromProgram(std::move(program));
+  return internal::ApiAccess::FromProgram(std::move(program));
 }
 
 }  // namespace

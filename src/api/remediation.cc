@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "api/api_access.h"
 #include "action/assume_root.h"
 #include "action/request_builder.h"
 #include "program/program.h"
@@ -68,7 +69,7 @@ nlohmann::ordered_json PolicyDocument(const std::set<std::string>& actions,
 
 // The declared type `action` names, or kNotFound.
 Status FindType(const PolicySet& set, const Action& action, const ActionType** type) {
-  const internal::Program& program = *set.program();
+  const internal::Program& program = *internal::ProgramOf(set);
   int index = program.FindActionType(action.name);
   if (index < 0) {
     return Status(StatusCode::kNotFound, "action '" + action.name + "' is not a declared action type");
@@ -207,7 +208,7 @@ nlohmann::ordered_json PlannedRequest::ToJson() const {
 }
 
 std::string ManualReason(const PolicySet& set, std::string_view name) {
-  const internal::Program& program = *set.program();
+  const internal::Program& program = *internal::ProgramOf(set);
   int index = program.FindActionType(name);
   return index < 0 ? std::string() : program.action_types[index].manual;
 }
@@ -263,7 +264,7 @@ std::vector<nlohmann::ordered_json> PlanDecision(const PolicySet& set, const Dec
 }
 
 nlohmann::ordered_json RequiredPermissions(const PolicySet& set) {
-  const internal::Program& program = *set.program();
+  const internal::Program& program = *internal::ProgramOf(set);
   std::map<std::string, std::set<std::string>> users;  // type -> policies
   for (const internal::CompiledPolicy& p : program.policies) {
     if (!p.info.enabled) continue;

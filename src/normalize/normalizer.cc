@@ -17,7 +17,7 @@ using internal::Json;
 using internal::Str;
 using internal::StrAt;
 
-struct Normalizer::Rep {
+struct internal::NormalizerRep {
   WebhookSecrets secrets;
   std::vector<CustomSource> custom;
 };
@@ -56,7 +56,7 @@ std::string KeysOf(const Json& j) {
 
 class Run {
  public:
-  Run(const Normalizer::Rep& rep, NormalizeResult* out) : rep_(rep), out_(out) {}
+  Run(const internal::NormalizerRep& rep, NormalizeResult* out) : rep_(rep), out_(out) {}
 
   // Parses and normalizes JSON text.
   void Text(std::string_view text, const Headers& headers, const Ctx& ctx) {
@@ -602,14 +602,14 @@ class Run {
          ctx, "request");
   }
 
-  const Normalizer::Rep& rep_;
+  const internal::NormalizerRep& rep_;
   NormalizeResult* out_;
 };
 
 }  // namespace
 
-Normalizer::Normalizer() : rep_(std::make_unique<Rep>()) {}
-Normalizer::Normalizer(WebhookSecrets secrets) : rep_(std::make_unique<Rep>()) {
+Normalizer::Normalizer() : rep_(std::make_unique<internal::NormalizerRep>()) {}
+Normalizer::Normalizer(WebhookSecrets secrets) : rep_(std::make_unique<internal::NormalizerRep>()) {
   rep_->secrets = std::move(secrets);
 }
 Normalizer::~Normalizer() = default;
@@ -621,7 +621,7 @@ void Normalizer::AddSource(CustomSource source) { rep_->custom.push_back(std::mo
 namespace {
 
 // The full path: every source, parsed into a DOM.
-void Full(const Normalizer::Rep& rep, std::string_view payload, const Headers& headers,
+void Full(const internal::NormalizerRep& rep, std::string_view payload, const Headers& headers,
           NormalizeResult* out) {
   NormalizeResult result;
   try {
@@ -671,7 +671,7 @@ void Normalizer::Normalize(std::string_view payload, const Headers& headers,
 
 namespace internal {
 void NormalizeFull(std::string_view payload, const Headers& headers, NormalizeResult* out) {
-  static const Normalizer::Rep rep;
+  static const internal::NormalizerRep rep;
   Full(rep, payload, headers, out);
 }
 }  // namespace internal

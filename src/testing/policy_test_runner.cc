@@ -11,6 +11,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "api/api_access.h"
 #include "api/policy_set_layers.h"
 #include "load/diagnostic_sink.h"
 #include "load/policy_files.h"
@@ -104,7 +105,7 @@ class Runner {
       }
     }
     report_->warnings = set.value().warnings();
-    program_ = set.value().program();
+    program_ = internal::ProgramOf(set.value());
     const std::vector<std::uint32_t>& overriding = program_->override_files;
     // Normalized events are envelopes; a `raw: true` case asks for its
     // event to be matched as it is, envelope or not.

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/api_access.h"
 #include "match/condition.h"
 #include "program/program.h"
 #include "proact/policy_set.h"
@@ -98,13 +99,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
       }
     }
-    (void)proact::internal::ConditionHolds(*Set().program(), 0, j);
+    (void)proact::internal::ConditionHolds(*proact::internal::ProgramOf(Set()), 0, j);
   }
   nlohmann::json x;
   std::string error;
   if (proact::internal::XmlToJson(input, &x, &error)) {
     (void)x.dump();
-    (void)proact::internal::ConditionHolds(*Set().program(), 0, x);
+    (void)proact::internal::ConditionHolds(*proact::internal::ProgramOf(Set()), 0, x);
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "e2e_s3.h"
 #include "fake_providers.h"
+#include "api/api_access.h"
 #include "host/remediation/action_executor.h"
 #include "proact/dispatch.h"
 #include "proact/policy_set.h"
@@ -156,7 +157,7 @@ struct Setup {
       : fake(std::move(fake_args)) {
     auto set = PolicySet::FromString(Types(), "types.yaml");
     REQUIRE_MESSAGE(set.ok(), set.status().ToString());
-    program = set.value().program();
+    program = proact::internal::ProgramOf(set.value());
     env["AWS_ACCESS_KEY_ID"] = kKey;
     env["AWS_SECRET_ACCESS_KEY"] = kSecret;
     env["AWS_SESSION_TOKEN"] = kToken;
@@ -550,7 +551,7 @@ TEST_CASE("remediation executor: Okta with an API token, or as an OAuth service 
   Fake fake({"--okta-public-key", pub_file, "--okta-client-id", "0oa1client"});
   auto set = PolicySet::FromString(kOktaType, "okta.yaml");
   REQUIRE_MESSAGE(set.ok(), set.status().ToString());
-  auto program = set.value().program();
+  auto program = proact::internal::ProgramOf(set.value());
   auto run = [&](std::map<std::string, std::string> env) {
     env["OKTA_ORG_URL"] = fake.url();
     auto broker = std::make_shared<CredentialBroker>(EnvOf(env));
@@ -607,7 +608,7 @@ TEST_CASE("remediation executor: an answer reporting failure in a 200, and condi
   REQUIRE_MESSAGE(set.ok(), set.status().ToString());
   auto broker = std::make_shared<CredentialBroker>(
       EnvOf({{"SLACK_BOT_TOKEN", "xoxb-1-test"}, {"PROACT_SLACK_URL", fake.url()}}));
-  ActionExecutor executor(set.value().program(), broker);
+  ActionExecutor executor(proact::internal::ProgramOf(set.value()), broker);
   auto run = [&](const json& params) {
     ActionContext ctx{"p", "t.slack.post", 0, "e", "s", "r", params, std::chrono::steady_clock::now() + 10s};
     return executor.Run(0, ctx);
@@ -674,7 +675,7 @@ struct PackTypes {
     auto set = PolicySet::FromString(
         testing::ReadFile(std::string(PROACT_SOURCE_DIR) + "/rules/actions/" + file), file);
     REQUIRE_MESSAGE(set.ok(), set.status().ToString());
-    program = set.value().program();
+    program = proact::internal::ProgramOf(set.value());
     env["GITHUB_API_URL"] = fake.url();
     env["GITHUB_TOKEN"] = "ghp_packtypes";
     env["OKTA_ORG_URL"] = fake.url();
@@ -817,7 +818,7 @@ TEST_CASE("remediation executor: a type none of whose requests applies fails, se
       - {name: w, method: PUT, path: "/members/{{ params.member }}", when: "{{ params.member }}"}
 )", "cond.yaml");
   REQUIRE_MESSAGE(set.ok(), set.status().ToString());
-  ActionExecutor executor(set.value().program(), std::make_shared<CredentialBroker>(EnvOf({})));
+  ActionExecutor executor(proact::internal::ProgramOf(set.value()), std::make_shared<CredentialBroker>(EnvOf({})));
   ActionContext ctx{"p", "t.cond", 0, "e", "s", "r", {{"member", nullptr}},
                     std::chrono::steady_clock::now() + 10s};
   ActionResult r = executor.Run(0, ctx);

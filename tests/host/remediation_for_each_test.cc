@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "fake_providers.h"
+#include "api/api_access.h"
 #include "host/remediation/action_executor.h"
 #include "proact/dispatch.h"
 #include "proact/policy_set.h"
@@ -67,7 +68,7 @@ struct Harness {
   explicit Harness(std::map<std::string, std::string> env = {}) {
     auto set = PolicySet::FromString(kTypes, "types.yaml");
     REQUIRE_MESSAGE(set.ok(), set.status().ToString());
-    program = set.value().program();
+    program = proact::internal::ProgramOf(set.value());
     env["PROACT_TEST_URL"] = fake.url();
     executor = std::make_unique<ActionExecutor>(program, std::make_shared<CredentialBroker>(EnvOf(env)));
   }

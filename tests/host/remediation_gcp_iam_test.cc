@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "fake_providers.h"
+#include "api/api_access.h"
 #include "host/remediation/action_executor.h"
 #include "proact/dispatch.h"
 #include "proact/policy_set.h"
@@ -26,7 +27,7 @@ struct GcpSetup {
   GcpSetup() {
     auto set = PolicySet::Load({std::string(PROACT_SOURCE_DIR) + "/rules/actions/gcp.yaml"});
     REQUIRE_MESSAGE(set.ok(), set.status().ToString());
-    program = set.value().program();
+    program = proact::internal::ProgramOf(set.value());
     broker = std::make_shared<CredentialBroker>(
         EnvOf({{"PROACT_GCP_URL", fake.url()}, {"GCE_METADATA_HOST", fake.hostport()}}));
     ExecutorOptions options;

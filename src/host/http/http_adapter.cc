@@ -23,10 +23,10 @@
 
 namespace proact {
 
-using internal::HttpReply;
-using internal::HttpRequest;
-using internal::HttpServer;
-using internal::HttpServerOptions;
+using internal::http::HttpReply;
+using internal::http::HttpRequest;
+using internal::http::HttpServer;
+using internal::http::HttpServerOptions;
 
 namespace {
 
@@ -137,6 +137,7 @@ int RunHttpAdapter(const HttpAdapterOptions& adapter) {
     return 1;
   }
   Host& host = *created.value();
+  if (adapter.register_handlers) adapter.register_handlers(host);
   std::chrono::milliseconds request_timeout{60000};
   if (const char* v = internal::GetEnv("PROACT_REQUEST_TIMEOUT_MS"); v != nullptr && *v) {
     long long ms = std::strtoll(v, nullptr, 10);

@@ -17,7 +17,7 @@
 #include "normalize/webhook_auth.h"
 #include "util/strings.h"
 
-namespace proact::internal {
+namespace proact::internal::http {
 
 std::string HttpRequest::Header(std::string_view name) const {
   return std::string(internal::HeaderValue(headers, name).value_or(""));
@@ -337,4 +337,4 @@ bool HttpServer::Stop(std::chrono::milliseconds drain) {
   return true;
 }
 
-}  // namespace proact::internal
+}  // namespace proact::internal::http

@@ -22,7 +22,7 @@
 
 #include "proact/normalizer.h"
 
-namespace proact::internal {
+namespace proact::internal::http {
 
 struct HttpRequest {
   std::string method;
@@ -88,6 +88,6 @@ class HttpServer {
   std::unique_ptr<Rep> rep_;
 };
 
-}  // namespace proact::internal
+}  // namespace proact::internal::http
 
 #endif  // PROACT_SRC_HOST_HTTP_HTTP_SERVER_H_

@@ -1,6 +1,7 @@
 // RegisterDeclaredActions: a Dispatcher handler per declared action type.
 #include <memory>
 
+#include "api/api_access.h"
 #include "host/remediation/action_executor.h"
 #include "proact/dispatch.h"
 #include "proact/policy_set.h"
@@ -8,7 +9,7 @@
 namespace proact {
 
 void RegisterDeclaredActions(Dispatcher& dispatcher, const PolicySet& policies) {
-  const auto& program = policies.program();
+  const auto& program = internal::ProgramOf(policies);
   if (program->action_types.empty()) return;
   auto executor = std::make_shared<internal::ActionExecutor>(
       program, std::make_shared<internal::CredentialBroker>());
