@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "match/event_reader.h"
 #include "match/matcher.h"
 #include "match/scratch.h"

@@ -58,7 +58,7 @@ class PROACT_EXPORT Scratch {
   EvaluationWork last_work() const;
 
  private:
-  friend struct internal::ApiAccess;  // src/api/api_access.h
+  friend struct internal::ApiAccess;  // src/program/api_access.h
   std::unique_ptr<internal::ScratchRep> rep_;
 };
 

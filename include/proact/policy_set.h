@@ -115,7 +115,7 @@ class PROACT_EXPORT PolicySet {
   const std::vector<std::string>& files() const;
 
  private:
-  friend struct internal::ApiAccess;  // src/api/api_access.h
+  friend struct internal::ApiAccess;  // src/program/api_access.h
   explicit PolicySet(std::shared_ptr<const internal::Program> program);
   std::shared_ptr<const internal::Program> program_;
 };

@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "proact/export.h"
+
 namespace proact::internal {
 
 // A task policy AWS manages for root sessions, and the actions it leaves the
@@ -67,7 +69,7 @@ struct AssumeRootCall {
 // The AssumeRoot request for `account` (12 digits) with task policy `task`
 // (a RootTaskPolicies name) on the STS endpoint of `region`. False with
 // *error naming the bad value otherwise.
-bool BuildAssumeRootCall(std::string_view account, std::string_view task, std::string_view region,
+PROACT_EXPORT bool BuildAssumeRootCall(std::string_view account, std::string_view task, std::string_view region,
                          AssumeRootCall* out, std::string* error);
 
 }  // namespace proact::internal

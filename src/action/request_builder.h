@@ -40,6 +40,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proact/export.h"
 #include "action/action_type.h"
 #include "action/assume_root.h"
 
@@ -74,35 +75,35 @@ constexpr std::size_t kMaxForEachItems = 100;
 // (null or "": none; an object: itself, as XML answers read one child). In a plan, a list still to be read (a step's answer) sets
 // *unknown instead. False with *error when the value is not a list or has
 // more than kMaxForEachItems elements.
-bool ForEachItems(const RequestSpec& spec, const RequestContext& ctx,
+PROACT_EXPORT bool ForEachItems(const RequestSpec& spec, const RequestContext& ctx,
                   std::vector<nlohmann::json>* items, bool* unknown, std::string* error);
 
 // Checks rendered params against the type: unknown or missing ones, types,
 // allowed values, patterns. The message names the parameter.
-bool CheckParams(const ActionType& type, const nlohmann::json& params, std::string* error);
+PROACT_EXPORT bool CheckParams(const ActionType& type, const nlohmann::json& params, std::string* error);
 
 // The endpoint with its holes filled and checked ("https://b.s3.r.amazonaws.com").
-bool RenderEndpoint(const ActionType& type, const RequestContext& ctx, std::string* base,
+PROACT_EXPORT bool RenderEndpoint(const ActionType& type, const RequestContext& ctx, std::string* base,
                     std::string* error);
 
 // Request `spec` of `type` against `base` (RenderEndpoint's, or an override).
-bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_view base,
+PROACT_EXPORT bool BuildRequest(const ActionType& type, const RequestSpec& spec, std::string_view base,
                   const RequestContext& ctx, RenderedRequest* out, std::string* error);
 
 // False when `spec` has a `when` that renders null, false, "" or a missing
 // field, or an `unless` that renders anything else: the request is not sent
 // (nor planned). False with *error set when a test fails for another reason
 // (a filter refusing its value): the action fails, it does not skip.
-bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx, std::string* error);
+PROACT_EXPORT bool ShouldSend(const RequestSpec& spec, const RequestContext& ctx, std::string* error);
 
 // A credentials template (region, role, installation) rendered to text.
-bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
+PROACT_EXPORT bool RenderText(const Template& t, const RequestContext& ctx, std::string* out,
                 std::string* error);
 
 // The STS AssumeRoot request of a type with `credentials.assume_root`: its
 // target and the credentials' region rendered, then checked (a 12-digit
 // account, a region). The message names what does not fit.
-bool BuildAssumeRoot(const ActionType& type, const RequestContext& ctx, AssumeRootCall* out,
+PROACT_EXPORT bool BuildAssumeRoot(const ActionType& type, const RequestContext& ctx, AssumeRootCall* out,
                      std::string* error);
 
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "action/template.h"
 #include "match/event_reader.h"
 #include "match/explainer.h"

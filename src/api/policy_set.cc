@@ -6,7 +6,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "api/policy_set_layers.h"
 #include "compile/policy_compiler.h"
 #include "lint/field_catalogue.h"

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "action/assume_root.h"
 #include "action/request_builder.h"
 #include "program/program.h"

@@ -9,13 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proact/export.h"
 #include "program/program.h"
 
 namespace proact::internal {
 
 // True when `document` (an object) matches condition `index` of `program`;
 // false for other documents and out-of-range indexes.
-bool ConditionHolds(const Program& program, int index, const nlohmann::json& document);
+PROACT_EXPORT bool ConditionHolds(const Program& program, int index, const nlohmann::json& document);
 
 }  // namespace proact::internal
 

@@ -8,19 +8,21 @@
 #include <string>
 #include <string_view>
 
+#include "proact/export.h"
+
 namespace proact::internal {
 
 // Standard base64 (padding optional, whitespace ignored); nullopt if invalid.
 std::optional<std::string> Base64Decode(std::string_view in);
 std::string Base64Encode(std::string_view in);
-std::string HexEncode(std::string_view in);
+PROACT_EXPORT std::string HexEncode(std::string_view in);
 // Lower-case hex SHA-256 of `data`.
-std::string Sha256Hex(std::string_view data);
+PROACT_EXPORT std::string Sha256Hex(std::string_view data);
 
 // gzip or zlib data; nullopt if invalid or larger than max_out.
 // `*too_large` (when given) tells an output over `max_out` from damaged
 // input; inflating stops as soon as the output passes the limit.
-std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out,
+PROACT_EXPORT std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out,
                                   bool* too_large = nullptr);
 
 // The value of `field` in an application/x-www-form-urlencoded body.
@@ -34,7 +36,7 @@ std::string IsoTimeFromEpochMillis(double millis);
 
 // HMAC of `data` with `key`; algorithm "sha1", "sha256" or "sha512".
 // nullopt for an unknown algorithm.
-std::optional<std::string> Hmac(std::string_view algorithm, std::string_view key,
+PROACT_EXPORT std::optional<std::string> Hmac(std::string_view algorithm, std::string_view key,
                                 std::string_view data);
 
 // Compares in time independent of where the inputs differ.

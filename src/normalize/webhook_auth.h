@@ -7,12 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "proact/export.h"
 #include "proact/normalizer.h"
 
 namespace proact::internal {
 
 // The value of header `name` (case-insensitive), or nullopt.
-std::optional<std::string_view> HeaderValue(const Headers& headers, std::string_view name);
+PROACT_EXPORT std::optional<std::string_view> HeaderValue(const Headers& headers, std::string_view name);
 
 // Checks the request against every configured scheme. Returns "" when the
 // request may be read, otherwise why it is rejected. `body` is the raw body

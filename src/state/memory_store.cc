@@ -3,6 +3,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "proact/export.h"
 #include "proact/idempotency.h"
 
 namespace proact {
@@ -16,7 +17,7 @@ std::string IdempotencyKey(std::string_view policy, std::string_view event_id, i
 }
 
 namespace internal {
-std::string NewClaimToken() {
+PROACT_EXPORT std::string NewClaimToken() {
   thread_local std::mt19937_64 rng(std::random_device{}());
   return std::to_string(rng()) + "-" + std::to_string(rng());
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 
+#include "proact/export.h"
 #include "proact/guard.h"
 #include "proact/idempotency.h"
 #include "util/environment.h"
@@ -16,7 +17,7 @@
 namespace proact {
 
 namespace internal {
-std::string NewClaimToken();
+PROACT_EXPORT std::string NewClaimToken();
 }  // namespace internal
 
 namespace {

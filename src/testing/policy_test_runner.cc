@@ -11,7 +11,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "api/policy_set_layers.h"
 #include "load/diagnostic_sink.h"
 #include "load/policy_files.h"

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proact/export.h"
+
 namespace proact::internal {
 
 // Nesting of any one JSON document read from outside. Documents found inside
@@ -33,7 +35,7 @@ struct JsonLimits {
 
 // Parses `text` into `*out`. On kInvalid and kLimit, `*error` (when given)
 // says why, with the byte position for syntax errors; `*out` is discarded.
-JsonParse ParseJson(std::string_view text, nlohmann::json* out, std::string* error = nullptr,
+PROACT_EXPORT JsonParse ParseJson(std::string_view text, nlohmann::json* out, std::string* error = nullptr,
                     const JsonLimits& limits = JsonLimits());
 
 }  // namespace proact::internal

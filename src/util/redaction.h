@@ -31,6 +31,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proact/export.h"
+
 namespace proact::internal {
 
 // What replaces a secret (the marker `Decision::ToLogJson` has always used).
@@ -42,7 +44,7 @@ bool IsSecretKey(std::string_view key);
 // `text` with every secret-shaped part replaced by kRedactedMarker; text
 // without one comes back unchanged. Idempotent: RedactText(RedactText(t))
 // == RedactText(t).
-std::string RedactText(std::string_view text);
+PROACT_EXPORT std::string RedactText(std::string_view text);
 
 // In place: the values of secret keys (at any depth; null values stay null)
 // become kRedactedMarker, every other string goes through RedactText, and
@@ -52,8 +54,8 @@ std::string RedactText(std::string_view text);
 // wherever another string of the same `j` repeats it, so a message that
 // quotes a header logged beside it does not give it away. Object keys
 // themselves are kept.
-void RedactJson(nlohmann::json* j);
-void RedactJson(nlohmann::ordered_json* j);
+PROACT_EXPORT void RedactJson(nlohmann::json* j);
+PROACT_EXPORT void RedactJson(nlohmann::ordered_json* j);
 
 }  // namespace proact::internal
 

@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <string_view>
 
+#include "proact/export.h"
+
 namespace proact::internal {
 
 // Offset of the first byte that is not valid UTF-8 (overlong forms,
 // surrogates and code points above U+10FFFF included), or npos.
-std::size_t FirstInvalidUtf8(std::string_view s);
+PROACT_EXPORT std::size_t FirstInvalidUtf8(std::string_view s);
 
 inline bool IsValidUtf8(std::string_view s) {
   return FirstInvalidUtf8(s) == std::string_view::npos;

@@ -21,10 +21,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proact/export.h"
+
 namespace proact::internal {
 
 bool JsonToXml(const nlohmann::ordered_json& value, std::string* xml, std::string* error);
-bool XmlToJson(std::string_view xml, nlohmann::json* out, std::string* error);
+PROACT_EXPORT bool XmlToJson(std::string_view xml, nlohmann::json* out, std::string* error);
 
 }  // namespace proact::internal
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "match/condition.h"
 #include "program/program.h"
 #include "proact/policy_set.h"

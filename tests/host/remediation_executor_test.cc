@@ -5,7 +5,7 @@
 
 #include "e2e_s3.h"
 #include "fake_providers.h"
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "host/remediation/action_executor.h"
 #include "proact/dispatch.h"
 #include "proact/policy_set.h"

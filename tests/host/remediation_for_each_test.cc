@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "fake_providers.h"
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "host/remediation/action_executor.h"
 #include "proact/dispatch.h"
 #include "proact/policy_set.h"

@@ -1,7 +1,7 @@
 // RegisterDeclaredActions: a Dispatcher handler per declared action type.
 #include <memory>
 
-#include "api/api_access.h"
+#include "program/api_access.h"
 #include "host/remediation/action_executor.h"
 #include "proact/dispatch.h"
 #include "proact/policy_set.h"

@@ -1,9 +1,11 @@
 // What code inside proact reaches in the public API's objects: the compiled
 // program of a PolicySet and the working memory of a Scratch. The public
 // headers declare only a friendship with ApiAccess, so these hooks are not
-// part of the API users see (include/proact/ holds what users need).
-#ifndef PROACT_SRC_API_API_ACCESS_H_
-#define PROACT_SRC_API_API_ACCESS_H_
+// part of the API users see (include/proact/ holds what users need). It
+// sits in the program stage so that every stage above (api, normalize,
+// testing, the host) may reach a set's program.
+#ifndef PROACT_SRC_PROGRAM_API_ACCESS_H_
+#define PROACT_SRC_PROGRAM_API_ACCESS_H_
 
 #include <memory>
 #include <utility>
@@ -36,4 +38,4 @@ inline const std::shared_ptr<const Program>& ProgramOf(const PolicySet& set) {
 
 }  // namespace proact::internal
 
-#endif  // PROACT_SRC_API_API_ACCESS_H_
+#endif  // PROACT_SRC_PROGRAM_API_ACCESS_H_
