@@ -147,6 +147,7 @@ int Eval(const std::vector<std::string>& args, bool plan) {
   std::string name;
   std::ios::sync_with_stdio(false);
   proact::Normalizer normalizer = NormalizerFromEnvironment();
+  normalizer.AddSources(policies);  // the rules' own source definitions
   proact::NormalizeResult r;  // reused: its capacity is kept from payload to payload
   proact::Scratch scratch;
   proact::Decision decision;

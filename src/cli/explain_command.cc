@@ -77,9 +77,10 @@ int Explain(const std::vector<std::string>& args) {
   if (!LoadPolicies(rules, &set)) return 1;
   proact::EngineOptions options;
   options.raw_events = input_mode == "raw";  // auto: the normalizer makes envelopes
+  proact::Normalizer normalizer = NormalizerFromEnvironment();
+  normalizer.AddSources(*set);  // the rules' own source definitions
   proact::Engine engine(std::move(*set), options);
   std::string name;
-  proact::Normalizer normalizer = NormalizerFromEnvironment();
   proact::NormalizeResult r;  // reused: its capacity is kept from payload to payload
   bool failed = false;
   auto explain = [&](std::size_t line, const std::string& origin, const std::string& event) {

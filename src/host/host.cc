@@ -1,5 +1,6 @@
 // Host: normalize -> evaluate -> guard -> dispatch -> log and count.
 #include "proact/host.h"
+
 #include "proact/remediation.h"
 
 #include <algorithm>
@@ -49,6 +50,15 @@ WebhookSecrets WebhookSecretsFromEnvironment() {
   if (const char* v = internal::GetEnv("PROACT_SLACK_SIGNING_SECRET")) secrets.slack = v;
   if (const char* v = internal::GetEnv("PROACT_OKTA_AUTHORIZATION")) secrets.okta_authorization = v;
   secrets.require_signature = internal::EnvFlag("PROACT_REQUIRE_SIGNATURE", false);
+  // PROACT_SECRET_<NAME>: the secret NAME of a source definition
+  // (`authenticate.secret`, lower-cased: PROACT_SECRET_PAGERDUTY is
+  // "pagerduty"). Values are never logged.
+  constexpr std::string_view kPrefix = "PROACT_SECRET_";
+  for (auto& [suffix, value] : internal::EnvWithPrefix(kPrefix)) {
+    std::string name = std::move(suffix);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!value.empty()) secrets.named[name] = std::move(value);
+  }
   return secrets;
 }
 
@@ -207,7 +217,11 @@ Result<std::unique_ptr<Host>> Host::Create(HostOptions options) {
 Host::Host(HostOptions options, PolicySet policies)
     : options_(std::move(options)),
       engine_(policies, options_.engine),
-      normalizer_(options_.secrets),
+      normalizer_([&] {
+        Normalizer n(options_.secrets);
+        n.AddSources(policies);  // the rules' own source definitions
+        return n;
+      }()),
       dispatcher_([&] {
         DispatchOptions d = options_.dispatch;
         d.idempotency = options_.idempotency.get();
@@ -313,7 +327,17 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
   auto start = std::chrono::steady_clock::now();
   // One result per thread, reused: the normalizer keeps its capacity.
   thread_local NormalizeResult normalized;
-  normalizer_.Normalize(payload, headers, &normalized);
+  if (!request.http_method.empty() || !request.http_query.empty()) {
+    HttpRequest http;
+    if (!request.http_method.empty()) http.method = request.http_method;
+    if (!request.http_path.empty()) http.path = request.http_path;
+    http.query = request.http_query;
+    http.headers = headers;
+    http.body = payload;
+    normalizer_.NormalizeRequest(http, &normalized);
+  } else {
+    normalizer_.Normalize(payload, headers, &normalized);
+  }
   double normalize_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (normalized.challenge) {

@@ -7,6 +7,8 @@
 #ifndef PROACT_SRC_MATCH_CONDITION_H_
 #define PROACT_SRC_MATCH_CONDITION_H_
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "proact/export.h"
@@ -17,6 +19,8 @@ namespace proact::internal {
 // True when `document` (an object) matches condition `index` of `program`;
 // false for other documents and out-of-range indexes.
 PROACT_EXPORT bool ConditionHolds(const Program& program, int index, const nlohmann::json& document);
+// The same for a document given as JSON text (read as an event is).
+PROACT_EXPORT bool ConditionHoldsText(const Program& program, int index, std::string_view document_json);
 
 }  // namespace proact::internal
 

@@ -6,8 +6,13 @@
 #ifndef PROACT_SRC_UTIL_ENVIRONMENT_H_
 #define PROACT_SRC_UTIL_ENVIRONMENT_H_
 
+#include <unistd.h>  // environ
+
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "util/strings.h"
 
@@ -20,6 +25,21 @@ inline const char* GetEnv(const char* name) { return std::getenv(name); }
 inline std::string EnvString(const char* name) {
   const char* v = GetEnv(name);
   return v == nullptr ? "" : v;
+}
+
+// Every variable whose name starts with `prefix` and goes on after it, as
+// (the rest of the name, value), in the environment's order.
+inline std::vector<std::pair<std::string, std::string>> EnvWithPrefix(std::string_view prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (char** env = environ; env != nullptr && *env != nullptr; ++env) {
+    std::string_view entry(*env);
+    if (entry.substr(0, prefix.size()) != prefix) continue;
+    std::size_t eq = entry.find('=');
+    if (eq == std::string_view::npos || eq == prefix.size()) continue;
+    out.emplace_back(std::string(entry.substr(prefix.size(), eq - prefix.size())),
+                     std::string(entry.substr(eq + 1)));
+  }
+  return out;
 }
 
 // A yes/no environment variable: 1, true, yes, on (any case) are true;

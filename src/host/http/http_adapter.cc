@@ -23,10 +23,7 @@
 
 namespace proact {
 
-using internal::http::HttpReply;
-using internal::http::HttpRequest;
-using internal::http::HttpServer;
-using internal::http::HttpServerOptions;
+namespace http = internal::http;  // the server (http_server.h)
 
 namespace {
 
@@ -158,16 +155,16 @@ int RunHttpAdapter(const HttpAdapterOptions& adapter) {
                                                    nlohmann::json::error_handler_t::replace);
   };
   auto reply = [](int status, std::string body, std::string type = "application/json") {
-    HttpReply r;
+    http::HttpReply r;
     r.status = status;
     r.body = std::move(body);
     r.content_type = std::move(type);
     return r;
   };
-  HttpServer* server_ptr = nullptr;
+  http::HttpServer* server_ptr = nullptr;
 
   // Answered on the event loop: they never wait for a worker.
-  auto quick = [&](const HttpRequest& req, HttpReply* out) -> bool {
+  auto quick = [&](const http::HttpRequest& req, http::HttpReply* out) -> bool {
     if (req.method == "GET" && req.path == "/healthz") {
       *out = server_ptr != nullptr && server_ptr->stopping()
                  ? reply(503, "{\"status\":\"stopping\"}")
@@ -204,7 +201,9 @@ int RunHttpAdapter(const HttpAdapterOptions& adapter) {
       *out = reply(404, error_body("no events are accepted on '" + req.path + "'"));
       return true;
     }
-    if (req.body.empty()) {
+    // An empty body with a query may be a handshake (Microsoft Graph's
+    // ?validationToken=); the source definitions decide.
+    if (req.body.empty() && req.query.empty()) {
       *out = reply(400, error_body("empty body: POST an event"));
       return true;
     }
@@ -212,7 +211,7 @@ int RunHttpAdapter(const HttpAdapterOptions& adapter) {
   };
 
   // Runs on a worker: reads, evaluates, remediates.
-  auto slow = [&](const HttpRequest& req) -> HttpReply {
+  auto slow = [&](const http::HttpRequest& req) -> http::HttpReply {
     RequestInfo info;
     info.request_id = req.Header("ce-id");
     if (info.request_id.empty()) info.request_id = req.Header("X-Request-Id");
@@ -258,16 +257,19 @@ int RunHttpAdapter(const HttpAdapterOptions& adapter) {
         return reply(400, error_body("invalid JSON body: " + why));
       }
     }
+    info.http_method = req.method;
+    info.http_path = req.path;
+    info.http_query = req.query;
     HttpAnswer answer = ToReply(host.Process(req.body, req.headers, info));
     return reply(answer.status, answer.body, answer.content_type);
   };
 
-  HttpServerOptions server_options;
+  http::HttpServerOptions server_options;
   server_options.host = host_addr;
   server_options.port = port;
   server_options.workers = threads;
   server_options.max_body_bytes = host.engine().options().max_event_bytes * 2;
-  HttpServer server(server_options, quick, slow,
+  http::HttpServer server(server_options, quick, slow,
                     [&](int status) { host.metrics().RecordHttpRequest(status); });
   server_ptr = &server;
   std::string listen_error;

@@ -26,7 +26,8 @@ namespace proact::internal::http {
 
 struct HttpRequest {
   std::string method;
-  std::string path;
+  std::string path;   // without the query
+  std::string query;  // the query string, re-encoded ("a=1&b=x%20y"), "" when none
   Headers headers;   // as sent, in order
   std::string body;  // decoded (Content-Encoding: gzip inflated)
 
