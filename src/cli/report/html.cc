@@ -36,13 +36,20 @@ double Value(const Group& g, const std::string& name) {
   return f != nullptr ? f->value : 0;
 }
 
-// A readable amount: 2 decimals from 1 USD, else 3 significant digits.
-std::string Usd(double v) {
+// A readable number: 2 decimals from 1, else 3 significant digits, in
+// plain decimals (the tables below give every digit).
+std::string Short(double v) {
   char buf[64];
-  if (std::fabs(v) >= 1 || v == 0) std::snprintf(buf, sizeof buf, "%.2f", v);
-  else std::snprintf(buf, sizeof buf, "%.3g", v);
-  return std::string(buf) + " USD";
+  if (std::fabs(v) >= 1 || v == 0) {
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+  } else {
+    int decimals = 2 - static_cast<int>(std::floor(std::log10(std::fabs(v))));
+    std::snprintf(buf, sizeof buf, "%.*f", std::min(24, decimals), v);
+  }
+  return buf;
 }
+
+std::string Usd(double v) { return Short(v) + " USD"; }
 
 constexpr int kWidth = 720;
 
@@ -145,10 +152,12 @@ std::string CostChart(const Summary& s) {
     << "\" y=\"18\">platform cost per execution</text>";
   o << "<rect x=\"" << left + 220 << "\" y=\"8\" width=\"12\" height=\"12\" fill=\"#2a7d4f\"/><text x=\""
     << left + 236 << "\" y=\"18\">human cost per remediation</text>";
+  const int label_every = static_cast<int>(std::ceil((e1 - e0 + 1) / 5));
   for (double e = e0; e <= e1; e += 1) {
     double xe = left + (e - e0) / (e1 - e0) * plot_w;
     o << "<line x1=\"" << xe << "\" y1=\"" << top - 4 << "\" x2=\"" << xe << "\" y2=\"" << h - 30
       << "\" stroke=\"#ddd\"/>";
+    if (static_cast<int>(e1 - e) % label_every != 0) continue;
     o << "<text x=\"" << xe << "\" y=\"" << h - 14 << "\" text-anchor=\"middle\" class=\"tick\">"
       << Esc(Number(std::pow(10.0, e))) << "</text>";
   }
@@ -167,7 +176,7 @@ std::string CostChart(const Summary& s) {
           << Number(v) << " USD</title></rect>";
       }
       o << "<text x=\"" << left + w + 6 << "\" y=\"" << yy + 13 << "\" class=\"tick\">"
-        << (v > 0 ? Esc(Number(v)) + " USD" : "none") << "</text>";
+        << (v > 0 ? Esc(Usd(v)) : "none") << "</text>";
     }
   }
   o << "<text x=\"" << left << "\" y=\"" << h - 1 << "\" class=\"tick\">USD, logarithmic scale (each line 10x the one before)</text>";
@@ -223,10 +232,10 @@ std::string Html(const Log& log, const Prices& prices, const Summary& s, Period 
                            "human_cost_usd", "net_savings_usd"}) {
     const Figure* f = Find(total, name);
     if (f == nullptr) continue;
-    o << "<div class=\"card\" data-figure=\"" << name << "\">" << Esc(f->label) << "<b>" << Esc(Number(f->value))
-      << (f->unit.empty() ? "" : " " + Esc(f->unit)) << "</b></div>";
+    o << "<div class=\"card\" data-figure=\"" << name << "\">" << Esc(f->label) << "<b>"
+      << Esc(f->unit.empty() ? Number(f->value) : Short(f->value) + " " + f->unit) << "</b></div>";
   }
-  o << "</div>\n";
+  o << "</div>\n<p>Rounded here; the tables below give every figure in full with its formula.</p>\n";
   o << "<h2>Savings over time</h2><p>Net savings (human cost avoided minus platform cost) of each "
     << (period == Period::kDay ? "day" : "week") << ".</p>" << TimeChart(s) << "\n";
   o << "<h2>Remediations per policy</h2><p>How many times each policy's fix ran to the end.</p>"
