@@ -451,6 +451,15 @@ expect_contains "a price flag overrides the default and says so" "$TMP/out" \
   "GB-second price  0.0000133334 USD (--price-per-gb-second 0.0000133334)"
 "$PROACT" report --platform cloud-run --vcpu 2 --memory-mb 1024 "$R/decisions.log" > "$TMP/out"
 expect_contains "report --platform cloud-run --vcpu 2" "$TMP/out" "billed seconds x vCPU = 0.3 x 2"
+# `aws logs tail` output: timestamp and stream before each message.
+printf '%s\n' '2026-11-29T17:32:36.024000+00:00 2026/11/29/[$LATEST]abc REPORT RequestId: a1	Duration: 2.00 ms	Billed Duration: 3 ms	Memory Size: 256 MB	Max Memory Used: 20 MB	' \
+  '2026-11-29T17:32:36.020000+00:00 2026/11/29/[$LATEST]abc {"level":"INFO","location":"proact.decision","function_request_id":"a1","matches":[{"policy":"p","actions":[{"outcome":"succeeded"}],"remediated":true,"savings_usd":10,"savings_minutes":6}]}' \
+  > "$TMP/tail.log"
+"$PROACT" report --format csv "$TMP/tail.log" > "$TMP/out"
+expect_contains "report reads aws logs tail output (cost)" "$TMP/out" \
+  "all,TOTAL,platform_cost_usd,0.000000212500025,USD,billed executions x request price + GB-s x GB-s price = 1 x 0.0000002 + 0.00075 x 0.0000166667"
+expect_contains "report reads aws logs tail output (net)" "$TMP/out" \
+  "2026-11-29,p,net_savings_usd,9.9999997875,USD,human cost avoided - platform cost = 10 - 0.000000212500025"
 "$PROACT" report --period month "$R/decisions.log" > /dev/null 2> "$TMP/err"
 expect_eq "report with a bad period exits 2" $? 2
 expect_contains "report names the periods" "$TMP/err" "--period must be day or week"
