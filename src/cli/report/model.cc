@@ -133,6 +133,7 @@ bool ReadTextReport(const std::string& line, std::int64_t fallback_ms, Log* log)
 void ReadLine(const std::string& line, std::int64_t fallback_ms, const Savings& savings, Log* log) {
   ++log->lines;
   if (ReadTextReport(line, fallback_ms, log)) return;
+  if (fallback_ms < 0) fallback_ms = ParseIsoMs(line);  // a plain-text export's timestamp
   std::size_t brace = line.find('{');
   nlohmann::json j = brace == std::string::npos
                          ? nlohmann::json()
