@@ -460,6 +460,14 @@ expect_contains "report reads aws logs tail output (cost)" "$TMP/out" \
   "all,TOTAL,platform_cost_usd,0.000000212500025,USD,billed executions x request price + GB-s x GB-s price = 1 x 0.0000002 + 0.00075 x 0.0000166667"
 expect_contains "report reads aws logs tail output (net)" "$TMP/out" \
   "2026-11-29,p,net_savings_usd,9.9999997875,USD,human cost avoided - platform cost = 10 - 0.000000212500025"
+# Lambda's JSON log format: the REPORT is a platform.report record.
+printf '%s\n' '{"time":"2026-11-29T17:32:36.040Z","type":"platform.report","record":{"requestId":"b2","metrics":{"durationMs":2.5,"billedDurationMs":3,"memorySizeMB":128,"maxMemoryUsedMB":20,"initDurationMs":100.5},"status":"success"}}' \
+  '{"level":"INFO","location":"proact.decision","timestamp":"2026-11-29T17:32:36.038Z","function_request_id":"b2","matches":[]}' \
+  > "$TMP/json-format.log"
+"$PROACT" report --format csv "$TMP/json-format.log" > "$TMP/out"
+expect_contains "report reads platform.report records" "$TMP/out" \
+  "all,TOTAL,gb_seconds,0.000375,GB-s,sum of (Billed Duration ms x Memory Size MB) / 1024000 = 384 / 1024000"
+expect_contains "report counts the cold start of a platform.report record" "$TMP/out" "cold starts: 1, Init Duration 100.5 ms"
 "$PROACT" report --period month "$R/decisions.log" > /dev/null 2> "$TMP/err"
 expect_eq "report with a bad period exits 2" $? 2
 expect_contains "report names the periods" "$TMP/err" "--period must be day or week"
