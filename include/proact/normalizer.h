@@ -83,6 +83,15 @@ struct SourceAttempt {
   std::string explanation;
 };
 
+// An HTTP request as a host's own server received it (proact serve).
+struct HttpRequest {
+  std::string method = "POST";
+  std::string path = "/";
+  std::string query;  // the raw query string, without '?' (percent-encoded)
+  Headers headers;
+  std::string_view body;  // as received
+};
+
 struct NormalizeResult {
   std::vector<NormalizedEvent> events;
   std::vector<NormalizeError> errors;
@@ -176,6 +185,11 @@ class PROACT_EXPORT Normalizer {
   // docs/sources.md). The output is the same either way.
   void Normalize(std::string_view payload, const Headers& headers,
                  NormalizeResult* out) const;
+
+  // Normalizes one HTTP request: as Normalize(body, headers), with the
+  // method, path and query parameters that source definitions may read
+  // (a handshake token in the query, for example).
+  void NormalizeRequest(const HttpRequest& request, NormalizeResult* out) const;
 
   struct Rep;  // internal
 

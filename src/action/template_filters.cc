@@ -283,7 +283,13 @@ bool ApplyFilter(const Filter& f, const std::vector<json>& args, bool* found, js
         return Wrong(name, "a number of seconds", *v, error);
       }
       std::string time = EpochRfc3339(unit == "ms" ? number : number * 1000.0);
-      if (time.empty()) return Wrong(name, "a time between 1970 and 9999", *v, error);
+      if (time.empty()) {
+        // Not a time (a hostile 1e300, a negative number): missing, so
+        // that default(...) decides.
+        *found = false;
+        *v = nullptr;
+        return true;
+      }
       *v = std::move(time);
       return true;
     }
