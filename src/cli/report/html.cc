@@ -8,22 +8,12 @@
 
 #include "cli/report/model.h"
 
+#include "util/strings.h"
+
 namespace proact::cli::report {
 namespace {
 
-std::string Esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Esc(const std::string& s) { return internal::XmlEscape(s); }
 
 const Figure* Find(const Group& g, const std::string& name) {
   for (const Figure& f : g.figures) {
