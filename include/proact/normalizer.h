@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "proact/export.h"
+#include "proact/policy_set.h"
 
 namespace proact {
 
@@ -100,6 +102,18 @@ struct Challenge {
   std::string body;
 };
 
+// One source definition tried on (a part of) a payload; recorded only when
+// Normalizer::set_explain_sources(true).
+struct SourceAttempt {
+  std::string origin;      // where in the payload, as NormalizedEvent::origin
+  std::string source;      // the definition's name
+  std::string defined_at;  // FILE:LINE ("(built-in) rules/sources/..." for shipped ones)
+  bool recognized = false;
+  // When not recognized: its `recognize` pattern's field tests against the
+  // request document (what each field held), one per line.
+  std::string explanation;
+};
+
 struct NormalizeResult {
   std::vector<NormalizedEvent> events;
   std::vector<NormalizeError> errors;
@@ -115,6 +129,7 @@ struct NormalizeResult {
   // The items of a batch delivery that have an identifier, in delivery
   // order (an item that failed to normalize is here too). Empty otherwise.
   std::vector<DeliveryItem> items;
+  std::vector<SourceAttempt> source_attempts;  // see SourceAttempt
 };
 
 // One header-carried HMAC signature scheme (for SaaS not built in).
@@ -130,6 +145,11 @@ struct HmacScheme {
 // Secrets supplied by the host (never stored in policies). An empty secret
 // disables that verification.
 struct WebhookSecrets {
+  // By name: the `authenticate.secret` of source definitions
+  // (docs/sources.md#sources-as-data), e.g. {"pagerduty", "..."}. The
+  // fields github, slack and okta_authorization below are the shipped
+  // definitions' secrets "github", "slack" and "okta" (a named entry wins).
+  std::map<std::string, std::string> named;
   std::string github;  // webhook secret: X-Hub-Signature-256
   std::string slack;   // signing secret: X-Slack-Signature v0
   // Okta event hooks: the expected value of the Authorization header.
@@ -170,6 +190,18 @@ class PROACT_EXPORT Normalizer {
 
   // Adds a recognizer, tried before the built-in ones, in the order added.
   void AddSource(CustomSource source);
+
+  // Adds the source definitions (`sources:` sections) of `set`, tried in
+  // their load order before the shipped ones (rules/sources/, built into
+  // the library); a definition named like a shipped one replaces it. The
+  // set's program is shared, so `set` need not outlive the Normalizer.
+  // Must not be called after the first Normalize().
+  void AddSources(const PolicySet& set);
+
+  // Records in NormalizeResult::source_attempts which definition
+  // recognized each part of a payload and why the others did not
+  // (`proact normalize --explain-sources`). Slower: for diagnosis only.
+  void set_explain_sources(bool on);
 
   // Normalizes one payload: JSON text (an event, a batch, a delivery
   // envelope), with the HTTP headers when it is a request body. Never

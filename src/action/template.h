@@ -65,7 +65,7 @@ bool ParseFieldPath(std::string_view text, std::vector<PathStep>* steps,
 // run of path segments (request_builder.h).
 enum class FilterKind : std::uint8_t {
   kDefault, kLower, kUpper, kTrim, kJson, kUrl, kPath,
-  kEq, kNe, kIn, kInField, kContains, kSplit, kPluck, kMap, kUuid,
+  kEq, kNe, kIn, kInField, kContains, kSplit, kPluck, kMap, kUuid, kRfc3339,
   kRevertChanges, kRevertBindingDeltas, kWithoutMember, kWithoutRoles, kRestoreAuditLogging,
 };
 

@@ -1,5 +1,9 @@
 #include "action/template_filters.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -55,6 +59,26 @@ bool Wrong(std::string_view filter, const char* wants, const json& got, std::str
 
 }  // namespace
 
+// "2024-01-02T03:04:05Z" (milliseconds kept when not zero), or "" for a
+// time outside 1970-9999 (or not a number).
+static std::string EpochRfc3339(double millis) {
+  if (!(millis >= 0) || millis >= 253402300800000.0) return {};
+  auto total = static_cast<long long>(millis);
+  int ms = static_cast<int>(total % 1000);
+  std::time_t secs = static_cast<std::time_t>(total / 1000);
+  std::tm tm{};
+  if (gmtime_r(&secs, &tm) == nullptr) return {};
+  char buf[40];
+  if (ms != 0) {
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  } else {
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  }
+  return buf;
+}
+
 const std::vector<FilterInfo>& AllFilters() {
   static const std::vector<FilterInfo> filters = {
       {"default", FilterKind::kDefault, 1, 1},
@@ -73,6 +97,7 @@ const std::vector<FilterInfo>& AllFilters() {
       {"pluck", FilterKind::kPluck, 1, 1},
       {"map", FilterKind::kMap, 2, -1},
       {"uuid", FilterKind::kUuid, 0, 0},
+      {"rfc3339", FilterKind::kRfc3339, 0, 1},
       {"revert_changes", FilterKind::kRevertChanges, 1, 1},
       {"revert_binding_deltas", FilterKind::kRevertBindingDeltas, 1, 1},
       {"without_member", FilterKind::kWithoutMember, 1, 2},
@@ -239,6 +264,29 @@ bool ApplyFilter(const Filter& f, const std::vector<json>& args, bool* found, js
       if (!*found || v->is_null()) return true;
       *v = Uuid5(Text(*v));
       return true;
+    case FilterKind::kRfc3339: {
+      if (!*found || v->is_null()) return true;
+      std::string unit = args.empty() ? "s" : Text(args[0]);
+      if (unit != "s" && unit != "ms") {
+        *error = "filter 'rfc3339' takes the unit \"s\" (default) or \"ms\", not '" + unit + "'";
+        return false;
+      }
+      double number = 0;
+      if (v->is_number()) {
+        number = v->get<double>();
+      } else if (v->is_string()) {
+        const std::string& text = v->get_ref<const std::string&>();
+        char* end = nullptr;
+        number = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0') return Wrong(name, "a number of seconds", *v, error);
+      } else {
+        return Wrong(name, "a number of seconds", *v, error);
+      }
+      std::string time = EpochRfc3339(unit == "ms" ? number : number * 1000.0);
+      if (time.empty()) return Wrong(name, "a time between 1970 and 9999", *v, error);
+      *v = std::move(time);
+      return true;
+    }
     case FilterKind::kRevertChanges: {
       if (!*found || v->is_null()) return true;
       if (!v->is_object()) return Wrong(name, "an object", *v, error);

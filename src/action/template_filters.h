@@ -24,6 +24,9 @@
 //                     (elements without it are skipped)
 //   map(K1, V1, ...)  V of the first K equal to the value; missing if none
 //                     (follow with default(...) for a fallback)
+//   rfc3339(UNIT)     a number (or numeric string) of seconds since the
+//                     epoch ("ms": milliseconds) as RFC 3339 UTC text,
+//                     e.g. 1700000000 -> "2023-11-14T22:13:20Z"
 //   uuid              an RFC 4122 version 5 UUID (URL namespace) of the
 //                     value's text: the same text, the same UUID (client
 //                     tokens that make a retried request idempotent)

@@ -1,4 +1,5 @@
 #include "compile/policy_compiler.h"
+#include "compile/source_compiler.h"
 
 #include <algorithm>
 #include <map>
@@ -51,6 +52,9 @@ const std::vector<KeySpec>& FileKeys() {
        "test cases run by `proact test` (docs/testing.md); ignored when loading"},
       {"action_effects", "mapping", false,
        "per action name, the event running it causes (for the self-triggering check)"},
+      {"sources", "list", false,
+       "source definitions: how payloads of a webhook or other source are recognized, "
+       "authenticated and mapped onto the envelope (docs/sources.md#sources-as-data)"},
       {"action_types", "mapping", false,
        "remediations declared as data: per action name, its params, credentials, endpoint, "
        "permissions and HTTP requests (docs/remediation.md)"},
@@ -408,6 +412,7 @@ class Compiler {
     ApplyListOverrides();
     ApplyPolicyOverrides();
     CompileActionTypes();
+    CompileSources();
     // Policies are compiled and emitted one by one, in load order, so that
     // the intermediate forms of one are freed before the next.
     for (std::size_t i = 0; i < policies_.size(); ++i) {
@@ -428,6 +433,26 @@ class Compiler {
       } else {
         failed_types_.insert(name);
       }
+    }
+  }
+
+  // Source definitions, in load order; a name defined twice is an error
+  // (a user's definition replaces a built-in one in the Normalizer, not
+  // here).
+  void CompileSources() {
+    ConditionCompiler conditions = [this](const Node& pattern) { return CompileCondition(pattern); };
+    std::map<std::string, std::string> seen;
+    for (const Node* n : source_nodes_) {
+      SourceDefinition d;
+      if (!CompileSourceDefinition(*n, sink_, conditions, &d)) continue;
+      auto [it, inserted] = seen.emplace(d.name, d.file);
+      if (!inserted) {
+        const Node* at = n->Find("source");
+        Error(at ? *at : *n, "duplicate-source",
+              "source '" + d.name + "' is already defined at " + it->second);
+        continue;
+      }
+      program_->sources.push_back(std::move(d));
     }
   }
 
@@ -559,9 +584,15 @@ class Compiler {
         }
       }
     }
+    if (const Node* sources = root.Find("sources")) {
+      if (sources->kind != Node::Kind::kNull && ExpectKind(*sources, Node::Kind::kSeq, "'sources'")) {
+        for (const Node& s : sources->items) source_nodes_.push_back(&s);
+      }
+    }
     const Node* policies = root.Find("policies");
     if (policies == nullptr) {
       if (root.Find("lists") == nullptr && root.Find("tests") == nullptr &&
+          root.Find("sources") == nullptr &&
           root.Find("action_effects") == nullptr && root.Find("action_types") == nullptr) {
         Warning(root, "empty-file", "file holds no policies");
       }
@@ -1243,6 +1274,7 @@ class Compiler {
   std::map<std::string, std::pair<const Node*, const Node*>> type_nodes_;
   std::vector<std::string> type_order_;
   std::set<std::string> failed_types_;
+  std::vector<const Node*> source_nodes_;  // `sources:` entries, load order
   SetBudget budget_;
   const PolicyCheck* check_ = nullptr;
   // Overrides of sources at this index or later are skipped.

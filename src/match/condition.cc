@@ -9,10 +9,15 @@ namespace proact::internal {
 bool ConditionHolds(const Program& program, int index, const nlohmann::json& document) {
   if (index < 0 || static_cast<std::size_t>(index) >= program.conditions.size()) return false;
   if (!document.is_object()) return false;
+  std::string text = document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return ConditionHoldsText(program, index, text);
+}
+
+bool ConditionHoldsText(const Program& program, int index, std::string_view text) {
+  if (index < 0 || static_cast<std::size_t>(index) >= program.conditions.size()) return false;
   const Program& cond = *program.conditions[index];
   ScratchRep scratch;
   EngineOptions options;
-  std::string text = document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (!ReadEvent(text, false, cond, options, &scratch).ok()) return false;
   MatchEvent(cond, &scratch);
   return !scratch.matched_policies.empty();

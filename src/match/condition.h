@@ -7,6 +7,8 @@
 #ifndef PROACT_SRC_MATCH_CONDITION_H_
 #define PROACT_SRC_MATCH_CONDITION_H_
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "program/program.h"
@@ -16,6 +18,8 @@ namespace proact::internal {
 // True when `document` (an object) matches condition `index` of `program`;
 // false for other documents and out-of-range indexes.
 bool ConditionHolds(const Program& program, int index, const nlohmann::json& document);
+// The same for a document given as JSON text (read as an event is).
+bool ConditionHoldsText(const Program& program, int index, std::string_view document_json);
 
 }  // namespace proact::internal
 

@@ -1,11 +1,13 @@
 #include "proact/normalizer.h"
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "normalize/codec.h"
 #include "normalize/fast_path.h"
+#include "normalize/source_runner.h"
 #include "normalize/sources.h"
 #include "normalize/webhook_auth.h"
 #include "util/json_parse.h"
@@ -20,6 +22,28 @@ using internal::StrAt;
 struct Normalizer::Rep {
   WebhookSecrets secrets;
   std::vector<CustomSource> custom;
+  // Source definitions added with AddSources, in order, and the programs
+  // holding them.
+  std::vector<std::shared_ptr<const internal::Program>> programs;
+  std::vector<internal::SourceRef> added;
+  bool explain_sources = false;
+
+  // The definitions tried: the added ones, then the built-in ones whose
+  // name none of them takes. Built on first use (the built-in definitions
+  // are compiled then, not at start-up).
+  const std::vector<internal::SourceRef>& Sources() const {
+    std::call_once(sources_once, [this] {
+      sources = added;
+      for (const internal::SourceRef& b : internal::BuiltinSources()) {
+        bool replaced = false;
+        for (const internal::SourceRef& a : added) replaced |= a.def->name == b.def->name;
+        if (!replaced) sources.push_back(b);
+      }
+    });
+    return sources;
+  }
+  mutable std::once_flag sources_once;
+  mutable std::vector<internal::SourceRef> sources;
 };
 
 namespace {
@@ -32,7 +56,11 @@ struct Ctx {
   std::string origin;      // path inside the payload
   std::string message_id;  // SQS messageId
   std::string request_time;
+  std::string request_id;
   int depth = 0;
+  // Source definitions already ran on the value at this depth (an HTTP
+  // request's body): not again, without the request's headers.
+  int sources_ran_at = -1;
 
   Ctx Inner(std::string_view k, std::string_view where) const {
     Ctx c = *this;
@@ -124,22 +152,6 @@ class Run {
       return Records(j["Records"], ctx, ctx.depth == 0);
     }
     if (internal::IsEventBridge(j)) return Emit(j, ctx, "eventbridge");
-    if (Str(j, "eventType") == "com.okta.event_hook") {
-      const Json* events = nullptr;
-      if (internal::HasObject(j, "data") && j["data"].contains("events") &&
-          j["data"]["events"].is_array()) {
-        events = &j["data"]["events"];
-      }
-      if (events == nullptr) {
-        Error(ctx, "Okta event hook delivery without data.events");
-        return true;
-      }
-      for (std::size_t i = 0; i < events->size(); ++i) {
-        Ctx c = ctx.Inner("okta-event-hook", ".data.events[" + std::to_string(i) + "]");
-        if (!TryValue((*events)[i], headers, c)) Unrecognized((*events)[i], c);
-      }
-      return true;
-    }
     if (internal::IsCloudEvent(j)) {
       std::string type = Str(j, "type");
       // (const operator[] on a missing key is undefined: `data` may be absent
@@ -170,13 +182,20 @@ class Run {
     if (internal::IsConfigRuleInvocation(j)) {
       return Emit(internal::ConfigRuleEnvelope(j), ctx, "aws-config-rule");
     }
-    if (internal::IsOktaSystemLogEvent(j)) return Emit(internal::OktaEnvelope(j), ctx, "okta");
-    if (internal::IsSlackEventCallback(j)) return Emit(internal::SlackEnvelope(j), ctx, "slack");
     if (internal::IsS3Notification(j)) {
       return Emit(internal::S3NotificationEnvelope(j), ctx, "s3");
     }
     if (internal::IsCloudTrailRecord(j)) {
       return Emit(internal::CloudTrailEnvelope(j), ctx, "cloudtrail");
+    }
+    // Source definitions (Okta, Slack, the shipped webhook sources and the
+    // user's own), after the built-in cloud recognizers.
+    if (ctx.sources_ran_at != ctx.depth) {
+      internal::SourceRequest request;
+      request.value = &j;
+      request.request_time = ctx.request_time;
+      request.request_id = ctx.request_id;
+      if (Sources(request, ctx)) return true;
     }
     if (internal::HasObject(j, "sender") && internal::HasString(j["sender"], "login") &&
         (j.contains("repository") || j.contains("organization") || j.contains("installation") ||
@@ -196,6 +215,49 @@ class Run {
   }
 
  private:
+  // Runs the source definitions; true when one took the payload (its
+  // events, errors or handshake are recorded).
+  bool Sources(const internal::SourceRequest& request, const Ctx& ctx) {
+    std::vector<internal::SourceTrace> trace;
+    internal::SourceOutcome o = internal::RunSources(rep_.Sources(), rep_.secrets, request,
+                                                     rep_.explain_sources ? &trace : nullptr);
+    for (internal::SourceTrace& t : trace) {
+      SourceAttempt a;
+      a.origin = ctx.origin;
+      a.source = std::move(t.source);
+      a.defined_at = std::move(t.defined_at);
+      a.recognized = t.recognized;
+      a.explanation = std::move(t.explanation);
+      out_->source_attempts.push_back(std::move(a));
+    }
+    authenticated_ |= o.authenticated;
+    switch (o.kind) {
+      case internal::SourceOutcome::Kind::kNone:
+        return false;
+      case internal::SourceOutcome::Kind::kRejected:
+        Error(ctx, "rejected: " + o.message, /*unauthenticated=*/true);
+        return true;
+      case internal::SourceOutcome::Kind::kError:
+        Error(ctx, o.message);
+        return true;
+      case internal::SourceOutcome::Kind::kChallenge:
+        out_->challenge = std::move(o.challenge);
+        return true;
+      case internal::SourceOutcome::Kind::kEvents:
+        for (internal::SourceEvent& e : o.events) {
+          Ctx c = ctx;
+          c.origin += e.origin;
+          if (!e.ok) {
+            Error(c, e.error);
+            continue;
+          }
+          Emit(std::move(e.envelope), c, o.source);
+        }
+        return true;
+    }
+    return false;
+  }
+
   // Normalizes a message found inside an envelope when some source
   // recognizes it; otherwise leaves no trace, so the caller can fall back to
   // the envelope's own event.
@@ -271,9 +333,20 @@ class Run {
               "): tried EventBridge, CloudTrail record and log file, AWS Config rule, SQS, "
               "SNS, S3 notification, Kinesis and DynamoDB stream record, Kafka (MSK), Firehose, "
               "EventBridge Pipes batch, CloudWatch Logs, "
-              "Lambda HTTP request, Pub/Sub push, Eventarc and CloudEvents, GCP audit LogEntry, Azure Event Grid and Activity Log, Okta, "
-              "Slack; to match it as it is instead, evaluate it without normalizing on an "
-              "engine with raw_events set (`--input raw` on the command line)");
+              "Lambda HTTP request, Pub/Sub push, Eventarc and CloudEvents, GCP audit LogEntry, "
+              "Azure Event Grid and Activity Log, and the source definitions (" +
+              SourceNames() +
+              "; `proact normalize --explain-sources` shows why each did not recognize it); to "
+              "match it as it is instead, evaluate it without normalizing on an engine with "
+              "raw_events set (`--input raw` on the command line)");
+  }
+
+  std::string SourceNames() const {
+    std::string names;
+    for (const internal::SourceRef& ref : rep_.Sources()) {
+      names += (names.empty() ? "" : ", ") + ref.def->name;
+    }
+    return names.empty() ? "none" : names;
   }
 
   // ---------------------------------------------------------------------
@@ -677,39 +750,29 @@ class Run {
     }
     if (epoch_ms > 0) ctx.request_time = internal::IsoTimeFromEpochMillis(epoch_ms);
 
-    // Handshakes and authentication come before anything is read.
-    bool okta = internal::HeaderValue(headers, "x-okta-verification-challenge").has_value() ||
-                body.find("com.okta.event_hook") != std::string::npos;
-    std::string rejected = internal::VerifyWebhook(rep_.secrets, headers, body, okta);
+    if (internal::HasString(rc, "requestId")) ctx.request_id = Str(rc, "requestId");
+
+    // Source definitions first: they authenticate the request (before any
+    // event is made of it), answer handshakes, and map webhook bodies.
+    internal::SourceRequest sreq;
+    sreq.http = true;
+    sreq.headers = &headers;
+    sreq.method = v2 ? StrAt(rc, {"http", "method"}) : Str(request, "httpMethod");
+    sreq.path = v2 ? Str(request, "rawPath") : Str(request, "path");
+    if (internal::HasObject(request, "queryStringParameters")) {
+      sreq.query = request["queryStringParameters"];
+    }
+    sreq.raw_body = body;
+    sreq.request_time = ctx.request_time;
+    sreq.request_id = ctx.request_id;
+    if (Sources(sreq, ctx)) return;
+    // Other schemes (generic HMAC headers, require_signature).
+    std::string rejected = internal::VerifyWebhook(rep_.secrets, headers, body, authenticated_);
     if (!rejected.empty()) {
       Error(ctx, "rejected: " + rejected, /*unauthenticated=*/true);
       return;
     }
-    if (auto challenge = internal::HeaderValue(headers, "x-okta-verification-challenge")) {
-      Json answer = {{"verification", std::string(*challenge)}};
-      out_->challenge = Challenge{200, "application/json", answer.dump()};
-      return;
-    }
     std::string content_type(internal::HeaderValue(headers, "content-type").value_or(""));
-    if (auto event = internal::HeaderValue(headers, "x-github-event")) {
-      std::string delivery(internal::HeaderValue(headers, "x-github-delivery").value_or(""));
-      std::string json_text = body;
-      if (content_type.find("application/x-www-form-urlencoded") != std::string::npos) {
-        std::optional<std::string> payload = internal::FormField(body, "payload");
-        if (!payload) {
-          Error(ctx, "GitHub form-encoded request without a payload field");
-          return;
-        }
-        json_text = std::move(*payload);
-      }
-      Json parsed;
-      Ctx c = ctx;
-      c.origin += ".body";
-      if (!Parse(json_text, c, &parsed)) return;
-      Emit(internal::GitHubEnvelope(parsed, std::string(*event), delivery, ctx.request_time), ctx,
-           "github");
-      return;
-    }
     if (auto ce_type = internal::HeaderValue(headers, "ce-type")) {
       // CloudEvents binary mode: attributes in ce-* headers, data in the body.
       Json event = Json::object();
@@ -736,13 +799,10 @@ class Run {
     Ctx body_ctx = ctx;
     body_ctx.origin += ".body";
     if (Inner(body, body_ctx, &parsed) == internal::JsonParse::kLimit) return;
-    if (!parsed.is_discarded() && parsed.is_object() && Str(parsed, "type") == "url_verification") {
-      out_->challenge = Challenge{200, "text/plain", Str(parsed, "challenge")};
-      return;
-    }
     if (!parsed.is_discarded() && (parsed.is_object() || parsed.is_array())) {
       Ctx c = ctx;
       c.origin += ".body";
+      c.sources_ran_at = c.depth;
       if (TryInner(parsed, headers, c)) return;
     }
     // Any other request: an http event for policies on paths and headers.
@@ -771,6 +831,7 @@ class Run {
 
   const Normalizer::Rep& rep_;
   NormalizeResult* out_;
+  bool authenticated_ = false;  // a source definition's secret verified the request
 };
 
 }  // namespace
@@ -886,12 +947,30 @@ const std::vector<Run::DeliveryEnvelope>& Run::Deliveries() {
 Normalizer::Normalizer() : rep_(std::make_unique<Rep>()) {}
 Normalizer::Normalizer(WebhookSecrets secrets) : rep_(std::make_unique<Rep>()) {
   rep_->secrets = std::move(secrets);
+  // The fields for the shipped definitions' secrets, by their names.
+  WebhookSecrets& s = rep_->secrets;
+  if (!s.github.empty()) s.named.emplace("github", s.github);
+  if (!s.slack.empty()) s.named.emplace("slack", s.slack);
+  if (!s.okta_authorization.empty()) s.named.emplace("okta", s.okta_authorization);
 }
 Normalizer::~Normalizer() = default;
 Normalizer::Normalizer(Normalizer&&) noexcept = default;
 Normalizer& Normalizer::operator=(Normalizer&&) noexcept = default;
 
 void Normalizer::AddSource(CustomSource source) { rep_->custom.push_back(std::move(source)); }
+
+void Normalizer::AddSources(const PolicySet& set) {
+  const std::shared_ptr<const internal::Program>& program = set.program();
+  if (!program || program->sources.empty()) return;
+  rep_->programs.push_back(program);
+  for (const internal::SourceDefinition& d : program->sources) {
+    // A later definition of a name replaces an earlier one.
+    std::erase_if(rep_->added, [&](const internal::SourceRef& r) { return r.def->name == d.name; });
+    rep_->added.push_back({program.get(), &d});
+  }
+}
+
+void Normalizer::set_explain_sources(bool on) { rep_->explain_sources = on; }
 
 namespace {
 
@@ -941,7 +1020,10 @@ void Normalizer::Normalize(std::string_view payload, const Headers& headers,
                            NormalizeResult* out) const {
   // Custom sources may claim any payload, and a request's headers may
   // authenticate it: both only on the full path.
-  if (headers.empty() && rep_->custom.empty() && internal::FastNormalize(payload, out)) return;
+  if (headers.empty() && rep_->custom.empty() && !rep_->explain_sources &&
+      internal::FastNormalize(payload, out)) {
+    return;
+  }
   Full(*rep_, payload, headers, out);
 }
 

@@ -1,5 +1,6 @@
-// Webhook authentication: GitHub, Slack, Okta and generic HMAC headers,
-// with secrets the host supplies (proact::WebhookSecrets).
+// Webhook authentication by the host's generic HMAC schemes
+// (WebhookSecrets::hmac) and require_signature. Source definitions
+// authenticate their own requests (source_runner.h).
 #ifndef PROACT_SRC_NORMALIZE_WEBHOOK_AUTH_H_
 #define PROACT_SRC_NORMALIZE_WEBHOOK_AUTH_H_
 
@@ -14,11 +15,13 @@ namespace proact::internal {
 // The value of header `name` (case-insensitive), or nullopt.
 std::optional<std::string_view> HeaderValue(const Headers& headers, std::string_view name);
 
-// Checks the request against every configured scheme. Returns "" when the
-// request may be read, otherwise why it is rejected. `body` is the raw body
-// as received (before any decoding the signature does not cover).
+// Checks the request against every configured generic scheme whose header
+// it carries. Returns "" when the request may be read, otherwise why it is
+// rejected. `body` is the raw body as received (before any decoding the
+// signature does not cover). `authenticated`: a source definition already
+// verified it (require_signature is met).
 std::string VerifyWebhook(const WebhookSecrets& secrets, const Headers& headers,
-                          std::string_view body, bool okta_hook);
+                          std::string_view body, bool authenticated);
 
 }  // namespace proact::internal
 

@@ -22,6 +22,7 @@
 
 #include "action/action_type.h"
 #include "action/template.h"
+#include "program/source_definition.h"
 #include "program/value_index.h"
 #include "proact/policy_set.h"
 #include "proact/status.h"
@@ -245,6 +246,9 @@ struct Program {
   // compiled as a one-policy program).
   std::vector<ActionType> action_types;
   std::vector<std::unique_ptr<Program>> conditions;
+  // Source definitions (`sources:`), in load order; their recognize and
+  // handshake patterns are conditions.
+  std::vector<SourceDefinition> sources;
 
   // Index of the action type named `name`, or -1.
   int FindActionType(std::string_view name) const {

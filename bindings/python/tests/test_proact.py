@@ -24,8 +24,11 @@ def corpus_files():
     for d in sorted(os.listdir(root)):
         if d == "github" or not os.path.isdir(os.path.join(root, d)):
             continue
-        for f in sorted(os.listdir(os.path.join(root, d))):
-            yield os.path.join(root, d, f)
+        # webhooks/ has a folder per source under it
+        for dirpath, dirnames, filenames in os.walk(os.path.join(root, d)):
+            dirnames.sort()
+            for f in sorted(filenames):
+                yield os.path.join(dirpath, f)
 
 
 def github_requests(tmp_path):
