@@ -114,6 +114,15 @@ struct SourceAttempt {
   std::string explanation;
 };
 
+// An HTTP request as a host's own server received it (proact serve).
+struct HttpRequest {
+  std::string method = "POST";
+  std::string path = "/";
+  std::string query;  // the raw query string, without '?' (percent-encoded)
+  Headers headers;
+  std::string_view body;  // as received
+};
+
 struct NormalizeResult {
   std::vector<NormalizedEvent> events;
   std::vector<NormalizeError> errors;
@@ -122,7 +131,7 @@ struct NormalizeResult {
   // it is, a CloudTrail log file, a SaaS payload): "sqs", "sns", "kinesis",
   // "dynamodb", "s3", "kafka", "firehose", "pipes", "cloudwatch-logs",
   // "pubsub-push", "function-url", "api-gateway-v1", "api-gateway-v2",
-  // "alb", or "http" (a body given with its headers). The table is in
+  // "alb", or "http" (a body given with its headers, or NormalizeRequest). The table is in
   // docs/sources.md.
   std::string delivery;
   DeliveryAnswer answer = DeliveryAnswer::kNone;
@@ -218,6 +227,11 @@ class PROACT_EXPORT Normalizer {
   // docs/sources.md). The output is the same either way.
   void Normalize(std::string_view payload, const Headers& headers,
                  NormalizeResult* out) const;
+
+  // Normalizes one HTTP request: as Normalize(body, headers), with the
+  // method, path and query parameters that source definitions may read
+  // (a handshake token in the query, for example).
+  void NormalizeRequest(const HttpRequest& request, NormalizeResult* out) const;
 
   struct Rep;  // internal
 

@@ -358,7 +358,8 @@ void PrintChallenge(std::size_t line, const proact::Challenge& c) {
 }
 
 const char kNormalizeUsage[] =
-    "usage: proact normalize [--header NAME:VALUE]... [FILE|-]\n"
+    "usage: proact normalize [--rules PATH]... [--explain-sources]\n"
+    "                        [--header NAME:VALUE]... [FILE|-]\n"
     "\n"
     "Prints the EventBridge envelope(s) proact builds from each payload: a\n"
     "line of JSON Lines, or the whole input when it is one JSON document.\n"
@@ -369,8 +370,12 @@ const char kNormalizeUsage[] =
     "A payload that cannot be normalized gives {\"line\":N,\"error\":\"...\"}\n"
     "and FILE:N: error: on stderr; a verification handshake gives\n"
     "{\"line\":N,\"challenge\":{...}}.\n"
+    "--rules PATH adds the source definitions (`sources:`) of those files to\n"
+    "the shipped ones; --explain-sources prints on stderr, for each part of a\n"
+    "payload, which definition recognized it and why the others did not.\n"
     "\n"
-    "Webhook secrets are read from the environment: PROACT_GITHUB_SECRET,\n"
+    "Webhook secrets are read from the environment: PROACT_SECRET_<NAME> for\n"
+    "a definition's secret NAME, PROACT_GITHUB_SECRET,\n"
     "PROACT_SLACK_SIGNING_SECRET, PROACT_OKTA_AUTHORIZATION, and\n"
     "PROACT_REQUIRE_SIGNATURE=1 to reject unsigned requests.\n"
     "Exit status: 0 when every payload normalized, 1 otherwise, 2 on bad usage.\n";
@@ -394,12 +399,26 @@ bool AddHeader(const char* command, const std::string& arg, proact::Headers* hea
 int Normalize(const std::vector<std::string>& args) {
   std::string file = "-";
   bool have_file = false;
+  bool explain_sources = false;
+  std::vector<std::string> rules;
   proact::Headers headers;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (IsHelp(a)) {
       std::cout << kNormalizeUsage;
       return 0;
+    }
+    if (a == "--explain-sources") {
+      explain_sources = true;
+      continue;
+    }
+    if (a == "--rules") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "proact normalize: --rules needs a path\n";
+        return 2;
+      }
+      rules.push_back(args[++i]);
+      continue;
     }
     if (a == "--header") {
       if (i + 1 >= args.size()) {
@@ -422,10 +441,30 @@ int Normalize(const std::vector<std::string>& args) {
   }
   std::string name;
   proact::Normalizer normalizer = NormalizerFromEnvironment();
+  if (!rules.empty()) {
+    std::optional<proact::PolicySet> set;
+    if (!LoadPolicies(rules, &set)) return 1;
+    normalizer.AddSources(*set);
+  }
+  normalizer.set_explain_sources(explain_sources);
   proact::NormalizeResult r;  // reused: its capacity is kept from payload to payload
   bool failed = false;
   bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
     normalizer.Normalize(p.text, headers, &r);
+    for (const proact::SourceAttempt& a : r.source_attempts) {
+      std::cerr << name << ":" << p.line << ": " << (a.origin.empty() ? "" : a.origin + ": ")
+                << (a.recognized ? "recognized by " : "not ") << a.source << " (" << a.defined_at
+                << ")\n";
+      if (!a.recognized) {
+        std::size_t start = 0;
+        while (start < a.explanation.size()) {
+          std::size_t end = a.explanation.find('\n', start);
+          if (end == std::string::npos) end = a.explanation.size();
+          std::cerr << "    " << a.explanation.substr(start, end - start) << "\n";
+          start = end + 1;
+        }
+      }
+    }
     for (const proact::NormalizedEvent& e : r.events) {
       // One line per envelope, even for an event passed through from a
       // pretty-printed file.
@@ -501,9 +540,10 @@ int Explain(const std::vector<std::string>& args) {
   if (!LoadPolicies(rules, &set)) return 1;
   proact::EngineOptions options;
   options.raw_events = input_mode == "raw";  // auto: the normalizer makes envelopes
+  proact::Normalizer normalizer = NormalizerFromEnvironment();
+  normalizer.AddSources(*set);  // the rules' own source definitions
   proact::Engine engine(std::move(*set), options);
   std::string name;
-  proact::Normalizer normalizer = NormalizerFromEnvironment();
   proact::NormalizeResult r;  // reused: its capacity is kept from payload to payload
   bool failed = false;
   auto explain = [&](std::size_t line, const std::string& origin, const std::string& event) {
@@ -773,6 +813,7 @@ int Eval(const std::vector<std::string>& args, bool plan = false) {
   std::string name;
   std::ios::sync_with_stdio(false);
   proact::Normalizer normalizer = NormalizerFromEnvironment();
+  normalizer.AddSources(policies);  // the rules' own source definitions
   proact::NormalizeResult r;  // reused: its capacity is kept from payload to payload
   proact::Scratch scratch;
   proact::Decision decision;

@@ -1,5 +1,7 @@
 // Host: normalize -> evaluate -> guard -> dispatch -> log and count.
 #include "proact/host.h"
+
+#include <unistd.h>  // environ
 #include "proact/remediation.h"
 
 #include <algorithm>
@@ -48,6 +50,20 @@ WebhookSecrets WebhookSecretsFromEnvironment() {
   if (const char* v = std::getenv("PROACT_SLACK_SIGNING_SECRET")) secrets.slack = v;
   if (const char* v = std::getenv("PROACT_OKTA_AUTHORIZATION")) secrets.okta_authorization = v;
   secrets.require_signature = internal::EnvFlag("PROACT_REQUIRE_SIGNATURE", false);
+  // PROACT_SECRET_<NAME>: the secret NAME of a source definition
+  // (`authenticate.secret`, lower-cased: PROACT_SECRET_PAGERDUTY is
+  // "pagerduty"). Values are never logged.
+  constexpr std::string_view kPrefix = "PROACT_SECRET_";
+  for (char** env = environ; env != nullptr && *env != nullptr; ++env) {
+    std::string_view entry(*env);
+    if (entry.substr(0, kPrefix.size()) != kPrefix) continue;
+    std::size_t eq = entry.find('=');
+    if (eq == std::string_view::npos || eq == kPrefix.size()) continue;
+    std::string name(entry.substr(kPrefix.size(), eq - kPrefix.size()));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value(entry.substr(eq + 1));
+    if (!value.empty()) secrets.named[name] = std::move(value);
+  }
   return secrets;
 }
 
@@ -206,7 +222,11 @@ Result<std::unique_ptr<Host>> Host::Create(HostOptions options) {
 Host::Host(HostOptions options, PolicySet policies)
     : options_(std::move(options)),
       engine_(policies, options_.engine),
-      normalizer_(options_.secrets),
+      normalizer_([&] {
+        Normalizer n(options_.secrets);
+        n.AddSources(policies);  // the rules' own source definitions
+        return n;
+      }()),
       dispatcher_([&] {
         DispatchOptions d = options_.dispatch;
         d.idempotency = options_.idempotency.get();

@@ -80,34 +80,48 @@ std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out, bool
   return out;
 }
 
-std::optional<std::string> FormField(std::string_view body, std::string_view field) {
-  auto decode = [](std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      char c = s[i];
-      if (c == '+') {
-        out.push_back(' ');
-      } else if (c == '%' && i + 2 < s.size() &&
-                 std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-        out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-        i += 2;
-      } else {
-        out.push_back(c);
-      }
+namespace {
+
+std::string FormDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(c);
     }
-    return out;
-  };
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> FormFields(std::string_view body) {
+  std::vector<std::pair<std::string, std::string>> out;
   std::size_t start = 0;
-  while (start <= body.size()) {
+  while (start < body.size()) {
     std::size_t end = body.find('&', start);
     if (end == std::string_view::npos) end = body.size();
     std::string_view pair = body.substr(start, end - start);
-    std::size_t eq = pair.find('=');
-    if (decode(pair.substr(0, eq)) == field) {
-      return eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
+    if (!pair.empty()) {
+      std::size_t eq = pair.find('=');
+      out.emplace_back(FormDecode(pair.substr(0, eq)),
+                       eq == std::string_view::npos ? std::string() : FormDecode(pair.substr(eq + 1)));
     }
     start = end + 1;
+  }
+  return out;
+}
+
+std::optional<std::string> FormField(std::string_view body, std::string_view field) {
+  for (auto& [name, value] : FormFields(body)) {
+    if (name == field) return std::move(value);
   }
   return std::nullopt;
 }

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace proact::internal {
 
@@ -25,6 +27,9 @@ std::optional<std::string> Gunzip(std::string_view in, std::size_t max_out,
 
 // The value of `field` in an application/x-www-form-urlencoded body.
 std::optional<std::string> FormField(std::string_view body, std::string_view field);
+// Every field of an application/x-www-form-urlencoded body (or a URL query
+// string), decoded, in order.
+std::vector<std::pair<std::string, std::string>> FormFields(std::string_view body);
 
 // "2024-01-02T03:04:05Z" (milliseconds kept when not zero) for a number of
 // milliseconds read from a payload: "" unless it is finite and between 1970

@@ -974,6 +974,29 @@ void Normalizer::set_explain_sources(bool on) { rep_->explain_sources = on; }
 
 namespace {
 
+// An HTTP request as an ALB would deliver it to Lambda.
+Json RequestJson(const HttpRequest& r) {
+  Json request = Json::object();
+  Json h = Json::object();
+  for (const auto& [k, v] : r.headers) h[k] = internal::IsValidUtf8(v) ? v : std::string();
+  request["headers"] = std::move(h);
+  if (internal::IsValidUtf8(r.body)) {
+    request["body"] = std::string(r.body);
+  } else {
+    request["body"] = internal::Base64Encode(r.body);
+    request["isBase64Encoded"] = true;
+  }
+  request["requestContext"] = {{"elb", Json::object()}};
+  request["httpMethod"] = internal::IsValidUtf8(r.method) ? r.method : std::string("POST");
+  request["path"] = internal::IsValidUtf8(r.path) ? r.path : std::string("/");
+  Json query = Json::object();
+  for (auto& [k, v] : internal::FormFields(r.query)) {
+    if (internal::IsValidUtf8(k) && internal::IsValidUtf8(v) && !query.contains(k)) query[k] = v;
+  }
+  request["queryStringParameters"] = std::move(query);
+  return request;
+}
+
 // The full path: every source, parsed into a DOM.
 void Full(const Normalizer::Rep& rep, std::string_view payload, const Headers& headers,
           NormalizeResult* out) {
@@ -983,19 +1006,10 @@ void Full(const Normalizer::Rep& rep, std::string_view payload, const Headers& h
     if (!headers.empty()) {
       // A request body delivered with its headers (a host's own HTTP
       // server): read it as the body of an HTTP request.
-      Json request = Json::object();
-      Json h = Json::object();
-      for (const auto& [k, v] : headers) h[k] = v;
-      request["headers"] = std::move(h);
-      if (internal::IsValidUtf8(payload)) {
-        request["body"] = std::string(payload);
-      } else {
-        request["body"] = internal::Base64Encode(payload);
-        request["isBase64Encoded"] = true;
-      }
-      request["requestContext"] = {{"elb", Json::object()}};
-      request["httpMethod"] = "POST";
-      run.TryValue(request, {}, Ctx{});
+      HttpRequest request;
+      request.headers = headers;
+      request.body = payload;
+      run.TryValue(RequestJson(request), {}, Ctx{});
       result.delivery = "http";  // not the request shape made up here
     } else {
       run.Text(payload, headers, Ctx{});
@@ -1009,6 +1023,20 @@ void Full(const Normalizer::Rep& rep, std::string_view payload, const Headers& h
 }
 
 }  // namespace
+
+void Normalizer::NormalizeRequest(const HttpRequest& request, NormalizeResult* out) const {
+  NormalizeResult result;
+  try {
+    Run run(*rep_, &result);
+    run.TryValue(RequestJson(request), {}, Ctx{});
+    result.delivery = "http";  // not the request shape made up here
+  } catch (const nlohmann::json::exception& e) {
+    NormalizeError err;
+    err.message = std::string("internal error while normalizing: ") + e.what();
+    result.errors.push_back(std::move(err));
+  }
+  *out = std::move(result);
+}
 
 NormalizeResult Normalizer::Normalize(std::string_view payload, const Headers& headers) const {
   NormalizeResult result;

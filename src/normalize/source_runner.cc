@@ -286,7 +286,9 @@ class Runner {
       options.raw_events = true;
       std::string text;
       if (Explain(cond, options, doc.text, "condition", &scratch, &text).ok()) {
-        t.explanation = std::move(text);
+        // Without the first line, which names the internal "condition".
+        std::size_t eol = text.find('\n');
+        t.explanation = eol == std::string::npos ? text : text.substr(eol + 1);
       }
     }
     trace_->push_back(std::move(t));

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -16,6 +17,7 @@
 #include "load/policy_files.h"
 #include "load/yaml_document.h"
 #include "match/nearest_field.h"
+#include "normalize/source_runner.h"
 #include "program/program.h"
 #include "testing/test_format.h"
 #include "proact/engine.h"
@@ -77,7 +79,8 @@ struct Case {
 class Runner {
  public:
   Runner(const PolicyTestOptions& options, PolicyTestReport* report)
-      : normalizer_(options.secrets), compile_(options.compile), report_(report) {}
+      : normalizer_(options.secrets), secrets_(options.secrets), compile_(options.compile),
+        report_(report) {}
 
   void Run(const std::vector<std::string>& paths) {
     Result<PolicySet> set = PolicySet::Load(paths, compile_);
@@ -105,6 +108,10 @@ class Runner {
     }
     report_->warnings = set.value().warnings();
     program_ = set.value().program();
+    set_ = set.value();
+    normalizer_.AddSources(set.value());
+    for (const internal::SourceDefinition& d : program_->sources) source_names_.insert(d.name);
+    for (const internal::SourceRef& r : internal::BuiltinSources()) source_names_.insert(r.def->name);
     const std::vector<std::uint32_t>& overriding = program_->override_files;
     // Normalized events are envelopes; a `raw: true` case asks for its
     // event to be matched as it is, envelope or not.
@@ -253,7 +260,8 @@ class Runner {
     const Node* expect = c.Find("expect");
     if (expect == nullptr || expect->kind != Node::Kind::kMap || expect->entries.empty()) {
       Fail(file, expect ? *expect : c, name,
-           "the case has no expectations: give expect.matches, includes, excludes or actions");
+           "the case has no expectations: give expect.matches, includes, excludes, actions, "
+           "envelope, rejected or challenge");
       return;
     }
     for (const auto& [k, v] : expect->entries) {
@@ -286,29 +294,148 @@ class Runner {
     if (const Node* h = c.Find("headers")) {
       for (const auto& [k, v] : h->entries) headers.emplace_back(k.text, v.text);
     }
+    // Source definitions under test: the definition, the request's query,
+    // the host's secrets and clock.
+    std::string source;
+    if (const Node* sn = c.Find("source")) {
+      source = sn->text;
+      if (!source_names_.count(source)) {
+        std::vector<std::string_view> names(source_names_.begin(), source_names_.end());
+        Fail(file, *sn, name, "unknown source '" + source + "'" + internal::DidYouMeanSuffix(source, names));
+        return;
+      }
+    }
+    std::string query;
+    if (const Node* q = c.Find("query")) {
+      if (q->kind != Node::Kind::kMap) {
+        Fail(file, *q, name, "'query' must be a mapping of query parameters");
+        return;
+      }
+      for (const auto& [k, v] : q->entries) {
+        query += (query.empty() ? "" : "&") + internal::PercentEncode(k.text) + "=" +
+                 internal::PercentEncode(v.text);
+      }
+    }
+    std::unique_ptr<Normalizer> own;
+    const Normalizer* normalizer = &normalizer_;
+    if (c.Find("secrets") != nullptr || c.Find("now") != nullptr) {
+      WebhookSecrets secrets = secrets_;
+      if (const Node* sec = c.Find("secrets")) {
+        if (sec->kind != Node::Kind::kMap) {
+          Fail(file, *sec, name, "'secrets' must map secret names to values");
+          return;
+        }
+        for (const auto& [k, v] : sec->entries) secrets.named[k.text] = v.text;
+      }
+      if (const Node* now = c.Find("now")) {
+        if (now->kind != Node::Kind::kNumber) {
+          Fail(file, *now, name, "'now' must be a number of seconds since the epoch");
+          return;
+        }
+        auto at = static_cast<std::int64_t>(now->number);
+        secrets.now = [at] { return at; };
+      }
+      own = std::make_unique<Normalizer>(std::move(secrets));
+      own->AddSources(*set_);
+      normalizer = own.get();
+    }
+    const Node* want_envelope = expect->Find("envelope");
+    const Node* want_rejected = expect->Find("rejected");
+    const Node* want_challenge = expect->Find("challenge");
+    bool expects_no_event = want_rejected != nullptr || want_challenge != nullptr;
     for (const std::string& id : policies) report_->cases_per_policy[id]++;
     case_matched_.clear();
     case_suppressed_.clear();
     std::string failures;
     for (std::size_t e = 0; e < texts.size(); ++e) {
       std::vector<std::string> events;
+      std::string number = "event " + std::to_string(e + 1) + ": ";
       if (raw) {
         events.push_back(texts[e]);
       } else {
-        NormalizeResult r = normalizer_.Normalize(texts[e], headers);
-        for (const NormalizeError& err : r.errors) {
-          failures += "event " + std::to_string(e + 1) + " failed to normalize: " +
-                      (err.origin.empty() ? "" : err.origin + ": ") + err.message + "\n";
+        NormalizeResult r;
+        if (!headers.empty() || !query.empty()) {
+          HttpRequest request;
+          request.headers = headers;
+          request.query = query;
+          request.body = texts[e];
+          normalizer->NormalizeRequest(request, &r);
+        } else {
+          normalizer->Normalize(texts[e], {}, &r);
         }
-        if (r.events.empty() && r.errors.empty()) {
-          failures += "event " + std::to_string(e + 1) + " normalized to no event\n";
+        if (want_rejected != nullptr) {
+          bool found = false;
+          std::string seen;
+          for (const NormalizeError& err : r.errors) {
+            seen += "\n      " + err.message;
+            if (err.unauthenticated && err.message.find(want_rejected->text) != std::string::npos &&
+                (source.empty() || err.message.find(source) != std::string::npos)) {
+              found = true;
+            }
+          }
+          if (!found) {
+            failures += number + "expected the request to be rejected with \"" + want_rejected->text +
+                        "\"; got " + std::to_string(r.events.size()) + " event(s) and errors:" +
+                        (seen.empty() ? " none" : seen) + "\n";
+          }
         }
-        for (NormalizedEvent& n : r.events) events.push_back(std::move(n.json));
+        if (want_challenge != nullptr) {
+          if (!r.challenge) {
+            failures += number + "expected a handshake answer, got none (" +
+                        std::to_string(r.events.size()) + " event(s), " +
+                        std::to_string(r.errors.size()) + " error(s)" +
+                        (r.errors.empty() ? "" : ": " + r.errors[0].message) + ")\n";
+          } else {
+            nlohmann::json got = {{"status", r.challenge->status},
+                                  {"content_type", r.challenge->content_type},
+                                  {"body", r.challenge->body}};
+            if (!Subset(internal::NodeToJson(*want_challenge), got)) {
+              failures += number + "handshake answer: expected " +
+                          internal::NodeToJson(*want_challenge).dump() + ", got " + got.dump() + "\n";
+            }
+          }
+        }
+        if (!expects_no_event) {
+          for (const NormalizeError& err : r.errors) {
+            failures += "event " + std::to_string(e + 1) + " failed to normalize: " +
+                        (err.origin.empty() ? "" : err.origin + ": ") + err.message + "\n";
+          }
+          if (r.events.empty() && r.errors.empty()) {
+            failures += "event " + std::to_string(e + 1) + " normalized to no event\n";
+          }
+        } else if (!r.events.empty()) {
+          failures += number + "expected no event, got " + std::to_string(r.events.size()) + "\n";
+        }
+        for (NormalizedEvent& n : r.events) {
+          std::string by = n.kind.substr(n.kind.rfind('/') + 1);
+          if (!source.empty() && by != source) {
+            failures += number + "expected source definition '" + source + "' to recognize it; " +
+                        (n.kind.empty() ? std::string("nothing did") : "it was read as " + n.kind) + "\n";
+          }
+          if (want_envelope != nullptr) {
+            nlohmann::json got = nlohmann::json::parse(n.json, nullptr, false);
+            nlohmann::json want = internal::NodeToJson(*want_envelope);
+            if (!Subset(want, got)) {
+              nlohmann::json shown = nlohmann::json::object();
+              if (got.is_object()) {
+                for (auto it = want.begin(); it != want.end() && want.is_object(); ++it) {
+                  shown[it.key()] = got.contains(it.key()) ? got[it.key()] : nlohmann::json("<missing>");
+                }
+              }
+              failures += number + "envelope: expected " + want.dump() + ", got " + shown.dump() + "\n";
+            }
+          }
+          events.push_back(std::move(n.json));
+        }
       }
+      bool policy_expectations = matches_node != nullptr || !includes.empty() || !excludes.empty() ||
+                                 expect->Find("actions") != nullptr;
       for (const std::string& event : events) {
         NoteFieldPaths(event, policies);
-        failures += Check(event, policy, matches_node != nullptr, matches, includes, excludes,
-                          expect->Find("actions"), texts.size() > 1 ? e + 1 : 0);
+        if (policy_expectations) {
+          failures += Check(event, policy, matches_node != nullptr, matches, includes, excludes,
+                            expect->Find("actions"), texts.size() > 1 ? e + 1 : 0);
+        }
       }
     }
     for (const std::string& id : case_matched_) report_->matching_cases_per_policy[id]++;
@@ -469,6 +596,9 @@ class Runner {
   }
 
   Normalizer normalizer_;
+  WebhookSecrets secrets_;
+  std::optional<PolicySet> set_;
+  std::set<std::string> source_names_;
   CompileOptions compile_;
   PolicyTestReport* report_;
   std::set<std::string> ids_;
@@ -514,6 +644,13 @@ const std::vector<KeySpec>& TestCaseKeys() {
       {"events", "list", false, "several events with the same expectations (table-driven)"},
       {"raw", "boolean", false, "true: use the event as it is, without normalizing it"},
       {"headers", "mapping", false, "HTTP headers the event (a webhook body) arrived with"},
+      {"query", "mapping", false, "the HTTP request's query parameters (the event is its body)"},
+      {"source", "string", false,
+       "the source definition under test: it must be the one that recognizes the event"},
+      {"secrets", "mapping", false,
+       "secrets by name, as a host supplies them (authenticates the request)"},
+      {"now", "number", false,
+       "the clock, in seconds since the epoch, for signed timestamps"},
       {"expect", "mapping", true, "what must hold for every event"},
   };
   return keys;
@@ -525,6 +662,12 @@ const std::vector<KeySpec>& TestExpectKeys() {
       {"includes", "list", false, "at least these policies match"},
       {"excludes", "list", false, "these policies do not match"},
       {"actions", "list", false, "actions that must be emitted"},
+      {"envelope", "mapping", false,
+       "envelope fields the normalized event must have (these keys with these values)"},
+      {"rejected", "string", false,
+       "the request is rejected by authentication with a message containing this"},
+      {"challenge", "mapping", false,
+       "the request is a handshake answered with these {status, content_type, body}"},
   };
   return keys;
 }
