@@ -74,7 +74,7 @@ TEST_CASE("every policy key in the schema is accepted by the compiler, and only 
   CHECK(schema["properties"]["lists"]["additionalProperties"]["anyOf"][1]["required"] ==
         nlohmann::ordered_json::array({"append"}));
   // File-level keys.
-  CHECK(Keys(schema) == std::set<std::string>{"policies", "lists", "tests", "action_effects", "action_types"});
+  CHECK(Keys(schema) == std::set<std::string>{"policies", "lists", "tests", "action_effects", "action_types", "sources"});
   CHECK_FALSE(PolicySet::FromString("polices: []\n").ok());
   // Operators offered for value objects are the compiler's.
   auto ops = schema["$defs"]["patternValue"]["anyOf"][1]["propertyNames"]["enum"];
@@ -86,8 +86,10 @@ TEST_CASE("every policy key in the schema is accepted by the compiler, and only 
 TEST_CASE("every test-case key in the schema is accepted by the runner, and only those") {
   nlohmann::ordered_json schema = PolicyFileSchema();
   CHECK(Keys(schema["$defs"]["testCase"]) ==
-        std::set<std::string>{"name", "policy", "event", "events", "raw", "headers", "expect"});
-  CHECK(Keys(schema["$defs"]["expect"]) == std::set<std::string>{"matches", "includes", "excludes", "actions"});
+        std::set<std::string>{"name", "policy", "event", "events", "raw", "headers", "query",
+                              "source", "secrets", "now", "expect"});
+  CHECK(Keys(schema["$defs"]["expect"]) == std::set<std::string>{"matches", "includes", "excludes", "actions", "envelope",
+                              "rejected", "challenge"});
   CHECK(Keys(schema["$defs"]["expectedAction"]) ==
         std::set<std::string>{"action", "policy", "params", "params_exact"});
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "proact_schema_test";

@@ -76,7 +76,7 @@ TEST_CASE("GitHub webhooks: signed, tampered, unsigned, form-encoded, base64") {
   CHECK(bad.events.empty());
   REQUIRE(bad.errors.size() == 1);
   CHECK(bad.errors[0].unauthenticated);
-  CHECK(bad.errors[0].message == "rejected: GitHub signature does not match the body");
+  CHECK(bad.errors[0].message == "rejected: github signature does not match the body");
 
   nlohmann::json unsigned_headers = headers;
   unsigned_headers.erase("X-Hub-Signature-256");
@@ -84,7 +84,7 @@ TEST_CASE("GitHub webhooks: signed, tampered, unsigned, form-encoded, base64") {
   CHECK(missing.events.empty());
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].message ==
-        "rejected: GitHub request without an X-Hub-Signature-256 header");
+        "rejected: github request without the X-Hub-Signature-256 header");
 
   // Base64 bodies are verified after decoding, as the bytes GitHub sent.
   NormalizeResult b64 = n.Normalize(Request(kGitHubBody, headers, true));

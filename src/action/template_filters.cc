@@ -278,12 +278,18 @@ bool ApplyFilter(const Filter& f, const std::vector<json>& args, bool* found, js
         const std::string& text = v->get_ref<const std::string&>();
         char* end = nullptr;
         number = std::strtod(text.c_str(), &end);
-        if (text.empty() || *end != '\0') return Wrong(name, "a number of seconds", *v, error);
+        if (text.empty() || *end != '\0') number = -1;  // not a time: missing
       } else {
-        return Wrong(name, "a number of seconds", *v, error);
+        number = -1;
       }
       std::string time = EpochRfc3339(unit == "ms" ? number : number * 1000.0);
-      if (time.empty()) return Wrong(name, "a time between 1970 and 9999", *v, error);
+      if (time.empty()) {
+        // Not a time (a hostile 1e300, a negative number): missing, so
+        // that default(...) decides.
+        *found = false;
+        *v = nullptr;
+        return true;
+      }
       *v = std::move(time);
       return true;
     }

@@ -95,7 +95,7 @@ std::string Verify(const SourceDefinition& d, std::string_view secret, const Web
   if (a.kind == SourceAuth::Kind::kToken) {
     if (!a.header.empty()) {
       auto token = HeaderValue(headers, a.header);
-      if (!token) return name + " request without a " + a.header + " header";
+      if (!token) return name + " request without the " + a.header + " header";
       if (!ConstantTimeEquals(*token, secret)) return name + " " + a.header + " header does not match";
       return {};
     }
@@ -114,7 +114,7 @@ std::string Verify(const SourceDefinition& d, std::string_view secret, const Web
     return {};
   }
   auto header = HeaderValue(headers, a.header);
-  if (!header) return name + " request without a " + a.header + " header";
+  if (!header) return name + " request without the " + a.header + " header";
   std::vector<std::string_view> items;
   if (a.separator.empty()) items.push_back(TrimSpaces(*header));
   else items = SplitItems(*header, a.separator);
@@ -123,7 +123,7 @@ std::string Verify(const SourceDefinition& d, std::string_view secret, const Web
     std::string ts;
     if (!a.timestamp_header.empty()) {
       auto v = HeaderValue(headers, a.timestamp_header);
-      if (!v) return name + " request without a " + a.timestamp_header + " header";
+      if (!v) return name + " request without the " + a.timestamp_header + " header";
       ts = std::string(TrimSpaces(*v));
     } else {
       std::string key = a.timestamp_item + "=";

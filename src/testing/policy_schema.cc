@@ -6,6 +6,7 @@
 #include "compile/action_type_compiler.h"
 #include "compile/pattern_compiler.h"
 #include "compile/policy_compiler.h"
+#include "compile/source_compiler.h"
 #include "testing/test_format.h"
 
 namespace proact {
@@ -151,15 +152,60 @@ nlohmann::ordered_json PolicyFileSchema() {
                                 }
                                 return nullptr;
                               });
+  defs["source"] = Object(
+      internal::SourceKeys(), "A source definition (docs/sources.md#sources-as-data)",
+      [](const KeySpec& k) -> Json {
+        if (k.name == "recognize") return {{"$ref", "#/$defs/pattern"}};
+        if (k.name == "map") {
+          return Object(internal::SourceMapKeys(), "The envelope, as templates", [](const KeySpec& m) -> Json {
+            if (m.name == "resources") return {{"type", Json::array({"array", "string"})}};
+            if (m.name == "detail") return Json::object();
+            return nullptr;
+          });
+        }
+        if (k.name == "handshakes") {
+          Json h = Object(internal::SourceHandshakeKeys(), "A handshake answered instead of events",
+                          [](const KeySpec& hk) -> Json {
+                            if (hk.name == "when") return {{"$ref", "#/$defs/pattern"}};
+                            if (hk.name == "status") return {{"type", "integer"}, {"minimum", 100}, {"maximum", 599}};
+                            if (hk.name == "body") return {{"type", Json::array({"string", "object"})}};
+                            return nullptr;
+                          });
+          return {{"type", "array"}, {"items", h}};
+        }
+        if (k.name == "authenticate") {
+          return Object(internal::SourceAuthKeys(), "How requests are verified", [](const KeySpec& a) -> Json {
+            if (a.name == "hmac") {
+              return Object(internal::SourceHmacKeys(), "An HMAC signature in a header",
+                            [](const KeySpec& h) -> Json {
+                              if (h.name == "algorithm") return Enum(std::vector<std::string_view>{"sha256", "sha1", "sha512"});
+                              if (h.name == "encoding") return Enum(std::vector<std::string_view>{"hex", "base64"});
+                              if (h.name == "timestamp") {
+                                return Object(internal::SourceTimestampKeys(), "Where the signed timestamp is", nullptr);
+                              }
+                              return nullptr;
+                            });
+            }
+            if (a.name == "token") return Object(internal::SourceTokenKeys(), "A shared token", nullptr);
+            return nullptr;
+          });
+        }
+        return nullptr;
+      });
   defs["expectedAction"] = Object(internal::TestActionKeys(), "An action a test expects", nullptr);
   defs["expect"] = Object(internal::TestExpectKeys(), "What a test case expects", [](const KeySpec& k) -> Json {
     if (k.name == "actions") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/expectedAction"}}}};
+    if (k.name == "envelope") return {{"type", "object"}};
+    if (k.name == "rejected") return {{"type", "string"}};
+    if (k.name == "challenge") return {{"type", "object"}};
     return {{"type", "array"}, {"items", {{"type", "string"}}}};
   });
   defs["testCase"] = Object(internal::TestCaseKeys(), "A test case (docs/testing.md)", [](const KeySpec& k) -> Json {
     if (k.name == "expect") return {{"$ref", "#/$defs/expect"}};
     if (k.name == "events") return {{"type", "array"}, {"items", {{"type", Json::array({"string", "object", "array"})}}}};
-    if (k.name == "headers") return {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
+    if (k.name == "headers" || k.name == "query" || k.name == "secrets") {
+      return {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
+    }
     return nullptr;
   });
   Json root = Object(internal::FileKeys(), "A proact policy file", [](const KeySpec& k) -> Json {
@@ -177,6 +223,7 @@ nlohmann::ordered_json PolicyFileSchema() {
               {"additionalProperties", {{"anyOf", Json::array({values, append})}}}};
     }
     if (k.name == "tests") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/testCase"}}}};
+    if (k.name == "sources") return {{"type", "array"}, {"items", {{"$ref", "#/$defs/source"}}}};
     if (k.name == "action_effects") return {{"type", "object"}, {"additionalProperties", {{"type", "object"}}}};
     if (k.name == "action_types") {
       return {{"type", "object"}, {"additionalProperties", {{"$ref", "#/$defs/actionType"}}}};

@@ -183,7 +183,7 @@ expect_eq "mixed stream: one decision per event" "$(wc -l < "$TMP/out")" 8
 expect_eq "mixed stream: matched policies in order" "$(python3 -c "import json,sys; print(' '.join(','.join(m['policy'] for m in json.loads(l)['matches']) or '-' for l in open(sys.argv[1])))" "$TMP/out")" "s3-acl sns gcs-public okta-login azure-write - - repo-public"
 PROACT_GITHUB_SECRET=s3cr3t "$PROACT" eval --rules "$TMP/mixed-rules.yaml" "$TMP/mixed.jsonl" > "$TMP/out" 2>"$TMP/err"
 expect_eq "a badly signed webhook fails its line" $? 1
-expect_contains "the rejection is explained" "$TMP/err" "mixed.jsonl:8: error: rejected: GitHub signature does not match the body"
+expect_contains "the rejection is explained" "$TMP/err" "mixed.jsonl:8: error: rejected: github signature does not match the body"
 expect_eq "the other payloads are still evaluated" "$(grep -c '"matches"' "$TMP/out")" 7
 
 # --- the shipped pack --------------------------------------------------------
@@ -395,7 +395,7 @@ if command -v curl > /dev/null; then
     sleep 0.05
   done
   curl -s "localhost:$port/healthz" > "$TMP/out"
-  expect_contains "serve /healthz" "$TMP/out" '{"policies":56,"status":"ok"}'
+  expect_contains "serve /healthz" "$TMP/out" '{"policies":58,"status":"ok"}'
   (cd "$SRC" && curl -s -XPOST "localhost:$port/" -H 'content-type: application/json' \
     --data-binary @rules/fixtures/aws/cloudtrail-records.stopLogging.stratus.json) > "$TMP/out"
   expect_contains "serve evaluates the README's event" "$TMP/out" '"matches":1'

@@ -730,7 +730,7 @@ TEST_CASE("lambda package: under 7.1 MB, self-contained, runs the shipped rules"
   CHECK(body["matches"].get<int>() >= 1);
   std::string log = testing::ReadFile(std::string(PROACT_BINARY_DIR) + "/host-package.log");
   CHECK(log.find("\"message\":\"policies loaded\"") != std::string::npos);
-  CHECK(log.find("\"policies\":56") != std::string::npos);
+  CHECK(log.find("\"policies\":58") != std::string::npos);
 }
 
 }  // namespace
