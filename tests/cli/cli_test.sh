@@ -124,6 +124,13 @@ expect_eq "raw accepts it" $? 0
 expect_eq "raw matches it" "$(cat "$TMP/out")" '{"id":null,"source":"a","detail-type":null,"matches":[{"policy":"a","mode":"enforce","severity":"medium","actions":[],"errors":[]}]}'
 "$PROACT" plan --rules "$TMP/rules/a.yaml" --input raw "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
 expect_eq "plan --input raw accepts it" $? 0
+# docs/sources.md#sources-as-data: which definition recognized a payload.
+(cd "$SRC" && "$PROACT" normalize --explain-sources --header X-PagerDuty-Signature:v1=00 \
+    tests/data/corpus/webhooks/pagerduty/incident.priority_updated.go-pagerduty.json) > "$TMP/out" 2>"$TMP/err"
+expect_eq "normalize --explain-sources exits 0" $? 0
+expect_contains "explain-sources names the definition that recognized it" "$TMP/err" "recognized by pagerduty ((built-in) rules/sources/pagerduty.yaml:"
+expect_contains "explain-sources says why github did not" "$TMP/err" "NO   headers.x-github-event = missing; headers has x-pagerduty-signature"
+expect_contains "the envelope is PagerDuty's" "$TMP/out" '"source":"pagerduty"'
 "$PROACT" explain --rules "$TMP/rules/a.yaml" --input raw "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
 expect_eq "explain --input raw accepts it" $? 0
 expect_contains "explain --input raw matches it" "$TMP/out" "): MATCHED"
