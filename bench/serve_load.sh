@@ -10,10 +10,11 @@
 #
 # 1. Writes W1-style bodies (bench/workloads/gen_workloads.py, --events W1
 #    events, default 2000):
-#    non-matching = the first W1 event (a CloudTrail call in an EventBridge
-#    envelope that no shipped policy matches), matching = the same event
-#    turned into a StopLogging call (policy aws-cloudtrail-logging-stopped,
-#    two actions, executed as dry-run). `proact eval` checks both.
+#    non-matching = the W1 event nearest the mean size that no shipped policy
+#    matches (a CloudTrail call in an EventBridge envelope), matching = the
+#    W1 event nearest the mean size turned into a StopLogging call (policy
+#    aws-cloudtrail-logging-stopped, two actions, executed as dry-run).
+#    `proact eval` checks both.
 # 2. The reference: `proact bench --rules rules/` on the same W1 events, the
 #    engine alone and with --input auto (normalize + evaluate), one thread,
 #    median of --passes passes.
@@ -22,7 +23,8 @@
 #    and each client count, runs wrk with that many keep-alive connections
 #    for --duration seconds; every answer must be HTTP 200.
 # 4. Prints one table row per (body, clients): requests/s, p50 and p99
-#    latency, and requests/s over the engine's events/s (--input auto).
+#    latency, the server's CPU time per request (user + system, /proc), and
+#    requests/s over the in-process normalize + evaluate events/s.
 #
 # Exit 0 when all six rows were measured with no error; 77 when wrk is
 # missing (ctest counts that as skipped).
@@ -76,10 +78,14 @@ python3 - "$WORK" <<'EOF'
 import json, sys
 work = sys.argv[1]
 with open(work + "/w1/events.jsonl") as f:
-    first = f.readline().strip()
-with open(work + "/nomatch.json", "w") as f:
-    f.write(first)
-event = json.loads(first)
+    lines = [line.strip() for line in f if line.strip()]
+# Candidates for the non-matching body: the events nearest the mean size
+# (`proact eval` below keeps the first that matches nothing).
+mean = sum(len(l) for l in lines) / len(lines)
+near = sorted(range(len(lines)), key=lambda i: (abs(len(lines[i]) - mean), i))[:50]
+with open(work + "/candidates.jsonl", "w") as f:
+    f.write("\n".join(lines[i] for i in near) + "\n")
+event = json.loads(lines[near[0]])
 event["source"] = "aws.cloudtrail"
 d = event["detail"]
 d["eventSource"] = "cloudtrail.amazonaws.com"
@@ -93,10 +99,13 @@ if ! "$PROACT" eval --rules "$ROOT/rules" < "$WORK/match.json" | grep -q '"polic
   echo "serve_load.sh: the matching body does not match aws-cloudtrail-logging-stopped" >&2
   exit 1
 fi
-if ! "$PROACT" eval --rules "$ROOT/rules" < "$WORK/nomatch.json" | grep -q '"matches":\[\]'; then
-  echo "serve_load.sh: the non-matching body matches a shipped policy" >&2
+"$PROACT" eval --rules "$ROOT/rules" < "$WORK/candidates.jsonl" > "$WORK/candidates.out"
+line=$(awk '/"matches":\[\]/ { print NR; exit }' "$WORK/candidates.out")
+if [ -z "$line" ]; then
+  echo "serve_load.sh: every candidate non-matching body matches a shipped policy" >&2
   exit 1
 fi
+sed -n "${line}p" "$WORK/candidates.jsonl" | tr -d '\n' > "$WORK/nomatch.json"
 
 # 2. The engine alone and normalize + evaluate, on the same W1 events.
 "$PROACT" bench --rules "$ROOT/rules" --events "$WORK/w1/events.jsonl" --input auto \
@@ -156,14 +165,23 @@ end
 EOF
 done
 
-# 4. The grid.
+# 4. The grid. The server's CPU time (user + system, from /proc) is read
+# around each cell: CPU per request is less sensitive to other load on the
+# machine than requests/s.
+CLK_TCK=$(getconf CLK_TCK)
+server_cpu_ticks() {
+  # Fields 14 and 15 of /proc/PID/stat, counted after the ')' ending the name.
+  sed 's/.*) //' "/proc/$SERVER_PID/stat" | awk '{print $12 + $13}'
+}
 FAILED=0
 ROWS=""
 for body in nomatch match; do
   for c in $CLIENTS; do
     t=$WRK_THREADS
     [ "$t" -gt "$c" ] && t=$c
+    cpu0=$(server_cpu_ticks)
     out=$(wrk -t"$t" -c"$c" -d"${DURATION}s" --timeout 10s -s "$WORK/$body.lua" "http://127.0.0.1:$PORT/" 2>&1) || true
+    cpu1=$(server_cpu_ticks)
     line=$(printf '%s\n' "$out" | grep '^RESULT ' || true)
     if [ -z "$line" ]; then
       echo "serve_load.sh: wrk gave no result for $body with $c clients:" >&2
@@ -171,15 +189,15 @@ for body in nomatch match; do
       FAILED=1
       continue
     fi
-    ROWS+="$body $c ${line#RESULT }"$'\n'
+    ROWS+="$body $c ${line#RESULT } $((cpu1 - cpu0))"$'\n'
   done
 done
 kill -0 "$SERVER_PID" 2>/dev/null || { echo "serve_load.sh: proact serve died during the run" >&2; FAILED=1; }
 
 python3 - "$ENGINE_EPS" "$PIPELINE_EPS" "$DURATION" "$THREADS" "$WRK_THREADS" "$(wc -c < "$WORK/match.json")" \
-  "$(wc -c < "$WORK/nomatch.json")" <<EOF
+  "$(wc -c < "$WORK/nomatch.json")" "$CLK_TCK" <<EOF
 import sys
-engine, pipeline, duration, threads, wrk_threads, match_bytes, nomatch_bytes = sys.argv[1:8]
+engine, pipeline, duration, threads, wrk_threads, match_bytes, nomatch_bytes, clk_tck = sys.argv[1:9]
 engine, pipeline = int(engine), int(pipeline)
 rows = """$ROWS""".strip().splitlines()
 print("proact serve --dry-run, shipped rules/, loopback, %s worker threads; wrk %s threads, %s s per cell"
@@ -187,16 +205,17 @@ print("proact serve --dry-run, shipped rules/, loopback, %s worker threads; wrk 
 print("engine alone (proact bench --rules rules/, W1 events): %s events/s; "
       "normalize + evaluate (--input auto): %s events/s" % (format(engine, ","), format(pipeline, ",")))
 print()
-print("| body | clients | requests/s | p50 ms | p99 ms | errors | server / (normalize + evaluate) |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+print("| body | clients | requests/s | p50 ms | p99 ms | errors | server CPU µs/request | requests/s / (normalize + evaluate events/s) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 bad = 0
 for r in rows:
-    body, clients, requests, duration_us, p50, p99, mx, errors = r.split()
+    body, clients, requests, duration_us, p50, p99, mx, errors, ticks = r.split()
+    cpu_us = int(ticks) * 1e6 / int(clk_tck) / max(1, int(requests))
     rps = int(requests) / (int(duration_us) / 1e6)
     name = ("matching (%s B, 2 dry-run actions)" % match_bytes) if body == "match" else ("non-matching (%s B)" % nomatch_bytes)
     ratio = "%.1f%%" % (100.0 * rps / pipeline) if pipeline else "-"
-    print("| %s | %s | %s | %.2f | %.2f | %s | %s |" % (name, clients, format(int(rps), ","),
-          float(p50) / 1000, float(p99) / 1000, errors, ratio))
+    print("| %s | %s | %s | %.2f | %.2f | %s | %.0f | %s |" % (name, clients, format(int(rps), ","),
+          float(p50) / 1000, float(p99) / 1000, errors, cpu_us, ratio))
     bad += int(errors) > 0
 sys.exit(1 if bad else 0)
 EOF

@@ -20,7 +20,7 @@ echo "$out" | grep -Eq '^engine alone .*: [0-9,]+ events/s; normalize \+ evaluat
   { echo "FAIL: no engine reference line"; fail=1; }
 for body in "non-matching" "matching"; do
   for c in 4 8 16; do
-    echo "$out" | grep -Eq "^\| $body \([0-9]+ B[^)]*\) \| $c \| [0-9,]+ \| [0-9.]+ \| [0-9.]+ \| 0 \| [0-9.]+% \|$" ||
+    echo "$out" | grep -Eq "^\| $body \([0-9]+ B[^)]*\) \| $c \| [0-9,]+ \| [0-9.]+ \| [0-9.]+ \| 0 \| [0-9]+ \| [0-9.]+% \|$" ||
       { echo "FAIL: no row for $body bodies with $c clients"; fail=1; }
   done
 done
