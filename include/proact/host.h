@@ -146,6 +146,12 @@ struct RequestInfo {
   // first failed item fails every later one too, and those are not
   // processed.
   std::vector<std::string> ordered_message_ids;
+  // A delivery that arrived as an HTTP request at the host's own server:
+  // its method, path and raw query string, which source definitions may
+  // read (a handshake token in the query). Empty otherwise.
+  std::string http_method;
+  std::string http_path;
+  std::string http_query;
 };
 
 class PROACT_EXPORT Host {

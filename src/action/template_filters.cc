@@ -278,9 +278,9 @@ bool ApplyFilter(const Filter& f, const std::vector<json>& args, bool* found, js
         const std::string& text = v->get_ref<const std::string&>();
         char* end = nullptr;
         number = std::strtod(text.c_str(), &end);
-        if (text.empty() || *end != '\0') return Wrong(name, "a number of seconds", *v, error);
+        if (text.empty() || *end != '\0') number = -1;  // not a time: missing
       } else {
-        return Wrong(name, "a number of seconds", *v, error);
+        number = -1;
       }
       std::string time = EpochRfc3339(unit == "ms" ? number : number * 1000.0);
       if (time.empty()) {

@@ -26,7 +26,9 @@
 //                     (follow with default(...) for a fallback)
 //   rfc3339(UNIT)     a number (or numeric string) of seconds since the
 //                     epoch ("ms": milliseconds) as RFC 3339 UTC text,
-//                     e.g. 1700000000 -> "2023-11-14T22:13:20Z"
+//                     e.g. 1700000000 -> "2023-11-14T22:13:20Z"; anything
+//                     else (text, a time outside 1970-9999) is missing, so
+//                     default(...) decides
 //   uuid              an RFC 4122 version 5 UUID (URL namespace) of the
 //                     value's text: the same text, the same UUID (client
 //                     tokens that make a retried request idempotent)

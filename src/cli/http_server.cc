@@ -169,6 +169,16 @@ struct HttpServer::Rep {
             return MHD_YES;
           },
           ex);
+      // Query parameters, decoded, re-encoded as one query string.
+      MHD_get_connection_values(
+          connection, MHD_GET_ARGUMENT_KIND,
+          [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+            std::string& q = static_cast<Exchange*>(cls)->request.query;
+            q += (q.empty() ? "" : "&") + internal::PercentEncode(key ? key : "") + "=" +
+                 internal::PercentEncode(value ? value : "");
+            return MHD_YES;
+          },
+          ex);
       return Begin(ex);
     }
     if (ex->answered) {

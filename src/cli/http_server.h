@@ -25,7 +25,8 @@ namespace proact::cli {
 
 struct HttpRequest {
   std::string method;
-  std::string path;
+  std::string path;   // without the query
+  std::string query;  // the query string, re-encoded ("a=1&b=x%20y"), "" when none
   Headers headers;   // as sent, in order
   std::string body;  // decoded (Content-Encoding: gzip inflated)
 

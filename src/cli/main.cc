@@ -45,8 +45,8 @@ const char kUsage[] =
     "                       payloads (any supported source or envelope)\n"
     "  serve --rules PATH   run the HTTP adapter (Cloud Run, Cloud Functions,\n"
     "                       Azure Functions custom handler)\n"
-    "  report FILE...       per-policy matches, actions, savings and engine\n"
-    "                       cost from host decision logs\n"
+    "  report FILE...       per policy: executions, platform cost, human cost\n"
+    "                       avoided and net savings, from host logs (+ html)\n"
     "  version              print the version\n"
     "\n"
     "Run 'proact <command> --help' for a command's options.\n";

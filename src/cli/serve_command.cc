@@ -269,7 +269,9 @@ int Serve(const std::vector<std::string>& args) {
       *out = reply(404, error_body("no events are accepted on '" + req.path + "'"));
       return true;
     }
-    if (req.body.empty()) {
+    // An empty body with a query may be a handshake (Microsoft Graph's
+    // ?validationToken=); the source definitions decide.
+    if (req.body.empty() && req.query.empty()) {
       *out = reply(400, error_body("empty body: POST an event"));
       return true;
     }
@@ -323,6 +325,9 @@ int Serve(const std::vector<std::string>& args) {
         return reply(400, error_body("invalid JSON body: " + why));
       }
     }
+    info.http_method = req.method;
+    info.http_path = req.path;
+    info.http_query = req.query;
     HttpAnswer answer = ToReply(host.Process(req.body, req.headers, info));
     return reply(answer.status, answer.body, answer.content_type);
   };

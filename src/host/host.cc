@@ -332,7 +332,17 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
   auto start = std::chrono::steady_clock::now();
   // One result per thread, reused: the normalizer keeps its capacity.
   thread_local NormalizeResult normalized;
-  normalizer_.Normalize(payload, headers, &normalized);
+  if (!request.http_method.empty() || !request.http_query.empty()) {
+    HttpRequest http;
+    if (!request.http_method.empty()) http.method = request.http_method;
+    if (!request.http_path.empty()) http.path = request.http_path;
+    http.query = request.http_query;
+    http.headers = headers;
+    http.body = payload;
+    normalizer_.NormalizeRequest(http, &normalized);
+  } else {
+    normalizer_.Normalize(payload, headers, &normalized);
+  }
   double normalize_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (normalized.challenge) {

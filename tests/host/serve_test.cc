@@ -240,6 +240,30 @@ TEST_CASE("serve: events in every HTTP shape are evaluated and their actions run
   CHECK(metrics.body.find("proact_http_requests_total{code=\"200\"}") != std::string::npos);
 }
 
+TEST_CASE("serve: shipped source definitions over real HTTP: a query handshake, a signed and a forged delivery") {
+  Server s("sources", {}, {{"PROACT_SECRET_PAGERDUTY", "lDQHScfUeXUKaQRNF+8XIiDKZ7XX3itBAYzwU0TARw8lJqRnkKl2iB1anSb0Z+IK"}});
+  REQUIRE(s.port() != 0);
+  // Microsoft Graph's subscription validation: the token is in the query.
+  HttpResult graph = Request("POST", s.url("/?validationToken=Validation%3A%20abc%20123"), "",
+                             {"Content-Type: text/plain"});
+  CHECK(graph.status == 200);
+  CHECK(graph.body == "Validation: abc 123");
+  CHECK(graph.headers.find("text/plain") != std::string::npos);
+  // PagerDuty, signed with the subscription secret (go-pagerduty's test
+  // vector), then the same body with a forged signature.
+  std::string body = testing::ReadFile(std::string(PROACT_TESTDATA_DIR) +
+                                       "/corpus/webhooks/pagerduty/incident.priority_updated.go-pagerduty-signed.json");
+  HttpResult signed_ok = Post(s.url(), body,
+                              {"Content-Type: application/json",
+                               "X-PagerDuty-Signature: v1=0c0b9495b893a39e70d1fea2fe11fbe0a825f88b9f67846f6cc07dd2bc5476cd"});
+  CHECK(signed_ok.status == 200);
+  CHECK(nlohmann::json::parse(signed_ok.body)["events"] == 1);
+  HttpResult forged = Post(s.url(), body,
+                           {"Content-Type: application/json", "X-PagerDuty-Signature: v1=00"});
+  CHECK(forged.status == 401);
+  CHECK(s.log().find("lDQHScfUeXUKaQRNF+8XIiDKZ7XX3itBAYzwU0TARw8lJqRnkKl2iB1anSb0Z+IK") == std::string::npos);
+}
+
 TEST_CASE("serve: bad requests get a 4xx with the reason") {
   Server s("bad", {"--path", "/events", "--path", "/hooks/github"},
            {{"PROACT_GITHUB_SECRET", "It's a Secret to Everybody"}});
