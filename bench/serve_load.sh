@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
     --wrk-threads) WRK_THREADS=$2; shift 2 ;;
     --passes) PASSES=$2; shift 2 ;;
     --events) EVENTS=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "serve_load.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
