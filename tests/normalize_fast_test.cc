@@ -4,11 +4,13 @@
 // pretty-printed, and damaged in the ways the fast path must leave to the
 // full parser, Normalizer::Normalize gives what the full path alone gives:
 // the same events (JSON equal once parsed; key order and whitespace may
-// differ), kinds, origins, message ids, errors and challenges.
+// differ), kinds, origins, message ids, errors, challenges, delivery and
+// batch items.
 #include <doctest/doctest.h>
 
 #include <filesystem>
 
+#include "normalize/codec.h"
 #include "normalize/fast_path.h"
 #include "proact/normalizer.h"
 #include "test_util.h"
@@ -55,6 +57,14 @@ void Compare(const Normalizer& normalizer, const std::string& payload, const std
     CHECK(got.errors[i].unauthenticated == full.errors[i].unauthenticated);
   }
   CHECK(got.challenge.has_value() == full.challenge.has_value());
+  CHECK(got.delivery == full.delivery);
+  CHECK(got.answer == full.answer);
+  REQUIRE(got.items.size() == full.items.size());
+  for (std::size_t i = 0; i < got.items.size(); ++i) {
+    CHECK(got.items[i].id == full.items[i].id);
+    CHECK(got.items[i].order_key == full.items[i].order_key);
+    CHECK(got.items[i].data == full.items[i].data);
+  }
 }
 
 std::vector<std::string> Payloads() {
@@ -83,22 +93,42 @@ std::vector<std::pair<std::string, std::string>> Deliveries(const json& doc) {
                 {{"messageId", "b"}, {"eventSource", "aws:sqs"}, {"body", doc.dump(2)}},
                 {{"messageId", "c"}, {"eventSource", "aws:sqs"}, {"body", sns.dump()}}}}};
   json sns_direct = {{"Records", {{{"EventSource", "aws:sns"}, {"Sns", sns}}}}};
+  json fifo = sqs;
+  for (json& r : fifo["Records"]) r["eventSourceARN"] = "arn:aws:sqs:eu-west-1:123456789012:q.fifo";
   std::vector<std::pair<std::string, std::string>> out = {
       {"as is", text},
       {"pretty", doc.dump(2)},
       {"sqs", sqs.dump()},
       {"sns", sns.dump()},
       {"sns records", sns_direct.dump()},
+      {"sqs fifo", fifo.dump()},
       {"log file", json({{"Records", {doc, doc}}}).dump()},
       {"log file pretty", json({{"Records", {doc}}}).dump(1)},
   };
   return out;
 }
 
+// Deliveries only the full path reads (Kafka, Firehose, EventBridge
+// Pipes): the fast path must decline them.
+std::vector<std::pair<std::string, std::string>> FullPathDeliveries(const json& doc) {
+  std::string text = doc.dump();
+  std::string encoded = internal::Base64Encode(text);
+  json sqs_record = {{"messageId", "a"}, {"eventSource", "aws:sqs"}, {"body", text}};
+  json kafka = {{"eventSource", "aws:kafka"},
+                {"records", {{"t-0", {{{"topic", "t"}, {"partition", 0}, {"offset", 7},
+                                       {"value", encoded}}}}}}};
+  json firehose = {{"invocationId", "i"},
+                   {"deliveryStreamArn", "arn:aws:firehose:eu-west-1:123456789012:deliverystream/d"},
+                   {"records", {{{"recordId", "r1"}, {"data", encoded}}}}};
+  return {{"kafka", kafka.dump()},
+          {"firehose", firehose.dump()},
+          {"pipes", json::array({sqs_record, sqs_record}).dump()}};
+}
+
 TEST_CASE("fast path: same output as the full path on every corpus payload and its deliveries") {
   Normalizer normalizer;
   NormalizeResult reused;
-  Compared stats;
+  Compared stats, full_only;
   for (const std::string& path : Payloads()) {
     std::string text = testing::ReadFile(path);
     Compare(normalizer, text, path, &stats, &reused);
@@ -106,6 +136,9 @@ TEST_CASE("fast path: same output as the full path on every corpus payload and i
     if (doc.is_discarded() || !doc.is_object()) continue;
     for (const auto& [how, payload] : Deliveries(doc)) {
       Compare(normalizer, payload, path + " (" + how + ")", &stats, &reused);
+    }
+    for (const auto& [how, payload] : FullPathDeliveries(doc)) {
+      Compare(normalizer, payload, path + " (" + how + ")", &full_only, &reused);
     }
     if (doc.contains("Records") && doc["Records"].is_array()) {
       for (const json& record : doc["Records"]) {
@@ -118,6 +151,8 @@ TEST_CASE("fast path: same output as the full path on every corpus payload and i
   MESSAGE(stats.payloads << " payloads compared, " << stats.fast << " taken by the fast path");
   CHECK(stats.payloads > 500);
   CHECK(stats.fast > stats.payloads / 4);  // the fast path is exercised
+  CHECK(full_only.payloads > 100);
+  CHECK(full_only.fast == 0);  // and declines what it does not read
 }
 
 TEST_CASE("fast path: payloads it must leave to the full parser") {

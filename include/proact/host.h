@@ -90,7 +90,7 @@ struct EventOutcome {
   std::string source;
   std::string kind;        // Normalizer kind, e.g. "sqs/eventbridge"
   std::string origin;      // where in the payload
-  std::string message_id;  // SQS messageId, when it came from one
+  std::string message_id;  // its batch item identifier (NormalizedEvent::message_id)
   bool processed = false;  // evaluated (and its actions dispatched)
   bool failed = false;     // should be delivered again / reported as failed
   bool unauthenticated = false;
@@ -107,9 +107,15 @@ struct ProcessResult {
   std::size_t not_processed = 0;    // stopped by the deadline
   std::size_t unauthenticated = 0;
   std::size_t matches = 0;
+  // The delivery envelope the payload came in, its answer and its batch
+  // items (NormalizeResult::delivery, answer, items): a platform adapter
+  // answers from these alone.
+  std::string delivery;
+  DeliveryAnswer answer = DeliveryAnswer::kNone;
+  std::vector<DeliveryItem> items;
 
-  // SQS message ids of failed events (each once, in order): the
-  // batchItemFailures of a partial batch response.
+  // Item identifiers of failed events (each once, in order): the
+  // batchItemFailures of an SQS partial batch response.
   std::vector<std::string> FailedMessageIds() const;
   // True when something failed that no message id identifies.
   bool HasUnidentifiedFailure() const;
@@ -141,10 +147,11 @@ struct RequestInfo {
   std::string trace_id;
   SteadyTime deadline = SteadyTime::max();
   nlohmann::ordered_json log_fields = nlohmann::ordered_json::object();  // added to every line
-  // SQS FIFO batches: the message ids in queue order; Kinesis and DynamoDB
-  // stream batches: the sequence numbers in shard order. When set, the
-  // first failed item fails every later one too, and those are not
-  // processed.
+  // Item identifiers in an order to keep: when set, the first failed item
+  // fails every later one too, and those are not processed. When empty,
+  // the order comes from the payload's delivery (NormalizeResult::items:
+  // SQS FIFO queues, stream shards, Kafka topic-partitions), which is what
+  // the Lambda runtime relies on.
   std::vector<std::string> ordered_message_ids;
   // A delivery that arrived as an HTTP request at the host's own server:
   // its method, path and raw query string, which source definitions may

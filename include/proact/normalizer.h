@@ -3,8 +3,9 @@
 //
 // SaaS products and clouds deliver events in their own shapes and through
 // several delivery paths (EventBridge, SQS, SNS, Kinesis and DynamoDB
-// streams, Lambda Function URL / API Gateway / ALB requests, Pub/Sub push,
-// Eventarc, Event Grid). The
+// streams, Amazon MSK and self-managed Kafka, Kinesis Data Firehose
+// transformation, EventBridge Pipes batches, Lambda Function URL / API
+// Gateway / ALB requests, Pub/Sub push, Eventarc, Event Grid). The
 // Normalizer recognizes the payload, unwraps delivery envelopes (each inner
 // message becomes its own event) and maps every event onto the EventBridge
 // envelope (version, id, detail-type, source, account, time, region,
@@ -53,9 +54,14 @@ struct NormalizedEvent {
   std::string kind;        // recognizers that produced it, outermost first,
                            // e.g. "sqs/sns/eventbridge" or "function-url/github"
   std::string origin;      // where in the payload, e.g. "Records[2].body"
-  // The batch item it came from, when it did: the SQS messageId, or for a
-  // Kinesis or DynamoDB stream record its sequence number (the item
-  // identifier of Lambda's partial batch response).
+  // The item identifier of the batch item it came from ("" when it did not
+  // come from one): the SQS messageId; a Kinesis or DynamoDB stream
+  // record's sequence number; "<topic>-<partition>/<offset>" for a Kafka
+  // record (its `records` key, a slash, its offset); a Firehose recordId;
+  // in an EventBridge Pipes batch, an SQS messageId or a stream record's
+  // eventID. The outermost batch names it: an SQS message whose body is
+  // itself a batch keeps the messageId. (The name predates the other
+  // deliveries.)
   std::string message_id;
 };
 
@@ -66,6 +72,31 @@ struct NormalizeError {
   std::string message_id;  // as NormalizedEvent::message_id
   std::string message;     // the reason, naming what was tried
   bool unauthenticated = false;  // rejected by webhook verification
+};
+
+// How the invoker of a delivery expects to hear which items failed; see
+// docs/adapters.md for the Lambda answers.
+enum class DeliveryAnswer {
+  kNone,             // no per-item answer (a single event, SNS, S3, logs...)
+  kItemFailures,     // {"batchItemFailures":[{"itemIdentifier":id}]}, every
+                     // failed item (SQS, EventBridge Pipes)
+  kStreamCheckpoint, // the same, naming only the first failed item in batch
+                     // order (Kinesis, DynamoDB streams)
+  kKafkaCheckpoint,  // the first failed record of each topic-partition:
+                     // {"itemIdentifier":{"partition":"<topic>-<n>","offset":n}}
+  kFirehoseRecords,  // {"records":[{"recordId","result","data"}]}, every item
+  kHttp,             // an HTTP response (Function URL, API Gateway, ALB)
+};
+
+// One item of a batch delivery, in delivery order.
+struct DeliveryItem {
+  std::string id;         // as NormalizedEvent::message_id
+  // Items with the same non-empty key are processed in order: once one
+  // fails, every later item with that key fails too, unprocessed (an SQS
+  // FIFO queue: its ARN; a stream shard: "shard"; a Kafka topic-partition:
+  // its `records` key). "" for items without an order.
+  std::string order_key;
+  std::string data;       // Firehose: the record's data (base64), as received
 };
 
 // The host must answer the request with this, instead of evaluating it.
@@ -100,6 +131,17 @@ struct NormalizeResult {
   std::vector<NormalizedEvent> events;
   std::vector<NormalizeError> errors;
   std::optional<Challenge> challenge;  // a verification handshake
+  // The outermost delivery envelope unwrapped, "" when none (an event as
+  // it is, a CloudTrail log file, a SaaS payload): "sqs", "sns", "kinesis",
+  // "dynamodb", "s3", "kafka", "firehose", "pipes", "cloudwatch-logs",
+  // "pubsub-push", "function-url", "api-gateway-v1", "api-gateway-v2",
+  // "alb", or "http" (a body given with its headers, or NormalizeRequest). The table is in
+  // docs/sources.md.
+  std::string delivery;
+  DeliveryAnswer answer = DeliveryAnswer::kNone;
+  // The items of a batch delivery that have an identifier, in delivery
+  // order (an item that failed to normalize is here too). Empty otherwise.
+  std::vector<DeliveryItem> items;
   std::vector<SourceAttempt> source_attempts;  // see SourceAttempt
 };
 

@@ -34,7 +34,7 @@ struct PolicyTestCase {
   std::vector<std::string> policies;  // policies the case exercises
 };
 
-struct PolicyTestReport {
+struct PROACT_EXPORT PolicyTestReport {
   // Problems that stop every case: policies that do not compile, unreadable
   // test files. When not empty, cases may be missing.
   std::vector<Diagnostic> diagnostics;

@@ -110,7 +110,7 @@ class [[nodiscard]] Result {
   std::variant<T, Status> v_;
 };
 
-const char* StatusCodeName(StatusCode code);
+PROACT_EXPORT const char* StatusCodeName(StatusCode code);
 
 }  // namespace proact
 

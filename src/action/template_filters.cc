@@ -68,7 +68,7 @@ static std::string EpochRfc3339(double millis) {
   std::time_t secs = static_cast<std::time_t>(total / 1000);
   std::tm tm{};
   if (gmtime_r(&secs, &tm) == nullptr) return {};
-  char buf[40];
+  char buf[96];
   if (ms != 0) {
     std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);

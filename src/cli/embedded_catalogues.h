@@ -1,5 +1,5 @@
 // The field catalogues built into the proact CLI: the catalogues/*.json of
-// the source tree when it was built (cmake/embed_catalogues.cmake), used by
+// the source tree when it was built (cmake/embed_texts.cmake), used by
 // `proact validate` and `proact test` unless --catalogues DIR is given.
 #ifndef PROACT_SRC_CLI_EMBEDDED_CATALOGUES_H_
 #define PROACT_SRC_CLI_EMBEDDED_CATALOGUES_H_

@@ -1,5 +1,6 @@
-// proact: the command-line tool. Thin: it uses the public API only, prints
-// results and errors, and sets the exit status.
+// proact: the command-line tool. Thin: it uses the public API (and util's
+// header-only helpers) only, prints results and errors, and sets the exit
+// status.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -40,8 +41,8 @@ const char kUsage[] =
     "                       payloads (any supported source or envelope)\n"
     "  serve --rules PATH   run the HTTP adapter (Cloud Run, Cloud Functions,\n"
     "                       Azure Functions custom handler)\n"
-    "  report FILE...       per-policy matches, actions, savings and engine\n"
-    "                       cost from host decision logs\n"
+    "  report FILE...       per policy: executions, platform cost, human cost\n"
+    "                       avoided and net savings, from host logs (+ html)\n"
     "  version              print the version\n"
     "\n"
     "Run 'proact <command> --help' for a command's options.\n";

@@ -1,5 +1,7 @@
-// `proact report`: per-policy activity, savings and engine cost from the
-// decision logs hosts write (and from `proact eval` output).
+// `proact report`: per-policy activity, savings, platform cost and net
+// savings from the decision logs hosts write (with the platform's own
+// billing lines where it writes them) and from `proact eval` output.
+// The model lives in src/cli/report/.
 #include "cli/report_command.h"
 
 #include <cstdio>
@@ -11,67 +13,59 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/report/model.h"
 #include "proact/policy_set.h"
 
 namespace proact::cli {
 
 const char kReportUsage[] =
-    "usage: proact report [--format text|json|csv] [--memory-mb N]\n"
-    "                     [--price-per-gb-second USD] [--rules PATH]... FILE...|-\n"
+    "usage: proact report [--format text|json|csv|html] [--period day|week]\n"
+    "                     [--platform auto|lambda|cloud-run|none] [--memory-mb N] [--vcpu N]\n"
+    "                     [--price-per-request USD] [--price-per-gb-second USD]\n"
+    "                     [--price-per-vcpu-second USD] [--rules PATH]... FILE...|-\n"
     "\n"
-    "Reads JSON log lines written by the host adapters (the Lambda bootstrap,\n"
-    "proact serve) or `proact eval` output, and prints per policy: matches,\n"
-    "actions executed (succeeded) / already compliant / manual / failed /\n"
-    "dry-run / "
-    "skipped / rendered (eval output:\n"
-    "decided, not run), remediations (matches whose actions all ran), and the\n"
-    "estimated hours and USD saved (remediations x the policy's `savings`).\n"
-    "Lines that are not JSON objects (platform lines, text) are skipped and\n"
-    "counted; text before the first '{' of a line is ignored.\n"
+    "Reads the log lines written by the host adapters (the Lambda bootstrap,\n"
+    "proact serve) or `proact eval` output, with Lambda's own REPORT lines from\n"
+    "the same log stream, as plain text or as the JSON `aws logs\n"
+    "filter-log-events` prints. Prints per policy: matches, action outcomes\n"
+    "(succeeded / already compliant / manual / failed / dry-run / skipped /\n"
+    "rendered: eval output, decided, not run) and remediations (matches whose\n"
+    "actions all ran); then per policy and in total, for the whole log and per\n"
+    "day or week: executions, platform cost, cost per execution, human hours\n"
+    "and cost avoided (remediations x the policy's `savings`) and net savings,\n"
+    "each with its formula and inputs so it can be recomputed by hand.\n"
+    "Lines that are neither proact's nor a platform's are skipped and counted.\n"
     "\n"
-    "Engine cost per event = mean evaluation time x memory x price, from the\n"
-    "CloudWatch EMF lines (EventsEvaluated, EvaluationTime) when present, else\n"
-    "from the decision lines' eval_ms (no-match decisions are logged only at\n"
-    "DEBUG level, so events that matched nothing are then not counted).\n"
+    "Platform cost per execution: Lambda: request price + Billed Duration x\n"
+    "Memory Size x GB-second price (from each invocation's REPORT line); Cloud\n"
+    "Run: request price + request time (proact's evaluation and action times,\n"
+    "rounded up to 100 ms) x (vCPU x vCPU-second price + memory x GiB-second\n"
+    "price). Default prices are the published ones, dated (docs/adapters.md);\n"
+    "the report names the source of every input.\n"
     "\n"
-    "  --format F               text (default), json or csv\n"
-    "  --memory-mb N            function memory (default 128)\n"
-    "  --price-per-gb-second P  default 0.0000166667 (AWS Lambda x86)\n"
+    "  --format F               text (default), json, csv (one figure a row) or\n"
+    "                           html (one self-contained page with charts)\n"
+    "  --period P               day (default) or week (weeks start on Monday)\n"
+    "  --platform P             auto (default): lambda when REPORT lines are\n"
+    "                           present, cloud-run for `proact serve` logs\n"
+    "  --memory-mb N            memory when no REPORT line gives it\n"
+    "                           (Lambda 128, Cloud Run 512); given, it wins\n"
+    "  --vcpu N                 Cloud Run vCPUs (default 1)\n"
+    "  --price-per-request P    Lambda 0.0000002, Cloud Run 0.0000004\n"
+    "  --price-per-gb-second P  Lambda x86 0.0000166667, Cloud Run 0.0000025\n"
+    "  --price-per-vcpu-second P  Cloud Run 0.000024\n"
     "  --rules PATH             take `savings` from these policies instead of\n"
     "                           the log lines (needed for `proact eval` output)\n";
 
 namespace {
 
-struct Row {
-  std::uint64_t matches = 0, executed = 0, compliant = 0, manual = 0, failed = 0, dry_run = 0, skipped = 0,
-                rendered = 0;
-  std::uint64_t remediations = 0;
-  double minutes = 0, usd = 0;
-
-  void Add(const Row& o) {
-    matches += o.matches;
-    executed += o.executed;
-    compliant += o.compliant;
-    manual += o.manual;
-    failed += o.failed;
-    dry_run += o.dry_run;
-    skipped += o.skipped;
-    rendered += o.rendered;
-    remediations += o.remediations;
-    minutes += o.minutes;
-    usd += o.usd;
-  }
-};
+using report::Figure;
+using report::Group;
+using report::Number;
 
 std::string Fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-std::string Sci(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3g", v);
   return buf;
 }
 
@@ -82,12 +76,27 @@ std::string CsvField(const std::string& s) {
   return out + "\"";
 }
 
+std::string Pad(std::string s, std::size_t w, bool left) {
+  if (s.size() >= w) return s;
+  return left ? s + std::string(w - s.size(), ' ') : std::string(w - s.size(), ' ') + s;
+}
+
+const std::vector<std::pair<const char*, std::uint64_t report::Row::*>>& Outcomes() {
+  static const std::vector<std::pair<const char*, std::uint64_t report::Row::*>> kOutcomes = {
+      {"matches", &report::Row::matches},     {"executed", &report::Row::executed},
+      {"already_compliant", &report::Row::compliant}, {"manual", &report::Row::manual},
+      {"failed", &report::Row::failed},       {"dry_run", &report::Row::dry_run},
+      {"skipped", &report::Row::skipped},     {"rendered", &report::Row::rendered}};
+  return kOutcomes;
+}
+
 }  // namespace
 
 int Report(const std::vector<std::string>& args) {
   std::string format = "text";
-  double memory_mb = 128;
-  double price = 0.0000166667;
+  report::Period period = report::Period::kDay;
+  report::Prices prices;
+  prices.request = prices.gb_second = prices.vcpu_second = prices.vcpu = prices.memory_mb = -1;
   std::vector<std::string> rules, files;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -105,20 +114,55 @@ int Report(const std::vector<std::string>& args) {
       const std::string* v = need();
       if (v == nullptr) return 2;
       format = *v;
-      if (format != "text" && format != "json" && format != "csv") {
-        std::cerr << "proact report: --format must be text, json or csv\n";
+      if (format != "text" && format != "json" && format != "csv" && format != "html") {
+        std::cerr << "proact report: --format must be text, json, csv or html\n";
         return 2;
       }
-    } else if (a == "--memory-mb" || a == "--price-per-gb-second") {
+    } else if (a == "--period") {
+      const std::string* v = need();
+      if (v == nullptr) return 2;
+      if (*v == "day") period = report::Period::kDay;
+      else if (*v == "week") period = report::Period::kWeek;
+      else {
+        std::cerr << "proact report: --period must be day or week, not '" << *v << "'\n";
+        return 2;
+      }
+    } else if (a == "--platform") {
+      const std::string* v = need();
+      if (v == nullptr) return 2;
+      if (*v == "lambda") prices.platform = report::Platform::kLambda;
+      else if (*v == "cloud-run") prices.platform = report::Platform::kCloudRun;
+      else if (*v == "none") prices.platform = report::Platform::kNone;
+      else if (*v != "auto") {
+        std::cerr << "proact report: --platform must be auto, lambda, cloud-run or none, not '" << *v
+                  << "'\n";
+        return 2;
+      }
+      if (*v != "auto") prices.platform_from = "--platform " + *v;
+    } else if (a == "--memory-mb" || a == "--price-per-gb-second" || a == "--price-per-request" ||
+               a == "--price-per-vcpu-second" || a == "--vcpu") {
       const std::string* v = need();
       if (v == nullptr) return 2;
       char* end = nullptr;
       double d = std::strtod(v->c_str(), &end);
-      if (*end != '\0' || !(d > 0) || d > 1e6) {
-        std::cerr << "proact report: bad " << a << " '" << *v << "'\n";
+      bool price = a.rfind("--price", 0) == 0;
+      if (v->empty() || *end != '\0' || !(price ? d >= 0 : d > 0) || d > 1e6) {
+        std::cerr << "proact report: bad " << a << " '" << *v << "': write a "
+                  << (price ? "price in USD, e.g. 0.0000166667" : "positive number, e.g. 128") << "\n";
         return 2;
       }
-      (a == "--memory-mb" ? memory_mb : price) = d;
+      double* slot = a == "--memory-mb"              ? &prices.memory_mb
+                     : a == "--price-per-gb-second"  ? &prices.gb_second
+                     : a == "--price-per-request"    ? &prices.request
+                     : a == "--price-per-vcpu-second" ? &prices.vcpu_second
+                                                     : &prices.vcpu;
+      std::string* from = a == "--memory-mb"              ? &prices.memory_from
+                          : a == "--price-per-gb-second"  ? &prices.gb_second_from
+                          : a == "--price-per-request"    ? &prices.request_from
+                          : a == "--price-per-vcpu-second" ? &prices.vcpu_second_from
+                                                          : &prices.vcpu_from;
+      *slot = d;
+      *from = a + " " + *v;
     } else if (a == "--rules") {
       const std::string* v = need();
       if (v == nullptr) return 2;
@@ -134,7 +178,7 @@ int Report(const std::vector<std::string>& args) {
     std::cerr << "proact report: name a log file (or - for stdin)\n" << kReportUsage;
     return 2;
   }
-  std::map<std::string, std::pair<double, double>> savings;  // from --rules
+  report::Savings savings;
   if (!rules.empty()) {
     Result<PolicySet> set = PolicySet::Load(rules);
     if (!set.ok()) {
@@ -147,10 +191,7 @@ int Report(const std::vector<std::string>& args) {
     }
   }
 
-  std::map<std::string, Row> rows;
-  std::uint64_t lines = 0, skipped_lines = 0, decision_lines = 0, emf_events = 0, emf_lines = 0;
-  double decision_eval_ms = 0, emf_eval_ms = 0;
-  std::uint64_t decisions_with_time = 0;
+  report::Log log;
   for (const std::string& file : files) {
     std::ifstream in_file;
     if (file != "-") {
@@ -160,104 +201,85 @@ int Report(const std::vector<std::string>& args) {
         return 1;
       }
     }
-    std::istream& in = file == "-" ? std::cin : in_file;
-    std::string line;
-    while (std::getline(in, line)) {
-      ++lines;
-      std::size_t brace = line.find('{');
-      nlohmann::json j = brace == std::string::npos
-                             ? nlohmann::json()
-                             : nlohmann::json::parse(line.begin() + static_cast<long>(brace),
-                                                     line.end(), nullptr, false);
-      if (j.is_discarded() || !j.is_object()) {
-        ++skipped_lines;
-        continue;
-      }
-      try {
-        if (j.contains("_aws") && j.contains("EventsEvaluated")) {
-          ++emf_lines;
-          if (j["EventsEvaluated"].is_number_unsigned()) {
-            emf_events += j["EventsEvaluated"].get<std::uint64_t>();
-          }
-          if (j.contains("EvaluationTime") && j["EvaluationTime"].is_number()) {
-            emf_eval_ms += j["EvaluationTime"].get<double>();
-          }
-          continue;
-        }
-        if (!j.contains("matches") || !j["matches"].is_array()) {
-          ++skipped_lines;
-          continue;
-        }
-        // Read the whole line first: a line of another program whose keys
-        // have other types throws half-way and must count for nothing.
-        std::vector<std::pair<std::string, Row>> line_rows;
-        for (const auto& m : j["matches"]) {
-          if (!m.is_object() || !m.contains("policy") || !m["policy"].is_string()) continue;
-          std::string id = m["policy"];
-          line_rows.emplace_back(id, Row{});
-          Row& r = line_rows.back().second;
-          ++r.matches;
-          std::size_t executed = 0, failed = 0;
-          if (m.contains("actions") && m["actions"].is_array()) {
-            for (const auto& a : m["actions"]) {
-              std::string outcome = a.is_object() ? a.value("outcome", "") : "";
-              // "executed" and "failed" are the names of logs before the
-              // remediation outcomes were refined.
-              if (outcome == "succeeded" || outcome == "executed") ++r.executed, ++executed;
-              else if (outcome == "already_compliant") ++r.compliant;
-              else if (outcome == "manual") ++r.manual;
-              else if (outcome == "failed" || outcome == "failed_retryable" ||
-                       outcome == "failed_permanent") ++r.failed, ++failed;
-              else if (outcome == "dry_run") ++r.dry_run;
-              else if (outcome == "skipped") ++r.skipped;
-              else if (a.is_object() && a.value("dry_run", false)) ++r.dry_run;
-              else ++r.rendered;
-            }
-          }
-          bool remediated = m.contains("remediated") ? m.value("remediated", false)
-                                                     : (executed > 0 && failed == 0);
-          if (!remediated) continue;
-          ++r.remediations;
-          if (!savings.empty()) {
-            auto it = savings.find(id);
-            if (it != savings.end()) {
-              r.minutes += it->second.first;
-              r.usd += it->second.second;
-            }
-          } else {
-            if (m.contains("savings_minutes") && m["savings_minutes"].is_number()) {
-              r.minutes += m["savings_minutes"].get<double>();
-            }
-            if (m.contains("savings_usd") && m["savings_usd"].is_number()) {
-              r.usd += m["savings_usd"].get<double>();
-            }
-          }
-        }
-        ++decision_lines;
-        if (j.contains("eval_ms") && j["eval_ms"].is_number()) {
-          decision_eval_ms += j["eval_ms"].get<double>();
-          ++decisions_with_time;
-        }
-        for (const auto& [id, add] : line_rows) rows[id].Add(add);
-      } catch (const nlohmann::json::exception&) {
-        ++skipped_lines;
-      }
-    }
+    report::ReadLog(file == "-" ? std::cin : in_file, savings, &log);
   }
+  report::Settle(&log, &prices);
+  report::Summary summary = report::Summarize(log, prices, period);
 
-  Row total;
-  for (const auto& [id, r] : rows) total.Add(r);
-  bool from_emf = emf_lines > 0;
-  std::uint64_t events = from_emf ? emf_events : decisions_with_time;
-  double eval_ms = from_emf ? emf_eval_ms : decision_eval_ms;
-  double ms_per_event = events > 0 ? eval_ms / static_cast<double>(events) : 0;
-  double cost_per_event = ms_per_event / 1000.0 * (memory_mb / 1024.0) * price;
+  report::Row total;
+  for (const auto& [id, r] : log.rows) total.Add(r);
+  // Events: the EMF lines count every event evaluated (matched or not);
+  // without them each decision line is one event (hosts log no-match
+  // decisions only at DEBUG level, `proact eval` prints them all).
+  bool from_emf = log.emf_lines > 0;
+  std::uint64_t events = from_emf ? log.emf_events : log.decision_lines;
+  std::uint64_t timed = from_emf ? log.emf_events : log.decisions_with_time;
+  double eval_ms = from_emf ? log.emf_eval_ms : log.decision_eval_ms;
+  double ms_per_event = timed > 0 ? eval_ms / static_cast<double>(timed) : 0;
+  double engine_cost = ms_per_event / 1000.0 *
+                       (prices.memory_mb / 1024.0 * prices.gb_second + prices.vcpu * prices.vcpu_second);
   std::string events_from = from_emf ? "EMF metrics" : "decision lines";
 
+  // Every input of the figures, with where it came from.
+  std::vector<std::pair<std::string, std::string>> inputs;
+  inputs.emplace_back("platform", std::string(report::PlatformName(prices.platform)) + " (" +
+                                      prices.platform_from + ")");
+  if (prices.platform != report::Platform::kNone) {
+    inputs.emplace_back("request price", Number(prices.request) + " USD per execution (" +
+                                             prices.request_from + ")");
+    inputs.emplace_back(prices.platform == report::Platform::kLambda ? "GB-second price" : "GiB-second price",
+                        Number(prices.gb_second) + " USD (" + prices.gb_second_from + ")");
+    if (prices.platform == report::Platform::kCloudRun) {
+      inputs.emplace_back("vCPU-second price",
+                          Number(prices.vcpu_second) + " USD (" + prices.vcpu_second_from + ")");
+      inputs.emplace_back("vCPU", Number(prices.vcpu) + " (" + prices.vcpu_from + ")");
+      inputs.emplace_back("request time",
+                          "eval_ms + actions' duration_ms of each request's decision lines, rounded up "
+                          "to 100 ms (a lower bound: HTTP handling is not included)");
+    } else {
+      std::uint64_t cold = 0;
+      double init_ms = 0;
+      for (const auto& [id, e] : log.executions) {
+        if (e.init_ms >= 0) ++cold, init_ms += e.init_ms;
+      }
+      inputs.emplace_back("billed duration", "each invocation's REPORT line (" +
+                                                 std::to_string(log.report_lines) + " lines; cold starts: " +
+                                                 std::to_string(cold) + ", Init Duration " +
+                                                 Number(init_ms) + " ms in all)");
+    }
+    inputs.emplace_back("memory", Number(prices.memory_mb) + " MB (" + prices.memory_from + ")");
+    if (summary.executions_unbilled > 0) {
+      inputs.emplace_back("executions not costed",
+                          std::to_string(summary.executions_unbilled) +
+                              " (proact lines whose request id has no REPORT line)");
+    }
+  }
+  inputs.emplace_back("human cost", rules.empty() ? "each remediation's savings_usd / savings_minutes "
+                                                    "in the decision lines (the policy's `savings`)"
+                                                  : "the `savings` of the policies in --rules");
+  inputs.emplace_back("events", std::to_string(events) + " (from " + events_from + ")");
+  inputs.emplace_back("period", period == report::Period::kDay ? "day (UTC)" : "week (UTC, from Monday)");
+
+  auto figures_json = [](const Group& g) {
+    nlohmann::ordered_json j;
+    j["policy"] = g.policy.empty() ? "TOTAL" : g.policy;
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const Figure& f : g.figures) {
+      list.push_back({{"name", f.name}, {"label", f.label}, {"value", f.value}, {"unit", f.unit},
+                      {"formula", f.formula}});
+    }
+    j["figures"] = std::move(list);
+    return j;
+  };
+
+  if (format == "html") {
+    std::cout << report::Html(log, prices, summary, period, inputs);
+    return 0;
+  }
   if (format == "json") {
     nlohmann::ordered_json out;
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
-    auto row_json = [](const std::string& id, const Row& r) {
+    auto row_json = [](const std::string& id, const report::Row& r) {
       nlohmann::ordered_json j;
       j["policy"] = id;
       j["matches"] = r.matches;
@@ -273,7 +295,7 @@ int Report(const std::vector<std::string>& args) {
       j["usd_saved"] = r.usd;
       return j;
     };
-    for (const auto& [id, r] : rows) list.push_back(row_json(id, r));
+    for (const auto& [id, r] : log.rows) list.push_back(row_json(id, r));
     out["policies"] = std::move(list);
     nlohmann::ordered_json t = row_json("TOTAL", total);
     t.erase("policy");
@@ -281,55 +303,93 @@ int Report(const std::vector<std::string>& args) {
     out["events"] = events;
     out["events_from"] = events_from;
     out["eval_ms_per_event"] = ms_per_event;
-    out["memory_mb"] = memory_mb;
-    out["price_per_gb_second"] = price;
-    out["engine_cost_per_event_usd"] = cost_per_event;
-    out["lines"] = lines;
-    out["lines_skipped"] = skipped_lines;
+    out["memory_mb"] = prices.memory_mb;
+    out["price_per_gb_second"] = prices.gb_second;
+    out["engine_cost_per_event_usd"] = engine_cost;
+    out["lines"] = log.lines;
+    out["lines_skipped"] = log.skipped_lines;
+    out["platform"] = report::PlatformName(prices.platform);
+    nlohmann::ordered_json in = nlohmann::ordered_json::array();
+    for (const auto& [name, value] : inputs) in.push_back({{"name", name}, {"value", value}});
+    out["inputs"] = std::move(in);
+    nlohmann::ordered_json overall = nlohmann::ordered_json::array();
+    for (const Group& g : summary.overall) overall.push_back(figures_json(g));
+    out["savings"] = std::move(overall);
+    nlohmann::ordered_json periods = nlohmann::ordered_json::array();
+    for (const auto& [label, groups] : summary.periods) {
+      nlohmann::ordered_json p;
+      p["period"] = label;
+      nlohmann::ordered_json gs = nlohmann::ordered_json::array();
+      for (const Group& g : groups) gs.push_back(figures_json(g));
+      p["savings"] = std::move(gs);
+      periods.push_back(std::move(p));
+    }
+    out["periods"] = std::move(periods);
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   if (format == "csv") {
-    std::cout << "policy,matches,executed,already_compliant,manual,failed,dry_run,skipped,rendered,"
-                 "remediations,hours_saved,usd_saved\n";
-    auto csv = [](const std::string& id, const Row& r) {
-      std::cout << CsvField(id) << "," << r.matches << "," << r.executed << "," << r.compliant
-                << "," << r.manual << "," << r.failed << ","
-                << r.dry_run << "," << r.skipped << "," << r.rendered << "," << r.remediations
-                << "," << Fixed(r.minutes / 60.0, 2) << "," << Fixed(r.usd, 2) << "\n";
+    // One figure a row: what a spreadsheet filters and pivots.
+    std::cout << "period,policy,figure,value,unit,formula\n";
+    auto group_rows = [](const std::string& label, const Group& g) {
+      std::string policy = g.policy.empty() ? "TOTAL" : g.policy;
+      for (const auto& [name, field] : Outcomes()) {
+        std::cout << CsvField(label) << "," << CsvField(policy) << "," << name << ","
+                  << g.row.*field << ",," << CsvField(std::string("count of ") + name) << "\n";
+      }
+      for (const Figure& f : g.figures) {
+        std::cout << CsvField(label) << "," << CsvField(policy) << "," << f.name << "," << Number(f.value)
+                  << "," << f.unit << "," << CsvField(f.formula) << "\n";
+      }
     };
-    for (const auto& [id, r] : rows) csv(id, r);
-    csv("TOTAL", total);
+    for (const Group& g : summary.overall) group_rows("all", g);
+    for (const auto& [label, groups] : summary.periods) {
+      for (const Group& g : groups) group_rows(label, g);
+    }
+    for (const auto& [name, value] : inputs) {
+      std::cout << "inputs,," << CsvField(name) << ",,," << CsvField(value) << "\n";
+    }
     return 0;
   }
   std::size_t width = 6;
-  for (const auto& [id, r] : rows) width = std::max(width, id.size());
-  auto pad = [](std::string s, std::size_t w, bool left) {
-    if (s.size() >= w) return s;
-    return left ? s + std::string(w - s.size(), ' ') : std::string(w - s.size(), ' ') + s;
+  for (const auto& [id, r] : log.rows) width = std::max(width, id.size());
+  auto text_row = [&](const std::string& id, const report::Row& r) {
+    std::cout << Pad(id, width, true) << Pad(std::to_string(r.matches), 9, false)
+              << Pad(std::to_string(r.executed), 10, false) << Pad(std::to_string(r.compliant), 11, false)
+              << Pad(std::to_string(r.manual), 8, false) << Pad(std::to_string(r.failed), 8, false)
+              << Pad(std::to_string(r.dry_run), 9, false) << Pad(std::to_string(r.skipped), 9, false)
+              << Pad(std::to_string(r.rendered), 10, false) << Pad(std::to_string(r.remediations), 14, false)
+              << Pad(Fixed(r.minutes / 60.0, 2), 13, false) << Pad(Fixed(r.usd, 2), 11, false) << "\n";
   };
-  auto text_row = [&](const std::string& id, const Row& r) {
-    std::cout << pad(id, width, true) << pad(std::to_string(r.matches), 9, false)
-              << pad(std::to_string(r.executed), 10, false)
-              << pad(std::to_string(r.compliant), 11, false) << pad(std::to_string(r.manual), 8, false)
-              << pad(std::to_string(r.failed), 8, false)
-              << pad(std::to_string(r.dry_run), 9, false) << pad(std::to_string(r.skipped), 9, false)
-              << pad(std::to_string(r.rendered), 10, false)
-              << pad(std::to_string(r.remediations), 14, false)
-              << pad(Fixed(r.minutes / 60.0, 2), 13, false) << pad(Fixed(r.usd, 2), 11, false)
-              << "\n";
-  };
-  std::cout << pad("policy", width, true) << "  matches  executed  compliant  manual  failed  dry-run  skipped"
+  std::cout << Pad("policy", width, true) << "  matches  executed  compliant  manual  failed  dry-run  skipped"
             << "  rendered  remediations  hours saved  USD saved\n";
-  for (const auto& [id, r] : rows) text_row(id, r);
+  for (const auto& [id, r] : log.rows) text_row(id, r);
   text_row("TOTAL", total);
   std::cout << "\nevents: " << events << " (from " << events_from << ")";
-  if (events > 0) {
-    std::cout << "; engine time " << Fixed(ms_per_event, 3) << " ms/event; engine cost "
-              << Sci(cost_per_event) << " USD/event at " << Fixed(memory_mb, 0) << " MB and "
-              << Sci(price) << " USD per GB-second";
+  if (timed > 0) std::cout << "; engine time " << Fixed(ms_per_event, 3) << " ms/event";
+  std::cout << "\nlines: " << log.lines << " read, " << log.skipped_lines << " skipped\n";
+
+  std::cout << "\nInputs\n";
+  std::size_t iw = 0;
+  for (const auto& [name, value] : inputs) iw = std::max(iw, name.size());
+  for (const auto& [name, value] : inputs) std::cout << "  " << Pad(name, iw, true) << "  " << value << "\n";
+  auto text_group = [&](const std::string& label, const Group& g) {
+    std::cout << "\n" << label << ", " << (g.policy.empty() ? "TOTAL" : "policy " + g.policy) << "\n";
+    std::size_t lw = 0, vw = 0;
+    for (const Figure& f : g.figures) {
+      lw = std::max(lw, f.label.size());
+      vw = std::max(vw, Number(f.value).size() + (f.unit.empty() ? 0 : f.unit.size() + 1));
+    }
+    for (const Figure& f : g.figures) {
+      std::string v = Number(f.value) + (f.unit.empty() ? "" : " " + f.unit);
+      std::cout << "  " << Pad(f.label, lw, true) << "  " << Pad(v, vw, false) << "   " << f.formula << "\n";
+    }
+  };
+  std::cout << "\nSavings (each figure is followed by its formula, with the inputs substituted)\n";
+  for (const Group& g : summary.overall) text_group("whole log", g);
+  for (const auto& [label, groups] : summary.periods) {
+    for (const Group& g : groups) text_group(label, g);
   }
-  std::cout << "\nlines: " << lines << " read, " << skipped_lines << " skipped\n";
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "action/assume_root.h"
+#include "compile/param_tree_builder.h"
 
 namespace proact::internal {
 
@@ -826,64 +827,48 @@ class TypeCompiler {
     return n.entries.size() == 2 || (n.entries.size() == 3 && n.Find("else") != nullptr);
   }
 
-  // A body value: literals and templates, like policy params.
+  // A body value: literals and templates, like policy params, and
+  // {when, value, else} choices.
   void Tree(const Node& n, ParamTree* out) {
-    switch (n.kind) {
-      case Node::Kind::kMap:
-        if (IsChoice(n)) {
-          // {when: TEMPLATE, value: V, else: V}: V when the template renders
-          // a value other than null, false or "", else the `else`.
-          out->kind = ParamTree::Kind::kChoice;
-          const Node& w = *n.Find("when");
-          if (w.kind != Node::Kind::kString) {
-            Error(w, "wrong-type", "'when' must be a template string");
-            return;
+    BuildParamTree(
+        n,
+        [this](const Node& s, ParamTree* o) {
+          Template t;
+          if (!Tmpl(s, "a body value", true, &t)) return;
+          if (!t.has_holes()) {
+            o->kind = ParamTree::Kind::kLiteral;
+            o->literal = s.text;
+          } else {
+            o->kind = ParamTree::Kind::kTemplate;
+            o->tmpl = std::move(t);
           }
-          if (!Tmpl(w, "'when'", true, &out->tmpl)) return;
-          // No `else`: the member (or list element, or form field) is left
-          // out, as the AWS protocols want of an absent optional value.
-          ParamTree then;
-          Tree(*n.Find("value"), &then);
-          out->items.push_back(std::move(then));
-          if (const Node* e = n.Find("else")) {
-            ParamTree otherwise;
-            Tree(*e, &otherwise);
-            out->items.push_back(std::move(otherwise));
-          }
-          return;
-        }
-        out->kind = ParamTree::Kind::kObject;
-        for (const auto& [k, v] : n.entries) {
-          ParamTree child;
-          Tree(v, &child);
-          out->members.emplace_back(k.text, std::move(child));
-        }
-        return;
-      case Node::Kind::kSeq:
-        out->kind = ParamTree::Kind::kArray;
-        for (const Node& item : n.items) {
-          ParamTree child;
-          Tree(item, &child);
-          out->items.push_back(std::move(child));
-        }
-        return;
-      case Node::Kind::kString: {
-        Template t;
-        if (!Tmpl(n, "a body value", true, &t)) return;
-        if (!t.has_holes()) {
-          out->kind = ParamTree::Kind::kLiteral;
-          out->literal = n.text;
-        } else {
-          out->kind = ParamTree::Kind::kTemplate;
-          out->tmpl = std::move(t);
-        }
-        return;
-      }
-      default:
-        out->kind = ParamTree::Kind::kLiteral;
-        out->literal = NodeToJson(n);
-        return;
+        },
+        out, [this](const Node& m, ParamTree* o) { return Choice(m, o); });
+  }
+
+  // {when: TEMPLATE, value: V, else: V}: V when the template renders a
+  // value other than null, false or "", else the `else`. False when `m` is
+  // not a choice.
+  bool Choice(const Node& m, ParamTree* out) {
+    if (!IsChoice(m)) return false;
+    out->kind = ParamTree::Kind::kChoice;
+    const Node& w = *m.Find("when");
+    if (w.kind != Node::Kind::kString) {
+      Error(w, "wrong-type", "'when' must be a template string");
+      return true;
     }
+    if (!Tmpl(w, "'when'", true, &out->tmpl)) return true;
+    // No `else`: the member (or list element, or form field) is left out,
+    // as the AWS protocols want of an absent optional value.
+    ParamTree then;
+    Tree(*m.Find("value"), &then);
+    out->items.push_back(std::move(then));
+    if (const Node* e = m.Find("else")) {
+      ParamTree otherwise;
+      Tree(*e, &otherwise);
+      out->items.push_back(std::move(otherwise));
+    }
+    return true;
   }
 
   void Requests(const Node& n) {

@@ -1,4 +1,5 @@
 #include "compile/policy_compiler.h"
+#include "compile/param_tree_builder.h"
 #include "compile/source_compiler.h"
 
 #include <algorithm>
@@ -1019,72 +1020,53 @@ class Compiler {
   }
 
   void CompileParam(const Node& n, ParamTree* out) {
-    switch (n.kind) {
-      case Node::Kind::kMap:
-        out->kind = ParamTree::Kind::kObject;
-        for (const auto& [k, v] : n.entries) {
-          ParamTree child;
-          CompileParam(v, &child);
-          out->members.emplace_back(k.text, std::move(child));
-        }
-        return;
-      case Node::Kind::kSeq:
-        out->kind = ParamTree::Kind::kArray;
-        for (const Node& item : n.items) {
-          ParamTree child;
-          CompileParam(item, &child);
-          out->items.push_back(std::move(child));
-        }
-        return;
-      case Node::Kind::kString: {
-        TemplateError err;
-        Template t;
-        if (!ParseTemplate(n.text, &t, &err)) {
-          sink_->Error(n.file, n.mark.line, ColumnOf(n, err.offset),
-                       "bad-template", err.message);
-          return;
-        }
-        if (!t.has_holes()) {
-          out->kind = ParamTree::Kind::kLiteral;
-          out->literal = n.text;
-          return;
-        }
-        for (const TemplateExpr& e : t.exprs) {
-          ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
-            if (check_ != nullptr) {
-              std::size_t at = n.text.find(text);
-              TemplatePath tp;
-              tp.path = path;
-              tp.text = text;
-              tp.file = n.file;
-              tp.mark = {n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at)};
-              template_paths_.push_back(std::move(tp));
-            }
-            CheckMatchedTested(n, path, text);
-            const PathStep& root = path[0];
-            const auto& fields = EnvelopeFields();
-            if (!root.is_index &&
-                std::find(fields.begin(), fields.end(), root.key) != fields.end()) {
-              return;
-            }
-            std::size_t at = n.text.find(text);
-            sink_->Error(n.file, n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at),
-                         "unknown-field",
-                         "template refers to '" + text + "', but events have no top-level field '" +
-                             root.key + "'" + DidYouMeanSuffix(root.key, fields) +
-                             " (fields: version, id, detail-type, source, "
-                             "account, time, region, resources, detail)");
-          });
-        }
-        out->kind = ParamTree::Kind::kTemplate;
-        out->tmpl = std::move(t);
-        return;
-      }
-      default:
-        out->kind = ParamTree::Kind::kLiteral;
-        out->literal = NodeToJson(n);
-        return;
+    BuildParamTree(n, [this](const Node& s, ParamTree* o) { CompileParamString(s, o); }, out);
+  }
+
+  // A string param: a literal, or a template over the event's fields.
+  void CompileParamString(const Node& n, ParamTree* out) {
+    TemplateError err;
+    Template t;
+    if (!ParseTemplate(n.text, &t, &err)) {
+      sink_->Error(n.file, n.mark.line, ColumnOf(n, err.offset),
+                   "bad-template", err.message);
+      return;
     }
+    if (!t.has_holes()) {
+      out->kind = ParamTree::Kind::kLiteral;
+      out->literal = n.text;
+      return;
+    }
+    for (const TemplateExpr& e : t.exprs) {
+      ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
+        if (check_ != nullptr) {
+          std::size_t at = n.text.find(text);
+          TemplatePath tp;
+          tp.path = path;
+          tp.text = text;
+          tp.file = n.file;
+          tp.mark = {n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at)};
+          template_paths_.push_back(std::move(tp));
+        }
+        CheckMatchedTested(n, path, text);
+        const PathStep& root = path[0];
+        const auto& fields = EnvelopeFields();
+        if (!root.is_index &&
+            std::find(fields.begin(), fields.end(), root.key) != fields.end()) {
+          return;
+        }
+        std::size_t at = n.text.find(text);
+        sink_->Error(n.file, n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at),
+                     "unknown-field",
+                     "template refers to '" + text + "', but events have no top-level field '" +
+                         root.key + "'" + DidYouMeanSuffix(root.key, fields) +
+                         " (fields: version, id, detail-type, source, "
+                         "account, time, region, resources, detail)");
+      });
+    }
+    out->kind = ParamTree::Kind::kTemplate;
+    out->tmpl = std::move(t);
+    return;
   }
 
   // `[matched]` over an array the policy's match tests nothing under

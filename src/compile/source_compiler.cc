@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "compile/param_tree_builder.h"
 #include "util/did_you_mean.h"
 
 namespace proact::internal {
@@ -397,63 +398,44 @@ class SourceCompiler {
   }
 
   void Tree(const Node& n, ParamTree* out) {
-    switch (n.kind) {
-      case Node::Kind::kMap:
-        out->kind = ParamTree::Kind::kObject;
-        for (const auto& [k, v] : n.entries) {
-          ParamTree child;
-          Tree(v, &child);
-          out->members.emplace_back(k.text, std::move(child));
-        }
-        return;
-      case Node::Kind::kSeq:
-        out->kind = ParamTree::Kind::kArray;
-        for (const Node& item : n.items) {
-          ParamTree child;
-          Tree(item, &child);
-          out->items.push_back(std::move(child));
-        }
-        return;
-      case Node::Kind::kString: {
-        TemplateError err;
-        Template t;
-        if (!ParseTemplate(n.text, &t, &err)) {
-          sink_->Error(n.file, n.mark.line,
-                       n.mark.column + static_cast<int>(err.offset) + (n.quoted ? 1 : 0),
-                       "bad-template", err.message);
-          return;
-        }
-        if (!t.has_holes()) {
-          out->kind = ParamTree::Kind::kLiteral;
-          out->literal = n.text;
-          return;
-        }
-        for (const TemplateExpr& e : t.exprs) {
-          ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
-            for (const PathStep& step : path) {
-              if (step.each == PathStep::Each::kMatched) {
-                std::size_t at = n.text.find(text);
-                sink_->Error(n.file, n.mark.line,
-                             n.mark.column + static_cast<int>(at == std::string::npos ? 0 : at) +
-                                 (n.quoted ? 1 : 0),
-                             "bad-path",
-                             "'[matched]' is for policy actions; a source has no match: use "
-                             "'[*]' or an index");
-                return;
-              }
-            }
-            CheckRoot(n, path[0], text);
-          });
-        }
-        out->kind = ParamTree::Kind::kTemplate;
-        out->tmpl = std::move(t);
-        return;
-      }
-      default:
-        out->kind = ParamTree::Kind::kLiteral;
-        out->literal = NodeToJson(n);
-        return;
+    BuildParamTree(n, [this](const Node& s, ParamTree* o) { StringLeaf(s, o); }, out);
+  }
+
+  // A string: a literal, or a template over the request document.
+  void StringLeaf(const Node& n, ParamTree* out) {
+    TemplateError err;
+    Template t;
+    if (!ParseTemplate(n.text, &t, &err)) {
+      sink_->Error(n.file, n.mark.line,
+                   n.mark.column + static_cast<int>(err.offset) + (n.quoted ? 1 : 0),
+                   "bad-template", err.message);
+      return;
     }
+    if (!t.has_holes()) {
+      out->kind = ParamTree::Kind::kLiteral;
+      out->literal = n.text;
+      return;
+    }
+    for (const TemplateExpr& e : t.exprs) {
+      ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
+        for (const PathStep& step : path) {
+          if (step.each == PathStep::Each::kMatched) {
+            std::size_t at = n.text.find(text);
+            sink_->Error(n.file, n.mark.line,
+                         n.mark.column + static_cast<int>(at == std::string::npos ? 0 : at) +
+                             (n.quoted ? 1 : 0),
+                         "bad-path",
+                         "'[matched]' is for policy actions; a source has no match: use "
+                         "'[*]' or an index");
+            return;
+          }
+        }
+        CheckRoot(n, path[0], text);
+      });
+    }
+    out->kind = ParamTree::Kind::kTemplate;
+    out->tmpl = std::move(t);
+    return;
   }
 
   DiagnosticSink* sink_;

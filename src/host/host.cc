@@ -340,25 +340,45 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
   }
   double normalize_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.delivery = normalized.delivery;
+  result.answer = normalized.answer;
   if (normalized.challenge) {
     result.challenge = std::move(normalized.challenge);
     LogJson(LogLevel::kInfo, "proact.host", "verification handshake answered", request.log_fields);
     return result;
   }
-  // SQS FIFO: position of each message; nothing at or after the first
-  // failed position is processed.
-  std::unordered_map<std::string_view, std::size_t> fifo_position;
-  for (std::size_t i = 0; i < request.ordered_message_ids.size(); ++i) {
-    fifo_position.emplace(request.ordered_message_ids[i], i);
-  }
-  std::size_t fifo_failed = SIZE_MAX;
-  auto position = [&](const std::string& message_id) -> std::size_t {
-    auto it = fifo_position.find(message_id);
-    return it == fifo_position.end() ? SIZE_MAX : it->second;
+  // Ordered items (SQS FIFO, a stream shard, a Kafka topic-partition):
+  // the place of each in its order; nothing at or after the first failed
+  // place of an order is processed.
+  struct Place {
+    std::string_view key;
+    std::size_t index;
   };
-  for (const NormalizeError& err : normalized.errors) {
-    if (!fifo_position.empty()) fifo_failed = std::min(fifo_failed, position(err.message_id));
+  std::unordered_map<std::string_view, Place> order;
+  if (!request.ordered_message_ids.empty()) {
+    for (std::size_t i = 0; i < request.ordered_message_ids.size(); ++i) {
+      order.emplace(request.ordered_message_ids[i], Place{"", i});
+    }
+  } else {
+    for (std::size_t i = 0; i < normalized.items.size(); ++i) {
+      const DeliveryItem& item = normalized.items[i];
+      if (!item.order_key.empty()) order.emplace(item.id, Place{item.order_key, i});
+    }
   }
+  std::unordered_map<std::string_view, std::size_t> first_failed;  // by order key
+  auto fail = [&](const std::string& id) {
+    auto it = order.find(id);
+    if (it == order.end()) return;
+    auto [f, added] = first_failed.emplace(it->second.key, it->second.index);
+    if (!added) f->second = std::min(f->second, it->second.index);
+  };
+  auto blocked = [&](const std::string& id) {
+    auto it = order.find(id);
+    if (it == order.end()) return false;
+    auto f = first_failed.find(it->second.key);
+    return f != first_failed.end() && it->second.index >= f->second;
+  };
+  for (const NormalizeError& err : normalized.errors) fail(err.message_id);
   for (const NormalizeError& err : normalized.errors) {
     EventOutcome e;
     e.origin = err.origin;
@@ -389,10 +409,10 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     e.origin = ev.origin;
     e.message_id = ev.message_id;
     auto t0 = std::chrono::steady_clock::now();
-    if (!fifo_position.empty() && fifo_failed != SIZE_MAX &&
-        position(ev.message_id) >= fifo_failed) {
+    if (blocked(ev.message_id)) {
       e.failed = true;
-      e.reason = "not processed: an earlier message of this FIFO batch failed";
+      e.reason = "not processed: an earlier item of this ordered batch (FIFO queue, stream shard, "
+                 "Kafka partition) failed";
       result.events.push_back(std::move(e));
       continue;
     }
@@ -418,7 +438,7 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     if (!st.ok()) {
       e.failed = true;
       e.reason = internal::RedactText(st.message());
-      if (!fifo_position.empty()) fifo_failed = std::min(fifo_failed, position(e.message_id));
+      fail(e.message_id);
       metrics_.RecordEventError(false);
       nlohmann::ordered_json fields = request.log_fields;
       fields["origin"] = ev.origin;
@@ -454,9 +474,7 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     }
     metrics_.RecordDispatch(decision, e.dispatch);
     LogDecision(decision, e, request, eval_seconds * 1000.0);
-    if (e.failed && !fifo_position.empty()) {
-      fifo_failed = std::min(fifo_failed, position(e.message_id));
-    }
+    if (e.failed) fail(e.message_id);
     result.events.push_back(std::move(e));
   }
   if (result.not_processed > 0) {
@@ -466,6 +484,10 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     LogJson(LogLevel::kWarning, "proact.host", "deadline near: events left for redelivery", fields);
   }
   for (const EventOutcome& e : result.events) result.failed += e.failed;
+  // (after the loop: `order` views the items' strings)
+  order.clear();
+  first_failed.clear();
+  result.items = std::move(normalized.items);
   return result;
 }
 

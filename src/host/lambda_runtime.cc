@@ -99,39 +99,86 @@ std::string Dump(const J& j) {
   return j.dump(-1, ' ', false, J::error_handler_t::replace);
 }
 
-enum class Envelope { kSqs, kStream, kHttp, kOther };
-
-Envelope Classify(const nlohmann::json& j) {
-  if (!j.is_object()) return Envelope::kOther;
-  auto records = j.find("Records");
-  if (records != j.end() && records->is_array() && !records->empty()) {
-    const nlohmann::json& first = (*records)[0];
-    if (first.is_object() && first.value("eventSource", "") == "aws:sqs") return Envelope::kSqs;
-    if (first.is_object() && (first.value("eventSource", "") == "aws:kinesis" ||
-                              first.value("eventSource", "") == "aws:dynamodb")) {
-      return Envelope::kStream;
-    }
+// Only the first failed item of each order key, in batch order: Lambda
+// checkpoints a stream shard or a Kafka topic-partition there and retries
+// from it (the later items of that key failed too, unprocessed).
+std::vector<const DeliveryItem*> Checkpoints(const ProcessResult& result) {
+  std::vector<std::string> failed = result.FailedMessageIds();
+  std::vector<const DeliveryItem*> out;
+  std::vector<std::string_view> keys_done;
+  for (const DeliveryItem& item : result.items) {
+    if (std::find(failed.begin(), failed.end(), item.id) == failed.end()) continue;
+    if (std::find(keys_done.begin(), keys_done.end(), item.order_key) != keys_done.end()) continue;
+    keys_done.push_back(item.order_key);
+    out.push_back(&item);
   }
-  auto rc = j.find("requestContext");
-  if (rc != j.end() && rc->is_object() &&
-      (rc->contains("http") || j.contains("httpMethod") || rc->contains("elb"))) {
-    return Envelope::kHttp;
-  }
-  return Envelope::kOther;
+  return out;
 }
 
-// The sequence number of a Kinesis or DynamoDB stream record, or "".
-std::string StreamSequenceNumber(const nlohmann::json& record) {
-  if (!record.is_object()) return {};
-  const std::pair<const char*, const char*> paths[] = {{"kinesis", "sequenceNumber"},
-                                                        {"dynamodb", "SequenceNumber"}};
-  for (const auto& [outer, key] : paths) {
-    auto o = record.find(outer);
-    if (o == record.end() || !o->is_object()) continue;
-    auto v = o->find(key);
-    if (v != o->end() && v->is_string()) return v->get<std::string>();
+// The Lambda answer to a batch delivery; sets *error when the batch must
+// fail as a whole instead.
+std::string BatchAnswer(const ProcessResult& result, bool* error, std::string* error_type,
+                        std::string* error_message) {
+  nlohmann::ordered_json failures = nlohmann::ordered_json::array();
+  std::string what = "batch item identifier";
+  switch (result.answer) {
+    case DeliveryAnswer::kItemFailures:
+      for (const std::string& id : result.FailedMessageIds()) failures.push_back({{"itemIdentifier", id}});
+      what = "SQS message id";
+      break;
+    case DeliveryAnswer::kStreamCheckpoint:
+      for (const DeliveryItem* item : Checkpoints(result)) {
+        failures.push_back({{"itemIdentifier", item->id}});
+        break;  // one shard per batch: its first failure
+      }
+      what = "stream sequence number";
+      break;
+    case DeliveryAnswer::kKafkaCheckpoint:
+      // {"partition":"<topic>-<n>","offset":n}: the id is "<key>/<offset>".
+      for (const DeliveryItem* item : Checkpoints(result)) {
+        std::string offset = item->id.substr(item->order_key.size() + 1);
+        failures.push_back({{"itemIdentifier",
+                             {{"partition", item->order_key},
+                              {"offset", std::strtoll(offset.c_str(), nullptr, 10)}}}});
+      }
+      what = "Kafka topic-partition and offset";
+      break;
+    case DeliveryAnswer::kFirehoseRecords: {
+      // Every record is answered. A record whose event was evaluated goes on
+      // unchanged ("Ok", whether or not a policy matched: proact watches the
+      // stream, it does not filter it); one that failed to normalize or to
+      // remediate is "ProcessingFailed" (Firehose writes it to its error
+      // output). Events stopped by the deadline fail the invocation instead,
+      // so that Firehose invokes again.
+      if (result.not_processed > 0 || result.HasUnidentifiedFailure()) {
+        *error = true;
+        *error_type = result.not_processed > 0 ? "Proact.DeadlineExceeded" : "Proact.BatchFailed";
+        *error_message = (result.not_processed > 0
+                              ? std::to_string(result.not_processed) + " events not processed before the deadline: "
+                              : std::string("a failure no Firehose recordId identifies: ")) +
+                         result.Reasons();
+        return {};
+      }
+      std::vector<std::string> failed = result.FailedMessageIds();
+      nlohmann::ordered_json records = nlohmann::ordered_json::array();
+      for (const DeliveryItem& item : result.items) {
+        bool bad = std::find(failed.begin(), failed.end(), item.id) != failed.end();
+        records.push_back({{"recordId", item.id},
+                           {"result", bad ? "ProcessingFailed" : "Ok"},
+                           {"data", item.data}});
+      }
+      return Dump(nlohmann::ordered_json{{"records", std::move(records)}});
+    }
+    case DeliveryAnswer::kNone:
+    case DeliveryAnswer::kHttp:
+      break;
   }
-  return {};
+  if (result.HasUnidentifiedFailure()) {
+    *error = true;
+    *error_type = "Proact.BatchFailed";
+    *error_message = "a failure no " + what + " identifies: " + result.Reasons();
+  }
+  return Dump(nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}});
 }
 
 std::string HttpResponseJson(int status, const std::string& content_type, const std::string& body) {
@@ -223,66 +270,25 @@ Status RunLambdaRuntime(Host& host, const LambdaOptions& options) {
               request.log_fields);
       continue;
     }
-    nlohmann::json peek;
-    internal::ParseJson(next.body, &peek);
-    Envelope envelope = peek.is_discarded() ? Envelope::kOther : Classify(peek);
-    if (envelope == Envelope::kSqs) {
-      // A FIFO queue keeps order: after a failed message every later one
-      // must fail too (and is not processed).
-      const nlohmann::json& first = peek["Records"][0];
-      std::string arn = first.is_object() ? first.value("eventSourceARN", "") : "";
-      if (arn.size() > 5 && arn.compare(arn.size() - 5, 5, ".fifo") == 0) {
-        for (const auto& record : peek["Records"]) {
-          if (record.is_object() && record.contains("messageId") && record["messageId"].is_string()) {
-            request.ordered_message_ids.push_back(record["messageId"].get<std::string>());
-          }
-        }
-      }
-    }
-    if (envelope == Envelope::kStream) {
-      // A stream shard keeps order: after a failed record every later one
-      // fails too (and is not processed), as Lambda retries from there.
-      for (const auto& record : peek["Records"]) {
-        std::string seq = StreamSequenceNumber(record);
-        if (!seq.empty()) request.ordered_message_ids.push_back(std::move(seq));
-      }
-    }
-    peek = nullptr;
+    // The answer comes from what the normalizer unwrapped: no second parse.
     ProcessResult result = host.Process(next.body, {}, request);
 
     std::string body;
     bool error = false;
     std::string error_type, error_message;
-    switch (envelope) {
-      case Envelope::kSqs:
-      case Envelope::kStream: {
-        // Partial batch response. SQS: every failed message. Streams:
-        // Lambda checkpoints, so the answer names only the first failed
-        // record in batch order, and Lambda retries from it.
-        std::vector<std::string> failed = result.FailedMessageIds();
-        if (envelope == Envelope::kStream && !failed.empty()) {
-          const std::vector<std::string>& order = request.ordered_message_ids;
-          auto first = std::find_first_of(order.begin(), order.end(), failed.begin(), failed.end());
-          failed = {first != order.end() ? *first : failed[0]};
-        }
-        nlohmann::ordered_json failures = nlohmann::ordered_json::array();
-        for (const std::string& id : failed) failures.push_back({{"itemIdentifier", id}});
-        if (result.HasUnidentifiedFailure()) {
-          error = true;
-          error_type = "Proact.BatchFailed";
-          error_message = std::string("a failure no ") +
-                          (envelope == Envelope::kSqs ? "SQS message id" : "stream sequence number") +
-                          " identifies: " + result.Reasons();
-        }
-        body = Dump(nlohmann::ordered_json{{"batchItemFailures", std::move(failures)}});
+    switch (result.answer) {
+      case DeliveryAnswer::kItemFailures:
+      case DeliveryAnswer::kStreamCheckpoint:
+      case DeliveryAnswer::kKafkaCheckpoint:
+      case DeliveryAnswer::kFirehoseRecords:
+        body = BatchAnswer(result, &error, &error_type, &error_message);
         break;
-      }
-      case Envelope::kHttp: {
+      case DeliveryAnswer::kHttp: {
         HttpAnswer answer = AnswerHttp(result);
         body = HttpResponseJson(answer.status, answer.content_type, answer.body);
         break;
       }
-      case Envelope::kOther:
+      case DeliveryAnswer::kNone:
         if (result.failed > 0) {
           error = true;
           bool malformed = result.events.size() == result.failed;

@@ -45,6 +45,7 @@ enum Key : int {
   kUserIdentity,    // object: accountId
   kInsightDetails,  // object: eventSource
   kMessageId,
+  kEventSourceArn,  // of an SQS record: a FIFO queue's batch is ordered
   kBody,
   kEventSourceSns,  // "EventSource" of an SNS record
   kSns,             // object: Message
@@ -80,6 +81,7 @@ constexpr KeyName kKeys[] = {
     {"userIdentity", kUserIdentity},
     {"insightDetails", kInsightDetails},
     {"messageId", kMessageId},
+    {"eventSourceARN", kEventSourceArn},
     {"body", kBody},
     {"EventSource", kEventSourceSns},
     {"Sns", kSns},
@@ -103,6 +105,7 @@ constexpr KeyName kKeys[] = {
     {"type", kUnsure},
     {"sender", kUnsure},
     {"batchItemFailures", kUnsure},
+    {"records", kUnsure},  // Kafka, Firehose
 };
 
 // The one nested key read under an object-valued key.
@@ -309,6 +312,7 @@ class Fast {
   }
 
   std::size_t count() const { return n_; }
+  std::size_t items() const { return items_; }
 
  private:
   struct Ctx {
@@ -623,6 +627,7 @@ class Fast {
     if (Equals(f[kType], "Notification") && f[kMessage].present) {
       const Val& m = f[kMessage];
       if (!m.IsString()) return false;  // read as "": not JSON
+      if (level == 0) SetDelivery("sns", DeliveryAnswer::kNone);
       Ctx c = ctx;
       if (!Concat(ctx.kind, "sns/", &c.kind) || !Concat(ctx.origin, ".Message", &c.origin)) {
         return false;
@@ -679,10 +684,17 @@ class Fast {
       ctx.record = i++;
       if (Equals(f[kEventSource], "aws:sqs")) {
         if (!f[kBody].IsString()) return false;
+        if (i == 1) SetDelivery("sqs", DeliveryAnswer::kItemFailures);
         const Val& id = f[kMessageId];
         if (id.IsString()) {
           if (id.escaped) return false;
           ctx.message_id = id.Text();
+        }
+        if (!ctx.message_id.empty()) {
+          const Val& arn = f[kEventSourceArn];
+          if (arn.IsString() && arn.escaped) return false;
+          std::string_view queue = arn.IsString() ? arn.Text() : std::string_view();
+          AddItem(ctx.message_id, queue.ends_with(".fifo") ? queue : std::string_view());
         }
         ctx.kind = "sqs/";
         ctx.origin = ".body";
@@ -698,6 +710,7 @@ class Fast {
         message.type = sns.nested_type;
         message.raw = sns.nested_raw;
         message.escaped = sns.nested_escaped;
+        if (i == 1) SetDelivery("sns", DeliveryAnswer::kNone);
         ctx.kind = "sns/";
         ctx.origin = ".Sns.Message";
         if (!Document(message, 1, ctx)) return false;
@@ -726,9 +739,25 @@ class Fast {
     return false;  // an SNS notification inside another: the full path
   }
 
+  // A batch item (as the full path's Item()), its strings reused.
+  void AddItem(std::string_view id, std::string_view order_key) {
+    if (out_->items.size() <= items_) out_->items.emplace_back();
+    DeliveryItem& item = out_->items[items_++];
+    item.id.assign(id);
+    item.order_key.assign(order_key);
+    item.data.clear();
+  }
+
+  // The delivery, named by the first record as the full path does.
+  void SetDelivery(std::string_view name, DeliveryAnswer answer) {
+    out_->delivery.assign(name);
+    out_->answer = answer;
+  }
+
   Scratch* s_;
   NormalizeResult* out_;
   std::size_t n_ = 0;
+  std::size_t items_ = 0;
 };
 
 }  // namespace
@@ -737,6 +766,8 @@ bool FastNormalize(std::string_view payload, NormalizeResult* out) {
   thread_local Scratch scratch;
   out->errors.clear();
   out->challenge.reset();
+  out->delivery.clear();
+  out->answer = DeliveryAnswer::kNone;
   Fast fast(&scratch, out);
   bool ok = false;
   try {
@@ -744,6 +775,7 @@ bool FastNormalize(std::string_view payload, NormalizeResult* out) {
   } catch (const std::exception&) {
     ok = false;  // out of memory: the full path reports it
   }
+  out->items.resize(ok ? fast.items() : 0);
   std::size_t keep = ok ? fast.count() : 0;
   while (out->events.size() > keep) {
     scratch.spare.push_back(std::move(out->events.back()));

@@ -134,6 +134,7 @@ class Run {
       }
       return true;
     }
+    if (Delivery(j, ctx)) return true;
     if (j.is_array()) {
       if (j.empty()) {
         Error(ctx, "empty array: no events");
@@ -147,26 +148,11 @@ class Run {
       return true;
     }
     if (!j.is_object()) return false;
-    if (j.contains("Records") && j["Records"].is_array()) return Records(j["Records"], ctx);
-    if (Str(j, "Type") == "Notification" && j.contains("Message")) {
-      SnsNotification(j, ctx.Inner("sns", ""));
-      return true;
+    // Records no delivery envelope claims: a CloudTrail log file, or empty.
+    if (j.contains("Records") && j["Records"].is_array()) {
+      return Records(j["Records"], ctx, ctx.depth == 0);
     }
     if (internal::IsEventBridge(j)) return Emit(j, ctx, "eventbridge");
-    if (internal::HasObject(j, "awslogs")) {
-      CloudWatchLogs(j["awslogs"], ctx.Inner("cloudwatch-logs", ".awslogs"));
-      return true;
-    }
-    if (internal::HasObject(j, "requestContext") &&
-        (j["requestContext"].contains("http") || j.contains("httpMethod") ||
-         j["requestContext"].contains("elb"))) {
-      Http(j, ctx);
-      return true;
-    }
-    if (internal::HasObject(j, "message") && internal::HasString(j, "subscription")) {
-      PubSubPush(j, ctx.Inner("pubsub-push", ""));
-      return true;
-    }
     if (internal::IsCloudEvent(j)) {
       std::string type = Str(j, "type");
       // (const operator[] on a missing key is undefined: `data` may be absent
@@ -346,7 +332,8 @@ class Run {
     Error(ctx,
           "unrecognized payload (" + KeysOf(j) +
               "): tried EventBridge, CloudTrail record and log file, AWS Config rule, SQS, "
-              "SNS, S3 notification, Kinesis and DynamoDB stream record, CloudWatch Logs, "
+              "SNS, S3 notification, Kinesis and DynamoDB stream record, Kafka (MSK), Firehose, "
+              "EventBridge Pipes batch, CloudWatch Logs, "
               "Lambda HTTP request, Pub/Sub push, Eventarc and CloudEvents, GCP audit LogEntry, "
               "Azure Event Grid and Activity Log, and the source definitions (" +
               SourceNames() +
@@ -363,7 +350,132 @@ class Run {
     return names.empty() ? "none" : names;
   }
 
-  bool Records(const Json& records, const Ctx& ctx) {
+  // ---------------------------------------------------------------------
+  // Delivery envelopes: how a batch (or one request) is handed over. The
+  // table is Deliveries() below; docs/sources.md documents every row.
+
+  using Unwrap = void (Run::*)(const Json& item, const std::string& where, const Ctx& ctx);
+  enum class Container {
+    kWhole,     // the payload is the delivery (one request, one log batch)
+    kRecords,   // {"Records":[...]}: `matches` reads each record
+    kArray,     // a JSON array of source records (EventBridge Pipes)
+    kKafka,     // {"records":{"<topic>-<partition>":[...]}}: `matches` reads the payload
+    kFirehose,  // {"records":[...]}: `matches` reads the payload
+  };
+  struct DeliveryEnvelope {
+    std::string_view name;      // NormalizeResult::delivery
+    Container container;
+    bool (*matches)(const Json& j);
+    std::string_view label;     // an item, in messages
+    std::string_view id_field;  // the item identifier ("" when items have none)
+    bool id_required;           // an item without it is an error
+    // The identifier of an item; `group` is its Kafka `records` key.
+    std::string (*item_id)(const Json& item, const std::string& group);
+    // DeliveryItem::order_key of an item ("" unordered).
+    std::string (*order_key)(const Json& item, const std::string& group);
+    std::string_view data_field;  // kept for the answer (DeliveryItem::data)
+    DeliveryAnswer answer;
+    Unwrap unwrap;              // normalizes one item (kWhole: the payload)
+  };
+  static const std::vector<DeliveryEnvelope>& Deliveries();
+
+  // Unwraps `j` when it is a delivery envelope; false when it is none.
+  bool Delivery(const Json& j, const Ctx& ctx) {
+    for (const DeliveryEnvelope& d : Deliveries()) {
+      const Json* items = nullptr;
+      switch (d.container) {
+        case Container::kWhole:
+          if (!j.is_object() || !d.matches(j)) continue;
+          break;
+        case Container::kRecords: {
+          if (!j.is_object()) continue;
+          auto it = j.find("Records");
+          if (it == j.end() || !it->is_array() || it->empty() || !d.matches((*it)[0])) continue;
+          items = &*it;
+          break;
+        }
+        case Container::kArray:
+          if (!j.is_array() || j.empty() || !d.matches(j[0])) continue;
+          items = &j;
+          break;
+        case Container::kKafka:
+        case Container::kFirehose:
+          if (!j.is_object() || !d.matches(j)) continue;
+          items = &*j.find("records");
+          break;
+      }
+      bool top = ctx.depth == 0;
+      if (top) {
+        out_->delivery = d.name;
+        out_->answer = d.answer;
+      }
+      switch (d.container) {
+        case Container::kWhole:
+          (this->*d.unwrap)(j, "", ctx);
+          break;
+        case Container::kRecords:
+          Records(*items, ctx, top);
+          break;
+        case Container::kArray:
+        case Container::kFirehose: {
+          std::string prefix = d.container == Container::kFirehose ? ".records" : "";
+          if (items->empty()) Error(ctx, "\"records\" is empty: no events");
+          for (std::size_t i = 0; i < items->size(); ++i) {
+            Item(d, (*items)[i], prefix + "[" + std::to_string(i) + "]", ctx, top, "");
+          }
+          break;
+        }
+        case Container::kKafka:
+          if (items->empty()) Error(ctx, "\"records\" is empty: no events");
+          for (auto it = items->begin(); it != items->end(); ++it) {
+            std::string where = ".records." + it.key();
+            if (!it->is_array()) {
+              Error(ctx.Inner("kafka", where), "Kafka records of \"" + it.key() + "\" are not an array");
+              continue;
+            }
+            for (std::size_t i = 0; i < it->size(); ++i) {
+              Item(d, (*it)[i], where + "[" + std::to_string(i) + "]", ctx, top, it.key());
+            }
+          }
+          break;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  // One item of a batch: its identifier, then its content.
+  void Item(const DeliveryEnvelope& d, const Json& item, const std::string& where, const Ctx& ctx,
+            bool top, const std::string& group) {
+    // One item that breaks something fails alone, never its batch.
+    std::string id;
+    try {
+      id = d.item_id != nullptr && item.is_object() ? d.item_id(item, group) : std::string();
+      if (id.empty() && d.id_required) {
+        Ctx c = ctx.Inner(d.name, where);
+        Error(c, std::string(d.label) + " without a string " + std::string(d.id_field));
+        return;
+      }
+      Ctx c = ctx;
+      if (c.message_id.empty()) c.message_id = id;  // the outermost batch names it
+      if (top && !id.empty()) {
+        DeliveryItem entry;
+        entry.id = id;
+        if (d.order_key != nullptr) entry.order_key = d.order_key(item, group);
+        if (!d.data_field.empty()) entry.data = Str(item, d.data_field);
+        out_->items.push_back(std::move(entry));
+      }
+      (this->*d.unwrap)(item, where, c);
+    } catch (const std::exception& e) {
+      Ctx c = ctx.Inner(d.name, where);
+      if (c.message_id.empty()) c.message_id = id;
+      Error(c, std::string("internal error while normalizing this record: ") + e.what());
+    }
+  }
+
+  // The Records of an S3 notification, SNS, SQS, Kinesis or DynamoDB
+  // delivery, or of a CloudTrail log file: each record by its own kind.
+  bool Records(const Json& records, const Ctx& ctx, bool top) {
     if (records.empty()) {
       Error(ctx, "\"Records\" is empty: no events");
       return true;
@@ -371,63 +483,117 @@ class Run {
     for (std::size_t i = 0; i < records.size(); ++i) {
       const Json& r = records[i];
       std::string where = ".Records[" + std::to_string(i) + "]";
-      // One record that breaks something fails alone, never its batch.
+      const DeliveryEnvelope* d = RecordKind(r);
+      if (d != nullptr) {
+        Item(*d, r, where, ctx, top, "");
+        continue;
+      }
       try {
-        Record(r, where, ctx);
+        if (internal::IsCloudTrailRecord(r)) {
+          Emit(internal::CloudTrailEnvelope(r), ctx.Inner("cloudtrail-log", where), "cloudtrail");
+        } else {
+          Ctx c = ctx.Inner("records", where);
+          if (!TryValue(r, {}, c)) Unrecognized(r, c);
+        }
       } catch (const std::exception& e) {
         Ctx c = ctx.Inner("records", where);
-        c.message_id = Str(r, "messageId");
         Error(c, std::string("internal error while normalizing this record: ") + e.what());
       }
     }
     return true;
   }
 
-  void Record(const Json& r, const std::string& where, const Ctx& ctx) {
-    if (Str(r, "eventSource") == "aws:sqs") {
-      Ctx c = ctx.Inner("sqs", where + ".body");
-      c.message_id = Str(r, "messageId");
-      if (!r.contains("body") || !r["body"].is_string()) {
-        Error(c, "SQS record without a string body");
-        return;
-      }
-      Json body;
-      if (!Parse(r["body"].get<std::string>(), c, &body)) return;
-      if (!TryValue(body, {}, c)) Unrecognized(body, c);
-    } else if (Str(r, "EventSource") == "aws:sns" && internal::HasObject(r, "Sns")) {
-      SnsNotification(r["Sns"], ctx.Inner("sns", where + ".Sns"));
-    } else if (Str(r, "eventSource") == "aws:kinesis") {
-      KinesisRecord(r, ctx.Inner("kinesis", where + ".kinesis.data"));
-    } else if (Str(r, "eventSource") == "aws:dynamodb") {
-      Ctx c = ctx.Inner("dynamodb-stream", where);
-      c.message_id = StrAt(r, {"dynamodb", "SequenceNumber"});
-      if (c.message_id.empty()) {
-        Error(c, "DynamoDB stream record without a string dynamodb.SequenceNumber");
-        return;
-      }
-      Emit(internal::DynamoDbStreamEnvelope(r), c, "dynamodb");
-    } else if (internal::IsS3Notification(r)) {
-      Emit(internal::S3NotificationEnvelope(r), ctx.Inner("s3-notification", where), "s3");
-    } else if (internal::IsCloudTrailRecord(r)) {
-      Emit(internal::CloudTrailEnvelope(r), ctx.Inner("cloudtrail-log", where), "cloudtrail");
-    } else {
-      Ctx c = ctx.Inner("records", where);
-      if (!TryValue(r, {}, c)) Unrecognized(r, c);
+  // The Records delivery a record belongs to, or null.
+  static const DeliveryEnvelope* RecordKind(const Json& r) {
+    for (const DeliveryEnvelope& d : Deliveries()) {
+      if (d.container == Container::kRecords && d.matches(r)) return &d;
     }
+    return nullptr;
+  }
+
+  // --- one item of each delivery ---
+
+  void SqsItem(const Json& r, const std::string& where, const Ctx& ctx) {
+    Ctx c = ctx.Inner("sqs", where + ".body");
+    if (!r.contains("body") || !r["body"].is_string()) {
+      Error(c, "SQS record without a string body");
+      return;
+    }
+    Json body;
+    if (!Parse(r["body"].get<std::string>(), c, &body)) return;
+    if (!TryValue(body, {}, c)) Unrecognized(body, c);
+  }
+
+  void SnsItem(const Json& r, const std::string& where, const Ctx& ctx) {
+    SnsNotification(r["Sns"], ctx.Inner("sns", where + ".Sns"));
   }
 
   // A Kinesis Data Streams record: its base64 data is one JSON document,
-  // normalized like an SQS body; the sequence number is its message id.
-  void KinesisRecord(const Json& r, Ctx c) {
-    c.message_id = StrAt(r, {"kinesis", "sequenceNumber"});
-    if (c.message_id.empty()) {
-      Error(c, "Kinesis record without a string kinesis.sequenceNumber");
+  // normalized like an SQS body.
+  void KinesisItem(const Json& r, const std::string& where, const Ctx& ctx) {
+    Base64Document(StrAt(r, {"kinesis", "data"}), "Kinesis record data",
+                   ctx.Inner("kinesis", where + ".kinesis.data"));
+  }
+
+  void DynamoDbItem(const Json& r, const std::string& where, const Ctx& ctx) {
+    Emit(internal::DynamoDbStreamEnvelope(r), ctx.Inner("dynamodb-stream", where), "dynamodb");
+  }
+
+  void S3Item(const Json& r, const std::string& where, const Ctx& ctx) {
+    Emit(internal::S3NotificationEnvelope(r), ctx.Inner("s3-notification", where), "s3");
+  }
+
+  // A Kafka record (Amazon MSK, self-managed Kafka): its base64 `value` is
+  // one JSON document, normalized like an SQS body.
+  void KafkaItem(const Json& r, const std::string& where, const Ctx& ctx) {
+    Ctx c = ctx.Inner("kafka", where + ".value");
+    if (!internal::HasString(r, "value")) {
+      Error(c, "Kafka record without a string value (base64)");
       return;
     }
-    std::string data = StrAt(r, {"kinesis", "data"});
+    Base64Document(Str(r, "value"), "Kafka record value", c);
+  }
+
+  // A Kinesis Data Firehose record to transform: its base64 `data` is one
+  // JSON document, normalized like an SQS body.
+  void FirehoseItem(const Json& r, const std::string& where, const Ctx& ctx) {
+    Ctx c = ctx.Inner("firehose", where + ".data");
+    if (!internal::HasString(r, "data")) {
+      Error(c, "Firehose record without a string data (base64)");
+      return;
+    }
+    Base64Document(Str(r, "data"), "Firehose record data", c);
+  }
+
+  // A source record in an EventBridge Pipes batch: read like the record of
+  // the Lambda delivery of the same source.
+  void PipesItem(const Json& r, const std::string& where, const Ctx& ctx) {
+    const DeliveryEnvelope* d = RecordKind(r);
+    Ctx c = ctx.Inner("pipes", "");
+    if (d == nullptr) {
+      Ctx at = ctx.Inner("pipes", where);
+      if (!TryValue(r, {}, at)) Unrecognized(r, at);
+      return;
+    }
+    (this->*d->unwrap)(r, where, c);
+  }
+
+  void SnsWhole(const Json& j, const std::string&, const Ctx& ctx) {
+    SnsNotification(j, ctx.Inner("sns", ""));
+  }
+  void CloudWatchLogsWhole(const Json& j, const std::string&, const Ctx& ctx) {
+    CloudWatchLogs(j["awslogs"], ctx.Inner("cloudwatch-logs", ".awslogs"));
+  }
+  void HttpWhole(const Json& j, const std::string&, const Ctx& ctx) { Http(j, ctx); }
+  void PubSubWhole(const Json& j, const std::string&, const Ctx& ctx) {
+    PubSubPush(j, ctx.Inner("pubsub-push", ""));
+  }
+
+  // Base64 text holding one JSON document (a stream record, a Kafka value).
+  void Base64Document(const std::string& data, std::string_view what, const Ctx& c) {
     std::optional<std::string> decoded = internal::Base64Decode(data);
     if (!decoded) {
-      Error(c, "Kinesis record data is not base64");
+      Error(c, std::string(what) + " is not base64");
       return;
     }
     Json inner;
@@ -550,6 +716,7 @@ class Run {
                                  : (Str(request, "routeKey").empty() ? "function-url" : "api-gateway-v2"))
                           : (rc.contains("elb") ? "alb" : "api-gateway-v1");
     Ctx ctx = outer.Inner(kind, "");
+    if (outer.depth == 0) out_->delivery = kind;
     Headers headers;
     if (internal::HasObject(request, "headers")) {
       for (auto it = request["headers"].begin(); it != request["headers"].end(); ++it) {
@@ -670,6 +837,114 @@ class Run {
 
 }  // namespace
 
+namespace {
+
+bool IsSqsRecord(const Json& r) { return Str(r, "eventSource") == "aws:sqs"; }
+bool IsKinesisRecord(const Json& r) { return Str(r, "eventSource") == "aws:kinesis"; }
+bool IsDynamoDbRecord(const Json& r) { return Str(r, "eventSource") == "aws:dynamodb"; }
+
+std::string SqsOrder(const Json& r, const std::string&) {
+  // A FIFO queue keeps order (per message group; proact keeps the whole
+  // batch in order, which is stricter).
+  std::string arn = Str(r, "eventSourceARN");
+  return arn.ends_with(".fifo") ? arn : std::string();
+}
+std::string ShardOrder(const Json&, const std::string&) {
+  return "shard";  // one Lambda batch comes from one shard
+}
+
+// "<topic>-<partition>/<offset>": the `records` key and the record's offset
+// (a whole number, or a string of digits).
+std::string KafkaId(const Json& r, const std::string& group) {
+  auto it = r.find("offset");
+  if (it == r.end()) return {};
+  std::string offset;
+  if (it->is_number_integer()) {
+    offset = std::to_string(it->get<std::int64_t>());
+  } else if (it->is_string()) {
+    offset = it->get<std::string>();
+    if (offset.empty() || offset.find_first_not_of("0123456789") != std::string::npos) return {};
+  } else {
+    return {};
+  }
+  return group + "/" + offset;
+}
+
+}  // namespace
+
+// Every delivery envelope, in the order they are tried (after custom
+// sources). A new delivery is one row here, its Unwrap, tests, and a row in
+// docs/sources.md.
+const std::vector<Run::DeliveryEnvelope>& Run::Deliveries() {
+  using C = Container;
+  using A = DeliveryAnswer;
+  static const std::vector<DeliveryEnvelope> table = {
+      // name, container, matches, label, id field, required, id, order, data, answer, unwrap
+      {"sqs", C::kRecords, IsSqsRecord, "SQS record", "messageId", false,
+       [](const Json& r, const std::string&) { return Str(r, "messageId"); }, SqsOrder, "",
+       A::kItemFailures, &Run::SqsItem},
+      {"sns", C::kRecords,
+       [](const Json& r) { return Str(r, "EventSource") == "aws:sns" && internal::HasObject(r, "Sns"); },
+       "SNS record", "", false, nullptr, nullptr, "", A::kNone, &Run::SnsItem},
+      {"kinesis", C::kRecords, IsKinesisRecord, "Kinesis record", "kinesis.sequenceNumber", true,
+       [](const Json& r, const std::string&) { return StrAt(r, {"kinesis", "sequenceNumber"}); },
+       ShardOrder, "", A::kStreamCheckpoint, &Run::KinesisItem},
+      {"dynamodb", C::kRecords, IsDynamoDbRecord, "DynamoDB stream record",
+       "dynamodb.SequenceNumber", true,
+       [](const Json& r, const std::string&) { return StrAt(r, {"dynamodb", "SequenceNumber"}); },
+       ShardOrder, "", A::kStreamCheckpoint, &Run::DynamoDbItem},
+      {"s3", C::kRecords, [](const Json& r) { return internal::IsS3Notification(r); },
+       "S3 notification record", "", false, nullptr, nullptr, "", A::kNone, &Run::S3Item},
+      {"kafka", C::kKafka,
+       [](const Json& j) {
+         std::string source = Str(j, "eventSource");
+         return (source == "aws:kafka" || source == "SelfManagedKafka" ||
+                 source == "aws:SelfManagedKafka") &&
+                internal::HasObject(j, "records");
+       },
+       "Kafka record", "offset", true, KafkaId,
+       [](const Json&, const std::string& group) { return group; }, "", A::kKafkaCheckpoint,
+       &Run::KafkaItem},
+      {"firehose", C::kFirehose,
+       [](const Json& j) {
+         return internal::HasString(j, "invocationId") && internal::HasString(j, "deliveryStreamArn") &&
+                j.contains("records") && j["records"].is_array();
+       },
+       "Firehose record", "recordId", true,
+       [](const Json& r, const std::string&) { return Str(r, "recordId"); }, nullptr, "data",
+       A::kFirehoseRecords, &Run::FirehoseItem},
+      {"pipes", C::kArray,
+       [](const Json& r) { return IsSqsRecord(r) || IsKinesisRecord(r) || IsDynamoDbRecord(r); },
+       "EventBridge Pipes record", "messageId or eventID", true,
+       [](const Json& r, const std::string&) {
+         return IsSqsRecord(r) ? Str(r, "messageId") : Str(r, "eventID");
+       },
+       [](const Json& r, const std::string& group) {
+         return IsSqsRecord(r) ? SqsOrder(r, group) : ShardOrder(r, group);
+       },
+       "", A::kItemFailures, &Run::PipesItem},
+      {"sns", C::kWhole,
+       [](const Json& j) { return Str(j, "Type") == "Notification" && j.contains("Message"); },
+       "", "", false, nullptr, nullptr, "", A::kNone, &Run::SnsWhole},
+      {"cloudwatch-logs", C::kWhole, [](const Json& j) { return internal::HasObject(j, "awslogs"); },
+       "", "", false, nullptr, nullptr, "", A::kNone, &Run::CloudWatchLogsWhole},
+      // (named by the request's shape: function-url, api-gateway-v1/v2, alb)
+      {"http", C::kWhole,
+       [](const Json& j) {
+         return internal::HasObject(j, "requestContext") &&
+                (j["requestContext"].contains("http") || j.contains("httpMethod") ||
+                 j["requestContext"].contains("elb"));
+       },
+       "", "", false, nullptr, nullptr, "", A::kHttp, &Run::HttpWhole},
+      {"pubsub-push", C::kWhole,
+       [](const Json& j) {
+         return internal::HasObject(j, "message") && internal::HasString(j, "subscription");
+       },
+       "", "", false, nullptr, nullptr, "", A::kNone, &Run::PubSubWhole},
+  };
+  return table;
+}
+
 Normalizer::Normalizer() : rep_(std::make_unique<internal::NormalizerRep>()) {}
 Normalizer::Normalizer(WebhookSecrets secrets) : rep_(std::make_unique<internal::NormalizerRep>()) {
   rep_->secrets = std::move(secrets);
@@ -736,6 +1011,7 @@ void Full(const internal::NormalizerRep& rep, std::string_view payload, const He
       request.headers = headers;
       request.body = payload;
       run.TryValue(RequestJson(request), {}, Ctx{});
+      result.delivery = "http";  // not the request shape made up here
     } else {
       run.Text(payload, headers, Ctx{});
     }
@@ -754,6 +1030,7 @@ void Normalizer::NormalizeRequest(const HttpRequest& request, NormalizeResult* o
   try {
     Run run(*rep_, &result);
     run.TryValue(RequestJson(request), {}, Ctx{});
+    result.delivery = "http";  // not the request shape made up here
   } catch (const nlohmann::json::exception& e) {
     NormalizeError err;
     err.message = std::string("internal error while normalizing: ") + e.what();

@@ -617,21 +617,6 @@ class Runner {
   std::map<std::string, std::set<std::string>> event_fields_;
 };
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
-        else out += c;
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -718,19 +703,19 @@ std::string PolicyTestReport::ToJUnitXml() const {
          std::to_string(cases.size() + diagnostics.size()) + "\" failures=\"" +
          std::to_string(failed + diagnostics.size()) + "\">\n";
   for (const Diagnostic& d : diagnostics) {
-    out += "    <testcase classname=\"" + XmlEscape(d.location.file) + "\" name=\"policies compile\">\n";
-    out += "      <failure message=\"" + XmlEscape(d.message) + "\">" + XmlEscape(d.ToString()) +
+    out += "    <testcase classname=\"" + internal::XmlEscape(d.location.file) + "\" name=\"policies compile\">\n";
+    out += "      <failure message=\"" + internal::XmlEscape(d.message) + "\">" + internal::XmlEscape(d.ToString()) +
            "</failure>\n    </testcase>\n";
   }
   for (const PolicyTestCase& c : cases) {
-    out += "    <testcase classname=\"" + XmlEscape(c.location.file) + "\" name=\"" +
-           XmlEscape(c.name) + "\" file=\"" + XmlEscape(c.location.file) + "\" line=\"" +
+    out += "    <testcase classname=\"" + internal::XmlEscape(c.location.file) + "\" name=\"" +
+           internal::XmlEscape(c.name) + "\" file=\"" + internal::XmlEscape(c.location.file) + "\" line=\"" +
            std::to_string(c.location.line) + "\"";
     if (c.passed) {
       out += "/>\n";
     } else {
       std::string first = c.failure.substr(0, c.failure.find('\n'));
-      out += ">\n      <failure message=\"" + XmlEscape(first) + "\">" + XmlEscape(c.failure) +
+      out += ">\n      <failure message=\"" + internal::XmlEscape(first) + "\">" + internal::XmlEscape(c.failure) +
              "</failure>\n    </testcase>\n";
     }
   }

@@ -10,6 +10,26 @@
 
 namespace proact::internal {
 
+// Text for XML and HTML content and attribute values: & < > " escaped,
+// control characters other than newline and tab replaced by a space (XML
+// 1.0 cannot hold them).
+inline std::string XmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
+        else out += c;
+    }
+  }
+  return out;
+}
+
 // RFC 3986 percent-encoding of every byte but A-Z a-z 0-9 - . _ ~ (upper-
 // case hex): URL path segments, query and form values, SigV4's canonical
 // encoding.

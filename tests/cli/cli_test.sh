@@ -124,6 +124,13 @@ expect_eq "raw accepts it" $? 0
 expect_eq "raw matches it" "$(cat "$TMP/out")" '{"id":null,"source":"a","detail-type":null,"matches":[{"policy":"a","mode":"enforce","severity":"medium","actions":[],"errors":[]}]}'
 "$PROACT" plan --rules "$TMP/rules/a.yaml" --input raw "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
 expect_eq "plan --input raw accepts it" $? 0
+# docs/sources.md#sources-as-data: which definition recognized a payload.
+(cd "$SRC" && "$PROACT" normalize --explain-sources --header X-PagerDuty-Signature:v1=00 \
+    tests/data/corpus/webhooks/pagerduty/incident.priority_updated.go-pagerduty.json) > "$TMP/out" 2>"$TMP/err"
+expect_eq "normalize --explain-sources exits 0" $? 0
+expect_contains "explain-sources names the definition that recognized it" "$TMP/err" "recognized by pagerduty ((built-in) rules/sources/pagerduty.yaml:"
+expect_contains "explain-sources says why github did not" "$TMP/err" "NO   headers.x-github-event = missing; headers has x-pagerduty-signature"
+expect_contains "the envelope is PagerDuty's" "$TMP/out" '"source":"pagerduty"'
 "$PROACT" explain --rules "$TMP/rules/a.yaml" --input raw "$TMP/raw.jsonl" > "$TMP/out" 2>"$TMP/err"
 expect_eq "explain --input raw accepts it" $? 0
 expect_contains "explain --input raw matches it" "$TMP/out" "): MATCHED"
@@ -382,7 +389,10 @@ if diff -u "$D/expected-permissions.json" "$TMP/perm.json" > "$TMP/diff"; then c
   check "docs example remediation permissions" 1; cat "$TMP/diff"; fi
 printf '%s\n' '{"matches":[{"policy":"p","actions":[{"outcome":"succeeded"},{"outcome":"already_compliant"},{"outcome":"failed_retryable"},{"outcome":"manual"}]}]}' > "$TMP/outcomes.log"
 "$PROACT" report --format csv "$TMP/outcomes.log" > "$TMP/out"
-expect_contains "report counts the remediation outcomes" "$TMP/out" "p,1,1,1,1,1,0,0,0,0,0.00,0.00"
+for want in "all,p,matches,1," "all,p,executed,1," "all,p,already_compliant,1," "all,p,failed,1," \
+            "all,p,manual,1," "all,p,remediations,0,"; do
+  expect_contains "report counts the remediation outcomes ($want)" "$TMP/out" "$want"
+done
 
 # --- proact serve: the README's snippet, with real curl over loopback -------------
 if command -v curl > /dev/null; then
@@ -415,24 +425,62 @@ if diff -u "$R/expected.txt" "$TMP/out" > "$TMP/diff"; then check "docs example 
 if diff -u "$R/expected.csv" "$TMP/out" > "$TMP/diff"; then check "docs example report (csv)" 0; else
   check "docs example report (csv)" 1; cat "$TMP/diff"; fi
 # Two buckets created, each remediated (savings 30 min, 12.5 USD): 1 hour, 25 USD.
-expect_contains "report counts savings of executed remediations" "$TMP/out" "s3-bucket-created,2,2,0,0,0,0,0,0,2,1.00,25.00"
-expect_contains "report counts a failed action" "$TMP/out" "ec2-state-change,1,0,0,0,1,0,0,0,0,0.00,0.00"
+expect_contains "report counts savings of executed remediations" "$TMP/out" \
+  "all,s3-bucket-created,human_cost_usd,25,USD,remediations x savings.usd = 2 x 12.5"
+expect_contains "report counts a failed action" "$TMP/out" "all,ec2-state-change,failed,1,"
 "$PROACT" report --format json --memory-mb 256 "$R/decisions.log" > "$TMP/out"
 expect_contains "report json totals" "$TMP/out" '"usd_saved": 25.0'
 expect_contains "report json memory" "$TMP/out" '"memory_mb": 256.0'
 # eval output has no outcomes: actions are counted as rendered, savings need --rules.
 "$PROACT" eval --rules "$R/policies.yaml" "$SHARED/corpus/aws/eventbridge.cloudtrail-s3-createBucket.custodian.json" > "$TMP/eval.jsonl"
 "$PROACT" report --format csv --rules "$R/policies.yaml" "$TMP/eval.jsonl" > "$TMP/out"
-expect_contains "report reads eval output" "$TMP/out" "s3-bucket-created,1,0,0,0,0,0,0,1,0,0.00,0.00"
+expect_contains "report reads eval output" "$TMP/out" "all,s3-bucket-created,rendered,1,"
+"$PROACT" report --rules "$R/policies.yaml" "$TMP/eval.jsonl" > "$TMP/out"
+expect_contains "report counts every eval decision line as an event" "$TMP/out" "events: 1 (from decision lines)"
+expect_contains "report on eval output bills no platform" "$TMP/out" "none (no REPORT or \`proact serve\` lines"
 printf '%s\n' '{"matches":[{"policy":"p","actions":[{"outcome":1}],"remediated":"yes"}]}' \
   '{"_aws":{},"EventsEvaluated":1e300}' 'START RequestId: x' > "$TMP/odd.log"
 "$PROACT" report --format csv "$TMP/odd.log" > "$TMP/out" 2>&1
 expect_eq "report survives lines of other programs" $? 0
-expect_contains "report skips what it cannot read" "$TMP/out" "TOTAL,0,0,0,0,0,0,0,0,0,0.00,0.00"
+expect_contains "report skips what it cannot read" "$TMP/out" "all,TOTAL,matches,0,"
 "$PROACT" report --format yaml "$R/decisions.log" > /dev/null 2>&1
 expect_eq "report with a bad format exits 2" $? 2
 "$PROACT" report /nonexistent.log > /dev/null 2>&1
 expect_eq "report on a missing file exits 1" $? 1
+# The Lambda example: the real bootstrap's lines and the REPORT lines, as
+# `aws logs filter-log-events` prints them (tests/host/lambda_report_test.cc).
+"$PROACT" report "$R/lambda-filter-log-events.json" > "$TMP/out"
+if diff -u "$R/expected-lambda.txt" "$TMP/out" > "$TMP/diff"; then check "docs example report (Lambda)" 0; else
+  check "docs example report (Lambda)" 1; cat "$TMP/diff"; fi
+"$PROACT" report --period week --price-per-gb-second 0.0000133334 "$R/lambda-filter-log-events.json" > "$TMP/out"
+expect_contains "report --period week" "$TMP/out" "week of 2026-11-23, TOTAL"
+expect_contains "a price flag overrides the default and says so" "$TMP/out" \
+  "GB-second price  0.0000133334 USD (--price-per-gb-second 0.0000133334)"
+"$PROACT" report --platform cloud-run --vcpu 2 --memory-mb 1024 "$R/decisions.log" > "$TMP/out"
+expect_contains "report --platform cloud-run --vcpu 2" "$TMP/out" "billed seconds x vCPU = 0.3 x 2"
+# `aws logs tail` output: timestamp and stream before each message.
+printf '%s\n' '2026-11-29T17:32:36.024000+00:00 2026/11/29/[$LATEST]abc REPORT RequestId: a1	Duration: 2.00 ms	Billed Duration: 3 ms	Memory Size: 256 MB	Max Memory Used: 20 MB	' \
+  '2026-11-29T17:32:36.020000+00:00 2026/11/29/[$LATEST]abc {"level":"INFO","location":"proact.decision","function_request_id":"a1","matches":[{"policy":"p","actions":[{"outcome":"succeeded"}],"remediated":true,"savings_usd":10,"savings_minutes":6}]}' \
+  > "$TMP/tail.log"
+"$PROACT" report --format csv "$TMP/tail.log" > "$TMP/out"
+expect_contains "report reads aws logs tail output (cost)" "$TMP/out" \
+  "all,TOTAL,platform_cost_usd,0.000000212500025,USD,billed executions x request price + GB-s x GB-s price = 1 x 0.0000002 + 0.00075 x 0.0000166667"
+expect_contains "report reads aws logs tail output (net)" "$TMP/out" \
+  "2026-11-29,p,net_savings_usd,9.9999997875,USD,human cost avoided - platform cost = 10 - 0.000000212500025"
+# Lambda's JSON log format: the REPORT is a platform.report record.
+printf '%s\n' '{"time":"2026-11-29T17:32:36.040Z","type":"platform.report","record":{"requestId":"b2","metrics":{"durationMs":2.5,"billedDurationMs":3,"memorySizeMB":128,"maxMemoryUsedMB":20,"initDurationMs":100.5},"status":"success"}}' \
+  '{"level":"INFO","location":"proact.decision","timestamp":"2026-11-29T17:32:36.038Z","function_request_id":"b2","matches":[]}' \
+  > "$TMP/json-format.log"
+"$PROACT" report --format csv "$TMP/json-format.log" > "$TMP/out"
+expect_contains "report reads platform.report records" "$TMP/out" \
+  "all,TOTAL,gb_seconds,0.000375,GB-s,sum of (Billed Duration ms x Memory Size MB) / 1024000 = 384 / 1024000"
+expect_contains "report counts the cold start of a platform.report record" "$TMP/out" "cold starts: 1, Init Duration 100.5 ms"
+"$PROACT" report --period month "$R/decisions.log" > /dev/null 2> "$TMP/err"
+expect_eq "report with a bad period exits 2" $? 2
+expect_contains "report names the periods" "$TMP/err" "--period must be day or week"
+"$PROACT" report --price-per-request abc "$R/decisions.log" > /dev/null 2> "$TMP/err"
+expect_eq "report with a bad price exits 2" $? 2
+expect_contains "report says what to write for a price" "$TMP/err" "write a price in USD, e.g. 0.0000166667"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

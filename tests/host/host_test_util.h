@@ -70,6 +70,7 @@ class Child {
     }
   }
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   std::chrono::steady_clock::time_point start() const { return start_; }
   void Signal(int sig) {
     if (pid_ > 0 && !exited_) kill(pid_, sig);

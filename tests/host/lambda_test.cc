@@ -49,17 +49,21 @@ nlohmann::json SqsRecord(const std::string& message_id, const std::string& body)
   return record;
 }
 
-// A Kinesis record shaped like the corpus sample, carrying `data`.
-nlohmann::json KinesisRecord(const std::string& sequence_number, const std::string& data) {
-  nlohmann::json record =
-      nlohmann::json::parse(Corpus("lambda/kinesis.time-window.aws-lambda-go.json"))["Records"][0];
+std::string Base64(const std::string& data) {
   std::string encoded(4 * ((data.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
                           reinterpret_cast<const unsigned char*>(data.data()),
                           static_cast<int>(data.size()));
   encoded.resize(static_cast<std::size_t>(n));
+  return encoded;
+}
+
+// A Kinesis record shaped like the corpus sample, carrying `data`.
+nlohmann::json KinesisRecord(const std::string& sequence_number, const std::string& data) {
+  nlohmann::json record =
+      nlohmann::json::parse(Corpus("lambda/kinesis.time-window.aws-lambda-go.json"))["Records"][0];
   record["kinesis"]["sequenceNumber"] = sequence_number;
-  record["kinesis"]["data"] = encoded;
+  record["kinesis"]["data"] = Base64(data);
   record["eventID"] = "shardId-000000000006:" + sequence_number;
   return record;
 }
@@ -318,6 +322,91 @@ TEST_CASE("lambda: Kinesis batch with one bad record -> its sequence number, lat
   REQUIRE(third);
   CHECK(nlohmann::json::parse(third->body) == nlohmann::json::parse(R"({"batchItemFailures":[]})"));
   CHECK(rt.hooks.requests().size() == 5);  // all three records ran
+}
+
+// A Kafka record shaped like the self-managed corpus sample, carrying `value`.
+nlohmann::json KafkaRecord(int partition, long offset, const std::string& value) {
+  nlohmann::json record = nlohmann::json::parse(
+      Corpus("lambda/kafka.self-managed.powertools.json"))["records"]["mytopic-0"][0];
+  record["partition"] = partition;
+  record["offset"] = offset;
+  record["value"] = Base64(value);
+  return record;
+}
+
+TEST_CASE("lambda: Kafka batch -> the first failed offset of each topic-partition, later ones wait") {
+  Runtime rt("kafka");
+  std::string bucket = Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json");
+  nlohmann::json batch = nlohmann::json::parse(Corpus("lambda/kafka.msk.aws-lambda-go.json"));
+  batch["records"] = {
+      {"mytopic-0", {KafkaRecord(0, 15, bucket), KafkaRecord(0, 16, "{not json"),
+                     KafkaRecord(0, 17, bucket)}},
+      {"mytopic-1", {KafkaRecord(1, 3, bucket)}},
+  };
+  rt.api.Invoke("req-kafka", batch.dump());
+  auto answer = rt.api.Wait("req-kafka");
+  REQUIRE(answer);
+  CHECK(answer->kind == "response");
+  // Lambda resumes mytopic-0 at offset 16; mytopic-1 is done.
+  CHECK(nlohmann::json::parse(answer->body) == nlohmann::json::parse(R"({"batchItemFailures":[
+      {"itemIdentifier":{"partition":"mytopic-0","offset":16}}]})"));
+  CHECK(rt.hooks.requests().size() == 2);  // offsets 15 of mytopic-0 and 3 of mytopic-1
+
+  // All good: nothing to retry.
+  batch["records"]["mytopic-0"][1] = KafkaRecord(0, 16, bucket);
+  rt.api.Invoke("req-kafka-2", batch.dump());
+  auto second = rt.api.Wait("req-kafka-2");
+  REQUIRE(second);
+  CHECK(nlohmann::json::parse(second->body) == nlohmann::json::parse(R"({"batchItemFailures":[]})"));
+  CHECK(rt.hooks.requests().size() == 6);
+}
+
+TEST_CASE("lambda: Firehose transformation -> every record Ok with its data, or ProcessingFailed") {
+  Runtime rt("firehose");
+  std::string bucket = Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json");
+  nlohmann::json batch = nlohmann::json::parse(Corpus("lambda/firehose.direct-put.powertools.json"));
+  batch["records"][0]["data"] = Base64(bucket);
+  batch["records"][1]["data"] = Base64("{not json");
+  nlohmann::json unmatched = batch["records"][0];
+  unmatched["recordId"] = "record3";
+  unmatched["data"] = Base64(Corpus("lambda/eventbridge.ec2-state-change.powertools.json"));
+  batch["records"].push_back(unmatched);
+  rt.api.Invoke("req-firehose", batch.dump());
+  auto answer = rt.api.Wait("req-firehose");
+  REQUIRE(answer);
+  CHECK(answer->kind == "response");
+  nlohmann::json want = {{"records",
+                          {{{"recordId", "record1"}, {"result", "Ok"}, {"data", batch["records"][0]["data"]}},
+                           {{"recordId", "record2"}, {"result", "ProcessingFailed"}, {"data", batch["records"][1]["data"]}},
+                           {{"recordId", "record3"}, {"result", "Ok"}, {"data", unmatched["data"]}}}}};
+  CHECK(nlohmann::json::parse(answer->body) == want);
+  CHECK(rt.hooks.requests().size() == 1);
+
+  // A retryable action failure: that record failed to remediate.
+  rt.hooks.Script({503});
+  batch["records"].erase(1);
+  rt.api.Invoke("req-firehose-2", batch.dump());
+  auto second = rt.api.Wait("req-firehose-2");
+  REQUIRE(second);
+  nlohmann::json got = nlohmann::json::parse(second->body);
+  REQUIRE(got["records"].size() == 2);
+  CHECK(got["records"][0]["result"] == "ProcessingFailed");
+  CHECK(got["records"][0]["data"] == batch["records"][0]["data"]);
+  CHECK(got["records"][1]["result"] == "Ok");
+}
+
+TEST_CASE("lambda: EventBridge Pipes batch of SQS messages -> batchItemFailures by messageId") {
+  Runtime rt("pipes");
+  nlohmann::json batch = nlohmann::json::parse(Corpus("lambda/pipes.sqs-standard.awsdocs.json"));
+  batch[0]["body"] = Corpus("aws/eventbridge.cloudtrail-s3-createBucket.custodian.json");
+  rt.api.Invoke("req-pipes", batch.dump());
+  auto answer = rt.api.Wait("req-pipes");
+  REQUIRE(answer);
+  CHECK(answer->kind == "response");
+  // The second message's body, "Test message.", is not an event.
+  CHECK(nlohmann::json::parse(answer->body) == nlohmann::json::parse(R"({"batchItemFailures":[
+      {"itemIdentifier":"2e1424d4-f796-459a-8184-9c92662be6da"}]})"));
+  CHECK(rt.hooks.requests().size() == 1);
 }
 
 TEST_CASE("lambda: a malformed invocation gets an error response and the loop carries on") {
