@@ -100,7 +100,7 @@ struct EventOutcome {
   DispatchReport dispatch;
 };
 
-struct ProcessResult {
+struct PROACT_EXPORT ProcessResult {
   std::optional<Challenge> challenge;  // answer this instead
   std::vector<EventOutcome> events;
   std::size_t failed = 0;           // events with failed == true
