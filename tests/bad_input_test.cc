@@ -2,6 +2,7 @@
 // or limit, never a crash or hang, and the rest of a batch is still read.
 #include <doctest/doctest.h>
 
+#include "util/json_parse.h"
 #include "proact/normalizer.h"
 #include "test_util.h"
 
@@ -163,6 +164,35 @@ TEST_CASE("payloads: one broken message in a batch fails alone") {
   REQUIRE(r.events.size() == 1);
   CHECK(r.events[0].message_id == "4");
   CHECK(r.errors.size() == 3);
+}
+
+}  // namespace
+}  // namespace proact
+
+namespace proact {
+namespace {
+
+// The HTTP adapter asks IsWellFormedJson first and ParseJson only when it
+// says no: where IsWellFormedJson says yes, ParseJson must too, so no body
+// the adapter used to refuse gets through.
+TEST_CASE("IsWellFormedJson never accepts what ParseJson refuses") {
+  std::vector<std::string> inputs = {
+      "{}", "[]", "1", "\"s\"", "null", "{\"a\":[1,2,{\"b\":null}]}", "  {\"a\":1}  ",
+      "", " ", "{", "{\"a\":}", "{\"a\":1,}", "[1,]", "{\"a\":1}{", "{\"a\":1} x", "tru",
+      "1e400", "-1e400", "123456789012345678901234567890", "{\"a\":\"\\ud800\"}",
+      "{\"a\":\"\\x\"}", "{\"a\":1, \"a\":2}", "\"\x01\"", "nan", "[01]", "{'a':1}"};
+  inputs.push_back(std::string(300, '[') + std::string(300, ']'));
+  inputs.push_back(std::string(200, '[') + std::string(200, ']'));
+  for (const std::string& text : inputs) {
+    nlohmann::json out;
+    bool parse_ok = internal::ParseJson(text, &out) == internal::JsonParse::kOk;
+    bool fast_ok = internal::IsWellFormedJson(text);
+    INFO("input: " << text.substr(0, 60));
+    if (fast_ok) CHECK(parse_ok);
+  }
+  CHECK(internal::IsWellFormedJson("{\"a\":[1,2,{\"b\":null}]}"));
+  CHECK_FALSE(internal::IsWellFormedJson("{\"a\":1,}"));
+  CHECK_FALSE(internal::IsWellFormedJson(std::string(300, '[') + std::string(300, ']')));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "util/json_parse.h"
 
+#include <simdjson.h>
+
 #include "util/json_nesting.h"
 
 namespace proact::internal {
@@ -38,6 +40,13 @@ JsonParse ParseJson(std::string_view text, nlohmann::json* out, std::string* err
   }
   *out = nlohmann::json(nlohmann::json::value_t::discarded);
   return JsonParse::kInvalid;
+}
+
+bool IsWellFormedJson(std::string_view text, const JsonLimits& limits) {
+  if (text.size() > limits.max_bytes || JsonNestingDepth(text) > limits.max_depth) return false;
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  return parser.parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
 }
 
 }  // namespace proact::internal

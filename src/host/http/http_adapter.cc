@@ -251,9 +251,12 @@ int RunHttpAdapter(const HttpAdapterOptions& adapter) {
     }
     if (content_type.find("json") != std::string::npos) {
       // A body that says it is JSON and is not: the client's mistake, named.
+      // simdjson answers the common case without building a DOM; the
+      // normalizer parses the body next.
       nlohmann::json checked;
       std::string why;
-      if (internal::ParseJson(req.body, &checked, &why) != internal::JsonParse::kOk) {
+      if (!internal::IsWellFormedJson(req.body) &&
+          internal::ParseJson(req.body, &checked, &why) != internal::JsonParse::kOk) {
         return reply(400, error_body("invalid JSON body: " + why));
       }
     }
