@@ -312,8 +312,7 @@ class TypeCompiler {
     sink_->Error(at.file, at.mark.line, at.mark.column, code, msg);
   }
   void ErrorAt(const Node& at, std::size_t offset, const std::string& code, const std::string& msg) {
-    int col = at.mark.column + static_cast<int>(offset) + (at.quoted ? 1 : 0);
-    sink_->Error(at.file, at.mark.line, col, code, msg);
+    sink_->Error(at.file, at.mark.line, ScalarColumn(at, offset), code, msg);
   }
 
   bool Expect(const Node& n, Node::Kind kind, const std::string& what) {

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "action/template.h"
+#include "load/diagnostic_sink.h"
 #include "load/yaml_document.h"
 
 namespace proact::internal {
@@ -16,6 +17,24 @@ using ParamLeaf = std::function<void(const Node& string, ParamTree* out)>;
 // May build a mapping itself (an action type body's {when, value, else});
 // returns true when it did.
 using ParamMapHook = std::function<bool(const Node& map, ParamTree* out)>;
+
+// What every string leaf starts with: parses `n` into *t, reporting a
+// syntax error ("bad-template") at its column; a string without holes
+// becomes a literal in *out. True leaves a template with holes in *t for
+// the caller to check and store; false when there is nothing more to do.
+inline bool ParseTemplateLeaf(const Node& n, DiagnosticSink* sink, ParamTree* out, Template* t) {
+  TemplateError err;
+  if (!ParseTemplate(n.text, t, &err)) {
+    sink->Error(n.file, n.mark.line, ScalarColumn(n, err.offset), "bad-template", err.message);
+    return false;
+  }
+  if (!t->has_holes()) {
+    out->kind = ParamTree::Kind::kLiteral;
+    out->literal = n.text;
+    return false;
+  }
+  return true;
+}
 
 // Mappings and lists recursively, strings through `leaf`, other scalars
 // (numbers, booleans, null) as JSON literals.

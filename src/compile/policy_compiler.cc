@@ -972,7 +972,7 @@ class Compiler {
       std::string error;
       std::size_t offset = 0;
       if (!ParseFieldPath(f.text, &k.path, &error, &offset) || k.path.empty()) {
-        sink_->Error(f.file, f.mark.line, ColumnOf(f, offset), "bad-known-field",
+        sink_->Error(f.file, f.mark.line, ScalarColumn(f, offset), "bad-known-field",
                      "known_fields entry '" + f.text + "' is not a field path" +
                          (error.empty() ? std::string() : ": " + error));
         continue;
@@ -1025,18 +1025,8 @@ class Compiler {
 
   // A string param: a literal, or a template over the event's fields.
   void CompileParamString(const Node& n, ParamTree* out) {
-    TemplateError err;
     Template t;
-    if (!ParseTemplate(n.text, &t, &err)) {
-      sink_->Error(n.file, n.mark.line, ColumnOf(n, err.offset),
-                   "bad-template", err.message);
-      return;
-    }
-    if (!t.has_holes()) {
-      out->kind = ParamTree::Kind::kLiteral;
-      out->literal = n.text;
-      return;
-    }
+    if (!ParseTemplateLeaf(n, sink_, out, &t)) return;
     for (const TemplateExpr& e : t.exprs) {
       ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
         if (check_ != nullptr) {
@@ -1045,7 +1035,7 @@ class Compiler {
           tp.path = path;
           tp.text = text;
           tp.file = n.file;
-          tp.mark = {n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at)};
+          tp.mark = {n.mark.line, ScalarColumn(n, at == std::string::npos ? 0 : at)};
           template_paths_.push_back(std::move(tp));
         }
         CheckMatchedTested(n, path, text);
@@ -1056,7 +1046,7 @@ class Compiler {
           return;
         }
         std::size_t at = n.text.find(text);
-        sink_->Error(n.file, n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at),
+        sink_->Error(n.file, n.mark.line, ScalarColumn(n, at == std::string::npos ? 0 : at),
                      "unknown-field",
                      "template refers to '" + text + "', but events have no top-level field '" +
                          root.key + "'" + DidYouMeanSuffix(root.key, fields) +
@@ -1095,16 +1085,11 @@ class Compiler {
       }
     }
     std::size_t at = n.text.find(text);
-    sink_->Warning(n.file, n.mark.line, ColumnOf(n, at == std::string::npos ? 0 : at),
+    sink_->Warning(n.file, n.mark.line, ScalarColumn(n, at == std::string::npos ? 0 : at),
                    "matched-untested",
                    "'" + text + "': the policy's match tests no field of " + joined +
                        ", so '[matched]' always renders an empty list; test a field of its "
                        "elements in `match`, or write '[*]' for every element");
-  }
-
-  // Column of byte `offset` inside scalar `n` (exact for one-line scalars).
-  static int ColumnOf(const Node& n, std::size_t offset) {
-    return n.mark.column + static_cast<int>(offset) + (n.quoted ? 1 : 0);
   }
 
   // Why `a` (a match alternative) and `b` (an except alternative) can never

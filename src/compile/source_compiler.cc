@@ -5,6 +5,7 @@
 
 #include "compile/param_tree_builder.h"
 #include "util/did_you_mean.h"
+#include "util/strings.h"
 
 namespace proact::internal {
 
@@ -200,9 +201,7 @@ class SourceCompiler {
       }
       if (k.text == "headers" && v.kind == Node::Kind::kMap) {
         for (const auto& [hk, hv] : v.entries) {
-          std::string lower = hk.text;
-          std::transform(lower.begin(), lower.end(), lower.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          std::string lower = AsciiLower(hk.text);
           if (lower != hk.text) {
             Error(hk, "header-case",
                   "header names are matched lower-cased: write '" + lower + "'");
@@ -353,7 +352,7 @@ class SourceCompiler {
     std::string error;
     std::size_t offset = 0;
     if (!ParseFieldPath(n.text, out, &error, &offset)) {
-      sink_->Error(n.file, n.mark.line, n.mark.column + static_cast<int>(offset) + (n.quoted ? 1 : 0),
+      sink_->Error(n.file, n.mark.line, ScalarColumn(n, offset),
                    "bad-path", error);
       return false;
     }
@@ -367,7 +366,7 @@ class SourceCompiler {
     }
     std::size_t at = n.text.find(text);
     sink_->Error(n.file, n.mark.line,
-                 n.mark.column + static_cast<int>(at == std::string::npos ? 0 : at) + (n.quoted ? 1 : 0),
+                 ScalarColumn(n, at == std::string::npos ? 0 : at),
                  "unknown-field",
                  "'" + text + "' does not start from the request document" +
                      DidYouMeanSuffix(root.key, roots) +
@@ -403,27 +402,14 @@ class SourceCompiler {
 
   // A string: a literal, or a template over the request document.
   void StringLeaf(const Node& n, ParamTree* out) {
-    TemplateError err;
     Template t;
-    if (!ParseTemplate(n.text, &t, &err)) {
-      sink_->Error(n.file, n.mark.line,
-                   n.mark.column + static_cast<int>(err.offset) + (n.quoted ? 1 : 0),
-                   "bad-template", err.message);
-      return;
-    }
-    if (!t.has_holes()) {
-      out->kind = ParamTree::Kind::kLiteral;
-      out->literal = n.text;
-      return;
-    }
+    if (!ParseTemplateLeaf(n, sink_, out, &t)) return;
     for (const TemplateExpr& e : t.exprs) {
       ForEachPath(e, [&](const std::vector<PathStep>& path, const std::string& text) {
         for (const PathStep& step : path) {
           if (step.each == PathStep::Each::kMatched) {
             std::size_t at = n.text.find(text);
-            sink_->Error(n.file, n.mark.line,
-                         n.mark.column + static_cast<int>(at == std::string::npos ? 0 : at) +
-                             (n.quoted ? 1 : 0),
+            sink_->Error(n.file, n.mark.line, ScalarColumn(n, at == std::string::npos ? 0 : at),
                          "bad-path",
                          "'[matched]' is for policy actions; a source has no match: use "
                          "'[*]' or an index");

@@ -57,6 +57,12 @@ struct Node::Entry {
 
 const char* NodeKindName(Node::Kind kind);
 
+// The column of byte `offset` inside scalar `n` (exact for one-line
+// scalars; a quoted scalar's text starts one column after its mark).
+inline int ScalarColumn(const Node& n, std::size_t offset) {
+  return n.mark.column + static_cast<int>(offset) + (n.quoted ? 1 : 0);
+}
+
 // The node as JSON (numbers written without a fraction become integers).
 nlohmann::json NodeToJson(const Node& node);
 

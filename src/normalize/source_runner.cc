@@ -13,6 +13,7 @@
 #include "normalize/embedded_sources.h"
 #include "normalize/webhook_auth.h"
 #include "util/json_parse.h"
+#include "util/strings.h"
 #include "util/utf8.h"
 
 namespace proact::internal {
@@ -38,13 +39,23 @@ const std::vector<SourceRef>& BuiltinSources() {
 
 namespace {
 
-// A request document and the template sources over it.
+// Templates over a request document. Paths from `event` and `request`
+// (when given) are read in those values, every other path in `doc`, so the
+// document is never copied to add them.
 class DocFields : public FieldSource {
  public:
-  explicit DocFields(const Json* doc) : doc_(doc) {}
+  explicit DocFields(const Json* doc, const Json* event = nullptr, const Json* request = nullptr)
+      : doc_(doc), event_(event), request_(request) {}
   bool Lookup(const std::vector<PathStep>& path, Json* out) const override {
     const Json* cur = doc_;
-    for (const PathStep& step : path) {
+    std::size_t first = 0;
+    if (!path.empty() && !path[0].is_index && (path[0].key == "event" || path[0].key == "request")) {
+      cur = path[0].key == "event" ? event_ : request_;
+      if (cur == nullptr) return false;
+      first = 1;
+    }
+    for (std::size_t i = first; i < path.size(); ++i) {
+      const PathStep& step = path[i];
       if (step.is_index) {
         if (!cur->is_array() || step.index >= cur->size()) return false;
         cur = &(*cur)[step.index];
@@ -61,6 +72,8 @@ class DocFields : public FieldSource {
 
  private:
   const Json* doc_;
+  const Json* event_;
+  const Json* request_;
 };
 
 std::int64_t NowSeconds(const WebhookSecrets& s) {
@@ -153,11 +166,10 @@ std::string Verify(const SourceDefinition& d, std::string_view secret, const Web
   data.append(signed_text, 0, at);
   data.append(body);
   data.append(signed_text, at + 6, std::string::npos);
-  std::optional<std::string> mac = Hmac(a.algorithm, secret, data);
-  if (!mac) return name + ": unknown HMAC algorithm '" + a.algorithm + "'";
-  std::string expected = a.prefix + (a.encoding == "base64" ? Base64Encode(*mac) : HexEncode(*mac));
+  std::optional<std::string> expected = HmacSignature(a.algorithm, a.encoding, a.prefix, secret, data);
+  if (!expected) return name + ": unknown HMAC algorithm '" + a.algorithm + "'";
   bool ok = false;
-  for (std::string_view item : items) ok |= ConstantTimeEquals(expected, item);
+  for (std::string_view item : items) ok |= ConstantTimeEquals(*expected, item);
   if (!ok) return name + " signature does not match the body";
   return {};
 }
@@ -178,8 +190,7 @@ class Runner {
     Json headers = Json::object();
     if (request.headers != nullptr) {
       for (const auto& [k, v] : *request.headers) {
-        std::string lower = k;
-        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string lower = AsciiLower(k);
         if (!headers.contains(lower)) headers[lower] = IsValidUtf8(v) ? v : std::string();
       }
     }
@@ -306,14 +317,13 @@ class Runner {
     const SourceDefinition& d = *ref.def;
     SourceOutcome out;
     out.source = d.name;
-    Json fields = doc.json;
-    fields["request"] = {{"time", request_.request_time}, {"id", request_.request_id}};
+    const Json request = {{"time", request_.request_time}, {"id", request_.request_id}};
     // Handshakes are answered before authentication: some sources do not
     // sign them (Microsoft Graph's validation request has no body), and an
     // answer only echoes what the request sent; no event is made of it.
     for (const SourceHandshake& h : d.handshakes) {
       if (!ConditionHoldsText(*ref.program, h.condition, doc.text)) continue;
-      DocFields source(&fields);
+      DocFields source(&doc.json, nullptr, &request);
       Json body;
       std::string error;
       if (!RenderParams(h.body, source, &body, &error)) {
@@ -343,14 +353,14 @@ class Runner {
     }
     out.kind = SourceOutcome::Kind::kEvents;
     std::string prefix = request_.http ? ".body" : "";
+    const Json& body = doc.json["body"];
     if (!d.has_events) {
-      fields["event"] = fields["body"];
-      out.events.push_back(Map(d, fields, prefix));
+      out.events.push_back(Map(d, DocFields(&doc.json, &body, &request), body, prefix));
       return out;
     }
     Json list;
-    DocFields all(&fields);
-    if (!LookupPath(all, d.events, &list) || !list.is_array() || list.empty()) {
+    if (!LookupPath(DocFields(&doc.json, &body, &request), d.events, &list) || !list.is_array() ||
+        list.empty()) {
       out.kind = SourceOutcome::Kind::kError;
       out.message = d.name + ": no events at " + d.events_text;
       return out;
@@ -360,19 +370,19 @@ class Runner {
     if (path.rfind("body", 0) == 0) path = path.substr(4);
     std::size_t star = path.find("[*]");
     for (std::size_t i = 0; i < list.size(); ++i) {
-      fields["event"] = std::move(list[i]);
       std::string where = star == std::string::npos
                               ? path + "[" + std::to_string(i) + "]"
                               : path.substr(0, star) + "[" + std::to_string(i) + "]" + path.substr(star + 3);
-      out.events.push_back(Map(d, fields, prefix + where));
+      out.events.push_back(Map(d, DocFields(&doc.json, &list[i], &request), list[i], prefix + where));
     }
     return out;
   }
 
-  static SourceEvent Map(const SourceDefinition& d, const Json& fields, std::string origin) {
+  // The envelope of `event`, its templates read through `source`.
+  static SourceEvent Map(const SourceDefinition& d, const DocFields& source, const Json& event,
+                         std::string origin) {
     SourceEvent e;
     e.origin = std::move(origin);
-    DocFields source(&fields);
     Json env = Json::object();
     env["version"] = "0";
     env["id"] = "";
@@ -382,7 +392,7 @@ class Runner {
     env["time"] = "";
     env["region"] = "";
     env["resources"] = Json::array();
-    env["detail"] = fields["event"];
+    env["detail"] = event;
     for (const auto& [key, tree] : d.map) {
       Json v;
       std::string error;

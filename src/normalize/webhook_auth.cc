@@ -21,6 +21,14 @@ std::optional<std::string_view> HeaderValue(const Headers& headers, std::string_
   return std::nullopt;
 }
 
+std::optional<std::string> HmacSignature(std::string_view algorithm, std::string_view encoding,
+                                         std::string_view prefix, std::string_view secret,
+                                         std::string_view data) {
+  std::optional<std::string> mac = Hmac(algorithm, secret, data);
+  if (!mac) return std::nullopt;
+  return std::string(prefix) + (encoding == "base64" ? Base64Encode(*mac) : HexEncode(*mac));
+}
+
 namespace {
 
 // "" when `signature` (as sent) is `prefix` + encoding(HMAC(secret, data)).
@@ -28,11 +36,9 @@ std::string CheckHmac(std::string_view what, std::string_view algorithm,
                       std::string_view encoding, std::string_view prefix,
                       std::string_view secret, std::string_view data,
                       std::string_view signature) {
-  std::optional<std::string> mac = Hmac(algorithm, secret, data);
-  if (!mac) return std::string(what) + ": unknown HMAC algorithm '" + std::string(algorithm) + "'";
-  std::string expected =
-      std::string(prefix) + (encoding == "base64" ? Base64Encode(*mac) : HexEncode(*mac));
-  if (!ConstantTimeEquals(expected, signature)) {
+  std::optional<std::string> expected = HmacSignature(algorithm, encoding, prefix, secret, data);
+  if (!expected) return std::string(what) + ": unknown HMAC algorithm '" + std::string(algorithm) + "'";
+  if (!ConstantTimeEquals(*expected, signature)) {
     return std::string(what) + " signature does not match the body";
   }
   return {};
