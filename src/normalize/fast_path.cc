@@ -3,11 +3,16 @@
 #include <simdjson.h>
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace proact::internal {
 namespace {
@@ -164,6 +169,30 @@ struct Fields {
 // ---------------------------------------------------------------------------
 // Strings, read from the raw text.
 
+// One block of string bytes and the positions of the bytes that end a run
+// of plain text: '"', '\\' and raw control characters (`Stops`), or
+// backslashes alone (`Backslashes`). Bit i stands for byte i. SSE2 is part
+// of x86-64, so this needs no run-time dispatch; elsewhere 8-byte words.
+#if defined(__SSE2__) && !defined(PROACT_PORTABLE_STRINGS)
+constexpr int kBlock = 16;
+inline unsigned Stops(const char* p) {
+  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                 _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
+  // x <= 0x1F (unsigned): min(x, 0x1F) == x.
+  __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(special, control)));
+}
+inline unsigned Backslashes(const char* p) {
+  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+}
+inline void CopyBlock(const char* from, char* to) {
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(to),
+                   _mm_loadu_si128(reinterpret_cast<const __m128i*>(from)));
+}
+#else
+constexpr int kBlock = 8;
 inline std::uint64_t Load8(const char* p) {
   std::uint64_t x;
   std::memcpy(&x, p, 8);
@@ -173,6 +202,25 @@ constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
 constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
 inline std::uint64_t HasLess(std::uint64_t x, unsigned n) { return (x - kOnes * n) & ~x & kHighs; }
 inline std::uint64_t HasByte(std::uint64_t x, unsigned char b) { return HasLess(x ^ (kOnes * b), 1); }
+// One bit per byte, exact up to and including the first flagged byte (the
+// borrow of the word trick may flag later bytes; only the lowest is used).
+inline unsigned Gather(std::uint64_t flags) {
+  unsigned bits = 0;
+  for (int i = 0; i < 8; ++i) bits |= static_cast<unsigned>((flags >> (8 * i + 7)) & 1) << i;
+  return bits;
+}
+inline std::uint64_t Word(const char* p) {
+  std::uint64_t w = Load8(p);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+inline unsigned Stops(const char* p) {
+  std::uint64_t w = Word(p);
+  return Gather(HasLess(w, 0x20) | HasByte(w, '"') | HasByte(w, '\\'));
+}
+inline unsigned Backslashes(const char* p) { return Gather(HasByte(Word(p), '\\')); }
+inline void CopyBlock(const char* from, char* to) { std::memcpy(to, from, 8); }
+#endif
 
 inline int Hex(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -188,78 +236,83 @@ inline int Hex(char c) {
 const char* ScanString(const char* p, bool* escaped) {
   *escaped = false;
   while (true) {
-    std::uint64_t w = Load8(p);
-    if ((HasLess(w, 0x20) | HasByte(w, '"') | HasByte(w, '\\')) == 0) {
-      p += 8;
+    unsigned bits = Stops(p);
+    if (bits == 0) {
+      p += kBlock;
       continue;
     }
-    for (int i = 0; i < 8; ++i, ++p) {
-      unsigned char c = static_cast<unsigned char>(*p);
-      if (c == '"') return p;
-      if (c < 0x20) return nullptr;
-      if (c == '\\') {
-        *escaped = true;
-        char e = p[1];
-        if (e == 'u') {
-          int v = 0;
-          for (int k = 2; k < 6; ++k) {
-            int h = Hex(p[k]);
-            if (h < 0) return nullptr;
-            v = v * 16 + h;
-          }
-          if (v >= 0xD800 && v <= 0xDFFF) return nullptr;
-          p += 5;
-        } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
-                   e == 'r' || e == 't') {
-          p += 1;
-        } else {
-          return nullptr;
-        }
-        ++p;
-        break;  // realign on the next 8 bytes
+    p += std::countr_zero(bits);
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (c == '"') return p;
+    if (c < 0x20) return nullptr;
+    *escaped = true;  // a backslash
+    char e = p[1];
+    if (e == 'u') {
+      int v = 0;
+      for (int k = 2; k < 6; ++k) {
+        int h = Hex(p[k]);
+        if (h < 0) return nullptr;
+        v = v * 16 + h;
       }
+      if (v >= 0xD800 && v <= 0xDFFF) return nullptr;
+      p += 6;
+    } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+               e == 'r' || e == 't') {
+      p += 2;
+    } else {
+      return nullptr;
     }
   }
 }
 
-// Appends the value of a valid JSON string literal's inside (escapes
-// checked by ScanString: no surrogates) to `out`.
-void Unescape(std::string_view s, std::string* out) {
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c != '\\') {
-      std::size_t j = s.find('\\', i);
-      if (j == std::string_view::npos) j = s.size();
-      out->append(s.data() + i, j - i);
-      i = j - 1;
-      continue;
+// Writes the value of a valid JSON string literal's inside `s` (escapes
+// checked by ScanString: no surrogates; in a padded buffer, so reading a
+// block past its end is safe) to `out`, which has room for s.size() plus a
+// block. Returns the value's length.
+std::size_t Unescape(std::string_view s, char* out) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  char* o = out;
+  while (p < end) {
+    CopyBlock(p, o);
+    unsigned bits = Backslashes(p);
+    std::size_t left = static_cast<std::size_t>(end - p);
+    std::size_t plain = bits == 0 ? kBlock : static_cast<std::size_t>(std::countr_zero(bits));
+    if (plain >= left) {
+      o += left;
+      break;
     }
-    char e = s[++i];
+    p += plain;
+    o += plain;
+    if (plain == kBlock) continue;
+    char e = p[1];
+    p += 2;
     switch (e) {
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
+      case 'b': *o++ = '\b'; break;
+      case 'f': *o++ = '\f'; break;
+      case 'n': *o++ = '\n'; break;
+      case 'r': *o++ = '\r'; break;
+      case 't': *o++ = '\t'; break;
       case 'u': {
         unsigned v = 0;
-        for (int k = 1; k <= 4; ++k) v = v * 16 + static_cast<unsigned>(Hex(s[i + k]));
-        i += 4;
+        for (int k = 0; k < 4; ++k) v = v * 16 + static_cast<unsigned>(Hex(p[k]));
+        p += 4;
         if (v < 0x80) {
-          out->push_back(static_cast<char>(v));
+          *o++ = static_cast<char>(v);
         } else if (v < 0x800) {
-          out->push_back(static_cast<char>(0xC0 | (v >> 6)));
-          out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
+          *o++ = static_cast<char>(0xC0 | (v >> 6));
+          *o++ = static_cast<char>(0x80 | (v & 0x3F));
         } else {
-          out->push_back(static_cast<char>(0xE0 | (v >> 12)));
-          out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
-          out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
+          *o++ = static_cast<char>(0xE0 | (v >> 12));
+          *o++ = static_cast<char>(0x80 | ((v >> 6) & 0x3F));
+          *o++ = static_cast<char>(0x80 | (v & 0x3F));
         }
         break;
       }
-      default: out->push_back(e); break;  // " \ /
+      default: *o++ = e; break;  // " \ /
     }
   }
+  return static_cast<std::size_t>(o - out);
 }
 
 std::string_view Trim(std::string_view s) {
@@ -280,7 +333,6 @@ struct Level {
 struct Scratch {
   std::array<Level, kLevels> levels;
   std::vector<std::string_view> keys;  // keys of the objects being walked
-  std::array<std::string, kLevels> holding;  // documents unescaped from strings
   // Events of earlier, longer results, kept with their strings' capacity
   // for the next result that needs them.
   std::vector<NormalizedEvent> spare;
@@ -292,10 +344,12 @@ class Fast {
 
   bool Payload(std::string_view payload) {
     Level& l = s_->levels[0];
+    if (payload.size() > kMaxFastBytes) return false;
+    l.text.resize(payload.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(l.text.data(), payload.data(), payload.size());
     od::document doc;
-    if (!Open(l, payload, &doc)) return false;
     Fields f;
-    if (!CollectDoc(doc, &f)) return false;
+    if (!Open(l, payload.size(), &doc, &f)) return false;
     if (f[kSource].IsString() && f[kDetailType].IsString()) {
       // Already an envelope: passed on byte for byte.
       NormalizedEvent& e = Next();
@@ -322,15 +376,14 @@ class Fast {
     std::string_view message_id;  // unescaped SQS messageId
   };
 
-  // Copies `text` into the level's padded buffer and starts reading it:
-  // false unless it is one object, valid JSON as the full path reads it
-  // (which the walk checks in full), without duplicate or escaped keys.
-  bool Open(Level& l, std::string_view text, od::document* doc) {
-    if (text.size() > kMaxFastBytes) return false;
-    l.text.resize(text.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(l.text.data(), text.data(), text.size());
-    std::memset(l.text.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-    if (l.parser.iterate(simdjson::padded_string_view(l.text.data(), text.size(), l.text.size()))
+  // Starts reading the document held in the first `size` bytes of the
+  // level's buffer (which has room for the padding after them): false
+  // unless it is one object, valid JSON as the full path reads it (which
+  // the walk checks in full), without duplicate or escaped keys. The walk
+  // also collects the top-level keys of interest into `f`: one pass.
+  bool Open(Level& l, std::size_t size, od::document* doc, Fields* f) {
+    std::memset(l.text.data() + size, 0, simdjson::SIMDJSON_PADDING);
+    if (l.parser.iterate(simdjson::padded_string_view(l.text.data(), size, l.text.size()))
             .get(*doc)) {
       return false;
     }
@@ -339,22 +392,38 @@ class Fast {
     od::object root;
     if (doc->get_object().get(root)) return false;
     s_->keys.clear();
-    if (!WalkObject(root, 1)) return false;
+    f->Clear();
+    if (!WalkObject(root, 1, f)) return false;
     const char* loc = nullptr;
     if (doc->current_location().get(loc) == simdjson::SUCCESS) return false;  // trailing text
-    doc->rewind();
     return true;
   }
 
-  bool Walk(od::value v, int depth) {
+  // Where a walked value is recorded: its presence, type and token.
+  struct Into {
+    bool* present;
+    od::json_type* type;
+    std::string_view* raw;
+    bool* escaped;
+  };
+
+  // Checks the value `v` in full; with `into`, records it there, and with
+  // `nested` (for an object) the value of that key in it as well.
+  bool Walk(od::value v, int depth, const Into* into = nullptr, const Into* nested = nullptr,
+            std::string_view nested_key = {}) {
     if (depth > kMaxFastDepth) return false;
     od::json_type type;
     if (v.type().get(type)) return false;
+    if (into != nullptr) {
+      *into->present = true;
+      *into->type = type;
+      *into->escaped = false;
+    }
     switch (type) {
       case od::json_type::object: {
         od::object o;
         if (v.get_object().get(o)) return false;
-        return WalkObject(o, depth + 1);
+        return WalkObject(o, depth + 1, nullptr, nested, nested_key);
       }
       case od::json_type::array: {
         od::array a;
@@ -370,7 +439,13 @@ class Fast {
         od::raw_json_string raw;
         if (v.get_raw_json_string().get(raw)) return false;
         bool escaped;
-        return ScanString(raw.raw(), &escaped) != nullptr;
+        const char* end = ScanString(raw.raw(), &escaped);
+        if (end == nullptr) return false;
+        if (into != nullptr) {
+          *into->raw = std::string_view(raw.raw() - 1, static_cast<std::size_t>(end - raw.raw()) + 2);
+          *into->escaped = escaped;
+        }
+        return true;
       }
       case od::json_type::number: {
         // Out-of-range numbers (integers beyond 64 bits included) are errors.
@@ -389,7 +464,11 @@ class Fast {
     return false;
   }
 
-  bool WalkObject(od::object o, int depth) {
+  // Checks the object `o` in full. With `f` (a document's top level),
+  // collects its keys of interest; with `nested`, the value of
+  // `nested_key` is recorded there.
+  bool WalkObject(od::object o, int depth, Fields* f = nullptr, const Into* nested = nullptr,
+                  std::string_view nested_key = {}) {
     if (depth > kMaxFastDepth) return false;
     std::size_t base = s_->keys.size();
     for (auto field_result : o) {
@@ -411,6 +490,24 @@ class Fast {
       }
       if (s_->keys.size() - base >= kMaxFastKeys) return false;
       s_->keys.push_back(key);
+      if (f != nullptr) {
+        Key which = Lookup(key);
+        if (which == kUnsure) f->unsure = true;
+        if (which != kKeyCount && which != kUnsure) {
+          Val& val = f->v[which];
+          Into into{&val.present, &val.type, &val.raw, &val.escaped};
+          Into in_nested{&val.nested_present, &val.nested_type, &val.nested_raw,
+                         &val.nested_escaped};
+          std::string_view nk = NestedKey(which);
+          if (!Walk(field.value(), depth, &into, nk.empty() ? nullptr : &in_nested, nk)) {
+            return false;
+          }
+          continue;
+        }
+      } else if (nested != nullptr && key == nested_key) {
+        if (!Walk(field.value(), depth, nested)) return false;
+        continue;
+      }
       if (!Walk(field.value(), depth)) return false;
     }
     s_->keys.resize(base);
@@ -433,19 +530,17 @@ class Fast {
     return kKeyCount;
   }
 
-  // Reads a scalar's token into `raw`; objects and arrays are skipped.
+  // Reads a string's token (quotes included) into `raw` in a document the
+  // walk has checked: the token runs to the next structural character, so
+  // only the whitespace before it is cut; other values are skipped.
   static bool Token(od::value v, od::json_type type, std::string_view* raw, bool* escaped) {
     *escaped = false;
-    if (type == od::json_type::string) {
-      od::raw_json_string r;
-      if (v.get_raw_json_string().get(r)) return false;
-      const char* end = ScanString(r.raw(), escaped);
-      if (end == nullptr) return false;
-      *raw = std::string_view(r.raw() - 1, static_cast<std::size_t>(end - r.raw()) + 2);
-      return true;
-    }
-    if (type == od::json_type::object || type == od::json_type::array) return true;
-    *raw = v.raw_json_token();
+    if (type != od::json_type::string) return true;
+    std::string_view t = v.raw_json_token();
+    while (!t.empty() && t.back() != '"') t.remove_suffix(1);
+    if (t.size() < 2) return false;
+    *raw = t;
+    *escaped = std::memchr(t.data() + 1, '\\', t.size() - 2) != nullptr;
     return true;
   }
 
@@ -487,12 +582,6 @@ class Fast {
       }
     }
     return true;
-  }
-
-  bool CollectDoc(od::document& doc, Fields* f) {
-    od::object root;
-    if (doc.get_object().get(root)) return false;
-    return Collect(root, f);
   }
 
   // A string field's value equals `want` (false when escaped).
@@ -651,18 +740,19 @@ class Fast {
   bool Document(const Val& v, int level, const Ctx& ctx) {
     if (level >= kLevels) return false;
     Level& l = s_->levels[level];
-    std::string& text = s_->holding[level];
-    text.clear();
-    Unescape(v.Text(), &text);
+    std::string_view escaped = v.Text();
+    // Unescaped straight into the level's buffer (no longer than the
+    // literal), with room for a block and then the padding.
+    l.text.resize(escaped.size() + simdjson::SIMDJSON_PADDING);
+    std::size_t size = Unescape(escaped, l.text.data());
     od::document doc;
-    if (!Open(l, text, &doc)) return false;
     Fields f;
-    if (!CollectDoc(doc, &f)) return false;
-    return Inner(f, Trim(text), level, ctx);
+    if (!Open(l, size, &doc, &f)) return false;
+    return Inner(f, Trim(std::string_view(l.text.data(), size)), level, ctx);
   }
 
   bool Records(od::document& doc) {
-    doc.rewind();
+    doc.rewind();  // walked by Open
     od::object root;
     od::array records;
     if (doc.get_object().get(root) || root.find_field("Records").get_array().get(records)) {
