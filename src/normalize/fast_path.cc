@@ -10,9 +10,7 @@
 #include <string>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "util/json_check.h"
 
 namespace proact::internal {
 namespace {
@@ -20,12 +18,10 @@ namespace {
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
 
-// Deeper documents go to the full path (whose limit is 256).
-constexpr int kMaxFastDepth = 200;
+using json_check::ScanString;
+using json_check::Unescape;
+
 constexpr std::size_t kMaxFastBytes = std::size_t{64} << 20;
-// Objects with more keys than this go to the full path (duplicate keys are
-// looked for by comparing each key with the ones before it).
-constexpr std::size_t kMaxFastKeys = 128;
 // Documents inside strings read at once: the payload, an SQS body, an SNS
 // Message inside it.
 constexpr int kLevels = 3;
@@ -166,154 +162,6 @@ struct Fields {
   const Val& operator[](Key k) const { return v[k]; }
 };
 
-// ---------------------------------------------------------------------------
-// Strings, read from the raw text.
-
-// One block of string bytes and the positions of the bytes that end a run
-// of plain text: '"', '\\' and raw control characters (`Stops`), or
-// backslashes alone (`Backslashes`). Bit i stands for byte i. SSE2 is part
-// of x86-64, so this needs no run-time dispatch; elsewhere 8-byte words.
-#if defined(__SSE2__) && !defined(PROACT_PORTABLE_STRINGS)
-constexpr int kBlock = 16;
-inline unsigned Stops(const char* p) {
-  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  __m128i special = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                                 _mm_cmpeq_epi8(x, _mm_set1_epi8('\\')));
-  // x <= 0x1F (unsigned): min(x, 0x1F) == x.
-  __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(special, control)));
-}
-inline unsigned Backslashes(const char* p) {
-  __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
-}
-inline void CopyBlock(const char* from, char* to) {
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(to),
-                   _mm_loadu_si128(reinterpret_cast<const __m128i*>(from)));
-}
-#else
-constexpr int kBlock = 8;
-inline std::uint64_t Load8(const char* p) {
-  std::uint64_t x;
-  std::memcpy(&x, p, 8);
-  return x;
-}
-constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-inline std::uint64_t HasLess(std::uint64_t x, unsigned n) { return (x - kOnes * n) & ~x & kHighs; }
-inline std::uint64_t HasByte(std::uint64_t x, unsigned char b) { return HasLess(x ^ (kOnes * b), 1); }
-// One bit per byte, exact up to and including the first flagged byte (the
-// borrow of the word trick may flag later bytes; only the lowest is used).
-inline unsigned Gather(std::uint64_t flags) {
-  unsigned bits = 0;
-  for (int i = 0; i < 8; ++i) bits |= static_cast<unsigned>((flags >> (8 * i + 7)) & 1) << i;
-  return bits;
-}
-inline std::uint64_t Word(const char* p) {
-  std::uint64_t w = Load8(p);
-  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-  return w;
-}
-inline unsigned Stops(const char* p) {
-  std::uint64_t w = Word(p);
-  return Gather(HasLess(w, 0x20) | HasByte(w, '"') | HasByte(w, '\\'));
-}
-inline unsigned Backslashes(const char* p) { return Gather(HasByte(Word(p), '\\')); }
-inline void CopyBlock(const char* from, char* to) { std::memcpy(to, from, 8); }
-#endif
-
-inline int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// From just after a string's opening quote (in a padded buffer whose
-// strings stage 1 found closed): the position of the closing quote, or
-// nullptr when the string holds a raw control character, a malformed escape
-// or a \u escape of a surrogate (left to the full parser).
-const char* ScanString(const char* p, bool* escaped) {
-  *escaped = false;
-  while (true) {
-    unsigned bits = Stops(p);
-    if (bits == 0) {
-      p += kBlock;
-      continue;
-    }
-    p += std::countr_zero(bits);
-    unsigned char c = static_cast<unsigned char>(*p);
-    if (c == '"') return p;
-    if (c < 0x20) return nullptr;
-    *escaped = true;  // a backslash
-    char e = p[1];
-    if (e == 'u') {
-      int v = 0;
-      for (int k = 2; k < 6; ++k) {
-        int h = Hex(p[k]);
-        if (h < 0) return nullptr;
-        v = v * 16 + h;
-      }
-      if (v >= 0xD800 && v <= 0xDFFF) return nullptr;
-      p += 6;
-    } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
-               e == 'r' || e == 't') {
-      p += 2;
-    } else {
-      return nullptr;
-    }
-  }
-}
-
-// Writes the value of a valid JSON string literal's inside `s` (escapes
-// checked by ScanString: no surrogates; in a padded buffer, so reading a
-// block past its end is safe) to `out`, which has room for s.size() plus a
-// block. Returns the value's length.
-std::size_t Unescape(std::string_view s, char* out) {
-  const char* p = s.data();
-  const char* end = p + s.size();
-  char* o = out;
-  while (p < end) {
-    CopyBlock(p, o);
-    unsigned bits = Backslashes(p);
-    std::size_t left = static_cast<std::size_t>(end - p);
-    std::size_t plain = bits == 0 ? kBlock : static_cast<std::size_t>(std::countr_zero(bits));
-    if (plain >= left) {
-      o += left;
-      break;
-    }
-    p += plain;
-    o += plain;
-    if (plain == kBlock) continue;
-    char e = p[1];
-    p += 2;
-    switch (e) {
-      case 'b': *o++ = '\b'; break;
-      case 'f': *o++ = '\f'; break;
-      case 'n': *o++ = '\n'; break;
-      case 'r': *o++ = '\r'; break;
-      case 't': *o++ = '\t'; break;
-      case 'u': {
-        unsigned v = 0;
-        for (int k = 0; k < 4; ++k) v = v * 16 + static_cast<unsigned>(Hex(p[k]));
-        p += 4;
-        if (v < 0x80) {
-          *o++ = static_cast<char>(v);
-        } else if (v < 0x800) {
-          *o++ = static_cast<char>(0xC0 | (v >> 6));
-          *o++ = static_cast<char>(0x80 | (v & 0x3F));
-        } else {
-          *o++ = static_cast<char>(0xE0 | (v >> 12));
-          *o++ = static_cast<char>(0x80 | ((v >> 6) & 0x3F));
-          *o++ = static_cast<char>(0x80 | (v & 0x3F));
-        }
-        break;
-      }
-      default: *o++ = e; break;  // " \ /
-    }
-  }
-  return static_cast<std::size_t>(o - out);
-}
 
 std::string_view Trim(std::string_view s) {
   std::size_t b = s.find_first_not_of(" \t\r\n");
@@ -332,7 +180,7 @@ struct Level {
 
 struct Scratch {
   std::array<Level, kLevels> levels;
-  std::vector<std::string_view> keys;  // keys of the objects being walked
+  JsonChecker check;  // what passes (util/json_check.h), and the keys walked
   // Events of earlier, longer results, kept with their strings' capacity
   // for the next result that needs them.
   std::vector<NormalizedEvent> spare;
@@ -391,7 +239,7 @@ class Fast {
     if (doc->type().get(type) || type != od::json_type::object) return false;
     od::object root;
     if (doc->get_object().get(root)) return false;
-    s_->keys.clear();
+    s_->check.Reset();
     f->Clear();
     if (!WalkObject(root, 1, f)) return false;
     const char* loc = nullptr;
@@ -407,61 +255,33 @@ class Fast {
     bool* escaped;
   };
 
-  // Checks the value `v` in full; with `into`, records it there, and with
-  // `nested` (for an object) the value of that key in it as well.
-  bool Walk(od::value v, int depth, const Into* into = nullptr, const Into* nested = nullptr,
-            std::string_view nested_key = {}) {
-    if (depth > kMaxFastDepth) return false;
+  // Checks the value `v` in full (as JsonChecker does); records it in
+  // `into`, and with `nested` (for an object) the value of that key in it
+  // as well.
+  bool Walk(od::value v, int depth, const Into& into, const Into* nested,
+            std::string_view nested_key) {
+    if (depth > json_check::kMaxDepth) return false;
     od::json_type type;
     if (v.type().get(type)) return false;
-    if (into != nullptr) {
-      *into->present = true;
-      *into->type = type;
-      *into->escaped = false;
+    *into.present = true;
+    *into.type = type;
+    *into.escaped = false;
+    if (type == od::json_type::string) {
+      od::raw_json_string raw;
+      if (v.get_raw_json_string().get(raw)) return false;
+      bool escaped;
+      const char* end = ScanString(raw.raw(), &escaped);
+      if (end == nullptr) return false;
+      *into.raw = std::string_view(raw.raw() - 1, static_cast<std::size_t>(end - raw.raw()) + 2);
+      *into.escaped = escaped;
+      return true;
     }
-    switch (type) {
-      case od::json_type::object: {
-        od::object o;
-        if (v.get_object().get(o)) return false;
-        return WalkObject(o, depth + 1, nullptr, nested, nested_key);
-      }
-      case od::json_type::array: {
-        od::array a;
-        if (v.get_array().get(a)) return false;
-        for (auto element : a) {
-          od::value ev;
-          if (element.get(ev)) return false;
-          if (!Walk(ev, depth + 1)) return false;
-        }
-        return true;
-      }
-      case od::json_type::string: {
-        od::raw_json_string raw;
-        if (v.get_raw_json_string().get(raw)) return false;
-        bool escaped;
-        const char* end = ScanString(raw.raw(), &escaped);
-        if (end == nullptr) return false;
-        if (into != nullptr) {
-          *into->raw = std::string_view(raw.raw() - 1, static_cast<std::size_t>(end - raw.raw()) + 2);
-          *into->escaped = escaped;
-        }
-        return true;
-      }
-      case od::json_type::number: {
-        // Out-of-range numbers (integers beyond 64 bits included) are errors.
-        od::number n;
-        return !v.get_number().get(n);
-      }
-      case od::json_type::boolean: {
-        bool b;
-        return !v.get_bool().get(b);
-      }
-      case od::json_type::null: {
-        bool is_null = false;
-        return !v.is_null().get(is_null) && is_null;
-      }
+    if (type == od::json_type::object && nested != nullptr) {
+      od::object o;
+      if (v.get_object().get(o)) return false;
+      return WalkObject(o, depth + 1, nullptr, nested, nested_key);
     }
-    return false;
+    return s_->check.Value(v, depth);
   }
 
   // Checks the object `o` in full. With `f` (a document's top level),
@@ -469,27 +289,13 @@ class Fast {
   // `nested_key` is recorded there.
   bool WalkObject(od::object o, int depth, Fields* f = nullptr, const Into* nested = nullptr,
                   std::string_view nested_key = {}) {
-    if (depth > kMaxFastDepth) return false;
-    std::size_t base = s_->keys.size();
+    if (depth > json_check::kMaxDepth) return false;
+    JsonChecker& check = s_->check;
+    std::size_t base = check.Open();
     for (auto field_result : o) {
       od::field field;
-      if (std::move(field_result).get(field)) return false;
-      const char* k = field.key().raw();
-      bool escaped;
-      const char* end = ScanString(k, &escaped);
-      if (end == nullptr || escaped) return false;
-      std::string_view key(k, static_cast<std::size_t>(end - k));
-      // Duplicate keys: the full parser keeps the last, a reader of the
-      // raw text would see both.
-      for (std::size_t i = base; i < s_->keys.size(); ++i) {
-        const std::string_view& seen = s_->keys[i];
-        if (seen.size() == key.size() && seen.data()[0] == key.data()[0] &&
-            std::memcmp(seen.data(), key.data(), key.size()) == 0) {
-          return false;
-        }
-      }
-      if (s_->keys.size() - base >= kMaxFastKeys) return false;
-      s_->keys.push_back(key);
+      std::string_view key;
+      if (std::move(field_result).get(field) || !check.Key(field, base, &key)) return false;
       if (f != nullptr) {
         Key which = Lookup(key);
         if (which == kUnsure) f->unsure = true;
@@ -499,18 +305,18 @@ class Fast {
           Into in_nested{&val.nested_present, &val.nested_type, &val.nested_raw,
                          &val.nested_escaped};
           std::string_view nk = NestedKey(which);
-          if (!Walk(field.value(), depth, &into, nk.empty() ? nullptr : &in_nested, nk)) {
+          if (!Walk(field.value(), depth, into, nk.empty() ? nullptr : &in_nested, nk)) {
             return false;
           }
           continue;
         }
       } else if (nested != nullptr && key == nested_key) {
-        if (!Walk(field.value(), depth, nested)) return false;
+        if (!Walk(field.value(), depth, *nested, nullptr, {})) return false;
         continue;
       }
-      if (!Walk(field.value(), depth)) return false;
+      if (!check.Value(field.value(), depth)) return false;
     }
-    s_->keys.resize(base);
+    check.Close(base);
     return true;
   }
 
