@@ -152,12 +152,16 @@ int Eval(const std::vector<std::string>& args, bool plan) {
   proact::Scratch scratch;
   proact::Decision decision;
   bool failed = false;
-  auto evaluate = [&](std::size_t line, const std::string& origin, const std::string& event) {
-    proact::Status st = engine.Evaluate(event, scratch, &decision);
-    if (!st.ok()) {
-      failed = true;
-      PrintError(name, line, origin, st.message());
-      return;
+  // Prints the decision for `event` (evaluated now unless `evaluated`).
+  auto evaluate = [&](std::size_t line, const std::string& origin, const std::string& event,
+                      bool evaluated = false) {
+    if (!evaluated) {
+      proact::Status st = engine.Evaluate(event, scratch, &decision);
+      if (!st.ok()) {
+        failed = true;
+        PrintError(name, line, origin, st.message());
+        return;
+      }
     }
     if (!plan) {
       std::cout << decision.ToJson().dump() << "\n";
@@ -177,6 +181,8 @@ int Eval(const std::vector<std::string>& args, bool plan) {
   bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
     if (input_mode == "raw") {
       evaluate(p.line, "", p.text);
+    } else if (engine.EvaluateEnvelope(normalizer, p.text, headers, scratch, &r, &decision)) {
+      evaluate(p.line, "", r.events[0].json, true);  // an envelope, read once
     } else {
       normalizer.Normalize(p.text, headers, &r);
       for (const proact::NormalizedEvent& e : r.events) evaluate(p.line, e.origin, e.json);
