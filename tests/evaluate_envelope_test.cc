@@ -173,3 +173,37 @@ TEST_CASE("EvaluateEnvelope: strings at every block offset") {
 
 }  // namespace
 }  // namespace proact
+
+namespace proact {
+namespace {
+
+TEST_CASE("Decision::AppendJson writes the bytes of ToJson().dump()") {
+  Decision d;
+  std::string out;
+  d.AppendJson(&out);
+  CHECK(out == d.ToJson().dump());
+  std::string every;
+  for (int c = 1; c < 0x80; ++c) every.push_back(static_cast<char>(c));
+  for (const std::string id : {std::string("e-1"), std::string("q\"b\\s/\b\f\n\r\t"), every,
+                               std::string("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), std::string()}) {
+    d.id = id;
+    d.source = "aws." + id;
+    d.detail_type.reset();
+    out.clear();
+    d.AppendJson(&out);
+    CHECK(out == d.ToJson().dump());
+  }
+  // With matches: through the shipped pack.
+  Result<PolicySet> set = PolicySet::Load({std::string(PROACT_SOURCE_DIR) + "/rules"});
+  REQUIRE(set.ok());
+  Engine engine(std::move(set).value());
+  std::string event = testing::ReadFile(std::string(PROACT_TESTDATA_DIR) +
+                                        "/corpus/aws/eventbridge.cloudtrail-s3-createBucket.custodian.json");
+  REQUIRE(engine.Evaluate(event, &d).ok());
+  out.clear();
+  d.AppendJson(&out);
+  CHECK(out == d.ToJson().dump());
+}
+
+}  // namespace
+}  // namespace proact

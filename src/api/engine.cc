@@ -11,6 +11,7 @@
 #include "match/scratch.h"
 #include "program/program.h"
 #include "util/redaction.h"
+#include "util/strings.h"
 
 namespace proact {
 
@@ -68,6 +69,25 @@ nlohmann::ordered_json Decision::ToJson() const {
   }
   out["matches"] = std::move(matched);
   return out;
+}
+
+void Decision::AppendJson(std::string* out) const {
+  if (!matches.empty()) {
+    out->append(ToJson().dump());
+    return;
+  }
+  auto field = [&](std::string_view key, const std::optional<std::string>& value) {
+    out->append(key);
+    if (value) {
+      internal::AppendJsonString(out, *value);
+    } else {
+      out->append("null");
+    }
+  };
+  field("{\"id\":", id);
+  field(",\"source\":", source);
+  field(",\"detail-type\":", detail_type);
+  out->append(",\"matches\":[]}");
 }
 
 void RedactSecrets(nlohmann::ordered_json* j) { internal::RedactJson(j); }

@@ -152,6 +152,7 @@ int Eval(const std::vector<std::string>& args, bool plan) {
   proact::Scratch scratch;
   proact::Decision decision;
   bool failed = false;
+  std::string out;  // one decision line, reused
   // Prints the decision for `event` (evaluated now unless `evaluated`).
   auto evaluate = [&](std::size_t line, const std::string& origin, const std::string& event,
                       bool evaluated = false) {
@@ -164,7 +165,10 @@ int Eval(const std::vector<std::string>& args, bool plan) {
       }
     }
     if (!plan) {
-      std::cout << decision.ToJson().dump() << "\n";
+      out.clear();
+      decision.AppendJson(&out);
+      out.push_back('\n');
+      std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
       return;
     }
     for (const nlohmann::ordered_json& l : proact::PlanDecision(policies, decision)) {
@@ -192,7 +196,8 @@ int Eval(const std::vector<std::string>& args, bool plan) {
         PrintError(name, p.line, e.origin, e.message);
       }
     }
-    std::cout.flush();  // decisions go out as events come in
+    // From a pipe, decisions go out as events come in; a file's at the end.
+    if (file == "-") std::cout.flush();
   });
   if (!readable) {
     std::cerr << kCommand << ": " << file << ": cannot be read\n";
