@@ -114,6 +114,20 @@ class PROACT_EXPORT Engine {
                         const Headers& headers, Scratch& scratch,
                         NormalizeResult* normalized, Decision* decision) const;
 
+  // Normalizes a payload and evaluates every event it yields, with the
+  // results of normalizer.Normalize(payload, headers, normalized) followed
+  // by (*statuses)[i] = Evaluate(normalized->events[i].json, scratch,
+  // &(*decisions)[i]) for each event: both vectors are resized to the
+  // events' count (reusing their storage). The envelopes the normalizer
+  // would pass on as they are (the payload itself, an SQS body, an SNS
+  // Message) are read once, checked as EvaluateEnvelope checks them, in
+  // the normalizer's own buffer; the others as the two calls read them.
+  // REQUIRES: normalized, decisions and statuses not null.
+  void NormalizeAndEvaluate(const Normalizer& normalizer, std::string_view payload,
+                            const Headers& headers, Scratch& scratch,
+                            NormalizeResult* normalized, std::vector<Decision>* decisions,
+                            std::vector<Status>* statuses) const;
+
   // Evaluates an already-parsed event, as Evaluate does its text.
   Status EvaluateValue(const nlohmann::json& event, Decision* decision) const;
 

@@ -5,6 +5,8 @@
 #include "program/api_access.h"
 #include "action/template.h"
 #include "match/event_reader.h"
+#include "normalize/fast_path.h"
+#include "util/json_check.h"
 #include "match/explainer.h"
 #include "match/matched_elements.h"
 #include "match/matcher.h"
@@ -257,37 +259,6 @@ Status Engine::EvaluatePadded(std::string_view event_json, Scratch& scratch,
 
 namespace {
 
-// The first key of a JSON object's text, when it is a plain string.
-std::string_view FirstKey(std::string_view text) {
-  std::size_t i = 0;
-  auto space = [&] {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' ||
-                               text[i] == '\t')) {
-      ++i;
-    }
-  };
-  space();
-  if (i >= text.size() || text[i] != '{') return {};
-  ++i;
-  space();
-  if (i >= text.size() || text[i] != '"') return {};
-  std::size_t start = ++i;
-  std::size_t end = text.find_first_of("\"\\", start);
-  if (end == std::string_view::npos || text[end] != '"') return {};
-  return text.substr(start, end - start);
-}
-
-// Keys an EventBridge envelope begins with (in the order EventBridge
-// writes them, "version" first; any of them in hand-made events).
-bool StartsLikeEnvelope(std::string_view payload) {
-  std::string_view key = FirstKey(payload);
-  for (std::string_view k : {"version", "id", "detail-type", "source", "account", "time",
-                             "region", "resources", "detail"}) {
-    if (key == k) return true;
-  }
-  return false;
-}
-
 std::string_view TrimSpace(std::string_view s) {
   std::size_t b = s.find_first_not_of(" \t\r\n");
   if (b == std::string_view::npos) return {};
@@ -304,7 +275,7 @@ bool Engine::EvaluateEnvelope(const Normalizer& normalizer, std::string_view pay
                               const Headers& headers, Scratch& scratch,
                               NormalizeResult* normalized, Decision* decision) const {
   if (!normalizer.PassesEnvelopesOn(headers) || payload.size() > kMaxPassedOnBytes ||
-      !StartsLikeEnvelope(payload)) {
+      !internal::StartsLikeEnvelope(payload)) {
     return false;
   }
   std::string_view text = TrimSpace(payload);
@@ -333,6 +304,54 @@ bool Engine::EvaluateEnvelope(const Normalizer& normalizer, std::string_view pay
   normalized->items.clear();
   normalized->source_attempts.clear();
   return true;
+}
+
+void Engine::NormalizeAndEvaluate(const Normalizer& normalizer, std::string_view payload,
+                                  const Headers& headers, Scratch& scratch,
+                                  NormalizeResult* normalized, std::vector<Decision>* decisions,
+                                  std::vector<Status>* statuses) const {
+  // Envelopes the normalizer's fast path meets are read here, checked, in
+  // its padded buffer: evaluated as they are found.
+  struct Reader : internal::EnvelopeReader {
+    const Engine* engine;
+    Scratch* scratch;
+    std::vector<Decision>* decisions;
+    std::vector<char>* read;
+    bool Read(std::string_view text, std::size_t index) override {
+      if (decisions->size() <= index) decisions->resize(index + 1);
+      if (read->size() <= index) read->resize(index + 1, 0);
+      if (!engine->Run(text, true, *scratch, &(*decisions)[index], true).ok()) return false;
+      if (engine->options_.raw_events &&
+          !internal::RequireEnvelope(*internal::ApiAccess::Rep(*scratch)).ok()) {
+        return false;
+      }
+      (*read)[index] = 1;
+      return true;
+    }
+  };
+  thread_local std::vector<char> read;
+  read.clear();
+  Reader reader;
+  reader.engine = this;
+  reader.scratch = &scratch;
+  reader.decisions = decisions;
+  reader.read = &read;
+  if (!normalizer.PassesEnvelopesOn(headers) ||
+      !internal::FastNormalize(payload, normalized, &reader)) {
+    read.clear();
+    normalizer.Normalize(payload, headers, normalized);
+  }
+  std::size_t n = normalized->events.size();
+  decisions->resize(n);
+  statuses->resize(n);
+  read.resize(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (read[i]) {
+      (*statuses)[i] = Status::Ok();
+    } else {
+      (*statuses)[i] = Evaluate(normalized->events[i].json, scratch, &(*decisions)[i]);
+    }
+  }
 }
 
 Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,

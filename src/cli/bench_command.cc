@@ -173,16 +173,12 @@ std::size_t PipelinePass(const Normalizer& normalizer, const Engine& engine,
                          const std::vector<std::string_view>& payloads, NormalizeResult& result,
                          Scratch& scratch, Decision& decision) {
   std::size_t events = 0;
+  thread_local std::vector<Decision> decisions;
+  thread_local std::vector<Status> statuses;
+  (void)decision;
   for (std::string_view payload : payloads) {
-    if (engine.EvaluateEnvelope(normalizer, payload, {}, scratch, &result, &decision)) {
-      ++events;  // an envelope, read once
-      continue;
-    }
-    normalizer.Normalize(payload, {}, &result);
-    for (const NormalizedEvent& e : result.events) {
-      (void)engine.Evaluate(e.json, scratch, &decision);
-      ++events;
-    }
+    engine.NormalizeAndEvaluate(normalizer, payload, {}, scratch, &result, &decisions, &statuses);
+    events += result.events.size();
   }
   return events;
 }

@@ -153,16 +153,13 @@ int Eval(const std::vector<std::string>& args, bool plan) {
   proact::Decision decision;
   bool failed = false;
   std::string out;  // one decision line, reused
-  // Prints the decision for `event` (evaluated now unless `evaluated`).
-  auto evaluate = [&](std::size_t line, const std::string& origin, const std::string& event,
-                      bool evaluated = false) {
-    if (!evaluated) {
-      proact::Status st = engine.Evaluate(event, scratch, &decision);
-      if (!st.ok()) {
-        failed = true;
-        PrintError(name, line, origin, st.message());
-        return;
-      }
+  // Prints the outcome of one event: its decision, or its error.
+  auto print = [&](std::size_t line, const std::string& origin, const proact::Status& st,
+                   const proact::Decision& decision) {
+    if (!st.ok()) {
+      failed = true;
+      PrintError(name, line, origin, st.message());
+      return;
     }
     if (!plan) {
       out.clear();
@@ -182,14 +179,17 @@ int Eval(const std::vector<std::string>& args, bool plan) {
       }
     }
   };
+  std::vector<proact::Decision> decisions;  // one per event of a payload, reused
+  std::vector<proact::Status> statuses;
   bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
     if (input_mode == "raw") {
-      evaluate(p.line, "", p.text);
-    } else if (engine.EvaluateEnvelope(normalizer, p.text, headers, scratch, &r, &decision)) {
-      evaluate(p.line, "", r.events[0].json, true);  // an envelope, read once
+      print(p.line, "", engine.Evaluate(p.text, scratch, &decision), decision);
     } else {
-      normalizer.Normalize(p.text, headers, &r);
-      for (const proact::NormalizedEvent& e : r.events) evaluate(p.line, e.origin, e.json);
+      // Envelopes (the payload, SQS bodies, SNS messages) are read once.
+      engine.NormalizeAndEvaluate(normalizer, p.text, headers, scratch, &r, &decisions, &statuses);
+      for (std::size_t i = 0; i < r.events.size(); ++i) {
+        print(p.line, r.events[i].origin, statuses[i], decisions[i]);
+      }
       if (r.challenge) PrintChallenge(p.line, *r.challenge);
       for (const proact::NormalizeError& e : r.errors) {
         failed = true;

@@ -328,8 +328,11 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
   // One result per thread, reused: the normalizer keeps its capacity.
   thread_local NormalizeResult normalized;
   thread_local Scratch scratch;
-  Decision decision;
-  bool read_once = false;
+  // Decisions of a payload normalized and evaluated in one call, one per
+  // event (thread-local: they keep their capacity).
+  thread_local std::vector<Decision> decisions;
+  thread_local std::vector<Status> statuses;
+  bool evaluated = false;
   if (!request.http_method.empty() || !request.http_query.empty()) {
     HttpRequest http;
     if (!request.http_method.empty()) http.method = request.http_method;
@@ -338,11 +341,11 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     http.headers = headers;
     http.body = payload;
     normalizer_.NormalizeRequest(http, &normalized);
-  } else if (engine_.EvaluateEnvelope(normalizer_, payload, headers, scratch, &normalized,
-                                      &decision)) {
-    read_once = true;  // an EventBridge envelope, normalized and evaluated in one read
   } else {
-    normalizer_.Normalize(payload, headers, &normalized);
+    // Envelopes (the payload, SQS bodies, SNS messages) read once.
+    engine_.NormalizeAndEvaluate(normalizer_, payload, headers, scratch, &normalized, &decisions,
+                                 &statuses);
+    evaluated = true;
   }
   double normalize_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -408,7 +411,10 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
   SteadyTime stop_at = request.deadline == SteadyTime::max()
                            ? SteadyTime::max()
                            : request.deadline - options_.deadline_margin;
-  for (const NormalizedEvent& ev : normalized.events) {
+  Decision evaluated_here;
+  for (std::size_t index = 0; index < normalized.events.size(); ++index) {
+    const NormalizedEvent& ev = normalized.events[index];
+    Decision& decision = evaluated ? decisions[index] : evaluated_here;
     EventOutcome e;
     e.kind = ev.kind;
     e.origin = ev.origin;
@@ -421,7 +427,7 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
       result.events.push_back(std::move(e));
       continue;
     }
-    if (t0 >= stop_at) {  // (an envelope read once is not acted on either)
+    if (t0 >= stop_at) {  // (evaluated already or not, not acted on)
       e.failed = true;
       e.deadline = true;
       e.reason = "not processed: less than " + std::to_string(options_.deadline_margin.count()) +
@@ -436,7 +442,7 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
       result.events.push_back(std::move(e));
       continue;
     }
-    Status st = read_once ? Status::Ok() : engine_.Evaluate(ev.json, scratch, &decision);
+    Status st = evaluated ? statuses[index] : engine_.Evaluate(ev.json, scratch, &decision);
     double eval_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() + share;
     metrics_.RecordEvaluation(eval_seconds);

@@ -163,6 +163,11 @@ class Walker {
       bool padded = true;
       if constexpr (kChecked) {
         if (!check_->Key(field, base, &key)) return kNotChecked;
+        // Keys by which the normalizer reads a document as a batch or an
+        // SNS notification, not as an envelope: left to it.
+        if (depth == 0 && (key == "Records" || key == "Type" || key == "Message")) {
+          return kNotChecked;
+        }
       } else if (error_code e = Key(field, &key, &padded)) {
         return e;
       }

@@ -28,7 +28,9 @@ namespace proact::internal {
 // (util/json_check.h: what the normalizer passes on byte for byte), every
 // object read to its end, and a text that does not pass (or holds escapes
 // in a value the walk records) is kInvalidArgument: the caller then reads
-// it the usual way, normalizer first.
+// it the usual way, normalizer first. So is an object with a top-level
+// "Records", "Type" or "Message", which the normalizer may read as a batch
+// or an SNS notification.
 Status ReadEvent(std::string_view json, bool padded, const Program& program,
                  const EngineOptions& options, ScratchRep* scratch, bool checked = false);
 

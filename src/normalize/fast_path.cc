@@ -188,13 +188,20 @@ struct Scratch {
 
 class Fast {
  public:
-  Fast(Scratch* s, NormalizeResult* out) : s_(s), out_(out) {}
+  Fast(Scratch* s, NormalizeResult* out, EnvelopeReader* reader)
+      : s_(s), out_(out), reader_(reader) {}
 
   bool Payload(std::string_view payload) {
     Level& l = s_->levels[0];
     if (payload.size() > kMaxFastBytes) return false;
     l.text.resize(payload.size() + simdjson::SIMDJSON_PADDING);
     std::memcpy(l.text.data(), payload.data(), payload.size());
+    if (ReadByReader(l, payload.size())) {
+      NormalizedEvent& e = Next();
+      e.json.assign(Trim(payload));
+      e.kind.assign("eventbridge");
+      return true;
+    }
     od::document doc;
     Fields f;
     if (!Open(l, payload.size(), &doc, &f)) return false;
@@ -245,6 +252,15 @@ class Fast {
     const char* loc = nullptr;
     if (doc->current_location().get(loc) == simdjson::SUCCESS) return false;  // trailing text
     return true;
+  }
+
+  // Offers the document in the level's buffer to the reader.
+  bool ReadByReader(Level& l, std::size_t size) {
+    if (reader_ == nullptr) return false;
+    std::string_view text = Trim(std::string_view(l.text.data(), size));
+    if (!StartsLikeEnvelope(text)) return false;
+    std::memset(l.text.data() + size, 0, simdjson::SIMDJSON_PADDING);
+    return reader_->Read(text, n_);
   }
 
   // Where a walked value is recorded: its presence, type and token.
@@ -551,6 +567,12 @@ class Fast {
     // literal), with room for a block and then the padding.
     l.text.resize(escaped.size() + simdjson::SIMDJSON_PADDING);
     std::size_t size = Unescape(escaped, l.text.data());
+    if (ReadByReader(l, size)) {
+      NormalizedEvent& e = Next();
+      AppendCompact(&e.json, Trim(std::string_view(l.text.data(), size)));
+      Describe(e, ctx, "eventbridge");
+      return true;
+    }
     od::document doc;
     Fields f;
     if (!Open(l, size, &doc, &f)) return false;
@@ -652,6 +674,7 @@ class Fast {
 
   Scratch* s_;
   NormalizeResult* out_;
+  EnvelopeReader* reader_;
   std::size_t n_ = 0;
   std::size_t items_ = 0;
 };
@@ -659,12 +682,16 @@ class Fast {
 }  // namespace
 
 bool FastNormalize(std::string_view payload, NormalizeResult* out) {
+  return FastNormalize(payload, out, nullptr);
+}
+
+bool FastNormalize(std::string_view payload, NormalizeResult* out, EnvelopeReader* reader) {
   thread_local Scratch scratch;
   out->errors.clear();
   out->challenge.reset();
   out->delivery.clear();
   out->answer = DeliveryAnswer::kNone;
-  Fast fast(&scratch, out);
+  Fast fast(&scratch, out, reader);
   bool ok = false;
   try {
     ok = fast.Payload(payload);

@@ -33,6 +33,26 @@ namespace proact::internal {
 // this thread.
 bool FastNormalize(std::string_view payload, NormalizeResult* out);
 
+// Reads the documents FastNormalize would pass on as EventBridge envelopes
+// itself (the engine's checked read: Engine::NormalizeAndEvaluate), so
+// that they are parsed once.
+class EnvelopeReader {
+ public:
+  virtual ~EnvelopeReader() = default;
+  // `text` is a document that starts like an envelope (the payload, an
+  // SQS body or an SNS Message, unescaped), followed by at least
+  // SIMDJSON_PADDING readable bytes, which would become out->events[index].
+  // Returns true when it checked the whole text as JsonChecker does and
+  // found an envelope without top-level "Records", "Type" or "Message":
+  // FastNormalize then takes it as that event without reading it. False:
+  // FastNormalize reads it as usual.
+  virtual bool Read(std::string_view text, std::size_t index) = 0;
+};
+
+// FastNormalize, offering each document that starts like an envelope to
+// `reader` first. The result is the same as without a reader.
+bool FastNormalize(std::string_view payload, NormalizeResult* out, EnvelopeReader* reader);
+
 // The full path alone (the Normalizer without the fast path), for tests
 // comparing the two. Built-in sources only, no webhook secrets.
 void NormalizeFull(std::string_view payload, const Headers& headers, NormalizeResult* out);

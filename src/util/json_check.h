@@ -186,6 +186,34 @@ inline std::size_t Unescape(std::string_view s, char* out) {
 
 }  // namespace json_check
 
+// True when the first key of the JSON object `text` is one an EventBridge
+// envelope begins with ("version" first as EventBridge writes them; any of
+// the envelope's keys in hand-made events). A cheap guess, no check: it
+// picks whether a checked read as an envelope is worth trying.
+inline bool StartsLikeEnvelope(std::string_view text) {
+  std::size_t i = 0;
+  auto space = [&] {
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t')) {
+      ++i;
+    }
+  };
+  space();
+  if (i >= text.size() || text[i] != '{') return false;
+  ++i;
+  space();
+  if (i >= text.size() || text[i] != '"') return false;
+  std::size_t start = ++i;
+  std::size_t end = text.find_first_of("\"\\", start);
+  if (end == std::string_view::npos || text[end] != '"') return false;
+  std::string_view key = text.substr(start, end - start);
+  for (std::string_view k : {"version", "id", "detail-type", "source", "account", "time",
+                             "region", "resources", "detail"}) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
 // Checks values in full, keeping the keys of the objects being walked
 // (reused from text to text: no allocation in steady state).
 class JsonChecker {
