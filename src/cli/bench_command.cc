@@ -267,14 +267,20 @@ int Bench(const std::vector<std::string>& args) {
   // Inputs first, so that compile time is the engine's alone.
   std::string pattern_text;
   if (!patterns.empty()) {
-    std::ifstream in(patterns, std::ios::binary);
-    if (!in) {
+    // Read into a string of the file's size: a stream buffer grown by
+    // doubling and then copied held up to three times the text at once,
+    // which the peak RSS after compiling counted (13 MB file: +26 MB).
+    std::ifstream in(patterns, std::ios::binary | std::ios::ate);
+    std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
+    if (size >= 0) {
+      pattern_text.resize(static_cast<std::size_t>(size));
+      in.seekg(0);
+      in.read(pattern_text.data(), size);
+    }
+    if (!in || size < 0) {
       std::cerr << "proact bench: " << patterns << ": cannot be read\n";
       return 1;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    pattern_text = text.str();
   }
   Clock::time_point t0 = Clock::now();
   Result<PolicySet> set = patterns.empty()
