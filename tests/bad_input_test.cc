@@ -42,6 +42,19 @@ TEST_CASE("policies: control characters are a clear error, never handed to the Y
   CHECK(tab.status().diagnostics()[0].ToString().find(
             "tab.yaml:3:6: error: a tab before the block indicator '-' is not allowed in YAML") == 0);
   CHECK(PolicySet::FromString("policies: []\ntests: [{name: \"a: \t-1\"}]\n", "ok.yaml").ok());
+  // Past the first 64-byte block (the check runs by blocks), and tabs and
+  // CR LF in a long file are still fine.
+  std::string comment = "# " + std::string(200, 'x') + "\n";
+  Result<PolicySet> late = PolicySet::FromString(comment + "a: b\x07\n", "bell.yaml");
+  REQUIRE_FALSE(late.ok());
+  CHECK(late.status().diagnostics()[0].ToString().find(
+            "bell.yaml:2:5: error: control character 0x07 is not allowed in YAML") == 0);
+  CHECK(PolicySet::FromString(comment + "policies: []\r\n# a\ttab\r\n" + comment, "long.yaml").ok());
+  // Invalid UTF-8 after long ASCII runs (read eight bytes at a time) and
+  // after valid multi-byte characters, at its exact place.
+  Result<PolicySet> utf = PolicySet::FromString(comment + "a: \"caf\xc3\xa9 \xc3\x28\"\n", "utf.yaml");
+  REQUIRE_FALSE(utf.ok());
+  CHECK(utf.status().diagnostics()[0].ToString().find("utf.yaml:2:11: error: file is not valid UTF-8") == 0);
 }
 
 TEST_CASE("events: malformed, truncated, invalid UTF-8, huge, deep") {

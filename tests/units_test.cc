@@ -143,6 +143,62 @@ TEST_CASE("program/value_index: typed keys") {
   CHECK(index.Find(3, ValueKind::kString, "300").empty());
 }
 
+TEST_CASE("program/value_index: pair keys stored by string id compare by bytes") {
+  // Strings 0 and 2 hold the same bytes: one key, whichever id added it.
+  std::vector<std::string> strings = {"arn:aws:iam::123456789012:role/Admin", "DeleteBucket",
+                                      "arn:aws:iam::123456789012:role/Admin", "Delete"};
+  ValueIndex index;
+  index.SetStringPool(strings.data(), strings.size());
+  char buf[8];
+  auto key = [](ValueKind ka, std::string_view a, ValueKind kb, std::string_view b) {
+    std::string k;
+    AppendPairKey(&k, ka, a);
+    AppendPairKey(&k, kb, b);
+    return k;
+  };
+  auto hash = [](ValueKind ka, std::string_view a, ValueKind kb, std::string_view b) {
+    return ValueIndex::PairHash(ValueIndex::ValueHash(ka, a), ValueIndex::ValueHash(kb, b));
+  };
+  auto add = [&](std::string_view a, std::uint32_t ia, ValueKind kb, std::string_view b,
+                 std::uint32_t ib, std::uint32_t rule) {
+    index.AddPairHashed(5, key(ValueKind::kString, a, kb, b), ValueKind::kString, a, ia, kb, b,
+                        ib, hash(ValueKind::kString, a, kb, b), rule);
+  };
+  auto find = [&](std::string_view a, ValueKind kb, std::string_view b) {
+    std::string k = key(ValueKind::kString, a, kb, b);
+    return index.FindLazy(5, ValueKind::kString, hash(ValueKind::kString, a, kb, b),
+                          [&] { return std::string_view(k); });
+  };
+  add(strings[0], 0, ValueKind::kString, strings[1], 1, 7);
+  add(strings[2], 2, ValueKind::kString, strings[1], 1, 8);  // same key, another id
+  add(strings[0], 0, ValueKind::kNumber, NumberKeyBytes(3, buf), ValueIndex::kNoString, 9);
+  // A string without an id is stored by its bytes.
+  add(strings[0], 0, ValueKind::kString, "Put", ValueIndex::kNoString, 10);
+  index.Build();
+  auto rules = find(strings[0], ValueKind::kString, "DeleteBucket");
+  REQUIRE(rules.size() == 2);
+  CHECK(rules[0] == 7);
+  CHECK(rules[1] == 8);
+  CHECK(find(strings[0], ValueKind::kNumber, NumberKeyBytes(3, buf)).size() == 1);
+  CHECK(find(strings[0], ValueKind::kString, "Put")[0] == 10);
+  CHECK(find(strings[0], ValueKind::kString, "Delete").empty());      // a prefix of a value
+  CHECK(find(strings[0], ValueKind::kString, "DeleteBucketX").empty());
+  CHECK(find(strings[0], ValueKind::kString, "3").empty());          // kind differs
+  CHECK(find("arn:aws:iam::123456789012:role/Admi", ValueKind::kString, "DeleteBucket").empty());
+  // The bytes decide, not the hash: a key under another key's hash.
+  auto under = [&](std::string_view k) {
+    return index.FindLazy(5, ValueKind::kString,
+                          hash(ValueKind::kString, strings[0], ValueKind::kString, "DeleteBucket"),
+                          [&] { return k; });
+  };
+  CHECK(under(key(ValueKind::kString, strings[0], ValueKind::kString, "DeleteBucket")).size() == 2);
+  CHECK(under(key(ValueKind::kString, strings[0], ValueKind::kString, "DeleteBuckeT")).empty());
+  CHECK(under(key(ValueKind::kString, strings[0], ValueKind::kNumber, "DeleteBucket")).empty());
+  CHECK(under(key(ValueKind::kString, strings[0], ValueKind::kString, "")).empty());
+  CHECK(under(std::string_view(key(ValueKind::kString, strings[0], ValueKind::kString,
+                                   "DeleteBucket")).substr(0, 20)).empty());  // truncated
+}
+
 }  // namespace
 }  // namespace proact::internal
 

@@ -2,14 +2,23 @@
 # Builds the AWS Lambda deployment package (provided.al2023, x86_64) of the
 # proact custom runtime.
 #
-#   package.sh BOOTSTRAP RULES_DIR OUT_ZIP
+#   package.sh BOOTSTRAP RULES_DIR OUT_ZIP [BUILTIN_SOURCES_DIR]
+#
+# BUILTIN_SOURCES_DIR is the folder the library embedded its source
+# definitions from (the build passes rules/sources of the same checkout).
+# A pack file named like one of them and byte-identical to it is left out:
+# the runtime has those definitions built in and compiles them on first
+# use, so the package does not compile them a second time at every cold
+# start. A file that differs (a user's edit) is packaged and takes the
+# built-in definitions' place, as it does when loaded from a folder.
 #
 # Layout of the zip (Lambda unpacks it into $LAMBDA_TASK_ROOT, /var/task):
 #   bootstrap          the launcher Lambda runs (a POSIX shell script)
 #   bin/bootstrap      the runtime executable
 #   lib/               every shared library it needs, and the dynamic
 #                      loader of the build machine's glibc
-#   rules/             the policy pack (tests and fixtures left out)
+#   rules/             the policy pack (tests, fixtures and unmodified
+#                      copies of the built-in source definitions left out)
 #   zoneinfo/          the IANA zone files of the zones the pack's
 #                      `local-time` tests name (provided.al2023 has no
 #                      tzdata); the launcher points TZDIR at it
@@ -25,6 +34,7 @@ set -eu
 bootstrap=$1
 rules=$2
 case $3 in /*) out=$3 ;; *) out="$PWD/$3" ;; esac
+builtin_sources=${4:-}
 
 stage="${out%.zip}.stage"
 rm -rf "$stage" "$out"
@@ -59,13 +69,23 @@ exec "$here/lib/ld-linux.so" --library-path "$here/lib" "$here/bin/bootstrap" "$
 LAUNCHER
 chmod 0755 "$stage/bootstrap" "$stage/bin/bootstrap"
 
-# The policy pack without its tests and fixtures.
+# The policy pack without its tests and fixtures, and without unmodified
+# copies of the built-in source definitions.
+: > "$stage/builtin.txt"
 (cd "$rules" && find . \( -name '*.yaml' -o -name '*.yml' \) ! -name '*_test.yaml' \
    ! -name '*_test.yml' ! -path './fixtures/*') |
   while read -r f; do
+    base=${f##*/}
+    if [ -n "$builtin_sources" ] && [ -f "$builtin_sources/$base" ] &&
+       cmp -s "$rules/$f" "$builtin_sources/$base"; then
+      echo "$f" >> "$stage/builtin.txt"
+      continue
+    fi
     mkdir -p "$stage/rules/$(dirname "$f")"
     cp "$rules/$f" "$stage/rules/$f"
   done
+builtin_left_out=$(wc -l < "$stage/builtin.txt")
+rm "$stage/builtin.txt"
 
 # Zone files of the zones `local-time` tests name (`zone: Europe/Berlin`,
 # flow or block style, quoted or not), from the build machine's tzdata.
@@ -90,4 +110,4 @@ if command -v advzip > /dev/null 2>&1; then
   advzip -q -z -3 "$out"
 fi
 size=$(stat -c %s "$out")
-echo "lambda package: $out ($size bytes, $(ls "$stage/lib" | wc -l) files in lib/, $(find "$stage/zoneinfo" -type f | wc -l) zone files)"
+echo "lambda package: $out ($size bytes, $(ls "$stage/lib" | wc -l) files in lib/, $(find "$stage/zoneinfo" -type f | wc -l) zone files, $builtin_left_out built-in source files left out)"

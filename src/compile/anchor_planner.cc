@@ -21,20 +21,28 @@ bool Anchorable(const Program& p, const FieldTest& ft) {
   return true;
 }
 
+// fn(kind, bytes, string id or ValueIndex::kNoString) for each exact value
+// of the test.
 template <typename Fn>
-void ForEachKey(const Program& p, const FieldTest& ft, Fn fn) {
+void ForEachKeyId(const Program& p, const FieldTest& ft, Fn fn) {
   char buf[8];
+  constexpr std::uint32_t kNone = ValueIndex::kNoString;
   for (std::uint32_t i = 0; i < ft.tests_count; ++i) {
     const ValueTest& t = p.value_tests[ft.tests_begin + i];
     switch (t.op) {
-      case TestOp::kString: fn(ValueKind::kString, std::string_view(p.strings[t.a])); break;
-      case TestOp::kNumber: fn(ValueKind::kNumber, NumberKeyBytes(p.numbers[t.a], buf)); break;
-      case TestOp::kTrue: fn(ValueKind::kTrue, std::string_view()); break;
-      case TestOp::kFalse: fn(ValueKind::kFalse, std::string_view()); break;
-      case TestOp::kNull: fn(ValueKind::kNull, std::string_view()); break;
+      case TestOp::kString: fn(ValueKind::kString, std::string_view(p.strings[t.a]), t.a); break;
+      case TestOp::kNumber: fn(ValueKind::kNumber, NumberKeyBytes(p.numbers[t.a], buf), kNone); break;
+      case TestOp::kTrue: fn(ValueKind::kTrue, std::string_view(), kNone); break;
+      case TestOp::kFalse: fn(ValueKind::kFalse, std::string_view(), kNone); break;
+      case TestOp::kNull: fn(ValueKind::kNull, std::string_view(), kNone); break;
       default: break;
     }
   }
+}
+
+template <typename Fn>
+void ForEachKey(const Program& p, const FieldTest& ft, Fn fn) {
+  ForEachKeyId(p, ft, [&](ValueKind k, std::string_view bytes, std::uint32_t) { fn(k, bytes); });
 }
 
 struct Candidate {
@@ -144,14 +152,17 @@ void PlanAnchors(Program* p) {
     fallback_adds += a_adds;
     fallback_bytes += a_bytes;
     pair_adds += a_adds * b_adds;
-    // Each pair key: both values with a kind byte and a 4-byte length.
-    pair_bytes += a_bytes * b_adds + b_bytes * a_adds + a_adds * b_adds * 2 * 5;
+    // Each stored pair key: per value a kind byte and a string id, or a
+    // 4-byte length and at most 8 bytes (a number).
+    pair_bytes += a_adds * b_adds * 2 * 13;
     anchors.push_back(Anchor{r, static_cast<std::int32_t>(it->second)});
   }
   counts = ValueIndex();  // done with: freed before the indexes grow
   // Single anchors and fallbacks share a few values (a source, an API
   // name); pair keys are mostly distinct.
   p->index.Reserve(single_adds, single_bytes, false);
+  // Pair keys refer to the strings by id; nothing adds strings after this.
+  p->pair_index.SetStringPool(p->strings.data(), p->strings.size());
   p->pair_index.Reserve(pair_adds, pair_bytes, true);
   p->pair_fallback.Reserve(fallback_adds, fallback_bytes, false);
   std::string key;
@@ -168,14 +179,14 @@ void PlanAnchors(Program* p) {
     std::uint32_t sig = static_cast<std::uint32_t>(anchor.sig);
     const FieldTest& a = tests[0];
     const FieldTest& b = tests[1];
-    ForEachKey(*p, a, [&](ValueKind ka, std::string_view va) {
+    ForEachKeyId(*p, a, [&](ValueKind ka, std::string_view va, std::uint32_t ida) {
       p->pair_fallback.Add(sig, ka, va, r);
-      ForEachKey(*p, b, [&](ValueKind kb, std::string_view vb) {
+      ForEachKeyId(*p, b, [&](ValueKind kb, std::string_view vb, std::uint32_t idb) {
         key.clear();
         AppendPairKey(&key, ka, va);
         AppendPairKey(&key, kb, vb);
-        p->pair_index.AddHashed(
-            sig, ValueKind::kString, key,
+        p->pair_index.AddPairHashed(
+            sig, key, ka, va, ida, kb, vb, idb,
             ValueIndex::PairHash(ValueIndex::ValueHash(ka, va),
                                  ValueIndex::ValueHash(kb, vb)),
             r);

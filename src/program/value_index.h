@@ -46,6 +46,23 @@ class ValueIndex {
   // With the value hash given (ValueHash, or PairHash for two-field keys).
   void AddHashed(std::uint32_t field, ValueKind kind, std::string_view bytes,
                  std::uint64_t value_hash, std::uint32_t rule);
+  // Two-field keys (the pair index). `key` is the AppendPairKey form of
+  // both values (what lookups pass); a string value with an id in the
+  // string pool (SetStringPool; kNoString otherwise) is stored as that id
+  // instead of its bytes, so a key costs 10 bytes instead of both values'
+  // bytes again. Keys compare by bytes, so equal values under different
+  // ids are one key. An index takes either these or Add/AddHashed calls.
+  static constexpr std::uint32_t kNoString = ~std::uint32_t{0};
+  void AddPairHashed(std::uint32_t field, std::string_view key, ValueKind first_kind,
+                     std::string_view first, std::uint32_t first_string, ValueKind second_kind,
+                     std::string_view second, std::uint32_t second_string,
+                     std::uint64_t value_hash, std::uint32_t rule);
+  // The strings pair keys refer to by id (Program::strings): it must not
+  // change while the index is in use.
+  void SetStringPool(const std::string* strings, std::size_t count) {
+    strings_ = strings;
+    string_count_ = count;
+  }
   // Room for `adds` more Add calls of `key_bytes` bytes in all, so that
   // building grows nothing (an upper bound is fine). Unless `distinct` (most
   // adds bring a new key), room is made for the (entry, rule) pairs only.
@@ -82,10 +99,7 @@ class ValueIndex {
       if (static_cast<std::uint32_t>(slot >> 32) != tag) continue;
       const Entry& e = entries_[static_cast<std::uint32_t>(slot) - 1];
       if (e.hash != hash || e.field != field || e.kind != kind) continue;
-      std::string_view bytes = key();
-      if (e.key_length == bytes.size() &&
-          (bytes.empty() || std::memcmp(keys_.data() + e.key_offset, bytes.data(),
-                                        bytes.size()) == 0)) {
+      if (KeyEquals(e, key())) {
         return std::span<const std::uint32_t>(postings_.data() + e.postings_begin,
                                               e.postings_count);
       }
@@ -109,6 +123,17 @@ class ValueIndex {
   std::int64_t Lookup(std::uint64_t hash, std::uint32_t field, ValueKind kind,
                       std::string_view bytes) const;
   void Rehash(std::size_t slots);
+  // The entry's key is `bytes` (in AppendPairKey form for pair keys).
+  bool KeyEquals(const Entry& e, std::string_view bytes) const {
+    if (pair_keys_) return PairKeyEquals(e, bytes);
+    return e.key_length == bytes.size() &&
+           (bytes.empty() ||
+            std::memcmp(keys_.data() + e.key_offset, bytes.data(), bytes.size()) == 0);
+  }
+  bool PairKeyEquals(const Entry& e, std::string_view bytes) const;
+  // One value of a stored pair key: kind byte (high bit: by string id),
+  // then the 4-byte id, or the 4-byte length and the bytes.
+  void AppendStoredPart(ValueKind kind, std::string_view bytes, std::uint32_t string);
 
   std::string keys_;                       // key bytes arena
   std::vector<Entry> entries_;
@@ -121,6 +146,9 @@ class ValueIndex {
   // (0 = empty), so that most misses never touch an entry.
   std::vector<std::uint64_t> slots_;
   std::vector<std::uint32_t> postings_;
+  bool pair_keys_ = false;  // keys are stored pair keys (AddPairHashed)
+  const std::string* strings_ = nullptr;
+  std::size_t string_count_ = 0;
 };
 
 }  // namespace proact::internal

@@ -1,11 +1,15 @@
 #!/bin/bash
 # The Lambda package carries the zone files its rules' `local-time` tests
 # name, and its launcher points TZDIR at them (provided.al2023 has no
-# tzdata): packaging/lambda/package.sh on a small rules folder.
-#   lambda_zones_test.sh PACKAGE_SH BOOTSTRAP PROACT WORKDIR
+# tzdata): packaging/lambda/package.sh on a small rules folder. Unmodified
+# copies of the built-in source definitions are left out of it, edited ones
+# are kept.
+#   lambda_zones_test.sh PACKAGE_SH BOOTSTRAP PROACT WORKDIR BUILTIN_SOURCES_DIR
 set -u
-PACKAGE=$1 BOOTSTRAP=$2 PROACT=$3 WORK=$4
-rm -rf "$WORK" && mkdir -p "$WORK/rules/team"
+PACKAGE=$1 BOOTSTRAP=$2 PROACT=$3 WORK=$4 BUILTIN=$5
+rm -rf "$WORK" && mkdir -p "$WORK/rules/team" "$WORK/rules/sources"
+cp "$BUILTIN/github.yaml" "$WORK/rules/sources/github.yaml"
+{ cat "$BUILTIN/slack.yaml"; echo "# edited by the team"; } > "$WORK/rules/sources/slack.yaml"
 failed=0
 check() { if [ "$2" -eq 0 ]; then echo "ok: $1"; else echo "FAIL: $1"; failed=1; fi; }
 
@@ -32,10 +36,16 @@ policies:
       time: [{local-time: {zone: Asia/Tokyo, days: [mon]}}]
 YAML
 
-sh "$PACKAGE" "$BOOTSTRAP" "$WORK/rules" "$WORK/out.zip" > "$WORK/package.log" 2>&1
+sh "$PACKAGE" "$BOOTSTRAP" "$WORK/rules" "$WORK/out.zip" "$BUILTIN" > "$WORK/package.log" 2>&1
 check "package.sh succeeds" $?
 grep -q "3 zone files" "$WORK/package.log"; check "it reports the zone files it packed" $?
+grep -q "1 built-in source files left out" "$WORK/package.log"
+check "it reports the built-in source files it left out" $?
 unzip -q "$WORK/out.zip" -d "$WORK/root"
+[ ! -e "$WORK/root/rules/sources/github.yaml" ]
+check "an unmodified copy of a built-in source file is left out" $?
+cmp -s "$WORK/root/rules/sources/slack.yaml" "$WORK/rules/sources/slack.yaml"
+check "an edited source file is packaged" $?
 for zone in Europe/Berlin America/New_York UTC; do
   cmp -s "$WORK/root/zoneinfo/$zone" "${TZDIR:-/usr/share/zoneinfo}/$zone"
   check "zoneinfo/$zone is the build machine's zone file" $?
