@@ -1,6 +1,12 @@
 // Unit tests of internal pieces, one section per module.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "action/template.h"
 #include "compile/pattern_compiler.h"
 #include "load/diagnostic_sink.h"
@@ -8,6 +14,7 @@
 #include "match/matcher.h"
 #include "program/value_index.h"
 #include "util/json_nesting.h"
+#include "util/json_size.h"
 #include "util/environment.h"
 #include "util/strings.h"
 
@@ -94,6 +101,29 @@ TEST_CASE("action/template: parsing") {
   CHECK_FALSE(ParseTemplate("{{ a[x] }}", &t, &err));
   CHECK_FALSE(ParseTemplate("{{ a | default(1 }}", &t, &err));
   CHECK_FALSE(ParseTemplate("{{ a | lower(1) }}", &t, &err));
+}
+
+TEST_CASE("util/json_size: CompactJsonSize is dump().size() for every kind of value") {
+  const std::vector<nlohmann::json> values = {
+      nullptr, true, false, 0, 7, -1, 10, 99, 100, -100,
+      std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+      std::numeric_limits<std::uint64_t>::max(), 0.0, -0.0, 1.5, 3.0, 1e100, -2.5e-300, 0.1,
+      1.0 / 3.0, 123456789.125, std::numeric_limits<double>::infinity(),
+      std::numeric_limits<double>::quiet_NaN(), "", "plain", "quote \" and \\ backslash",
+      "\b\f\n\r\t", std::string("nul \x01 \x1f \x7f", 10), std::string("\0", 1),
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\xe6\x97\xa5\xe6\x9c\xac",
+      nlohmann::json::array(), nlohmann::json::object(),
+      nlohmann::json::array({1, "two", nullptr, nlohmann::json::array({3.25})}),
+      nlohmann::json::parse(R"({"a":{"b\"c":[1,2,{"\u00e9":"\n"}]},"":"","z":false})")};
+  for (const nlohmann::json& v : values) {
+    CAPTURE(v.dump());
+    std::optional<std::size_t> size = CompactJsonSize(v);
+    REQUIRE(size.has_value());
+    CHECK(*size == v.dump().size());
+  }
+  // Invalid UTF-8, which dump() refuses: no answer, the caller asks dump().
+  CHECK_FALSE(CompactJsonSize(nlohmann::json("bad \xff byte")).has_value());
+  CHECK_FALSE(CompactJsonSize(nlohmann::json::object({{"k\xc3", 1}})).has_value());
 }
 
 TEST_CASE("compile/pattern_compiler: CIDR and IP parsing") {

@@ -546,44 +546,70 @@ bool RenderString(const Template& t, const FieldSource& event,
     }
     nlohmann::json v;
     if (!EvalExpr(t.exprs[t.expr_index[i]], event, &v, error, missing)) return false;
-    s += Stringify(v);
+    if (v.is_string()) {
+      s += v.get_ref<const std::string&>();
+    } else {
+      s += Stringify(v);
+    }
   }
   *out = std::move(s);
   return true;
 }
 
-bool Render(const ParamTree& tree, const FieldSource& event,
-            const std::string& where, nlohmann::json* out, std::string* error) {
+// Where a parameter sits ("a.b[2]"), kept as a chain of frames on the
+// stack and written out only for an error message.
+struct Where {
+  const Where* parent = nullptr;
+  const std::string* key = nullptr;  // a member, or an element when null
+  std::size_t index = 0;
+};
+
+std::string WhereText(const Where* w) {
+  if (w == nullptr) return "";
+  std::string out = WhereText(w->parent);
+  if (w->key != nullptr) {
+    out += out.empty() ? *w->key : "." + *w->key;
+  } else {
+    out += "[" + std::to_string(w->index) + "]";
+  }
+  return out;
+}
+
+bool Render(const ParamTree& tree, const FieldSource& event, const Where* where,
+            nlohmann::json* out, std::string* error) {
   switch (tree.kind) {
     case ParamTree::Kind::kLiteral:
       *out = tree.literal;
       return true;
     case ParamTree::Kind::kTemplate:
       if (!RenderString(tree.tmpl, event, out, error)) {
-        *error = "param '" + where + "': " + *error;
+        *error = "param '" + WhereText(where) + "': " + *error;
         return false;
       }
       return true;
-    case ParamTree::Kind::kObject:
+    case ParamTree::Kind::kObject: {
       *out = nlohmann::json::object();
+      nlohmann::json::object_t& object = out->get_ref<nlohmann::json::object_t&>();
       for (const auto& [key, child] : tree.members) {
+        Where here{where, &key, 0};
         nlohmann::json v;
-        if (!Render(child, event, where.empty() ? key : where + "." + key, &v,
-                    error))
-          return false;
-        (*out)[key] = std::move(v);
+        if (!Render(child, event, &here, &v, error)) return false;
+        object[key] = std::move(v);
       }
       return true;
-    case ParamTree::Kind::kArray:
+    }
+    case ParamTree::Kind::kArray: {
       *out = nlohmann::json::array();
+      nlohmann::json::array_t& array = out->get_ref<nlohmann::json::array_t&>();
+      array.reserve(tree.items.size());
       for (std::size_t i = 0; i < tree.items.size(); ++i) {
+        Where here{where, nullptr, i};
         nlohmann::json v;
-        if (!Render(tree.items[i], event, where + "[" + std::to_string(i) + "]",
-                    &v, error))
-          return false;
-        out->push_back(std::move(v));
+        if (!Render(tree.items[i], event, &here, &v, error)) return false;
+        array.push_back(std::move(v));
       }
       return true;
+    }
     case ParamTree::Kind::kChoice:
       break;  // action type bodies only (request_builder.cc)
   }
@@ -602,7 +628,7 @@ std::string TemplateValueText(const nlohmann::json& v) { return Stringify(v); }
 
 bool RenderParams(const ParamTree& tree, const FieldSource& event,
                   nlohmann::json* out, std::string* error) {
-  return Render(tree, event, "", out, error);
+  return Render(tree, event, nullptr, out, error);
 }
 
 }  // namespace proact::internal

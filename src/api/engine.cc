@@ -10,6 +10,7 @@
 #include "match/matcher.h"
 #include "match/scratch.h"
 #include "program/program.h"
+#include "util/json_size.h"
 #include "util/redaction.h"
 
 namespace proact {
@@ -321,7 +322,9 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
         m.errors.push_back(ActionError{ca.name, static_cast<int>(a), error});
         continue;
       }
-      std::size_t size = action.params.dump().size();
+      // The size of the compact text, counted without writing it.
+      std::optional<std::size_t> counted = internal::CompactJsonSize(action.params);
+      std::size_t size = counted ? *counted : action.params.dump().size();
       if (size > options_.max_action_params_bytes) {
         m.errors.push_back(ActionError{
             ca.name, static_cast<int>(a),

@@ -1,0 +1,109 @@
+#include "util/json_size.h"
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "util/utf8.h"
+
+namespace proact::internal {
+namespace {
+
+// Quoted and escaped as nlohmann's serializer does; false when `s` is not
+// valid UTF-8.
+bool StringSize(const std::string& s, std::size_t* size) {
+  std::size_t n = s.size() + 2;
+  bool ascii = true;
+  for (unsigned char c : s) {
+    if (c >= 0x80) {
+      ascii = false;
+    } else if (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' ||
+               c == '\r') {
+      n += 1;
+    } else if (c < 0x20) {
+      n += 5;  // \u00XX
+    }
+  }
+  if (!ascii && !IsValidUtf8(s)) return false;
+  *size += n;
+  return true;
+}
+
+std::size_t UnsignedDigits(std::uint64_t x) {
+  std::size_t digits = 1;
+  while (x >= 10) {
+    x /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
+bool Size(const nlohmann::json& v, std::size_t* size) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::null:
+      *size += 4;
+      return true;
+    case nlohmann::json::value_t::boolean:
+      *size += v.get<bool>() ? 4 : 5;
+      return true;
+    case nlohmann::json::value_t::string:
+      return StringSize(v.get_ref<const std::string&>(), size);
+    case nlohmann::json::value_t::number_unsigned:
+      *size += UnsignedDigits(v.get<std::uint64_t>());
+      return true;
+    case nlohmann::json::value_t::number_integer: {
+      std::int64_t x = v.get<std::int64_t>();
+      // The magnitude of INT64_MIN does not fit an int64_t.
+      std::uint64_t magnitude = x < 0 ? 0 - static_cast<std::uint64_t>(x) : static_cast<std::uint64_t>(x);
+      *size += (x < 0 ? 1 : 0) + UnsignedDigits(magnitude);
+      return true;
+    }
+    case nlohmann::json::value_t::number_float: {
+      double x = v.get<double>();
+      if (!std::isfinite(x)) {
+        *size += 4;  // null
+        return true;
+      }
+      // The serializer's own shortest round-trip form.
+      std::array<char, 64> buffer{};
+      char* end = nlohmann::detail::to_chars(buffer.data(), buffer.data() + buffer.size(), x);
+      *size += static_cast<std::size_t>(end - buffer.data());
+      return true;
+    }
+    case nlohmann::json::value_t::object: {
+      *size += 2;  // {}
+      bool first = true;
+      for (const auto& [key, value] : v.get_ref<const nlohmann::json::object_t&>()) {
+        if (!first) *size += 1;  // ,
+        first = false;
+        if (!StringSize(key, size)) return false;
+        *size += 1;  // :
+        if (!Size(value, size)) return false;
+      }
+      return true;
+    }
+    case nlohmann::json::value_t::array: {
+      *size += 2;  // []
+      if (!v.empty()) *size += v.size() - 1;  // ,
+      for (const nlohmann::json& x : v) {
+        if (!Size(x, size)) return false;
+      }
+      return true;
+    }
+    case nlohmann::json::value_t::binary:
+    case nlohmann::json::value_t::discarded:
+      return false;  // never rendered; dump() decides
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::size_t> CompactJsonSize(const nlohmann::json& v) {
+  std::size_t size = 0;
+  if (!Size(v, &size)) return std::nullopt;
+  return size;
+}
+
+}  // namespace proact::internal
