@@ -517,6 +517,8 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
   if (!found) *out = nullptr;
   std::vector<nlohmann::json> args;
   for (const Filter& f : expr.filters) {
+    // default(V) leaves a value that is there alone: no need to read V.
+    if (f.kind == FilterKind::kDefault && found && !out->is_null()) continue;
     args.clear();
     for (const FilterArg& a : f.args) {
       nlohmann::json v;
@@ -538,7 +540,12 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
 bool RenderString(const Template& t, const FieldSource& event,
                   nlohmann::json* out, std::string* error, bool* missing = nullptr) {
   if (t.whole_value) return EvalExpr(t.exprs[0], event, out, error, missing);
+  // Room for the literal text and a short value per hole, so that most
+  // renderings allocate once.
+  std::size_t guess = 0;
+  for (const std::string& literal : t.literals) guess += literal.size() + 24;
   std::string s;
+  s.reserve(guess);
   for (std::size_t i = 0; i < t.expr_index.size(); ++i) {
     if (t.expr_index[i] < 0) {
       s += t.literals[i];
