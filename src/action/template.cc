@@ -537,6 +537,19 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
   return true;
 }
 
+// True when a string found at e.path is the expression's text as it is: a
+// path of keys and indexes, with no filter but default(V), which leaves a
+// string alone.
+bool AppendsAsIs(const TemplateExpr& e) {
+  for (const PathStep& step : e.path) {
+    if (step.each != PathStep::Each::kNone) return false;
+  }
+  for (const Filter& f : e.filters) {
+    if (f.kind != FilterKind::kDefault) return false;
+  }
+  return true;
+}
+
 bool RenderString(const Template& t, const FieldSource& event,
                   nlohmann::json* out, std::string* error, bool* missing = nullptr) {
   if (t.whole_value) return EvalExpr(t.exprs[0], event, out, error, missing);
@@ -551,8 +564,10 @@ bool RenderString(const Template& t, const FieldSource& event,
       s += t.literals[i];
       continue;
     }
+    const TemplateExpr& expr = t.exprs[t.expr_index[i]];
+    if (AppendsAsIs(expr) && event.AppendString(expr.path, &s)) continue;
     nlohmann::json v;
-    if (!EvalExpr(t.exprs[t.expr_index[i]], event, &v, error, missing)) return false;
+    if (!EvalExpr(expr, event, &v, error, missing)) return false;
     if (v.is_string()) {
       s += v.get_ref<const std::string&>();
     } else {

@@ -119,6 +119,40 @@ class DomFieldSource : public internal::FieldSource {
   explicit DomFieldSource(simdjson::dom::element root) : root_(root) {}
   bool Lookup(const std::vector<internal::PathStep>& path,
               nlohmann::json* out) const override {
+    simdjson::dom::element found;
+    if (!Find(path, &found)) return false;
+    *out = ToJson(found);
+    return true;
+  }
+
+  bool AppendString(const std::vector<internal::PathStep>& path, std::string* out) const override {
+    simdjson::dom::element found;
+    std::string_view str;
+    if (!Find(path, &found) || found.get_string().get(str) != simdjson::SUCCESS) return false;
+    out->append(str);
+    return true;
+  }
+
+  // `[matched]` asks which elements the policy being rendered matched in.
+  void SetMatch(const internal::Program* program, const internal::ScratchRep* scratch,
+                std::uint32_t policy) {
+    program_ = program;
+    scratch_ = scratch;
+    policy_ = policy;
+  }
+
+  bool MatchedElements(const std::vector<internal::PathStep>& prefix, const nlohmann::json& array,
+                       std::vector<std::size_t>* out) const override {
+    if (program_ == nullptr) return false;
+    std::string field;
+    for (const internal::PathStep& step : prefix) field += (field.empty() ? "" : ".") + step.key;
+    internal::MatchedElements(*program_, *scratch_, policy_, field, array, out);
+    return true;
+  }
+
+ private:
+  // The element at `path` (keys and [n] steps).
+  bool Find(const std::vector<internal::PathStep>& path, simdjson::dom::element* out) const {
     simdjson::dom::element cur = root_;
     for (std::size_t i = 0; i < path.size(); ++i) {
       const internal::PathStep& step = path[i];
@@ -145,28 +179,10 @@ class DomFieldSource : public internal::FieldSource {
         if (!found) return false;
       }
     }
-    *out = ToJson(cur);
+    *out = cur;
     return true;
   }
 
-  // `[matched]` asks which elements the policy being rendered matched in.
-  void SetMatch(const internal::Program* program, const internal::ScratchRep* scratch,
-                std::uint32_t policy) {
-    program_ = program;
-    scratch_ = scratch;
-    policy_ = policy;
-  }
-
-  bool MatchedElements(const std::vector<internal::PathStep>& prefix, const nlohmann::json& array,
-                       std::vector<std::size_t>* out) const override {
-    if (program_ == nullptr) return false;
-    std::string field;
-    for (const internal::PathStep& step : prefix) field += (field.empty() ? "" : ".") + step.key;
-    internal::MatchedElements(*program_, *scratch_, policy_, field, array, out);
-    return true;
-  }
-
- private:
   simdjson::dom::element root_;
   const internal::Program* program_ = nullptr;
   const internal::ScratchRep* scratch_ = nullptr;
