@@ -112,6 +112,9 @@ TEST_CASE("util/json_size: CompactJsonSize is dump().size() for every kind of va
       std::numeric_limits<double>::quiet_NaN(), "", "plain", "quote \" and \\ backslash",
       "\b\f\n\r\t", std::string("nul \x01 \x1f \x7f", 10), std::string("\0", 1),
       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\xe6\x97\xa5\xe6\x9c\xac",
+      "a longer run of plain text, then \"quotes\" and \\ and\ttabs at odd places\n",
+      std::string("0123456789\x01" "abcdefghij\x1f" "klmnop\x7f"),
+      "plain words before caf\xc3\xa9 and after \xe2\x82\xac, plain words again",
       nlohmann::json::array(), nlohmann::json::object(),
       nlohmann::json::array({1, "two", nullptr, nlohmann::json::array({3.25})}),
       nlohmann::json::parse(R"({"a":{"b\"c":[1,2,{"\u00e9":"\n"}]},"":"","z":false})")};
@@ -123,6 +126,7 @@ TEST_CASE("util/json_size: CompactJsonSize is dump().size() for every kind of va
   }
   // Invalid UTF-8, which dump() refuses: no answer, the caller asks dump().
   CHECK_FALSE(CompactJsonSize(nlohmann::json("bad \xff byte")).has_value());
+  CHECK_FALSE(CompactJsonSize(nlohmann::json("twenty plain bytes.. \xc3 then more plain")).has_value());
   CHECK_FALSE(CompactJsonSize(nlohmann::json::object({{"k\xc3", 1}})).has_value());
 }
 

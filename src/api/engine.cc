@@ -321,6 +321,7 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
                self_actor + "; actions are not enforced";
     }
     std::size_t actions = options_.render_actions ? cp.actions.size() : 0;
+    m.actions.reserve(actions);
     for (std::size_t a = 0; a < actions; ++a) {
       const internal::CompiledAction& ca = cp.actions[a];
       if (rendered >= options_.max_actions_per_decision) {

@@ -27,26 +27,32 @@ inline bool NeedsLook(std::uint64_t w) {
 
 // Quoted and escaped as nlohmann's serializer does; false when `s` is not
 // valid UTF-8.
+// The bytes `c` adds to its own count when escaped; sets *ascii false for a
+// byte of a multibyte sequence.
+inline std::size_t Extra(unsigned char c, bool* ascii) {
+  if (c >= 0x80) {
+    *ascii = false;
+    return 0;
+  }
+  if (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' || c == '\r') {
+    return 1;
+  }
+  return c < 0x20 ? 5 : 0;  // \u00XX
+}
+
 bool StringSize(const std::string& s, std::size_t* size) {
   std::size_t n = s.size() + 2;
   bool ascii = true;
   std::size_t i = 0;
-  // Eight plain bytes at a time; a word with anything else is read bytewise.
+  // Eight bytes at a time; only a word holding something else than plain
+  // ASCII is read bytewise.
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
-    if (NeedsLook(w)) break;
+    if (!NeedsLook(w)) continue;
+    for (std::size_t j = i; j < i + 8; ++j) n += Extra(static_cast<unsigned char>(s[j]), &ascii);
   }
-  for (unsigned char c : std::string_view(s).substr(i)) {
-    if (c >= 0x80) {
-      ascii = false;
-    } else if (c == '"' || c == '\\' || c == '\b' || c == '\t' || c == '\n' || c == '\f' ||
-               c == '\r') {
-      n += 1;
-    } else if (c < 0x20) {
-      n += 5;  // \u00XX
-    }
-  }
+  for (; i < s.size(); ++i) n += Extra(static_cast<unsigned char>(s[i]), &ascii);
   if (!ascii && !IsValidUtf8(s)) return false;
   *size += n;
   return true;
