@@ -215,6 +215,57 @@ TEST_CASE("fast path: payloads it must leave to the full parser") {
   CHECK(stats.fast > 10);
 }
 
+// Strings are scanned and unescaped a block (16 or 8 bytes) at a time:
+// every escape, control character and closing quote at every offset of a
+// block, and strings ending on a block's last byte, read as the full path
+// reads them: in an envelope's value, and in an SQS body's literal (where
+// the unescaped text is parsed again).
+TEST_CASE("fast path: strings at every block offset read as the full path reads them") {
+  Normalizer normalizer;
+  NormalizeResult reused;
+  Compared stats;
+  // Inside a value of an envelope (passed on byte for byte when valid).
+  const std::vector<std::string> in_value = {
+      "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u0041", "\\u00e9", "\\u20ac",
+      "\\u0000", "\xc3\xa9",
+      // the fast path leaves these to the full parser, which refuses them
+      "\\ud83d", "\\x", "\\u12", std::string(1, '\x01'), std::string(1, '\x1f'), "\t"};
+  // Inside an SQS body's literal, in the envelope's value: what they
+  // unescape to is read again as part of that value.
+  const std::vector<std::string> in_body_value = {
+      "\\u0061", "\\/", "\\u00e9", "\\u20ac", "\\\\\\\"", "\\\\n", "\\\\u0041", "\\\\\\\\",
+      "\\b", "\\f", "\\n", "\\t", "\\u0001", "\\ud83d", "\\x", std::string(1, '\x01')};
+  // Between the tokens of the body: whitespace once unescaped.
+  const std::vector<std::string> in_body_space = {"\\n", "\\t", "\\r", "\\u0020", " "};
+  auto sqs = [](const std::string& literal) {
+    return R"({"Records":[{"messageId":"m","eventSource":"aws:sqs","body":")" + literal + "\"}]}";
+  };
+  for (std::size_t before = 0; before <= 33; ++before) {
+    for (std::size_t after : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16},
+                              std::size_t{17}}) {
+      std::string pad_a(before, 'a'), pad_b(after, 'b');
+      std::string where = " at " + std::to_string(before) + "+" + std::to_string(after);
+      for (const std::string& piece : in_value) {
+        std::string envelope = R"({"source":"aws.s3","detail-type":"x","detail":{"k":")" + pad_a +
+                               piece + pad_b + R"(","n":1}})";
+        Compare(normalizer, envelope, "envelope" + where, &stats, &reused);
+      }
+      for (const std::string& piece : in_body_value) {
+        std::string literal = R"({\"source\":\"aws.s3\",\"detail-type\":\"x\",\"detail\":{\"k\":\")" +
+                              pad_a + piece + pad_b + R"(\",\"n\":1}})";
+        Compare(normalizer, sqs(literal), "sqs value" + where, &stats, &reused);
+      }
+      for (const std::string& piece : in_body_space) {
+        std::string literal = R"({\"source\":\"aws.s3\",\"detail-type\":\"x\",\"detail\":{\"k\":\")" +
+                              pad_a + R"(\",)" + piece + R"(\"n\":1,\"m\":\")" + pad_b + R"(\"}})";
+        Compare(normalizer, sqs(literal), "sqs space" + where, &stats, &reused);
+      }
+    }
+  }
+  CHECK(stats.payloads > 5000);
+  CHECK(stats.fast > stats.payloads / 2);
+}
+
 TEST_CASE("fast path: custom sources and headers take the full path") {
   Normalizer normalizer;
   CustomSource s;

@@ -3,11 +3,14 @@
 #include <simdjson.h>
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "util/json_check.h"
 
 namespace proact::internal {
 namespace {
@@ -15,12 +18,10 @@ namespace {
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
 
-// Deeper documents go to the full path (whose limit is 256).
-constexpr int kMaxFastDepth = 200;
+using json_check::ScanString;
+using json_check::Unescape;
+
 constexpr std::size_t kMaxFastBytes = std::size_t{64} << 20;
-// Objects with more keys than this go to the full path (duplicate keys are
-// looked for by comparing each key with the ones before it).
-constexpr std::size_t kMaxFastKeys = 128;
 // Documents inside strings read at once: the payload, an SQS body, an SNS
 // Message inside it.
 constexpr int kLevels = 3;
@@ -161,106 +162,6 @@ struct Fields {
   const Val& operator[](Key k) const { return v[k]; }
 };
 
-// ---------------------------------------------------------------------------
-// Strings, read from the raw text.
-
-inline std::uint64_t Load8(const char* p) {
-  std::uint64_t x;
-  std::memcpy(&x, p, 8);
-  return x;
-}
-constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-inline std::uint64_t HasLess(std::uint64_t x, unsigned n) { return (x - kOnes * n) & ~x & kHighs; }
-inline std::uint64_t HasByte(std::uint64_t x, unsigned char b) { return HasLess(x ^ (kOnes * b), 1); }
-
-inline int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// From just after a string's opening quote (in a padded buffer whose
-// strings stage 1 found closed): the position of the closing quote, or
-// nullptr when the string holds a raw control character, a malformed escape
-// or a \u escape of a surrogate (left to the full parser).
-const char* ScanString(const char* p, bool* escaped) {
-  *escaped = false;
-  while (true) {
-    std::uint64_t w = Load8(p);
-    if ((HasLess(w, 0x20) | HasByte(w, '"') | HasByte(w, '\\')) == 0) {
-      p += 8;
-      continue;
-    }
-    for (int i = 0; i < 8; ++i, ++p) {
-      unsigned char c = static_cast<unsigned char>(*p);
-      if (c == '"') return p;
-      if (c < 0x20) return nullptr;
-      if (c == '\\') {
-        *escaped = true;
-        char e = p[1];
-        if (e == 'u') {
-          int v = 0;
-          for (int k = 2; k < 6; ++k) {
-            int h = Hex(p[k]);
-            if (h < 0) return nullptr;
-            v = v * 16 + h;
-          }
-          if (v >= 0xD800 && v <= 0xDFFF) return nullptr;
-          p += 5;
-        } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
-                   e == 'r' || e == 't') {
-          p += 1;
-        } else {
-          return nullptr;
-        }
-        ++p;
-        break;  // realign on the next 8 bytes
-      }
-    }
-  }
-}
-
-// Appends the value of a valid JSON string literal's inside (escapes
-// checked by ScanString: no surrogates) to `out`.
-void Unescape(std::string_view s, std::string* out) {
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c != '\\') {
-      std::size_t j = s.find('\\', i);
-      if (j == std::string_view::npos) j = s.size();
-      out->append(s.data() + i, j - i);
-      i = j - 1;
-      continue;
-    }
-    char e = s[++i];
-    switch (e) {
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'n': out->push_back('\n'); break;
-      case 'r': out->push_back('\r'); break;
-      case 't': out->push_back('\t'); break;
-      case 'u': {
-        unsigned v = 0;
-        for (int k = 1; k <= 4; ++k) v = v * 16 + static_cast<unsigned>(Hex(s[i + k]));
-        i += 4;
-        if (v < 0x80) {
-          out->push_back(static_cast<char>(v));
-        } else if (v < 0x800) {
-          out->push_back(static_cast<char>(0xC0 | (v >> 6)));
-          out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
-        } else {
-          out->push_back(static_cast<char>(0xE0 | (v >> 12)));
-          out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
-          out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
-        }
-        break;
-      }
-      default: out->push_back(e); break;  // " \ /
-    }
-  }
-}
 
 std::string_view Trim(std::string_view s) {
   std::size_t b = s.find_first_not_of(" \t\r\n");
@@ -279,8 +180,7 @@ struct Level {
 
 struct Scratch {
   std::array<Level, kLevels> levels;
-  std::vector<std::string_view> keys;  // keys of the objects being walked
-  std::array<std::string, kLevels> holding;  // documents unescaped from strings
+  JsonChecker check;  // what passes (util/json_check.h), and the keys walked
   // Events of earlier, longer results, kept with their strings' capacity
   // for the next result that needs them.
   std::vector<NormalizedEvent> spare;
@@ -292,10 +192,12 @@ class Fast {
 
   bool Payload(std::string_view payload) {
     Level& l = s_->levels[0];
+    if (payload.size() > kMaxFastBytes) return false;
+    l.text.resize(payload.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(l.text.data(), payload.data(), payload.size());
     od::document doc;
-    if (!Open(l, payload, &doc)) return false;
     Fields f;
-    if (!CollectDoc(doc, &f)) return false;
+    if (!Open(l, payload.size(), &doc, &f)) return false;
     if (f[kSource].IsString() && f[kDetailType].IsString()) {
       // Already an envelope: passed on byte for byte.
       NormalizedEvent& e = Next();
@@ -322,15 +224,14 @@ class Fast {
     std::string_view message_id;  // unescaped SQS messageId
   };
 
-  // Copies `text` into the level's padded buffer and starts reading it:
-  // false unless it is one object, valid JSON as the full path reads it
-  // (which the walk checks in full), without duplicate or escaped keys.
-  bool Open(Level& l, std::string_view text, od::document* doc) {
-    if (text.size() > kMaxFastBytes) return false;
-    l.text.resize(text.size() + simdjson::SIMDJSON_PADDING);
-    std::memcpy(l.text.data(), text.data(), text.size());
-    std::memset(l.text.data() + text.size(), 0, simdjson::SIMDJSON_PADDING);
-    if (l.parser.iterate(simdjson::padded_string_view(l.text.data(), text.size(), l.text.size()))
+  // Starts reading the document held in the first `size` bytes of the
+  // level's buffer (which has room for the padding after them): false
+  // unless it is one object, valid JSON as the full path reads it (which
+  // the walk checks in full), without duplicate or escaped keys. The walk
+  // also collects the top-level keys of interest into `f`: one pass.
+  bool Open(Level& l, std::size_t size, od::document* doc, Fields* f) {
+    std::memset(l.text.data() + size, 0, simdjson::SIMDJSON_PADDING);
+    if (l.parser.iterate(simdjson::padded_string_view(l.text.data(), size, l.text.size()))
             .get(*doc)) {
       return false;
     }
@@ -338,82 +239,84 @@ class Fast {
     if (doc->type().get(type) || type != od::json_type::object) return false;
     od::object root;
     if (doc->get_object().get(root)) return false;
-    s_->keys.clear();
-    if (!WalkObject(root, 1)) return false;
+    s_->check.Reset();
+    f->Clear();
+    if (!WalkObject(root, 1, f)) return false;
     const char* loc = nullptr;
     if (doc->current_location().get(loc) == simdjson::SUCCESS) return false;  // trailing text
-    doc->rewind();
     return true;
   }
 
-  bool Walk(od::value v, int depth) {
-    if (depth > kMaxFastDepth) return false;
+  // Where a walked value is recorded: its presence, type and token.
+  struct Into {
+    bool* present;
+    od::json_type* type;
+    std::string_view* raw;
+    bool* escaped;
+  };
+
+  // Checks the value `v` in full (as JsonChecker does); records it in
+  // `into`, and with `nested` (for an object) the value of that key in it
+  // as well.
+  bool Walk(od::value v, int depth, const Into& into, const Into* nested,
+            std::string_view nested_key) {
+    if (depth > json_check::kMaxDepth) return false;
     od::json_type type;
     if (v.type().get(type)) return false;
-    switch (type) {
-      case od::json_type::object: {
-        od::object o;
-        if (v.get_object().get(o)) return false;
-        return WalkObject(o, depth + 1);
-      }
-      case od::json_type::array: {
-        od::array a;
-        if (v.get_array().get(a)) return false;
-        for (auto element : a) {
-          od::value ev;
-          if (element.get(ev)) return false;
-          if (!Walk(ev, depth + 1)) return false;
-        }
-        return true;
-      }
-      case od::json_type::string: {
-        od::raw_json_string raw;
-        if (v.get_raw_json_string().get(raw)) return false;
-        bool escaped;
-        return ScanString(raw.raw(), &escaped) != nullptr;
-      }
-      case od::json_type::number: {
-        // Out-of-range numbers (integers beyond 64 bits included) are errors.
-        od::number n;
-        return !v.get_number().get(n);
-      }
-      case od::json_type::boolean: {
-        bool b;
-        return !v.get_bool().get(b);
-      }
-      case od::json_type::null: {
-        bool is_null = false;
-        return !v.is_null().get(is_null) && is_null;
-      }
+    *into.present = true;
+    *into.type = type;
+    *into.escaped = false;
+    if (type == od::json_type::string) {
+      od::raw_json_string raw;
+      if (v.get_raw_json_string().get(raw)) return false;
+      bool escaped;
+      const char* end = ScanString(raw.raw(), &escaped);
+      if (end == nullptr) return false;
+      *into.raw = std::string_view(raw.raw() - 1, static_cast<std::size_t>(end - raw.raw()) + 2);
+      *into.escaped = escaped;
+      return true;
     }
-    return false;
+    if (type == od::json_type::object && nested != nullptr) {
+      od::object o;
+      if (v.get_object().get(o)) return false;
+      return WalkObject(o, depth + 1, nullptr, nested, nested_key);
+    }
+    return s_->check.Value(v, depth);
   }
 
-  bool WalkObject(od::object o, int depth) {
-    if (depth > kMaxFastDepth) return false;
-    std::size_t base = s_->keys.size();
+  // Checks the object `o` in full. With `f` (a document's top level),
+  // collects its keys of interest; with `nested`, the value of
+  // `nested_key` is recorded there.
+  bool WalkObject(od::object o, int depth, Fields* f = nullptr, const Into* nested = nullptr,
+                  std::string_view nested_key = {}) {
+    if (depth > json_check::kMaxDepth) return false;
+    JsonChecker& check = s_->check;
+    std::size_t base = check.Open();
     for (auto field_result : o) {
       od::field field;
-      if (std::move(field_result).get(field)) return false;
-      const char* k = field.key().raw();
-      bool escaped;
-      const char* end = ScanString(k, &escaped);
-      if (end == nullptr || escaped) return false;
-      std::string_view key(k, static_cast<std::size_t>(end - k));
-      // Duplicate keys: the full parser keeps the last, a reader of the
-      // raw text would see both.
-      for (std::size_t i = base; i < s_->keys.size(); ++i) {
-        const std::string_view& seen = s_->keys[i];
-        if (seen.size() == key.size() && seen.data()[0] == key.data()[0] &&
-            std::memcmp(seen.data(), key.data(), key.size()) == 0) {
-          return false;
+      std::string_view key;
+      if (std::move(field_result).get(field) || !check.Key(field, base, &key)) return false;
+      if (f != nullptr) {
+        Key which = Lookup(key);
+        if (which == kUnsure) f->unsure = true;
+        if (which != kKeyCount && which != kUnsure) {
+          Val& val = f->v[which];
+          Into into{&val.present, &val.type, &val.raw, &val.escaped};
+          Into in_nested{&val.nested_present, &val.nested_type, &val.nested_raw,
+                         &val.nested_escaped};
+          std::string_view nk = NestedKey(which);
+          if (!Walk(field.value(), depth, into, nk.empty() ? nullptr : &in_nested, nk)) {
+            return false;
+          }
+          continue;
         }
+      } else if (nested != nullptr && key == nested_key) {
+        if (!Walk(field.value(), depth, *nested, nullptr, {})) return false;
+        continue;
       }
-      if (s_->keys.size() - base >= kMaxFastKeys) return false;
-      s_->keys.push_back(key);
-      if (!Walk(field.value(), depth)) return false;
+      if (!check.Value(field.value(), depth)) return false;
     }
-    s_->keys.resize(base);
+    check.Close(base);
     return true;
   }
 
@@ -433,19 +336,17 @@ class Fast {
     return kKeyCount;
   }
 
-  // Reads a scalar's token into `raw`; objects and arrays are skipped.
+  // Reads a string's token (quotes included) into `raw` in a document the
+  // walk has checked: the token runs to the next structural character, so
+  // only the whitespace before it is cut; other values are skipped.
   static bool Token(od::value v, od::json_type type, std::string_view* raw, bool* escaped) {
     *escaped = false;
-    if (type == od::json_type::string) {
-      od::raw_json_string r;
-      if (v.get_raw_json_string().get(r)) return false;
-      const char* end = ScanString(r.raw(), escaped);
-      if (end == nullptr) return false;
-      *raw = std::string_view(r.raw() - 1, static_cast<std::size_t>(end - r.raw()) + 2);
-      return true;
-    }
-    if (type == od::json_type::object || type == od::json_type::array) return true;
-    *raw = v.raw_json_token();
+    if (type != od::json_type::string) return true;
+    std::string_view t = v.raw_json_token();
+    while (!t.empty() && t.back() != '"') t.remove_suffix(1);
+    if (t.size() < 2) return false;
+    *raw = t;
+    *escaped = std::memchr(t.data() + 1, '\\', t.size() - 2) != nullptr;
     return true;
   }
 
@@ -487,12 +388,6 @@ class Fast {
       }
     }
     return true;
-  }
-
-  bool CollectDoc(od::document& doc, Fields* f) {
-    od::object root;
-    if (doc.get_object().get(root)) return false;
-    return Collect(root, f);
   }
 
   // A string field's value equals `want` (false when escaped).
@@ -651,18 +546,19 @@ class Fast {
   bool Document(const Val& v, int level, const Ctx& ctx) {
     if (level >= kLevels) return false;
     Level& l = s_->levels[level];
-    std::string& text = s_->holding[level];
-    text.clear();
-    Unescape(v.Text(), &text);
+    std::string_view escaped = v.Text();
+    // Unescaped straight into the level's buffer (no longer than the
+    // literal), with room for a block and then the padding.
+    l.text.resize(escaped.size() + simdjson::SIMDJSON_PADDING);
+    std::size_t size = Unescape(escaped, l.text.data());
     od::document doc;
-    if (!Open(l, text, &doc)) return false;
     Fields f;
-    if (!CollectDoc(doc, &f)) return false;
-    return Inner(f, Trim(text), level, ctx);
+    if (!Open(l, size, &doc, &f)) return false;
+    return Inner(f, Trim(std::string_view(l.text.data(), size)), level, ctx);
   }
 
   bool Records(od::document& doc) {
-    doc.rewind();
+    doc.rewind();  // walked by Open
     od::object root;
     od::array records;
     if (doc.get_object().get(root) || root.find_field("Records").get_array().get(records)) {
