@@ -123,7 +123,12 @@ TEST_CASE("util/json_size: CompactJsonSize is dump().size() for every kind of va
     std::optional<std::size_t> size = CompactJsonSize(v);
     REQUIRE(size.has_value());
     CHECK(*size == v.dump().size());
+    CHECK(CompactJsonSizeBound(v) >= *size);
   }
+  // The bound holds at its worst case: every byte escaped as \u00XX.
+  nlohmann::json controls = nlohmann::json::object({{std::string(5, '\x01'), std::string(7, '\x1f')}});
+  CHECK(CompactJsonSizeBound(controls) >= controls.dump().size());
+  CHECK(controls.dump().size() == 2 + (2 + 30) + 1 + (2 + 42));
   // Invalid UTF-8, which dump() refuses: no answer, the caller asks dump().
   CHECK_FALSE(CompactJsonSize(nlohmann::json("bad \xff byte")).has_value());
   CHECK_FALSE(CompactJsonSize(nlohmann::json("twenty plain bytes.. \xc3 then more plain")).has_value());

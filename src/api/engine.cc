@@ -339,9 +339,13 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
         m.errors.push_back(ActionError{ca.name, static_cast<int>(a), error});
         continue;
       }
-      // The size of the compact text, counted without writing it.
-      std::optional<std::size_t> counted = internal::CompactJsonSize(action.params);
-      std::size_t size = counted ? *counted : action.params.dump().size();
+      // The size of the compact text, counted without writing it, and
+      // only when a bound of it is over the limit.
+      std::size_t size = internal::CompactJsonSizeBound(action.params);
+      if (size > options_.max_action_params_bytes) {
+        std::optional<std::size_t> counted = internal::CompactJsonSize(action.params);
+        size = counted ? *counted : action.params.dump().size();
+      }
       if (size > options_.max_action_params_bytes) {
         m.errors.push_back(ActionError{
             ca.name, static_cast<int>(a),

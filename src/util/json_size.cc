@@ -126,7 +126,32 @@ bool Size(const nlohmann::json& v, std::size_t* size) {
   return false;
 }
 
+std::size_t Bound(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::string:
+      return 6 * v.get_ref<const std::string&>().size() + 2;
+    case nlohmann::json::value_t::object: {
+      std::size_t n = 2;
+      for (const auto& [key, value] : v.get_ref<const nlohmann::json::object_t&>()) {
+        n += 6 * key.size() + 2 + 1 + Bound(value) + 1;  // "key":value,
+      }
+      return n;
+    }
+    case nlohmann::json::value_t::array: {
+      std::size_t n = 2;
+      for (const nlohmann::json& x : v) n += Bound(x) + 1;
+      return n;
+    }
+    default:
+      // null, booleans and numbers: "-9223372036854775808" and
+      // "-1.7976931348623157e+308" are the longest forms (24 bytes).
+      return 32;
+  }
+}
+
 }  // namespace
+
+std::size_t CompactJsonSizeBound(const nlohmann::json& v) { return Bound(v); }
 
 std::optional<std::size_t> CompactJsonSize(const nlohmann::json& v) {
   std::size_t size = 0;

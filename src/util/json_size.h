@@ -15,6 +15,11 @@ namespace proact::internal {
 // is not valid UTF-8 (dump() refuses those): the caller asks dump() itself.
 std::optional<std::size_t> CompactJsonSize(const nlohmann::json& v);
 
+// A cheap upper bound of CompactJsonSize(v) that reads no string's bytes:
+// a string counts 6 bytes per byte (the longest escape, \u00XX), a number
+// its longest form. When it is within a limit, so is the exact size.
+std::size_t CompactJsonSizeBound(const nlohmann::json& v);
+
 }  // namespace proact::internal
 
 #endif  // PROACT_SRC_UTIL_JSON_SIZE_H_
