@@ -62,6 +62,11 @@ struct PROACT_EXPORT Decision {
   // Keys are in the order shown.
   nlohmann::ordered_json ToJson() const;
 
+  // Appends ToJson().dump() to *out: the same bytes, written directly for
+  // a decision without matches (what most events get), so printing one
+  // allocates nothing once *out has grown.
+  void AppendJson(std::string* out) const;
+
   // ToJson() with secrets in the matches (params, error messages, notes)
   // replaced by "[redacted]", as RedactSecrets does: for logs. ToJson() is
   // not redacted (the host needs the values to act).

@@ -23,6 +23,7 @@
 
 #include "proact/decision.h"
 #include "proact/export.h"
+#include "proact/normalizer.h"
 #include "proact/options.h"
 #include "proact/policy_set.h"
 #include "proact/status.h"
@@ -93,6 +94,26 @@ class PROACT_EXPORT Engine {
   Status EvaluatePadded(std::string_view event_json, Scratch& scratch,
                         Decision* decision) const;
 
+  // Normalizes and evaluates a payload in one read when it is an
+  // EventBridge envelope: the commonest payload (EventBridge to Lambda,
+  // `proact eval --input auto` on envelopes), which Normalize passes on
+  // byte for byte and Evaluate then parses again. When `normalizer` would
+  // pass `payload` on unchanged (see Normalizer::PassesEnvelopesOn) and the
+  // payload is such an envelope, reads it once, checking the whole text as
+  // the normalizer does (valid JSON, no duplicate or escaped keys), and
+  // returns true with *normalized as normalizer.Normalize(payload, headers,
+  // normalized) would set it and *decision as Evaluate of its one event
+  // would, that evaluation having succeeded. Otherwise returns false,
+  // *normalized untouched and *decision unspecified: normalize and
+  // evaluate as usual, which gives the same results (the ones it declines
+  // include every payload Normalize or Evaluate would report an error for).
+  // The first key of the payload picks the attempt, so other payloads
+  // (SQS, SNS, CloudTrail, webhooks) cost a few nanoseconds more.
+  // REQUIRES: normalized != nullptr, decision != nullptr.
+  bool EvaluateEnvelope(const Normalizer& normalizer, std::string_view payload,
+                        const Headers& headers, Scratch& scratch,
+                        NormalizeResult* normalized, Decision* decision) const;
+
   // Evaluates an already-parsed event, as Evaluate does its text.
   Status EvaluateValue(const nlohmann::json& event, Decision* decision) const;
 
@@ -126,7 +147,7 @@ class PROACT_EXPORT Engine {
 
  private:
   Status Run(std::string_view event_json, bool padded, Scratch& scratch,
-             Decision* decision) const;
+             Decision* decision, bool checked = false) const;
 
   PolicySet policies_;
   EngineOptions options_;

@@ -232,6 +232,11 @@ class PROACT_EXPORT Normalizer {
   void Normalize(std::string_view payload, const Headers& headers,
                  NormalizeResult* out) const;
 
+  // True when Normalize(payload, headers) passes an EventBridge envelope
+  // on byte for byte (no custom source added, no headers, not explaining
+  // sources), as Engine::EvaluateEnvelope requires.
+  bool PassesEnvelopesOn(const Headers& headers) const;
+
   // Normalizes one HTTP request: as Normalize(body, headers), with the
   // method, path and query parameters that source definitions may read
   // (a handshake token in the query, for example).

@@ -12,6 +12,7 @@
 #include "program/program.h"
 #include "util/json_size.h"
 #include "util/redaction.h"
+#include "util/strings.h"
 
 namespace proact {
 
@@ -69,6 +70,25 @@ nlohmann::ordered_json Decision::ToJson() const {
   }
   out["matches"] = std::move(matched);
   return out;
+}
+
+void Decision::AppendJson(std::string* out) const {
+  if (!matches.empty()) {
+    out->append(ToJson().dump());
+    return;
+  }
+  auto field = [&](std::string_view key, const std::optional<std::string>& value) {
+    out->append(key);
+    if (value) {
+      internal::AppendJsonString(out, *value);
+    } else {
+      out->append("null");
+    }
+  };
+  field("{\"id\":", id);
+  field(",\"source\":", source);
+  field(",\"detail-type\":", detail_type);
+  out->append(",\"matches\":[]}");
 }
 
 void RedactSecrets(nlohmann::ordered_json* j) { internal::RedactJson(j); }
@@ -252,13 +272,93 @@ Status Engine::EvaluatePadded(std::string_view event_json, Scratch& scratch,
   return Run(event_json, true, scratch, decision);
 }
 
+namespace {
+
+// The first key of a JSON object's text, when it is a plain string.
+std::string_view FirstKey(std::string_view text) {
+  std::size_t i = 0;
+  auto space = [&] {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' ||
+                               text[i] == '\t')) {
+      ++i;
+    }
+  };
+  space();
+  if (i >= text.size() || text[i] != '{') return {};
+  ++i;
+  space();
+  if (i >= text.size() || text[i] != '"') return {};
+  std::size_t start = ++i;
+  std::size_t end = text.find_first_of("\"\\", start);
+  if (end == std::string_view::npos || text[end] != '"') return {};
+  return text.substr(start, end - start);
+}
+
+// Keys an EventBridge envelope begins with (in the order EventBridge
+// writes them, "version" first; any of them in hand-made events).
+bool StartsLikeEnvelope(std::string_view payload) {
+  std::string_view key = FirstKey(payload);
+  for (std::string_view k : {"version", "id", "detail-type", "source", "account", "time",
+                             "region", "resources", "detail"}) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+std::string_view TrimSpace(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  std::size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// The largest payload the normalizer's fast path passes on.
+constexpr std::size_t kMaxPassedOnBytes = std::size_t{64} << 20;
+
+}  // namespace
+
+bool Engine::EvaluateEnvelope(const Normalizer& normalizer, std::string_view payload,
+                              const Headers& headers, Scratch& scratch,
+                              NormalizeResult* normalized, Decision* decision) const {
+  if (!normalizer.PassesEnvelopesOn(headers) || payload.size() > kMaxPassedOnBytes ||
+      !StartsLikeEnvelope(payload)) {
+    return false;
+  }
+  std::string_view text = TrimSpace(payload);
+  // Run refuses what is not an envelope (unless raw_events, where an
+  // envelope is still required here: the normalizer would map others).
+  if (options_.raw_events) {
+    // Without the envelope check in Run, ask for it here.
+    if (!Run(text, false, scratch, decision, true).ok() ||
+        !internal::RequireEnvelope(*internal::ApiAccess::Rep(scratch)).ok()) {
+      return false;
+    }
+  } else if (!Run(text, false, scratch, decision, true).ok()) {
+    return false;
+  }
+  // As the normalizer's fast path leaves its result for an envelope.
+  normalized->events.resize(1);
+  NormalizedEvent& e = normalized->events[0];
+  e.json.assign(text);
+  e.kind.assign("eventbridge");
+  e.origin.clear();
+  e.message_id.clear();
+  normalized->errors.clear();
+  normalized->challenge.reset();
+  normalized->delivery.clear();
+  normalized->answer = DeliveryAnswer::kNone;
+  normalized->items.clear();
+  normalized->source_attempts.clear();
+  return true;
+}
+
 Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
-                   Decision* decision) const {
+                   Decision* decision, bool checked) const {
   // id, source and detail-type keep their storage from the last event.
   decision->matches.clear();
   internal::ScratchRep* s = internal::ApiAccess::Rep(scratch);
   const internal::Program& p = *internal::ProgramOf(policies_);
-  Status st = internal::ReadEvent(event_json, padded, p, options_, s);
+  Status st = internal::ReadEvent(event_json, padded, p, options_, s, checked);
   if (!st.ok()) {
     decision->Clear();
     return st;

@@ -174,6 +174,10 @@ std::size_t PipelinePass(const Normalizer& normalizer, const Engine& engine,
                          Scratch& scratch, Decision& decision) {
   std::size_t events = 0;
   for (std::string_view payload : payloads) {
+    if (engine.EvaluateEnvelope(normalizer, payload, {}, scratch, &result, &decision)) {
+      ++events;  // an envelope, read once
+      continue;
+    }
     normalizer.Normalize(payload, {}, &result);
     for (const NormalizedEvent& e : result.events) {
       (void)engine.Evaluate(e.json, scratch, &decision);

@@ -152,15 +152,23 @@ int Eval(const std::vector<std::string>& args, bool plan) {
   proact::Scratch scratch;
   proact::Decision decision;
   bool failed = false;
-  auto evaluate = [&](std::size_t line, const std::string& origin, const std::string& event) {
-    proact::Status st = engine.Evaluate(event, scratch, &decision);
-    if (!st.ok()) {
-      failed = true;
-      PrintError(name, line, origin, st.message());
-      return;
+  std::string out;  // one decision line, reused
+  // Prints the decision for `event` (evaluated now unless `evaluated`).
+  auto evaluate = [&](std::size_t line, const std::string& origin, const std::string& event,
+                      bool evaluated = false) {
+    if (!evaluated) {
+      proact::Status st = engine.Evaluate(event, scratch, &decision);
+      if (!st.ok()) {
+        failed = true;
+        PrintError(name, line, origin, st.message());
+        return;
+      }
     }
     if (!plan) {
-      std::cout << decision.ToJson().dump() << "\n";
+      out.clear();
+      decision.AppendJson(&out);
+      out.push_back('\n');
+      std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
       return;
     }
     for (const nlohmann::ordered_json& l : proact::PlanDecision(policies, decision)) {
@@ -177,6 +185,8 @@ int Eval(const std::vector<std::string>& args, bool plan) {
   bool readable = StreamPayloads(file, &name, [&](const Payload& p) {
     if (input_mode == "raw") {
       evaluate(p.line, "", p.text);
+    } else if (engine.EvaluateEnvelope(normalizer, p.text, headers, scratch, &r, &decision)) {
+      evaluate(p.line, "", r.events[0].json, true);  // an envelope, read once
     } else {
       normalizer.Normalize(p.text, headers, &r);
       for (const proact::NormalizedEvent& e : r.events) evaluate(p.line, e.origin, e.json);
@@ -186,7 +196,8 @@ int Eval(const std::vector<std::string>& args, bool plan) {
         PrintError(name, p.line, e.origin, e.message);
       }
     }
-    std::cout.flush();  // decisions go out as events come in
+    // From a pipe, decisions go out as events come in; a file's at the end.
+    if (file == "-") std::cout.flush();
   });
   if (!readable) {
     std::cerr << kCommand << ": " << file << ": cannot be read\n";

@@ -327,6 +327,9 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
   auto start = std::chrono::steady_clock::now();
   // One result per thread, reused: the normalizer keeps its capacity.
   thread_local NormalizeResult normalized;
+  thread_local Scratch scratch;
+  Decision decision;
+  bool read_once = false;
   if (!request.http_method.empty() || !request.http_query.empty()) {
     HttpRequest http;
     if (!request.http_method.empty()) http.method = request.http_method;
@@ -335,6 +338,9 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
     http.headers = headers;
     http.body = payload;
     normalizer_.NormalizeRequest(http, &normalized);
+  } else if (engine_.EvaluateEnvelope(normalizer_, payload, headers, scratch, &normalized,
+                                      &decision)) {
+    read_once = true;  // an EventBridge envelope, normalized and evaluated in one read
   } else {
     normalizer_.Normalize(payload, headers, &normalized);
   }
@@ -402,7 +408,6 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
   SteadyTime stop_at = request.deadline == SteadyTime::max()
                            ? SteadyTime::max()
                            : request.deadline - options_.deadline_margin;
-  Decision decision;
   for (const NormalizedEvent& ev : normalized.events) {
     EventOutcome e;
     e.kind = ev.kind;
@@ -416,7 +421,7 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
       result.events.push_back(std::move(e));
       continue;
     }
-    if (t0 >= stop_at) {
+    if (t0 >= stop_at) {  // (an envelope read once is not acted on either)
       e.failed = true;
       e.deadline = true;
       e.reason = "not processed: less than " + std::to_string(options_.deadline_margin.count()) +
@@ -431,7 +436,7 @@ ProcessResult Host::Process(std::string_view payload, const Headers& headers,
       result.events.push_back(std::move(e));
       continue;
     }
-    Status st = engine_.Evaluate(ev.json, &decision);
+    Status st = read_once ? Status::Ok() : engine_.Evaluate(ev.json, scratch, &decision);
     double eval_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() + share;
     metrics_.RecordEvaluation(eval_seconds);

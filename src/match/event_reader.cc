@@ -5,6 +5,8 @@
 #include <utility>
 #include <string>
 
+#include "util/json_check.h"
+
 namespace proact::internal {
 namespace {
 
@@ -28,11 +30,24 @@ inline const char* FindQuoteOrBackslash(const char* p) {
   }
 }
 
+template <bool kChecked>
 class Walker {
  public:
+  // With `check`, every value is checked as JsonChecker checks it (the
+  // ones no policy reads included, objects read to their end) and any
+  // that does not pass fails the walk with kNotChecked.
   Walker(const Program& program, const EngineOptions& options,
-         ScratchRep* s)
-      : program_(program), options_(options), s_(s) {}
+         ScratchRep* s, JsonChecker* check = nullptr)
+      : program_(program), options_(options), s_(s), check_(check) {}
+
+  // The error of a checked walk over a text that does not pass.
+  static constexpr error_code kNotChecked = simdjson::INCORRECT_TYPE;
+
+  // Checks a value the walk does not read.
+  error_code Skip(od::value value, int depth) {
+    if constexpr (!kChecked) return simdjson::SUCCESS;
+    return check_->Value(value, depth) ? simdjson::SUCCESS : kNotChecked;
+  }
 
   // Walks `value` found at trie node `node`.
   error_code Walk(od::value value, std::uint32_t node, int depth) {
@@ -41,12 +56,13 @@ class Walker {
                std::to_string(options_.max_event_depth) + ")";
       return simdjson::DEPTH_ERROR;
     }
+    if (kChecked && depth > json_check::kMaxDepth) return kNotChecked;
     od::json_type type;
     if (error_code e = value.type().get(type)) return e;
     const TrieNode& tn = program_.trie.nodes[node];
     switch (type) {
       case od::json_type::object: {
-        if (tn.children.empty()) return simdjson::SUCCESS;
+        if (tn.children.empty()) return Skip(value, depth);
         od::object obj;
         if (error_code e = value.get_object().get(obj)) return e;
         bool complete;
@@ -70,6 +86,8 @@ class Walker {
               error_code e = Walk(element, node, depth + 1);
               s_->trail.pop_back();
               if (e) return e;
+            } else if (error_code e = Skip(element, depth + 1)) {
+              return e;
             }
           } else if (error_code e = Walk(element, node, depth + 1)) {
             return e;
@@ -80,25 +98,42 @@ class Walker {
         return simdjson::SUCCESS;
       }
       case od::json_type::string: {
-        if (tn.field < 0) return simdjson::SUCCESS;
+        if (tn.field < 0) return Skip(value, depth);
         std::string_view str;
-        if (error_code e = value.get_string().get(str)) return e;
+        if constexpr (kChecked) {
+          // Read in place; a value holding escapes is left to the
+          // normalizer (rare in the fields policies read).
+          od::raw_json_string raw;
+          if (error_code e = value.get_raw_json_string().get(raw)) return e;
+          bool escaped;
+          const char* end = json_check::ScanString(raw.raw(), &escaped);
+          if (end == nullptr || escaped) return kNotChecked;
+          str = std::string_view(raw.raw(), static_cast<std::size_t>(end - raw.raw()));
+        } else if (error_code e = value.get_string().get(str)) {
+          return e;
+        }
         return Record(tn.field, ValueKind::kString, str, 0);
       }
       case od::json_type::number: {
-        if (tn.field < 0) return simdjson::SUCCESS;
+        if (tn.field < 0) return Skip(value, depth);
         double d;
-        if (error_code e = value.get_double().get(d)) return e;
+        if constexpr (kChecked) {
+          od::number n;  // integers beyond 64 bits do not pass
+          if (value.get_number().get(n)) return kNotChecked;
+          d = n.as_double();
+        } else if (error_code e = value.get_double().get(d)) {
+          return e;
+        }
         return Record(tn.field, ValueKind::kNumber, {}, d);
       }
       case od::json_type::boolean: {
-        if (tn.field < 0) return simdjson::SUCCESS;
+        if (tn.field < 0) return Skip(value, depth);
         bool b;
         if (error_code e = value.get_bool().get(b)) return e;
         return Record(tn.field, b ? ValueKind::kTrue : ValueKind::kFalse, {}, 0);
       }
       case od::json_type::null: {
-        if (tn.field < 0) return simdjson::SUCCESS;
+        if (tn.field < 0) return Skip(value, depth);
         bool is_null = false;
         if (error_code e = value.is_null().get(is_null)) return e;
         if (!is_null) return simdjson::INCORRECT_TYPE;
@@ -120,17 +155,26 @@ class Walker {
                                   : (std::uint64_t{1} << tn.children.size()) - 1;
     std::uint64_t seen = 0;
     *complete = true;
+    const std::size_t base = kChecked ? check_->Open() : 0;
     for (auto field_result : obj) {
       od::field field;
       if (error_code e = std::move(field_result).get(field)) return e;
       std::string_view key;
-      bool padded;
-      if (error_code e = Key(field, &key, &padded)) return e;
+      bool padded = true;
+      if constexpr (kChecked) {
+        if (!check_->Key(field, base, &key)) return kNotChecked;
+      } else if (error_code e = Key(field, &key, &padded)) {
+        return e;
+      }
       bool direct;
       std::int32_t child = Descend(node, key, padded, &direct);
-      if (child < 0) continue;
+      if (child < 0) {
+        if (error_code e = Skip(field.value(), depth + 1)) return e;
+        continue;
+      }
       if (error_code e = Walk(field.value(), static_cast<std::uint32_t>(child), depth + 1))
         return e;
+      if constexpr (kChecked) continue;  // read to the end
       if (direct && all != 0) {
         seen |= std::uint64_t{1} << program_.trie.nodes[child].ordinal;
         if (seen == all) {
@@ -139,6 +183,7 @@ class Walker {
         }
       }
     }
+    if constexpr (kChecked) check_->Close(base);
     return simdjson::SUCCESS;
   }
 
@@ -227,6 +272,7 @@ class Walker {
   const Program& program_;
   const EngineOptions& options_;
   ScratchRep* s_;
+  JsonChecker* check_;
   std::string limit_;
 };
 
@@ -295,8 +341,56 @@ Status RequireEnvelope(const ScratchRep& s) {
                     "Python; `--input raw` on the command line) to match it as it is");
 }
 
+namespace {
+
+// Parses the text ReadEvent set up in `s` and walks it (checked or not:
+// two instantiations, so the unchecked walk carries no test of the mode).
+template <bool kChecked>
+Status WalkEvent(std::string_view json, const Program& program, const EngineOptions& options,
+                 ScratchRep* s) {
+  Walker<kChecked> walker(program, options, s, kChecked ? &s->checker : nullptr);
+  auto fail = [&](error_code e, const char* what) -> Status {
+    if (!walker.limit().empty()) {
+      return Status(StatusCode::kLimitExceeded, walker.limit());
+    }
+    (void)what;
+    return Status(StatusCode::kInvalidArgument, JsonErrorMessage(e));
+  };
+  od::document doc;
+  error_code e = s->parser
+                     .iterate(simdjson::padded_string_view(
+                         s->text, json.size(),
+                         json.size() + simdjson::SIMDJSON_PADDING))
+                     .get(doc);
+  if (e) return fail(e, "parse");
+  od::json_type type;
+  if ((e = doc.type().get(type))) return fail(e, "type");
+  if (type != od::json_type::object) {
+    return Status(StatusCode::kInvalidArgument,
+                  "an event must be a JSON object");
+  }
+  od::object root;
+  if ((e = doc.get_object().get(root))) return fail(e, "object");
+  bool complete;
+  if ((e = walker.WalkObject(root, 0, 0, &complete))) {
+    if (kChecked) return Status(StatusCode::kInvalidArgument, "not checked");
+    return fail(e, "value");
+  }
+  // Anything after the object is an error (checked when it was read to the
+  // end; validate_json checks every event in full).
+  const char* loc = nullptr;
+  if (complete && doc.current_location().get(loc) == simdjson::SUCCESS) {
+    return Status(StatusCode::kInvalidArgument,
+                  "invalid JSON: unexpected content after the event object "
+                  "at byte " + std::to_string(loc - s->text));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ReadEvent(std::string_view json, bool padded, const Program& program,
-                 const EngineOptions& options, ScratchRep* s) {
+                 const EngineOptions& options, ScratchRep* s, bool checked) {
   if (json.size() > options.max_event_bytes) {
     return Status(StatusCode::kLimitExceeded,
                   "event is " + std::to_string(json.size()) +
@@ -339,7 +433,7 @@ Status ReadEvent(std::string_view json, bool padded, const Program& program,
   s->text_size = json.size();
 
   s->dom_valid = false;
-  if (options.validate_json) {
+  if (options.validate_json && !checked) {  // a checked read is valid JSON
     error_code e = s->dom_parser.parse(s->text, json.size(), false)
                        .get(s->dom_root);
     if (e) {
@@ -347,40 +441,11 @@ Status ReadEvent(std::string_view json, bool padded, const Program& program,
     }
     s->dom_valid = true;
   }
-  Walker walker(program, options, s);
-  auto fail = [&](error_code e, const char* what) -> Status {
-    if (!walker.limit().empty()) {
-      return Status(StatusCode::kLimitExceeded, walker.limit());
-    }
-    (void)what;
-    return Status(StatusCode::kInvalidArgument, JsonErrorMessage(e));
-  };
-  od::document doc;
-  error_code e = s->parser
-                     .iterate(simdjson::padded_string_view(
-                         s->text, json.size(),
-                         json.size() + simdjson::SIMDJSON_PADDING))
-                     .get(doc);
-  if (e) return fail(e, "parse");
-  od::json_type type;
-  if ((e = doc.type().get(type))) return fail(e, "type");
-  if (type != od::json_type::object) {
-    return Status(StatusCode::kInvalidArgument,
-                  "an event must be a JSON object");
+  if (checked) {
+    s->checker.Reset();
+    return WalkEvent<true>(json, program, options, s);
   }
-  od::object root;
-  if ((e = doc.get_object().get(root))) return fail(e, "object");
-  bool complete;
-  if ((e = walker.WalkObject(root, 0, 0, &complete))) return fail(e, "value");
-  // Anything after the object is an error (checked when it was read to the
-  // end; validate_json checks every event in full).
-  const char* loc = nullptr;
-  if (complete && doc.current_location().get(loc) == simdjson::SUCCESS) {
-    return Status(StatusCode::kInvalidArgument,
-                  "invalid JSON: unexpected content after the event object "
-                  "at byte " + std::to_string(loc - s->text));
-  }
-  return Status::Ok();
+  return WalkEvent<false>(json, program, options, s);
 }
 
 }  // namespace proact::internal

@@ -24,8 +24,13 @@ namespace proact::internal {
 // readable and the text is parsed in place; otherwise it is copied into the
 // scratch buffer. Returns kInvalidArgument for malformed JSON or a
 // non-object, kLimitExceeded when a limit in `options` is crossed.
+// When `checked`, the whole text is also checked as JsonChecker checks it
+// (util/json_check.h: what the normalizer passes on byte for byte), every
+// object read to its end, and a text that does not pass (or holds escapes
+// in a value the walk records) is kInvalidArgument: the caller then reads
+// it the usual way, normalizer first.
 Status ReadEvent(std::string_view json, bool padded, const Program& program,
-                 const EngineOptions& options, ScratchRep* scratch);
+                 const EngineOptions& options, ScratchRep* scratch, bool checked = false);
 
 // After ReadEvent succeeded: Ok when the event's top level has a single
 // string `source` and a single string `detail-type` (the fields ReadEvent

@@ -14,6 +14,7 @@
 #include <simdjson.h>
 
 #include "program/value_index.h"
+#include "util/json_check.h"
 
 namespace proact::internal {
 
@@ -38,6 +39,7 @@ struct TrailStep {
 
 struct ScratchRep {
   simdjson::ondemand::parser parser;
+  JsonChecker checker;  // ReadEvent's checked read
   std::vector<char> buffer;  // copy of the event text + SIMDJSON_PADDING
   const char* text = nullptr;  // the text being read: buffer or the caller's
   std::size_t text_size = 0;

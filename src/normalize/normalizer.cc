@@ -1045,12 +1045,15 @@ NormalizeResult Normalizer::Normalize(std::string_view payload, const Headers& h
   return result;
 }
 
-void Normalizer::Normalize(std::string_view payload, const Headers& headers,
-                           NormalizeResult* out) const {
+bool Normalizer::PassesEnvelopesOn(const Headers& headers) const {
   // Custom sources may claim any payload, and a request's headers may
   // authenticate it: both only on the full path.
-  if (headers.empty() && rep_->custom.empty() && !rep_->explain_sources &&
-      internal::FastNormalize(payload, out)) {
+  return headers.empty() && rep_->custom.empty() && !rep_->explain_sources;
+}
+
+void Normalizer::Normalize(std::string_view payload, const Headers& headers,
+                           NormalizeResult* out) const {
+  if (PassesEnvelopesOn(headers) && internal::FastNormalize(payload, out)) {
     return;
   }
   Full(*rep_, payload, headers, out);

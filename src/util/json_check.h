@@ -191,7 +191,10 @@ inline std::size_t Unescape(std::string_view s, char* out) {
 class JsonChecker {
  public:
   // Restarts for a new text.
-  void Reset() { keys_.clear(); }
+  void Reset() {
+    keys_.clear();
+    masks_.clear();
+  }
 
   // The value `v` at nesting `depth` (the root object is 1) passes.
   bool Value(simdjson::ondemand::value v, int depth) {
@@ -253,7 +256,10 @@ class JsonChecker {
   }
 
   // Starts the keys of an object; the result is given to Key and Close.
-  std::size_t Open() const { return keys_.size(); }
+  std::size_t Open() {
+    masks_.push_back(0);
+    return keys_.size();
+  }
   // Reads the key of `field`, an object's next, into `key`: false when it
   // is escaped, repeats a key of the object begun at `base`, or is one too
   // many.
@@ -263,7 +269,16 @@ class JsonChecker {
     const char* end = json_check::ScanString(k, &escaped);
     if (end == nullptr || escaped) return false;
     *key = std::string_view(k, static_cast<std::size_t>(end - k));
-    for (std::size_t i = base; i < keys_.size(); ++i) {
+    // Keys are compared only when one before had the same length and first
+    // and last bytes, by a 64-bit summary of the object's keys.
+    std::size_t n = key->size();
+    unsigned char first = n > 0 ? static_cast<unsigned char>((*key)[0]) : 0;
+    unsigned char last = n > 0 ? static_cast<unsigned char>((*key)[n - 1]) : 0;
+    std::uint64_t bit = std::uint64_t{1} << ((n * 7 + first * 3 + last) & 63);
+    std::uint64_t& mask = masks_.back();
+    bool maybe = (mask & bit) != 0;
+    mask |= bit;
+    for (std::size_t i = maybe ? base : keys_.size(); i < keys_.size(); ++i) {
       const std::string_view& seen = keys_[i];
       if (seen.size() == key->size() && seen.data()[0] == key->data()[0] &&
           std::memcmp(seen.data(), key->data(), key->size()) == 0) {
@@ -275,10 +290,14 @@ class JsonChecker {
     return true;
   }
   // Ends the object begun at `base`.
-  void Close(std::size_t base) { keys_.resize(base); }
+  void Close(std::size_t base) {
+    keys_.resize(base);
+    masks_.pop_back();
+  }
 
  private:
   std::vector<std::string_view> keys_;
+  std::vector<std::uint64_t> masks_;  // of the objects open, innermost last
 };
 
 }  // namespace proact::internal

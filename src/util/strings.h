@@ -50,6 +50,37 @@ inline std::string PercentEncode(std::string_view s) {
   return out;
 }
 
+// Appends `s` as a JSON string literal, escaped as nlohmann-json's dump()
+// escapes valid UTF-8: the quote, the backslash, backspace, form feed,
+// newline, carriage return and tab by name (\n), other control characters
+// as \u00xx (lower-case hex), every other byte as it is.
+inline void AppendJsonString(std::string* out, std::string_view s) {
+  out->push_back('"');
+  std::size_t plain = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default: {
+        constexpr char kHex[] = "0123456789abcdef";
+        char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out->append(u, 6);
+      }
+    }
+  }
+  out->append(s.data() + plain, s.size() - plain);
+  out->push_back('"');
+}
+
 // ASCII letters lower-cased; every other byte as it is.
 inline std::string AsciiLower(std::string s) {
   for (char& c : s) {
