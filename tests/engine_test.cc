@@ -504,6 +504,39 @@ policies:
   CHECK(decision.matches[0].policy == "repo-public");
 }
 
+TEST_CASE("README: one read for an envelope") {
+  Engine engine(MustCompile(R"(
+policies:
+  - id: stop-logging
+    match: {source: [aws.cloudtrail], detail: {eventName: [StopLogging]}}
+)"));
+  proact::Scratch scratch;
+  proact::Decision decision;
+  proact::Status st;
+  proact::Headers headers;
+  int normalized_separately = 0;
+  for (const std::string payload :
+       {std::string(R"({"version":"0","id":"1","detail-type":"AWS API Call via CloudTrail",)"
+                    R"("source":"aws.cloudtrail","detail":{"eventName":"StopLogging"}})"),
+        std::string(R"({"Records":[{"messageId":"m","eventSource":"aws:sqs","body":)"
+                    R"("{\"source\":\"aws.cloudtrail\",\"detail-type\":\"x\",\"detail\":{\"eventName\":\"StopLogging\"}}"}]})")}) {
+    decision.Clear();
+    // The README's snippet, as written there.
+    proact::Normalizer normalizer;
+    proact::NormalizeResult normalized;   // reused: keeps its capacity
+    if (!engine.EvaluateEnvelope(normalizer, payload, headers, scratch, &normalized, &decision)) {
+      normalizer.Normalize(payload, headers, &normalized);
+      for (const proact::NormalizedEvent& e : normalized.events) st = engine.Evaluate(e.json, scratch, &decision);
+      ++normalized_separately;
+    }
+    CHECK(st.ok());
+    REQUIRE(normalized.events.size() == 1);
+    REQUIRE(decision.matches.size() == 1);
+    CHECK(decision.matches[0].policy == "stop-logging");
+  }
+  CHECK(normalized_separately == 1);  // the SQS batch
+}
+
 TEST_CASE("same-element rule holds through arrays of arrays") {
   Engine engine(MustCompile("policies:\n  - id: p\n    match: {items: {k: [a], v: [1]}}\n"), testing::RawEvents());
   CHECK(Matches(engine, R"({"items":[[{"k":"a","v":2}],[{"k":"b","v":1}]]})").empty());
