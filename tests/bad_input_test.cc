@@ -122,6 +122,40 @@ TEST_CASE("limits on actions: count per decision and size of params") {
   CHECK(d.matches[0].errors.at(0).message.find("over max_action_params_bytes (100)") != std::string::npos);
 }
 
+TEST_CASE("max_action_params_bytes: a rendering of exactly the limit passes, one byte more does not") {
+  EngineOptions options;
+  options.max_action_params_bytes = 100;
+  Engine engine(MustCompile(R"(
+policies:
+  - id: p
+    match: {source: [x]}
+    actions:
+      - action: a
+        params: {v: "{{ detail.v }}", n: "{{ detail.n }}", d: "{{ detail.gone | default('-') }}"}
+)"),
+                options);
+  // Compact JSON: {"d":"-","n":-12.5,"v":"é\"\n<k z>"} is 32 + k bytes; the
+  // quote and the newline count escaped (2 bytes each), é as UTF-8 (2).
+  auto event = [](std::size_t k) {
+    return R"({"source":"x","detail-type":"t","detail":{"n":-12.5,"v":"\u00e9\"\n)" +
+           std::string(k, 'z') + "\"}}";
+  };
+  Decision d;
+  REQUIRE(engine.Evaluate(event(68), &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  REQUIRE(d.matches[0].actions.size() == 1);
+  CHECK(d.matches[0].actions[0].params.dump().size() == 100);
+  CHECK(d.matches[0].actions[0].params["n"] == -12.5);
+  CHECK(d.matches[0].actions[0].params["d"] == "-");
+  CHECK(d.matches[0].actions[0].params["v"] == "\xc3\xa9\"\n" + std::string(68, 'z'));
+  REQUIRE(engine.Evaluate(event(69), &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  CHECK(d.matches[0].actions.empty());
+  REQUIRE(d.matches[0].errors.size() == 1);
+  CHECK(d.matches[0].errors[0].message ==
+        "rendered params are 101 bytes, over max_action_params_bytes (100)");
+}
+
 TEST_CASE("policies: truncated, invalid UTF-8, anchors bomb, deep nesting, limits") {
   CHECK(FirstError(PolicySet::FromString("policies:\n  - id: a\n    match: {source: [x]")).find("yaml-syntax") !=
         std::string::npos);

@@ -726,5 +726,37 @@ TEST_CASE("engine: TraceEvent names the except entry that suppressed a match, as
   CHECK(set.policy(0).except_locations.size() == 2);
 }
 
+TEST_CASE("rendering: text around holes keeps escapes, non-ASCII, numbers, indexes and defaults") {
+  Engine engine(MustCompile(R"(
+policies:
+  - id: p
+    match: {source: [x]}
+    actions:
+      - action: a
+        params:
+          text: "v={{ detail.v }} n={{ detail.n }} u={{ detail.u }} i={{ detail.list[1] }} o={{ detail.o }} d={{ detail.gone | default('none') }} k={{ detail.\"a.b\" }} e={{ detail.empty | default('x') }} z={{ detail.z | default('null') }}"
+          whole: "{{ detail.v }}"
+          number: "{{ detail.n }}"
+)"));
+  Decision d;
+  REQUIRE(engine.Evaluate(
+                    R"({"source":"x","detail-type":"t","detail":{"v":"caf\u00e9 \"q\"\n\\ \ud83d\ude00 日本","n":-12.5,"u":18446744073709551615,"list":["a","b\tc"],"o":{"k":[1,true,null]},"a.b":"dotted","empty":"","z":null}})",
+                    &d)
+              .ok());
+  REQUIRE(d.matches.size() == 1);
+  REQUIRE(d.matches[0].errors.empty());
+  REQUIRE(d.matches[0].actions.size() == 1);
+  const nlohmann::json& params = d.matches[0].actions[0].params;
+  const std::string v = "caf\xc3\xa9 \"q\"\n\\ \xf0\x9f\x98\x80 \xe6\x97\xa5\xe6\x9c\xac";
+  CHECK(params["text"] == "v=" + v + " n=-12.5 u=18446744073709551615 i=b\tc o={\"k\":[1,true,null]} d=none k=dotted e= z=null");
+  CHECK(params["whole"] == v);
+  CHECK(params["number"] == -12.5);
+  // A missing field without default() is an error naming it.
+  REQUIRE(engine.Evaluate(R"({"source":"x","detail-type":"t","detail":{"v":"a","n":1,"u":2,"list":["a"]}})", &d).ok());
+  REQUIRE(d.matches.size() == 1);
+  REQUIRE(d.matches[0].errors.size() == 1);
+  CHECK(d.matches[0].errors[0].message == "param 'text': field 'detail.list[1]' is missing");
+}
+
 }  // namespace
 }  // namespace proact

@@ -1,6 +1,12 @@
 // Unit tests of internal pieces, one section per module.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "action/template.h"
 #include "compile/pattern_compiler.h"
 #include "load/diagnostic_sink.h"
@@ -8,6 +14,7 @@
 #include "match/matcher.h"
 #include "program/value_index.h"
 #include "util/json_nesting.h"
+#include "util/json_size.h"
 #include "util/environment.h"
 #include "util/strings.h"
 
@@ -94,6 +101,38 @@ TEST_CASE("action/template: parsing") {
   CHECK_FALSE(ParseTemplate("{{ a[x] }}", &t, &err));
   CHECK_FALSE(ParseTemplate("{{ a | default(1 }}", &t, &err));
   CHECK_FALSE(ParseTemplate("{{ a | lower(1) }}", &t, &err));
+}
+
+TEST_CASE("util/json_size: CompactJsonSize is dump().size() for every kind of value") {
+  const std::vector<nlohmann::json> values = {
+      nullptr, true, false, 0, 7, -1, 10, 99, 100, -100,
+      std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+      std::numeric_limits<std::uint64_t>::max(), 0.0, -0.0, 1.5, 3.0, 1e100, -2.5e-300, 0.1,
+      1.0 / 3.0, 123456789.125, std::numeric_limits<double>::infinity(),
+      std::numeric_limits<double>::quiet_NaN(), "", "plain", "quote \" and \\ backslash",
+      "\b\f\n\r\t", std::string("nul \x01 \x1f \x7f", 10), std::string("\0", 1),
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\xe6\x97\xa5\xe6\x9c\xac",
+      "a longer run of plain text, then \"quotes\" and \\ and\ttabs at odd places\n",
+      std::string("0123456789\x01" "abcdefghij\x1f" "klmnop\x7f"),
+      "plain words before caf\xc3\xa9 and after \xe2\x82\xac, plain words again",
+      nlohmann::json::array(), nlohmann::json::object(),
+      nlohmann::json::array({1, "two", nullptr, nlohmann::json::array({3.25})}),
+      nlohmann::json::parse(R"({"a":{"b\"c":[1,2,{"\u00e9":"\n"}]},"":"","z":false})")};
+  for (const nlohmann::json& v : values) {
+    CAPTURE(v.dump());
+    std::optional<std::size_t> size = CompactJsonSize(v);
+    REQUIRE(size.has_value());
+    CHECK(*size == v.dump().size());
+    CHECK(CompactJsonSizeBound(v) >= *size);
+  }
+  // The bound holds at its worst case: every byte escaped as \u00XX.
+  nlohmann::json controls = nlohmann::json::object({{std::string(5, '\x01'), std::string(7, '\x1f')}});
+  CHECK(CompactJsonSizeBound(controls) >= controls.dump().size());
+  CHECK(controls.dump().size() == 2 + (2 + 30) + 1 + (2 + 42));
+  // Invalid UTF-8, which dump() refuses: no answer, the caller asks dump().
+  CHECK_FALSE(CompactJsonSize(nlohmann::json("bad \xff byte")).has_value());
+  CHECK_FALSE(CompactJsonSize(nlohmann::json("twenty plain bytes.. \xc3 then more plain")).has_value());
+  CHECK_FALSE(CompactJsonSize(nlohmann::json::object({{"k\xc3", 1}})).has_value());
 }
 
 TEST_CASE("compile/pattern_compiler: CIDR and IP parsing") {

@@ -517,6 +517,8 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
   if (!found) *out = nullptr;
   std::vector<nlohmann::json> args;
   for (const Filter& f : expr.filters) {
+    // default(V) leaves a value that is there alone: no need to read V.
+    if (f.kind == FilterKind::kDefault && found && !out->is_null()) continue;
     args.clear();
     for (const FilterArg& a : f.args) {
       nlohmann::json v;
@@ -535,55 +537,101 @@ bool EvalExpr(const TemplateExpr& expr, const FieldSource& event,
   return true;
 }
 
+// True when a string found at e.path is the expression's text as it is: a
+// path of keys and indexes, with no filter but default(V), which leaves a
+// string alone.
+bool AppendsAsIs(const TemplateExpr& e) {
+  for (const PathStep& step : e.path) {
+    if (step.each != PathStep::Each::kNone) return false;
+  }
+  for (const Filter& f : e.filters) {
+    if (f.kind != FilterKind::kDefault) return false;
+  }
+  return true;
+}
+
 bool RenderString(const Template& t, const FieldSource& event,
                   nlohmann::json* out, std::string* error, bool* missing = nullptr) {
   if (t.whole_value) return EvalExpr(t.exprs[0], event, out, error, missing);
+  // Room for the literal text and a short value per hole, so that most
+  // renderings allocate once.
+  std::size_t guess = 0;
+  for (const std::string& literal : t.literals) guess += literal.size() + 24;
   std::string s;
+  s.reserve(guess);
   for (std::size_t i = 0; i < t.expr_index.size(); ++i) {
     if (t.expr_index[i] < 0) {
       s += t.literals[i];
       continue;
     }
+    const TemplateExpr& expr = t.exprs[t.expr_index[i]];
+    if (AppendsAsIs(expr) && event.AppendString(expr.path, &s)) continue;
     nlohmann::json v;
-    if (!EvalExpr(t.exprs[t.expr_index[i]], event, &v, error, missing)) return false;
-    s += Stringify(v);
+    if (!EvalExpr(expr, event, &v, error, missing)) return false;
+    if (v.is_string()) {
+      s += v.get_ref<const std::string&>();
+    } else {
+      s += Stringify(v);
+    }
   }
   *out = std::move(s);
   return true;
 }
 
-bool Render(const ParamTree& tree, const FieldSource& event,
-            const std::string& where, nlohmann::json* out, std::string* error) {
+// Where a parameter sits ("a.b[2]"), kept as a chain of frames on the
+// stack and written out only for an error message.
+struct Where {
+  const Where* parent = nullptr;
+  const std::string* key = nullptr;  // a member, or an element when null
+  std::size_t index = 0;
+};
+
+std::string WhereText(const Where* w) {
+  if (w == nullptr) return "";
+  std::string out = WhereText(w->parent);
+  if (w->key != nullptr) {
+    out += out.empty() ? *w->key : "." + *w->key;
+  } else {
+    out += "[" + std::to_string(w->index) + "]";
+  }
+  return out;
+}
+
+bool Render(const ParamTree& tree, const FieldSource& event, const Where* where,
+            nlohmann::json* out, std::string* error) {
   switch (tree.kind) {
     case ParamTree::Kind::kLiteral:
       *out = tree.literal;
       return true;
     case ParamTree::Kind::kTemplate:
       if (!RenderString(tree.tmpl, event, out, error)) {
-        *error = "param '" + where + "': " + *error;
+        *error = "param '" + WhereText(where) + "': " + *error;
         return false;
       }
       return true;
-    case ParamTree::Kind::kObject:
+    case ParamTree::Kind::kObject: {
       *out = nlohmann::json::object();
+      nlohmann::json::object_t& object = out->get_ref<nlohmann::json::object_t&>();
       for (const auto& [key, child] : tree.members) {
+        Where here{where, &key, 0};
         nlohmann::json v;
-        if (!Render(child, event, where.empty() ? key : where + "." + key, &v,
-                    error))
-          return false;
-        (*out)[key] = std::move(v);
+        if (!Render(child, event, &here, &v, error)) return false;
+        object[key] = std::move(v);
       }
       return true;
-    case ParamTree::Kind::kArray:
+    }
+    case ParamTree::Kind::kArray: {
       *out = nlohmann::json::array();
+      nlohmann::json::array_t& array = out->get_ref<nlohmann::json::array_t&>();
+      array.reserve(tree.items.size());
       for (std::size_t i = 0; i < tree.items.size(); ++i) {
+        Where here{where, nullptr, i};
         nlohmann::json v;
-        if (!Render(tree.items[i], event, where + "[" + std::to_string(i) + "]",
-                    &v, error))
-          return false;
-        out->push_back(std::move(v));
+        if (!Render(tree.items[i], event, &here, &v, error)) return false;
+        array.push_back(std::move(v));
       }
       return true;
+    }
     case ParamTree::Kind::kChoice:
       break;  // action type bodies only (request_builder.cc)
   }
@@ -602,7 +650,7 @@ std::string TemplateValueText(const nlohmann::json& v) { return Stringify(v); }
 
 bool RenderParams(const ParamTree& tree, const FieldSource& event,
                   nlohmann::json* out, std::string* error) {
-  return Render(tree, event, "", out, error);
+  return Render(tree, event, nullptr, out, error);
 }
 
 }  // namespace proact::internal

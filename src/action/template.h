@@ -146,6 +146,14 @@ class FieldSource {
   // answers): an expression reading it, itself or through a filter
   // argument, renders as "<the expression as written>", filters unapplied.
   virtual bool Unknown(const std::vector<PathStep>& /*path*/) const { return false; }
+  // For text around holes: appends the string at `path` (keys and `[n]`
+  // steps only) to *out and returns true, sparing a copy; false, appending
+  // nothing, when the value is missing or not a string, and the caller
+  // looks it up with Lookup. A source whose Unknown() may be true for
+  // `path` returns false.
+  virtual bool AppendString(const std::vector<PathStep>& /*path*/, std::string* /*out*/) const {
+    return false;
+  }
   // Why `path` is missing, when the source knows better than "field 'X' is
   // missing" (an unset configuration variable, an unreadable secret); "" if
   // not.

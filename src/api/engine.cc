@@ -12,6 +12,7 @@
 #include "match/matcher.h"
 #include "match/scratch.h"
 #include "program/program.h"
+#include "util/json_size.h"
 #include "util/redaction.h"
 #include "util/strings.h"
 
@@ -140,6 +141,40 @@ class DomFieldSource : public internal::FieldSource {
   explicit DomFieldSource(simdjson::dom::element root) : root_(root) {}
   bool Lookup(const std::vector<internal::PathStep>& path,
               nlohmann::json* out) const override {
+    simdjson::dom::element found;
+    if (!Find(path, &found)) return false;
+    *out = ToJson(found);
+    return true;
+  }
+
+  bool AppendString(const std::vector<internal::PathStep>& path, std::string* out) const override {
+    simdjson::dom::element found;
+    std::string_view str;
+    if (!Find(path, &found) || found.get_string().get(str) != simdjson::SUCCESS) return false;
+    out->append(str);
+    return true;
+  }
+
+  // `[matched]` asks which elements the policy being rendered matched in.
+  void SetMatch(const internal::Program* program, const internal::ScratchRep* scratch,
+                std::uint32_t policy) {
+    program_ = program;
+    scratch_ = scratch;
+    policy_ = policy;
+  }
+
+  bool MatchedElements(const std::vector<internal::PathStep>& prefix, const nlohmann::json& array,
+                       std::vector<std::size_t>* out) const override {
+    if (program_ == nullptr) return false;
+    std::string field;
+    for (const internal::PathStep& step : prefix) field += (field.empty() ? "" : ".") + step.key;
+    internal::MatchedElements(*program_, *scratch_, policy_, field, array, out);
+    return true;
+  }
+
+ private:
+  // The element at `path` (keys and [n] steps).
+  bool Find(const std::vector<internal::PathStep>& path, simdjson::dom::element* out) const {
     simdjson::dom::element cur = root_;
     for (std::size_t i = 0; i < path.size(); ++i) {
       const internal::PathStep& step = path[i];
@@ -166,28 +201,10 @@ class DomFieldSource : public internal::FieldSource {
         if (!found) return false;
       }
     }
-    *out = ToJson(cur);
+    *out = cur;
     return true;
   }
 
-  // `[matched]` asks which elements the policy being rendered matched in.
-  void SetMatch(const internal::Program* program, const internal::ScratchRep* scratch,
-                std::uint32_t policy) {
-    program_ = program;
-    scratch_ = scratch;
-    policy_ = policy;
-  }
-
-  bool MatchedElements(const std::vector<internal::PathStep>& prefix, const nlohmann::json& array,
-                       std::vector<std::size_t>* out) const override {
-    if (program_ == nullptr) return false;
-    std::string field;
-    for (const internal::PathStep& step : prefix) field += (field.empty() ? "" : ".") + step.key;
-    internal::MatchedElements(*program_, *scratch_, policy_, field, array, out);
-    return true;
-  }
-
- private:
   simdjson::dom::element root_;
   const internal::Program* program_ = nullptr;
   const internal::ScratchRep* scratch_ = nullptr;
@@ -423,6 +440,7 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
                self_actor + "; actions are not enforced";
     }
     std::size_t actions = options_.render_actions ? cp.actions.size() : 0;
+    m.actions.reserve(actions);
     for (std::size_t a = 0; a < actions; ++a) {
       const internal::CompiledAction& ca = cp.actions[a];
       if (rendered >= options_.max_actions_per_decision) {
@@ -440,7 +458,13 @@ Status Engine::Run(std::string_view event_json, bool padded, Scratch& scratch,
         m.errors.push_back(ActionError{ca.name, static_cast<int>(a), error});
         continue;
       }
-      std::size_t size = action.params.dump().size();
+      // The size of the compact text, counted without writing it, and
+      // only when a bound of it is over the limit.
+      std::size_t size = internal::CompactJsonSizeBound(action.params);
+      if (size > options_.max_action_params_bytes) {
+        std::optional<std::size_t> counted = internal::CompactJsonSize(action.params);
+        size = counted ? *counted : action.params.dump().size();
+      }
       if (size > options_.max_action_params_bytes) {
         m.errors.push_back(ActionError{
             ca.name, static_cast<int>(a),
