@@ -16,8 +16,10 @@ bool ConditionHolds(const Program& program, int index, const nlohmann::json& doc
 bool ConditionHoldsText(const Program& program, int index, std::string_view text) {
   if (index < 0 || static_cast<std::size_t>(index) >= program.conditions.size()) return false;
   const Program& cond = *program.conditions[index];
-  ScratchRep scratch;
-  EngineOptions options;
+  // One per thread, reused (as an engine's Scratch): the parsers keep
+  // their buffers from request to request.
+  thread_local ScratchRep scratch;
+  static const EngineOptions options;
   if (!ReadEvent(text, false, cond, options, &scratch).ok()) return false;
   MatchEvent(cond, &scratch);
   return !scratch.matched_policies.empty();
