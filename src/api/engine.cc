@@ -334,8 +334,25 @@ void Engine::NormalizeAndEvaluate(const Normalizer& normalizer, std::string_view
     Scratch* scratch;
     std::vector<Decision>* decisions;
     std::vector<char>* read;
+    // Sizes *decisions to `n`, keeping the storage of the ones no longer
+    // needed for later payloads (a resize would free their strings).
+    static void Size(std::vector<Decision>* decisions, std::size_t n) {
+      thread_local std::vector<Decision> spare;
+      while (decisions->size() > n) {
+        spare.push_back(std::move(decisions->back()));
+        decisions->pop_back();
+      }
+      while (decisions->size() < n) {
+        if (spare.empty()) {
+          decisions->emplace_back();
+        } else {
+          decisions->push_back(std::move(spare.back()));
+          spare.pop_back();
+        }
+      }
+    }
     bool Read(std::string_view text, std::size_t index) override {
-      if (decisions->size() <= index) decisions->resize(index + 1);
+      if (decisions->size() <= index) Size(decisions, index + 1);
       if (read->size() <= index) read->resize(index + 1, 0);
       if (!engine->Run(text, true, *scratch, &(*decisions)[index], true).ok()) return false;
       if (engine->options_.raw_events &&
@@ -359,7 +376,7 @@ void Engine::NormalizeAndEvaluate(const Normalizer& normalizer, std::string_view
     normalizer.Normalize(payload, headers, normalized);
   }
   std::size_t n = normalized->events.size();
-  decisions->resize(n);
+  Reader::Size(decisions, n);
   statuses->resize(n);
   read.resize(n, 0);
   for (std::size_t i = 0; i < n; ++i) {
