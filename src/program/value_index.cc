@@ -107,21 +107,35 @@ void ValueIndex::AddHashed(std::uint32_t field, ValueKind kind,
   std::uint64_t h = Hash(field, value_hash);
   std::int64_t found = Lookup(h, field, kind, bytes);
   if (found < 0) {
-    if ((entries_.size() + 1) * 2 > slots_.size()) {
-      Rehash(slots_.empty() ? 16 : slots_.size() * 2);
-    }
-    Entry e{h, field, kind, static_cast<std::uint32_t>(keys_.size()),
-            static_cast<std::uint32_t>(bytes.size()), 0, 0};
+    Grow();
+    std::size_t offset = keys_.size();
     keys_.append(bytes);
-    entries_.push_back(e);
-    counts_.push_back(0);
-    last_rule_.push_back(~std::uint32_t{0});
-    std::size_t mask = slots_.size() - 1;
-    std::size_t i = h & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = SlotOf(h, entries_.size() - 1);
-    found = static_cast<std::int64_t>(entries_.size()) - 1;
+    found = NewEntry(h, field, kind, offset);
   }
+  AddRule(found, rule);
+}
+
+void ValueIndex::Grow() {
+  if ((entries_.size() + 1) * 2 > slots_.size()) {
+    Rehash(slots_.empty() ? 16 : slots_.size() * 2);
+  }
+}
+
+std::int64_t ValueIndex::NewEntry(std::uint64_t h, std::uint32_t field, ValueKind kind,
+                                  std::size_t offset) {
+  Entry e{h, field, kind, static_cast<std::uint32_t>(offset),
+          static_cast<std::uint32_t>(keys_.size() - offset), 0, 0};
+  entries_.push_back(e);
+  counts_.push_back(0);
+  last_rule_.push_back(~std::uint32_t{0});
+  std::size_t mask = slots_.size() - 1;
+  std::size_t i = h & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = SlotOf(h, entries_.size() - 1);
+  return static_cast<std::int64_t>(entries_.size()) - 1;
+}
+
+void ValueIndex::AddRule(std::int64_t found, std::uint32_t rule) {
   if (last_rule_[found] == rule) return;  // the same rule, another test value
   last_rule_[found] = rule;
   ++counts_[found];
@@ -182,27 +196,13 @@ void ValueIndex::AddPairHashed(std::uint32_t field, std::string_view key, ValueK
   std::uint64_t h = Hash(field, value_hash);
   std::int64_t found = Lookup(h, field, ValueKind::kString, key);
   if (found < 0) {
-    if ((entries_.size() + 1) * 2 > slots_.size()) {
-      Rehash(slots_.empty() ? 16 : slots_.size() * 2);
-    }
+    Grow();
     std::size_t offset = keys_.size();
     AppendStoredPart(first_kind, first, first_string);
     AppendStoredPart(second_kind, second, second_string);
-    Entry e{h, field, ValueKind::kString, static_cast<std::uint32_t>(offset),
-            static_cast<std::uint32_t>(keys_.size() - offset), 0, 0};
-    entries_.push_back(e);
-    counts_.push_back(0);
-    last_rule_.push_back(~std::uint32_t{0});
-    std::size_t mask = slots_.size() - 1;
-    std::size_t i = h & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
-    slots_[i] = SlotOf(h, entries_.size() - 1);
-    found = static_cast<std::int64_t>(entries_.size()) - 1;
+    found = NewEntry(h, field, ValueKind::kString, offset);
   }
-  if (last_rule_[found] == rule) return;
-  last_rule_[found] = rule;
-  ++counts_[found];
-  added_.emplace_back(static_cast<std::uint32_t>(found), rule);
+  AddRule(found, rule);
 }
 
 std::size_t ValueIndex::Count(std::uint32_t field, ValueKind kind,

@@ -123,6 +123,14 @@ class ValueIndex {
   std::int64_t Lookup(std::uint64_t hash, std::uint32_t field, ValueKind kind,
                       std::string_view bytes) const;
   void Rehash(std::size_t slots);
+  // Makes room for one more entry (doubling the slots past half full).
+  void Grow();
+  // Adds the entry for hash `h` whose key is keys_[offset, end), with no
+  // rule yet; returns its index.
+  std::int64_t NewEntry(std::uint64_t h, std::uint32_t field, ValueKind kind,
+                        std::size_t offset);
+  // Counts `rule` under the entry `found`, once per rule.
+  void AddRule(std::int64_t found, std::uint32_t rule);
   // The entry's key is `bytes` (in AppendPairKey form for pair keys).
   bool KeyEquals(const Entry& e, std::string_view bytes) const {
     if (pair_keys_) return PairKeyEquals(e, bytes);
