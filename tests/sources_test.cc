@@ -193,6 +193,59 @@ sources:
   CHECK(nlohmann::json::parse(out.events[0].json)["account"] == "acme");
 }
 
+// Conditions read the request document as text: a JSON body every reader
+// reads the same is spliced in as it came; any other body (duplicate or
+// escaped keys, surrogate escapes, big integers, not JSON, a form) is
+// parsed and written back, as before. Recognition and mapping are the same.
+TEST_CASE("source definitions read bodies spliced or parsed alike") {
+  Result<PolicySet> set = PolicySet::FromString(R"(
+sources:
+  - source: acme
+    description: Acme deploys
+    recognize: {body: {kind: [deploy]}}
+    map:
+      source: acme
+      detail-type: "{{ body.kind }}"
+      detail: {who: "{{ body.who }}", n: "{{ body.n }}"}
+)", "acme.yaml");
+  REQUIRE_MESSAGE(set.ok(), Diagnostics(set));
+  Normalizer n;
+  n.AddSources(set.value());
+  struct Case {
+    std::string body;
+    std::string who;  // expected, "" when not recognized
+  };
+  const std::vector<Case> cases = {
+      {R"({"kind":"deploy","who":"ann","n":1})", "ann"},                   // spliced
+      {"  \n{\"kind\" : \"deploy\", \"who\":\"bo\\u00e9\", \"n\": 2.5}\n ", "bo\xc3\xa9"},
+      {R"({"kind":"deploy","who":"x","who":"cy","n":1})", "cy"},          // duplicate: last wins
+      {R"({"kind":"deploy","\u0077ho":"di","n":1})", "di"},               // escaped key
+      {R"({"kind":"deploy","who":"\ud83d\ude00","n":1})", "\xf0\x9f\x98\x80"},
+      {R"({"kind":"deploy","who":"ed","n":123456789012345678901234})", "ed"},
+      {R"({"kind":"other","who":"fi","n":1})", ""},
+      {R"({"kind":"deploy","who":"gu",})", ""},  // not JSON
+  };
+  for (const Case& c : cases) {
+    INFO(c.body);
+    HttpRequest r;
+    r.method = "POST";
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = c.body;
+    NormalizeResult out;
+    n.NormalizeRequest(r, &out);
+    if (c.who.empty()) {  // not taken by acme (another source may take it)
+      for (const NormalizedEvent& e : out.events) {
+        CHECK(nlohmann::json::parse(e.json)["source"] != "acme");
+      }
+      continue;
+    }
+    REQUIRE(out.events.size() == 1);
+    nlohmann::json e = nlohmann::json::parse(out.events[0].json);
+    CHECK(e["source"] == "acme");
+    CHECK(e["detail"]["who"] == c.who);
+  }
+}
+
 TEST_CASE("explain_sources says which definition recognized a payload and why the others did not") {
   Normalizer n;
   n.set_explain_sources(true);

@@ -276,13 +276,6 @@ Status Engine::EvaluatePadded(std::string_view event_json, Scratch& scratch,
 
 namespace {
 
-std::string_view TrimSpace(std::string_view s) {
-  std::size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  std::size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
-
 // The largest payload the normalizer's fast path passes on.
 constexpr std::size_t kMaxPassedOnBytes = std::size_t{64} << 20;
 
@@ -295,7 +288,7 @@ bool Engine::EvaluateEnvelope(const Normalizer& normalizer, std::string_view pay
       !internal::StartsLikeEnvelope(payload)) {
     return false;
   }
-  std::string_view text = TrimSpace(payload);
+  std::string_view text = internal::TrimJsonSpace(payload);
   // Run refuses what is not an envelope (unless raw_events, where an
   // envelope is still required here: the normalizer would map others).
   if (options_.raw_events) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "util/json_check.h"
+#include "util/strings.h"
 
 namespace proact::internal {
 namespace {
@@ -163,12 +164,7 @@ struct Fields {
 };
 
 
-std::string_view Trim(std::string_view s) {
-  std::size_t b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  std::size_t e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
+std::string_view Trim(std::string_view s) { return TrimJsonSpace(s); }
 
 // ---------------------------------------------------------------------------
 // Per-thread state, reused from payload to payload.

@@ -216,16 +216,16 @@ class Runner {
         if (a.kind == SourceAuth::Kind::kNone || a.header.empty()) continue;
         std::string_view secret = Secret(a.secret);
         if (secret.empty() || !HeaderValue(*request_.headers, a.header)) continue;
-        const Doc& doc = DocFor(*ref.def);
+        Doc& doc = DocFor(*ref.def);
         std::string why = Verify(*ref.def, secret, secrets_, *request_.headers,
-                                 request_.raw_body, doc.json);
+                                 request_.raw_body, JsonOf(doc));
         if (!why.empty()) return Rejected(ref.def->name, why);
         authenticated_ = true;
       }
     }
     for (const SourceRef& ref : sources) {
       const SourceDefinition& d = *ref.def;
-      const Doc& doc = DocFor(d);
+      Doc& doc = DocFor(d);
       bool holds = ConditionHoldsText(*ref.program, d.recognize, doc.text);
       if (trace_ != nullptr) Trace(ref, doc, holds);
       if (!holds) continue;
@@ -238,7 +238,14 @@ class Runner {
 
  private:
   struct Doc {
+    // The request document {headers, query, method, path, body}: as a
+    // value, built when first needed (JsonOf); as text, what the
+    // definitions' conditions read. A JSON body that every reader reads the
+    // same is spliced into the text as it came, without being parsed into
+    // a value: most requests are recognized by no definition, and only the
+    // one that takes a request reads the value.
     Json json;
+    bool json_built = false;
     std::string text;
     bool body_json = false;  // body is a JSON object or array
     std::string body_error;  // why it is not, for a definition that takes it
@@ -249,14 +256,34 @@ class Runner {
     return it == secrets_.named.end() ? std::string_view() : std::string_view(it->second);
   }
 
+  // The document's value (built on first use when the text was spliced).
+  const Json& JsonOf(Doc& doc) {
+    if (!doc.json_built) {
+      doc.json = base_;
+      doc.json["body"] = BodyValue(request_.raw_body);
+      doc.json_built = true;
+    }
+    return doc.json;
+  }
+
   // The document for definition `d`: the body read as d reads it (the
   // field of a form, or the whole body).
-  const Doc& DocFor(const SourceDefinition& d) {
+  Doc& DocFor(const SourceDefinition& d) {
     std::string key = request_.http && form_ ? d.form_field : std::string();
     auto it = docs_.find(key);
     if (it != docs_.end()) return it->second;
     Doc doc;
+    std::string_view raw = TrimJsonSpace(request_.raw_body);
+    if (request_.http && key.empty() && !raw.empty() && (raw[0] == '{' || raw[0] == '[') &&
+        PassesJsonCheck(raw)) {
+      doc.text = base_.dump(-1, ' ', false, Json::error_handler_t::replace);
+      doc.text.pop_back();  // base_ is an object: its closing brace
+      doc.text.append(",\"body\":").append(raw).push_back('}');
+      doc.body_json = true;
+      return docs_.emplace(std::move(key), std::move(doc)).first->second;
+    }
     doc.json = base_;
+    doc.json_built = true;
     if (!request_.http) {
       doc.json["body"] = request_.value != nullptr ? *request_.value : Json();
       doc.body_json = request_.value != nullptr &&
@@ -313,7 +340,8 @@ class Runner {
     return out;
   }
 
-  SourceOutcome Take(const SourceRef& ref, const Doc& doc) {
+  SourceOutcome Take(const SourceRef& ref, Doc& doc) {
+    const Json& json = JsonOf(doc);
     const SourceDefinition& d = *ref.def;
     SourceOutcome out;
     out.source = d.name;
@@ -323,7 +351,7 @@ class Runner {
     // answer only echoes what the request sent; no event is made of it.
     for (const SourceHandshake& h : d.handshakes) {
       if (!ConditionHoldsText(*ref.program, h.condition, doc.text)) continue;
-      DocFields source(&doc.json, nullptr, &request);
+      DocFields source(&json, nullptr, &request);
       Json body;
       std::string error;
       if (!RenderParams(h.body, source, &body, &error)) {
@@ -341,7 +369,7 @@ class Runner {
     if (request_.http && d.auth.kind != SourceAuth::Kind::kNone) {
       std::string_view secret = Secret(d.auth.secret);
       if (!secret.empty()) {
-        std::string why = Verify(d, secret, secrets_, *request_.headers, request_.raw_body, doc.json);
+        std::string why = Verify(d, secret, secrets_, *request_.headers, request_.raw_body, json);
         if (!why.empty()) return Rejected(d.name, why);
         authenticated_ = true;
       }
@@ -353,13 +381,13 @@ class Runner {
     }
     out.kind = SourceOutcome::Kind::kEvents;
     std::string prefix = request_.http ? ".body" : "";
-    const Json& body = doc.json["body"];
+    const Json& body = json["body"];
     if (!d.has_events) {
-      out.events.push_back(Map(d, DocFields(&doc.json, &body, &request), body, prefix));
+      out.events.push_back(Map(d, DocFields(&json, &body, &request), body, prefix));
       return out;
     }
     Json list;
-    if (!LookupPath(DocFields(&doc.json, &body, &request), d.events, &list) || !list.is_array() ||
+    if (!LookupPath(DocFields(&json, &body, &request), d.events, &list) || !list.is_array() ||
         list.empty()) {
       out.kind = SourceOutcome::Kind::kError;
       out.message = d.name + ": no events at " + d.events_text;
@@ -373,7 +401,7 @@ class Runner {
       std::string where = star == std::string::npos
                               ? path + "[" + std::to_string(i) + "]"
                               : path.substr(0, star) + "[" + std::to_string(i) + "]" + path.substr(star + 3);
-      out.events.push_back(Map(d, DocFields(&doc.json, &list[i], &request), list[i], prefix + where));
+      out.events.push_back(Map(d, DocFields(&json, &list[i], &request), list[i], prefix + where));
     }
     return out;
   }

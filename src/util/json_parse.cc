@@ -1,5 +1,7 @@
 #include "util/json_parse.h"
 
+#include "util/json_check.h"
+
 #include <simdjson.h>
 
 #include "util/json_nesting.h"
@@ -47,6 +49,26 @@ bool IsWellFormedJson(std::string_view text, const JsonLimits& limits) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   return parser.parse(text.data(), text.size(), true).get(root) == simdjson::SUCCESS;
+}
+
+bool PassesJsonCheck(std::string_view text) {
+  if (text.size() > JsonLimits().max_bytes) return false;
+  thread_local std::string buffer;
+  thread_local simdjson::ondemand::parser parser;
+  thread_local JsonChecker check;
+  buffer.assign(text);
+  buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+  simdjson::ondemand::document doc;
+  if (parser.iterate(simdjson::padded_string_view(buffer.data(), text.size(), buffer.size()))
+          .get(doc)) {
+    return false;
+  }
+  simdjson::ondemand::value root;
+  if (doc.get_value().get(root)) return false;
+  check.Reset();
+  if (!check.Value(root, 1)) return false;
+  const char* loc = nullptr;
+  return doc.current_location().get(loc) != simdjson::SUCCESS;  // nothing after it
 }
 
 }  // namespace proact::internal

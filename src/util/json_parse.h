@@ -44,6 +44,12 @@ PROACT_EXPORT JsonParse ParseJson(std::string_view text, nlohmann::json* out, st
 // accept what this refuses, e.g. a number simdjson cannot represent).
 PROACT_EXPORT bool IsWellFormedJson(std::string_view text, const JsonLimits& limits = JsonLimits());
 
+// True when `text` is one JSON document that every reader reads the same
+// (util/json_check.h: valid, no duplicate or escaped keys, no surrogate
+// escapes, ...), within the default size limit: its text can stand for the
+// value nlohmann would parse from it. Checked with simdjson On-Demand.
+PROACT_EXPORT bool PassesJsonCheck(std::string_view text);
+
 }  // namespace proact::internal
 
 #endif  // PROACT_SRC_UTIL_JSON_PARSE_H_

@@ -81,6 +81,14 @@ inline void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+// `s` without the JSON whitespace (space, tab, CR, LF) around it.
+inline std::string_view TrimJsonSpace(std::string_view s) {
+  std::size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  std::size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
 // ASCII letters lower-cased; every other byte as it is.
 inline std::string AsciiLower(std::string s) {
   for (char& c : s) {
