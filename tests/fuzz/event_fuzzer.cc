@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proact/engine.h"
 #include "proact/normalizer.h"
@@ -44,5 +45,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)PackEngine().Evaluate(payload, &decision);     // refused unless an envelope
   proact::NormalizeResult r = normalizer.Normalize(payload);
   for (const proact::NormalizedEvent& e : r.events) EvaluateEnvelope(e.json);
+  // The one-read path gives what the two calls give.
+  static proact::Scratch scratch;
+  static proact::NormalizeResult once;
+  static std::vector<proact::Decision> decisions;
+  static std::vector<proact::Status> statuses;
+  PackEngine().NormalizeAndEvaluate(normalizer, payload, {}, scratch, &once, &decisions,
+                                    &statuses);
+  if (once.events.size() != r.events.size() || once.errors.size() != r.errors.size()) {
+    __builtin_trap();
+  }
+  for (std::size_t i = 0; i < r.events.size(); ++i) {
+    proact::Decision two;
+    proact::Status st = PackEngine().Evaluate(r.events[i].json, scratch, &two);
+    if (st.code() != statuses[i].code() || once.events[i].kind != r.events[i].kind) {
+      __builtin_trap();
+    }
+    if (st.ok() && two.ToJson() != decisions[i].ToJson()) __builtin_trap();
+  }
   return 0;
 }
