@@ -5,7 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,26 +21,41 @@
 
 namespace proact::testing {
 
-// Started with no persistence (tests only). `port_offset` lets one process
-// run two servers at once.
+// Started with no persistence (tests only), on a port the kernel picks, so
+// that servers of tests running at once never collide.
 class RedisServer {
  public:
-  explicit RedisServer(int port_offset = 0) {
+  RedisServer() {
     using namespace std::chrono_literals;
-    port_ = 20000 + static_cast<int>((getpid() + port_offset) % 20000);
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::string port = std::to_string(port_);
-      execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
-      _exit(127);
+    // A port the kernel says is free now; another process may take it
+    // before redis-server binds it, so a server that exits is started
+    // again on a new port.
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      port_ = FreePort();
+      pid_ = fork();
+      if (pid_ == 0) {
+        std::string port = std::to_string(port_);
+        execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--save",
+               "", "--appendonly", "no", "--loglevel", "warning", static_cast<char*>(nullptr));
+        _exit(127);
+      }
+      for (int i = 0; i < 100; ++i) {
+        auto store = Store();
+        if (store->TryClaim("ping", 10ms).ok()) return;
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: port taken, or not installed
+          pid_ = -1;
+          if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+            FAIL("redis-server could not be run (is it installed?)");
+          }
+          break;
+        }
+        std::this_thread::sleep_for(50ms);
+      }
+      if (pid_ > 0) break;  // running but not answering: give up below
     }
-    for (int i = 0; i < 100; ++i) {
-      auto store = Store();
-      if (store->TryClaim("ping", 10ms).ok()) return;
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL("redis-server did not start on port " << port_ << " (is it installed?)");
+    Stop();
+    FAIL("redis-server did not start on a free loopback port (last tried " << port_ << ")");
   }
   ~RedisServer() { Stop(); }
   RedisServer(const RedisServer&) = delete;
@@ -51,6 +69,23 @@ class RedisServer {
     }
   }
   int port() const { return port_; }
+
+  // A loopback port free at the time of the call.
+  static int FreePort() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    int port = 0;
+    if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    if (fd >= 0) close(fd);
+    return port;
+  }
   std::string Url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   RedisOptions Options(std::string prefix = "test:") const {
     RedisOptions o;
