@@ -162,6 +162,11 @@ class PROACT_EXPORT Engine {
  private:
   Status Run(std::string_view event_json, bool padded, Scratch& scratch,
              Decision* decision, bool checked = false) const;
+  // The checked read of an envelope the normalizer would pass on (Run with
+  // `checked`, an envelope required even with raw_events): true when it
+  // passed and was evaluated into *decision.
+  bool ReadEnvelope(std::string_view text, bool padded, Scratch& scratch,
+                    Decision* decision) const;
 
   PolicySet policies_;
   EngineOptions options_;

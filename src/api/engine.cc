@@ -274,32 +274,23 @@ Status Engine::EvaluatePadded(std::string_view event_json, Scratch& scratch,
   return Run(event_json, true, scratch, decision);
 }
 
-namespace {
-
-// The largest payload the normalizer's fast path passes on.
-constexpr std::size_t kMaxPassedOnBytes = std::size_t{64} << 20;
-
-}  // namespace
+bool Engine::ReadEnvelope(std::string_view text, bool padded, Scratch& scratch,
+                          Decision* decision) const {
+  if (!Run(text, padded, scratch, decision, true).ok()) return false;
+  // Run requires an envelope unless raw_events; one is required here
+  // either way (the normalizer would map anything else).
+  return !options_.raw_events || internal::RequireEnvelope(*internal::ApiAccess::Rep(scratch)).ok();
+}
 
 bool Engine::EvaluateEnvelope(const Normalizer& normalizer, std::string_view payload,
                               const Headers& headers, Scratch& scratch,
                               NormalizeResult* normalized, Decision* decision) const {
-  if (!normalizer.PassesEnvelopesOn(headers) || payload.size() > kMaxPassedOnBytes ||
+  if (!normalizer.PassesEnvelopesOn(headers) || payload.size() > internal::kMaxFastPayloadBytes ||
       !internal::StartsLikeEnvelope(payload)) {
     return false;
   }
   std::string_view text = internal::TrimJsonSpace(payload);
-  // Run refuses what is not an envelope (unless raw_events, where an
-  // envelope is still required here: the normalizer would map others).
-  if (options_.raw_events) {
-    // Without the envelope check in Run, ask for it here.
-    if (!Run(text, false, scratch, decision, true).ok() ||
-        !internal::RequireEnvelope(*internal::ApiAccess::Rep(scratch)).ok()) {
-      return false;
-    }
-  } else if (!Run(text, false, scratch, decision, true).ok()) {
-    return false;
-  }
+  if (!ReadEnvelope(text, false, scratch, decision)) return false;
   // As the normalizer's fast path leaves its result for an envelope.
   normalized->events.resize(1);
   NormalizedEvent& e = normalized->events[0];
@@ -347,11 +338,7 @@ void Engine::NormalizeAndEvaluate(const Normalizer& normalizer, std::string_view
     bool Read(std::string_view text, std::size_t index) override {
       if (decisions->size() <= index) Size(decisions, index + 1);
       if (read->size() <= index) read->resize(index + 1, 0);
-      if (!engine->Run(text, true, *scratch, &(*decisions)[index], true).ok()) return false;
-      if (engine->options_.raw_events &&
-          !internal::RequireEnvelope(*internal::ApiAccess::Rep(*scratch)).ok()) {
-        return false;
-      }
+      if (!engine->ReadEnvelope(text, true, *scratch, &(*decisions)[index])) return false;
       (*read)[index] = 1;
       return true;
     }

@@ -172,11 +172,9 @@ std::size_t Pass(const Engine& engine, const EventSet& events,
 // path, as a host runs it); returns the events evaluated.
 std::size_t PipelinePass(const Normalizer& normalizer, const Engine& engine,
                          const std::vector<std::string_view>& payloads, NormalizeResult& result,
-                         Scratch& scratch, Decision& decision) {
+                         Scratch& scratch, std::vector<Decision>& decisions,
+                         std::vector<Status>& statuses) {
   std::size_t events = 0;
-  thread_local std::vector<Decision> decisions;
-  thread_local std::vector<Status> statuses;
-  (void)decision;
   for (std::string_view payload : payloads) {
     engine.NormalizeAndEvaluate(normalizer, payload, {}, scratch, &result, &decisions, &statuses);
     events += result.events.size();
@@ -422,7 +420,8 @@ int Bench(const std::vector<std::string>& args) {
   std::vector<double> pipeline_rates;
   if (auto_input) {
     std::vector<Scratch> scratches(threads);
-    std::vector<Decision> decisions(threads);
+    std::vector<std::vector<Decision>> decisions(threads);
+    std::vector<std::vector<Status>> statuses(threads);
     std::vector<NormalizeResult> results(threads);
     std::vector<std::vector<double>> seconds(threads, std::vector<double>(passes));
     std::vector<std::size_t> counted(threads);
@@ -430,12 +429,13 @@ int Bench(const std::vector<std::string>& args) {
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
       pool.emplace_back([&, t] {
-        PipelinePass(normalizer, engine, payloads.lines, results[t], scratches[t], decisions[t]);
+        PipelinePass(normalizer, engine, payloads.lines, results[t], scratches[t], decisions[t],
+                     statuses[t]);
         for (int p = 0; p < passes; ++p) {
           sync.arrive_and_wait();
           Clock::time_point start = Clock::now();
           counted[t] = PipelinePass(normalizer, engine, payloads.lines, results[t], scratches[t],
-                                    decisions[t]);
+                                    decisions[t], statuses[t]);
           seconds[t][p] = Seconds(Clock::now() - start);
         }
       });

@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <array>
-#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -22,7 +21,6 @@ using simdjson::error_code;
 using json_check::ScanString;
 using json_check::Unescape;
 
-constexpr std::size_t kMaxFastBytes = std::size_t{64} << 20;
 // Documents inside strings read at once: the payload, an SQS body, an SNS
 // Message inside it.
 constexpr int kLevels = 3;
@@ -189,24 +187,15 @@ class Fast {
 
   bool Payload(std::string_view payload) {
     Level& l = s_->levels[0];
-    if (payload.size() > kMaxFastBytes) return false;
+    if (payload.size() > kMaxFastPayloadBytes) return false;
     l.text.resize(payload.size() + simdjson::SIMDJSON_PADDING);
     std::memcpy(l.text.data(), payload.data(), payload.size());
-    if (ReadByReader(l, payload.size())) {
-      NormalizedEvent& e = Next();
-      e.json.assign(Trim(payload));
-      e.kind.assign("eventbridge");
-      return true;
-    }
+    if (ReadByReader(l, payload.size())) return PassOn(payload);
     od::document doc;
     Fields f;
     if (!Open(l, payload.size(), &doc, &f)) return false;
     if (f[kSource].IsString() && f[kDetailType].IsString()) {
-      // Already an envelope: passed on byte for byte.
-      NormalizedEvent& e = Next();
-      e.json.assign(Trim(payload));
-      e.kind.assign("eventbridge");
-      return true;
+      return PassOn(payload);  // already an envelope
     }
     if (f[kRecords].present) {
       if (f[kRecords].type != od::json_type::array) return false;
@@ -247,6 +236,23 @@ class Fast {
     if (!WalkObject(root, 1, f)) return false;
     const char* loc = nullptr;
     if (doc->current_location().get(loc) == simdjson::SUCCESS) return false;  // trailing text
+    return true;
+  }
+
+  // The payload, an envelope, passed on byte for byte.
+  bool PassOn(std::string_view payload) {
+    NormalizedEvent& e = Next();
+    e.json.assign(Trim(payload));
+    e.kind.assign("eventbridge");
+    return true;
+  }
+
+  // An envelope found inside a string (an SQS body, an SNS Message),
+  // passed on as it came, on one line.
+  bool PassOnInner(std::string_view text, const Ctx& ctx) {
+    NormalizedEvent& e = Next();
+    AppendCompact(&e.json, Trim(text));
+    Describe(e, ctx, "eventbridge");
     return true;
   }
 
@@ -543,10 +549,7 @@ class Fast {
     }
     if (f[kType].present && f[kType].IsString() && f[kType].escaped) return false;
     if (level > 0 && f[kSource].IsString() && f[kDetailType].IsString()) {
-      NormalizedEvent& e = Next();
-      AppendCompact(&e.json, text);
-      Describe(e, ctx, "eventbridge");
-      return true;
+      return PassOnInner(text, ctx);
     }
     if (f.unsure || f[kSource].present || f[kDetailType].present) return false;
     if (Equals(f[kEventType], "com.okta.event_hook")) return false;
@@ -563,12 +566,7 @@ class Fast {
     // literal), with room for a block and then the padding.
     l.text.resize(escaped.size() + simdjson::SIMDJSON_PADDING);
     std::size_t size = Unescape(escaped, l.text.data());
-    if (ReadByReader(l, size)) {
-      NormalizedEvent& e = Next();
-      AppendCompact(&e.json, Trim(std::string_view(l.text.data(), size)));
-      Describe(e, ctx, "eventbridge");
-      return true;
-    }
+    if (ReadByReader(l, size)) return PassOnInner(std::string_view(l.text.data(), size), ctx);
     od::document doc;
     Fields f;
     if (!Open(l, size, &doc, &f)) return false;

@@ -33,6 +33,9 @@ namespace proact::internal {
 // this thread.
 bool FastNormalize(std::string_view payload, NormalizeResult* out);
 
+// Larger payloads are left to the full path.
+inline constexpr std::size_t kMaxFastPayloadBytes = std::size_t{64} << 20;
+
 // Reads the documents FastNormalize would pass on as EventBridge envelopes
 // itself (the engine's checked read: Engine::NormalizeAndEvaluate), so
 // that they are parsed once.

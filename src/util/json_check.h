@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/strings.h"
+
 #if defined(__SSE2__) && !defined(PROACT_PORTABLE_STRINGS)
 #include <emmintrin.h>
 #endif
@@ -191,22 +193,13 @@ inline std::size_t Unescape(std::string_view s, char* out) {
 // the envelope's keys in hand-made events). A cheap guess, no check: it
 // picks whether a checked read as an envelope is worth trying.
 inline bool StartsLikeEnvelope(std::string_view text) {
-  std::size_t i = 0;
-  auto space = [&] {
-    while (i < text.size() &&
-           (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t')) {
-      ++i;
-    }
-  };
-  space();
-  if (i >= text.size() || text[i] != '{') return false;
-  ++i;
-  space();
-  if (i >= text.size() || text[i] != '"') return false;
-  std::size_t start = ++i;
-  std::size_t end = text.find_first_of("\"\\", start);
+  text = TrimJsonSpace(text);
+  if (text.empty() || text[0] != '{') return false;
+  text = TrimJsonSpace(text.substr(1));
+  if (text.empty() || text[0] != '"') return false;
+  std::size_t end = text.find_first_of("\"\\", 1);
   if (end == std::string_view::npos || text[end] != '"') return false;
-  std::string_view key = text.substr(start, end - start);
+  std::string_view key = text.substr(1, end - 1);
   for (std::string_view k : {"version", "id", "detail-type", "source", "account", "time",
                              "region", "resources", "detail"}) {
     if (key == k) return true;
