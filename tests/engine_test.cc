@@ -524,6 +524,17 @@ policies:
     // The README's snippet, as written there.
     proact::Normalizer normalizer;
     proact::NormalizeResult normalized;   // reused: keeps its capacity
+    std::vector<proact::Decision> decisions;
+    std::vector<proact::Status> statuses;
+    engine.NormalizeAndEvaluate(normalizer, payload, headers, scratch, &normalized, &decisions, &statuses);
+    // decisions[i] and statuses[i] are those of normalized.events[i]
+    REQUIRE(normalized.events.size() == 1);
+    REQUIRE(decisions.size() == 1);
+    REQUIRE(statuses.size() == 1);
+    CHECK(statuses[0].ok());
+    REQUIRE(decisions[0].matches.size() == 1);
+    CHECK(decisions[0].matches[0].policy == "stop-logging");
+
     if (!engine.EvaluateEnvelope(normalizer, payload, headers, scratch, &normalized, &decision)) {
       normalizer.Normalize(payload, headers, &normalized);
       for (const proact::NormalizedEvent& e : normalized.events) st = engine.Evaluate(e.json, scratch, &decision);
