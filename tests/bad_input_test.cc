@@ -42,6 +42,11 @@ TEST_CASE("policies: control characters are a clear error, never handed to the Y
   CHECK(tab.status().diagnostics()[0].ToString().find(
             "tab.yaml:3:6: error: a tab before the block indicator '-' is not allowed in YAML") == 0);
   CHECK(PolicySet::FromString("policies: []\ntests: [{name: \"a: \t-1\"}]\n", "ok.yaml").ok());
+  // And a tab before "::" after an explicit key (found by policy_fuzzer).
+  Result<PolicySet> colons = PolicySet::FromString("poli:\n?  :: \t :: \t", "colons.yaml");
+  REQUIRE_FALSE(colons.ok());
+  CHECK(colons.status().diagnostics()[0].ToString().find(
+            "colons.yaml:2:9: error: a tab before the block indicator ':' is not allowed in YAML") == 0);
   // Past the first 64-byte block (the check runs by blocks), and tabs and
   // CR LF in a long file are still fine.
   std::string comment = "# " + std::string(200, 'x') + "\n";

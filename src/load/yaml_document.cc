@@ -395,7 +395,8 @@ bool ParseYaml(std::string_view text, int file, int max_depth,
     std::size_t k = i + 1;
     bool tab = false;
     while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) tab |= text[k++] == '\t';
-    if (!tab || k >= text.size() || !indicator(k)) continue;
+    // After the tab, a ':' starts the crash whatever follows it ("? \t::").
+    if (!tab || k >= text.size() || (!indicator(k) && text[k] != ':')) continue;
     return refuse(k, std::string("a tab before the block indicator '") + text[k] +
                          "' is not allowed in YAML (tabs may not indent)");
   }
