@@ -46,7 +46,8 @@ TEST_CASE("policies: control characters are a clear error, never handed to the Y
   Result<PolicySet> colons = PolicySet::FromString("poli:\n?  :: \t :: \t", "colons.yaml");
   REQUIRE_FALSE(colons.ok());
   CHECK(colons.status().diagnostics()[0].ToString().find(
-            "colons.yaml:2:9: error: a tab before the block indicator ':' is not allowed in YAML") == 0);
+            "colons.yaml:2:7: error: a tab on an explicit-key ('?') line is not allowed") == 0);
+  CHECK_FALSE(PolicySet::FromString("poli:\n?  :: \t >: \t", "gt.yaml").ok());
   // Past the first 64-byte block (the check runs by blocks), and tabs and
   // CR LF in a long file are still fine.
   std::string comment = "# " + std::string(200, 'x') + "\n";

@@ -395,10 +395,25 @@ bool ParseYaml(std::string_view text, int file, int max_depth,
     std::size_t k = i + 1;
     bool tab = false;
     while (k < text.size() && (text[k] == ' ' || text[k] == '\t')) tab |= text[k++] == '\t';
-    // After the tab, a ':' starts the crash whatever follows it ("? \t::").
-    if (!tab || k >= text.size() || (!indicator(k) && text[k] != ':')) continue;
+    if (!tab || k >= text.size() || !indicator(k)) continue;
     return refuse(k, std::string("a tab before the block indicator '") + text[k] +
                          "' is not allowed in YAML (tabs may not indent)");
+  }
+  // A tab on a line that starts with an explicit key ("? a: \t:: b",
+  // "?  :: \t >:") crashes libfyaml 0.7.12 in more shapes than the rule
+  // above catches (found by policy_fuzzer): such a line may hold no tab.
+  for (std::size_t i = text.find('\t') == std::string_view::npos ? text.size() : 0;
+       i < text.size(); i = text.find('\n', i) == std::string_view::npos
+                               ? text.size()
+                               : text.find('\n', i) + 1) {
+    std::size_t k = text.find_first_not_of(' ', i);
+    if (k == std::string_view::npos || text[k] != '?' || !indicator(k)) continue;
+    std::size_t end = text.find('\n', k);
+    std::size_t t = text.substr(0, end).find('\t', k);
+    if (t != std::string_view::npos) {
+      return refuse(t, "a tab on an explicit-key ('?') line is not allowed (write the key "
+                       "without '?', or use spaces)");
+    }
   }
   fy_diag_cfg diag_cfg;
   fy_diag_cfg_default(&diag_cfg);
